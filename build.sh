@@ -1,0 +1,26 @@
+#!/bin/sh
+# One command from a fresh Debian 12 checkout to a built wimpatch:
+# installs the build and test dependencies (when missing, needs root or
+# sudo), then configures and builds.  Extra arguments go to ./configure.
+set -eu
+cd "$(dirname "$0")"
+
+PKGS="build-essential autoconf automake pkg-config libhivex-dev libwim-dev ntfs-3g-dev libfuse-dev libxml2-dev \
+libxml2-utils wimtools libhivex-bin reglookup xz-utils"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "build.sh: installing:$missing"
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	$SUDO apt-get update -q
+	# shellcheck disable=SC2086
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi
+
+[ -x configure ] || ./autogen.sh
+[ -f Makefile ] || ./configure "$@"
+make -j"$(nproc)"

@@ -1,0 +1,297 @@
+/*
+ * cmd_apply.c - "wimpatch apply" and "wimpatch diff": load the profiles
+ * into a plan, then run it over each target in turn.
+ *
+ * diff is apply with --dry-run; both print the same report, and diff's exit
+ * status says whether anything would change.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "cpus.h"
+#include "exitcode.h"
+#include "fsutil.h"
+#include "hive.h"
+#include "msg.h"
+#include "patch.h"
+#include "paths.h"
+#include "profile.h"
+#include "wim.h"
+
+#define DEFAULT_COMPRESSION_LEVEL 20
+
+enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS };
+
+static const struct option long_opts[] = {
+	{ "profile", required_argument, NULL, 'p' },
+	{ "image", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "hive", required_argument, NULL, OPT_HIVE },
+	{ "allow-dirty", no_argument, NULL, OPT_ALLOW_DIRTY },
+	{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
+	{ "compression-level", required_argument, NULL, OPT_LEVEL },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f, bool diff)
+{
+	fprintf(f,
+		"Usage: wimpatch %s [OPTIONS] -p PROFILE [-p PROFILE...] TARGET...\n"
+		"\n"
+		"%s\n"
+		"TARGET is a .wim/.esd file or a bare registry hive file.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --profile NAME|FILE   profile to apply; repeat to apply several in order\n"
+		"  -i, --image N|NAME        only this image (repeatable); default: every image\n",
+		diff ? "diff" : "apply",
+		diff ? "Show what the profiles would change in each TARGET; write nothing."
+		     : "Apply the profiles to each TARGET, in place unless -o is given.");
+	if (!diff)
+		fputs("  -o, --output PATH         write the result to PATH (which must not exist);\n"
+		      "                            TARGET is left untouched (one TARGET only)\n"
+		      "  -n, --dry-run             show what would change, write nothing (as 'diff')\n",
+		      f);
+	fputs("      --hive NAME           what a bare hive file is (SYSTEM, SOFTWARE...);\n"
+	      "                            default: its file name\n"
+	      "      --allow-dirty         edit hives whose transaction logs hold pending changes\n"
+	      "      --profile-dir DIR     look for profiles in DIR first (repeatable)\n",
+	      f);
+	if (!diff)
+		fprintf(f,
+			"      --compression-level N level for new WIM data (default %d, fast;\n"
+			"                            0 = wimlib's default, up to 100 = smallest)\n"
+			"      --threads N           compressor threads (default: usable CPUs)\n",
+			DEFAULT_COMPRESSION_LEVEL);
+	fputs("  -q, --quiet               print errors only\n"
+	      "  -v, --verbose             explain each decision (control set, images, rules)\n"
+	      "  -h, --help                show this help\n"
+	      "\n"
+	      "Exit status:\n"
+	      "  0  success; nothing left to change\n"
+	      "  1  changes are pending (diff, --dry-run)\n"
+	      "  2  usage error          3  profile error\n"
+	      "  4  input error (missing/malformed target, image, hive or key)\n"
+	      "  5  write or verification error (inputs are left intact)\n"
+	      "  6  internal error\n",
+	      f);
+}
+
+static int parse_uint_opt(const char *name, const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v > max || s[0] == '-') {
+		msg_error("%s: '%s' is not a number from 0 to %u", name, s, max);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* Grow-by-one array of strings borrowed from argv. */
+static int push(const char ***arr, size_t *n, const char *s)
+{
+	const char **na = realloc(*arr, (*n + 1) * sizeof(*na));
+	if (!na)
+		return -1;
+	na[(*n)++] = s;
+	*arr = na;
+	return 0;
+}
+
+static int run_target(const char *target, const struct patch_opts *po, bool *pending)
+{
+	struct file_report fr = { 0 };
+	struct stat st;
+	int ret;
+
+	if (stat(target, &st) < 0) {
+		msg_error("%s: %s", target, strerror(errno));
+		return EXIT_INPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		msg_error("%s: is a directory: extracted ISO trees are not supported yet; "
+			  "name sources/boot.wim or sources/install.wim directly", target);
+		return EXIT_INPUT;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		msg_error("%s: not a regular file", target);
+		return EXIT_INPUT;
+	}
+	if (!(fr.path = strdup(target)) || (po->output && !(fr.output = strdup(po->output)))) {
+		msg_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	if (wim_file_is_wim(target)) {
+		ret = patch_wim(target, po, &fr);
+	} else if (hive_file_is_regf(target)) {
+		ret = patch_hive_file(target, po, &fr);
+	} else {
+		msg_error("%s: not a WIM/ESD archive or a registry hive", target);
+		ret = EXIT_INPUT;
+	}
+	if (ret == EXIT_OK) {
+		if (msg_verbosity >= VERB_NORMAL)
+			report_print(stdout, &fr);
+		if (fr.status == FILE_PENDING)
+			*pending = true;
+	}
+	file_report_free(&fr);
+	return ret;
+}
+
+static int run(int argc, char **argv, bool diff)
+{
+	const char **profiles = NULL, **images = NULL, **dirs = NULL;
+	size_t n_profiles = 0, n_images = 0, n_dirs = 0;
+	struct patch_opts po = { 0 };
+	unsigned level = DEFAULT_COMPRESSION_LEVEL, threads = 0;
+	int c, ret = EXIT_USAGE;
+
+	po.dry_run = diff;
+	while ((c = getopt_long(argc, argv, diff ? "p:i:qvh" : "p:i:o:nqvh", long_opts, NULL)) != -1) {
+		int r = 0;
+		switch (c) {
+		case 'p':
+			r = push(&profiles, &n_profiles, optarg);
+			break;
+		case 'i':
+			r = push(&images, &n_images, optarg);
+			break;
+		case 'o':
+			po.output = optarg;
+			break;
+		case 'n':
+			po.dry_run = true;
+			break;
+		case OPT_HIVE:
+			po.hive_name = optarg;
+			break;
+		case OPT_ALLOW_DIRTY:
+			po.allow_dirty = true;
+			break;
+		case OPT_PROFILE_DIR:
+			r = push(&dirs, &n_dirs, optarg);
+			break;
+		case OPT_LEVEL:
+			if (diff || parse_uint_opt("--compression-level", optarg, 1000, &level) < 0)
+				goto usage;
+			break;
+		case OPT_THREADS:
+			if (diff || parse_uint_opt("--threads", optarg, 1024, &threads) < 0)
+				goto usage;
+			break;
+		case 'q':
+			msg_verbosity = VERB_QUIET;
+			break;
+		case 'v':
+			msg_verbosity = VERB_VERBOSE;
+			break;
+		case 'h':
+			usage(stdout, diff);
+			ret = EXIT_OK;
+			goto out;
+		default:
+			goto usage;
+		}
+		if (r < 0) {
+			msg_error("out of memory");
+			ret = EXIT_INTERNAL;
+			goto out;
+		}
+	}
+	if (n_profiles == 0) {
+		msg_error("no profile given (-p NAME or -p FILE.xml)");
+		goto usage;
+	}
+	if (optind >= argc) {
+		msg_error("no target given");
+		goto usage;
+	}
+	if (po.output && po.dry_run)
+		po.output = NULL;	/* nothing is written anyway */
+	if (po.output && argc - optind != 1) {
+		msg_error("-o takes exactly one target");
+		goto usage;
+	}
+	if (po.output) {
+		struct stat st;
+		if (lstat(po.output, &st) == 0) {
+			msg_error("%s: already exists; wimpatch does not overwrite an output "
+				  "(remove it, or patch in place without -o)", po.output);
+			goto usage;
+		}
+	}
+
+	struct profile_path pp;
+	struct plan plan;
+	plan_init(&plan);
+	profile_init();
+	if (paths_init(&pp, dirs, n_dirs) < 0) {
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	ret = EXIT_OK;
+	for (size_t i = 0; i < n_profiles && ret == EXIT_OK; i++)
+		if (profile_load(&plan, profiles[i], &pp) < 0)
+			ret = EXIT_PROFILE;
+	if (ret == EXIT_OK) {
+		for (size_t i = 0; i < plan.n_profiles; i++)
+			msg_verbose("profile %s (%s)", plan.profiles[i].name, plan.profiles[i].file);
+		struct wim_settings ws = {
+			.threads = threads ? threads : cpus_usable(),
+			.compression_level = (int)level,
+		};
+		if (wim_init(&ws) < 0)
+			ret = EXIT_INTERNAL;
+	}
+	if (ret == EXIT_OK) {
+		bool pending = false;
+		po.plan = &plan;
+		po.images = images;
+		po.n_images = n_images;
+		fs_install_signal_cleanup();
+		for (int i = optind; i < argc && ret == EXIT_OK; i++)
+			ret = run_target(argv[i], &po, &pending);
+		if (ret == EXIT_OK && pending)
+			ret = EXIT_PENDING;
+		wim_cleanup();
+	}
+	plan_free(&plan);
+	paths_free(&pp);
+	profile_cleanup();
+	goto out;
+usage:
+	fprintf(stderr, "Try 'wimpatch %s --help'.\n", diff ? "diff" : "apply");
+	ret = EXIT_USAGE;
+out:
+	free(profiles);
+	free(images);
+	free(dirs);
+	return ret;
+}
+
+int cmd_apply(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
+
+int cmd_diff(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}

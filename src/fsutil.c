@@ -1,0 +1,243 @@
+/* fsutil.c - crash-safe replacement and scratch space; see fsutil.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/fs.h>
+
+#include "fsutil.h"
+#include "msg.h"
+
+/* Paths to remove if a signal ends the run.  A handful at most are live
+ * at once (scratch dir, one temp sibling). */
+#define MAX_TRACKED 16
+static char *volatile tracked[MAX_TRACKED];
+static volatile sig_atomic_t tracked_is_dir[MAX_TRACKED];
+
+static void track(char *p, bool dir)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		if (!tracked[i]) {
+			tracked_is_dir[i] = dir;
+			tracked[i] = p;
+			return;
+		}
+	}
+}
+
+static void untrack(const char *p)
+{
+	for (int i = 0; i < MAX_TRACKED; i++)
+		if (tracked[i] == p)
+			tracked[i] = NULL;
+}
+
+static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void remove_tree(const char *dir)
+{
+	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Scratch directories hold only files we extracted, one level below
+ * subdirectories at most; a signal handler may unlink/rmdir (both are
+ * async-signal-safe) but not walk trees with nftw, so it removes what it
+ * can directly and leaves the rest to the next tmp cleaner. */
+static void on_signal(int sig)
+{
+	for (int i = 0; i < MAX_TRACKED; i++) {
+		char *p = tracked[i];
+		if (!p)
+			continue;
+		if (tracked_is_dir[i])
+			rmdir(p);
+		else
+			unlink(p);
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void fs_install_signal_cleanup(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+char *fs_make_tempdir(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *t;
+	if (!base || !*base)
+		base = "/tmp";
+	if (asprintf(&t, "%s/wimpatch.XXXXXX", base) < 0) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	if (!mkdtemp(t)) {
+		msg_error("cannot create a scratch directory in %s: %s", base, strerror(errno));
+		free(t);
+		return NULL;
+	}
+	track(t, true);
+	return t;
+}
+
+void fs_remove_tempdir(char *dir)
+{
+	if (!dir)
+		return;
+	untrack(dir);
+	remove_tree(dir);
+	free(dir);
+}
+
+char *fs_temp_sibling(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *t;
+	int n = slash ? asprintf(&t, "%.*s/.%s.wimpatch-XXXXXX", (int)(slash - target), target,
+				 slash + 1)
+		      : asprintf(&t, ".%s.wimpatch-XXXXXX", target);
+	if (n < 0) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	int fd = mkstemp(t);
+	if (fd < 0) {
+		msg_error("%s: cannot create a temporary file next to it: %s", target,
+			  strerror(errno));
+		free(t);
+		return NULL;
+	}
+	struct stat st;
+	if (stat(target, &st) == 0)
+		fchmod(fd, st.st_mode & 07777);
+	close(fd);
+	track(t, false);
+	return t;
+}
+
+void fs_discard_temp(char *tmp)
+{
+	if (!tmp)
+		return;
+	untrack(tmp);
+	unlink(tmp);
+	free(tmp);
+}
+
+int fs_fsync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		msg_error("%s: cannot sync to disk: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == path)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		msg_error("%s: cannot sync directory: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int fs_commit_temp(char *tmp, const char *dst)
+{
+	if (rename(tmp, dst) < 0) {
+		msg_error("%s: cannot replace it with %s: %s", dst, tmp, strerror(errno));
+		return -1;
+	}
+	untrack(tmp);
+	return fsync_dir_of(dst);
+}
+
+int fs_copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		msg_error("%s: %s", src, strerror(errno));
+		return -1;
+	}
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		msg_error("%s: %s", dst, strerror(errno));
+		close(in);
+		return -1;
+	}
+	int ret = 0;
+	if (ioctl(out, FICLONE, in) < 0) {
+		ssize_t n;
+		while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+			;
+		if (n < 0) {
+			/* Fall back to plain reads for file systems without it. */
+			char buf[1 << 16];
+			if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0 ||
+			    lseek(out, 0, SEEK_SET) < 0)
+				n = -1;
+			else
+				while ((n = read(in, buf, sizeof(buf))) > 0)
+					if (write(out, buf, (size_t)n) != n) {
+						n = -1;
+						break;
+					}
+		}
+		if (n < 0) {
+			msg_error("%s: cannot copy to %s: %s", src, dst, strerror(errno));
+			ret = -1;
+		}
+	}
+	if (ret == 0 && fsync(out) < 0) {
+		msg_error("%s: cannot sync to disk: %s", dst, strerror(errno));
+		ret = -1;
+	}
+	if (close(out) < 0 && ret == 0) {
+		msg_error("%s: %s", dst, strerror(errno));
+		ret = -1;
+	}
+	close(in);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/*
+ * fsutil.h - the file-system steps that make writes crash-safe, and the
+ * scratch space wimpatch works in.
+ *
+ * Rule: a file the user owns is only ever replaced by rename(2) of a
+ * complete, fsynced sibling, followed by an fsync of the directory.
+ * Scratch files are tracked so that an interrupting signal removes them.
+ */
+#ifndef WIMPATCH_FSUTIL_H
+#define WIMPATCH_FSUTIL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Create a private scratch directory (in $TMPDIR); tracked for removal. */
+char *fs_make_tempdir(void);
+/* Remove a scratch directory and everything in it; untracks it. */
+void fs_remove_tempdir(char *dir);
+
+/* Create an empty temporary sibling of `target` ("<dir>/.<base>.XXXXXX"),
+ * with `target`'s permissions if it exists; tracked for removal. */
+char *fs_temp_sibling(const char *target);
+/* Remove a temporary sibling that will not be used; untracks it. */
+void fs_discard_temp(char *tmp);
+
+int fs_fsync_file(const char *path);
+/* rename(tmp, dst) then fsync dst's directory; untracks tmp on success. */
+int fs_commit_temp(char *tmp, const char *dst);
+
+/* Copy a file's bytes (reflink when the file system can). */
+int fs_copy_file(const char *src, const char *dst);
+
+/* Install SIGINT/SIGTERM/SIGHUP handlers that remove tracked scratch files. */
+void fs_install_signal_cleanup(void);
+
+#endif

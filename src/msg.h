@@ -1,0 +1,23 @@
+/*
+ * msg.h - everything wimpatch says to a person goes through here, so that
+ * -q and -v mean the same in every module.
+ *
+ * Errors go to stderr prefixed "wimpatch: error: "; they are printed where
+ * they happen, with the file, image and key they concern.  Progress and
+ * decisions ("-v") go to stderr too, so stdout carries only the report.
+ */
+#ifndef WIMPATCH_MSG_H
+#define WIMPATCH_MSG_H
+
+enum verbosity { VERB_QUIET = 0, VERB_NORMAL = 1, VERB_VERBOSE = 2 };
+
+extern enum verbosity msg_verbosity;
+
+void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed unless -q. */
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Printed only with -v: explains a decision. */
+void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * patch.h - apply a plan to one target file (a WIM/ESD or a bare hive),
+ * write it crash-safely, read it back, and fill in a report.
+ */
+#ifndef WIMPATCH_PATCH_H
+#define WIMPATCH_PATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "change.h"
+#include "plan.h"
+#include "report.h"
+
+struct patch_opts {
+	const struct plan *plan;
+	bool dry_run;			/* compute changes, write nothing */
+	const char *output;		/* write the result here instead of in place */
+	const char *const *images;	/* --image selections (index or name) */
+	size_t n_images;
+	const char *hive_name;		/* --hive: what a bare hive file is */
+	bool allow_dirty;		/* edit hives with pending transaction logs */
+};
+
+/* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
+int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
+int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
+
+/*
+ * The steps both share.  hivefile_edit opens the hive at `src` into memory,
+ * applies `rules` and records the changes in `out`; the edited hive is
+ * returned in *h (close it with hivefile_close).  hivefile_write writes
+ * it to `dst`, syncs it, re-opens it and verifies every change is there.
+ * Both return an EXIT_* code.
+ */
+struct hive;
+int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
+		  const char *where, bool allow_dirty, struct changelist *out, struct hive **h);
+int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
+		   const char *where);
+void hivefile_close(struct hive *h);
+
+/* Re-open a written hive and check `cl` against it.  Returns an EXIT_* code. */
+int hivefile_verify(const char *path, const struct changelist *cl, const char *where,
+		    bool allow_dirty);
+
+#endif

@@ -1,0 +1,330 @@
+/* wim.c - wimlib behind the project's own WIM API; see wim.h. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <wimlib.h>
+
+#include "msg.h"
+#include "wim.h"
+
+struct wim {
+	WIMStruct *ws;
+	char *path;
+	struct wimlib_wim_info info;
+};
+
+static struct wim_settings settings;
+
+static int wfail(const char *path, int image, int code, const char *what)
+{
+	if (image > 0)
+		msg_error("%s: image %d: %s: %s", path, image, what, wimlib_get_error_string(code));
+	else
+		msg_error("%s: %s: %s", path, what, wimlib_get_error_string(code));
+	return -1;
+}
+
+int wim_init(const struct wim_settings *s)
+{
+	int r = wimlib_global_init(0);
+	if (r) {
+		msg_error("cannot initialise wimlib: %s", wimlib_get_error_string(r));
+		return -1;
+	}
+	/* wimlib's own messages only when asked: ours name file and image. */
+	wimlib_set_print_errors(msg_verbosity >= VERB_VERBOSE);
+	settings = *s;
+	if (settings.threads == 0)
+		settings.threads = 1;
+	if (settings.compression_level > 0) {
+		r = wimlib_set_default_compression_level(-1, (unsigned)settings.compression_level);
+		if (r) {
+			msg_error("compression level %d: %s", settings.compression_level,
+				  wimlib_get_error_string(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void wim_cleanup(void)
+{
+	wimlib_global_cleanup();
+}
+
+const char *wim_library_version(void)
+{
+	return wimlib_get_version_string();
+}
+
+bool wim_file_is_wim(const char *path)
+{
+	unsigned char magic[8];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t r = read(fd, magic, sizeof(magic));
+	close(fd);
+	/* "MSWIM" for normal WIMs and ESDs, "WLPWM" for pipable ones. */
+	return r == (ssize_t)sizeof(magic) &&
+	       (memcmp(magic, "MSWIM\0\0\0", 8) == 0 || memcmp(magic, "WLPWM\0\0\0", 8) == 0);
+}
+
+struct wim *wim_open(const char *path, bool writable)
+{
+	struct wim *w = calloc(1, sizeof(*w));
+	if (!w || !(w->path = strdup(path))) {
+		free(w);
+		msg_error("out of memory");
+		return NULL;
+	}
+	int flags = writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0;
+	int r = wimlib_open_wim(path, flags, &w->ws);
+	if (r) {
+		wfail(path, 0, r, writable ? "cannot open for update" : "cannot open");
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	wimlib_get_wim_info(w->ws, &w->info);
+	if (w->info.total_parts > 1) {
+		msg_error("%s: part %u of a split WIM (%u parts): patching split WIMs is not "
+			  "supported; join the parts first (wimlib-imagex join)",
+			  path, w->info.part_number, w->info.total_parts);
+		wim_close(w);
+		return NULL;
+	}
+	if (w->info.write_in_progress)
+		msg_warn("%s: an earlier write to this WIM was interrupted (its data is intact)", path);
+	return w;
+}
+
+void wim_close(struct wim *w)
+{
+	if (!w)
+		return;
+	wimlib_free(w->ws);
+	free(w->path);
+	free(w);
+}
+
+int wim_image_count(const struct wim *w)
+{
+	return (int)w->info.image_count;
+}
+
+int wim_boot_index(const struct wim *w)
+{
+	return (int)w->info.boot_index;
+}
+
+const char *wim_path(const struct wim *w)
+{
+	return w->path;
+}
+
+static char *prop(struct wim *w, int index, const char *name)
+{
+	const char *v = wimlib_get_image_property(w->ws, index, name);
+	return v ? strdup(v) : NULL;
+}
+
+int wim_image_get(struct wim *w, int index, struct wim_image *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->index = index;
+	const char *name = wimlib_get_image_name(w->ws, index);
+	out->name = strdup(name ? name : "");
+	out->install_type = prop(w, index, "WINDOWS/INSTALLATIONTYPE");
+	out->edition = prop(w, index, "WINDOWS/EDITIONID");
+	out->build = prop(w, index, "WINDOWS/VERSION/BUILD");
+	if (!out->name) {
+		msg_error("out of memory");
+		return -1;
+	}
+	if (out->install_type) {
+		out->role = strcasecmp(out->install_type, "WindowsPE") == 0 ? ROLE_SETUP
+									     : ROLE_INSTALLED;
+		out->role_source = "XML";
+		return 0;
+	}
+	const char *base = strrchr(w->path, '/');
+	base = base ? base + 1 : w->path;
+	if (strncasecmp(base, "boot", 4) == 0) {
+		out->role = ROLE_SETUP;
+		out->role_source = "file name";
+	} else if (strncasecmp(base, "install", 7) == 0) {
+		out->role = ROLE_INSTALLED;
+		out->role_source = "file name";
+	} else {
+		out->role = ROLE_UNKNOWN;
+		out->role_source = "none";
+	}
+	return 0;
+}
+
+void wim_image_free(struct wim_image *img)
+{
+	free(img->name);
+	free(img->install_type);
+	free(img->edition);
+	free(img->build);
+	memset(img, 0, sizeof(*img));
+}
+
+int wim_image_by_name(const struct wim *w, const char *name)
+{
+	for (int i = 1; i <= (int)w->info.image_count; i++) {
+		const char *n = wimlib_get_image_name(w->ws, i);
+		if (n && strcmp(n, name) == 0)
+			return i;
+	}
+	return 0;
+}
+
+struct lookup {
+	const char *want;
+	char *exact;		/* same case */
+	char *folded;		/* first case-insensitive match */
+	int n_folded;
+	bool is_dir_exact, is_dir_folded;
+};
+
+static int lookup_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	struct lookup *l = ctx;
+	bool dir = d->attributes & WIMLIB_FILE_ATTRIBUTE_DIRECTORY;
+
+	if (strcmp(d->filename, l->want) == 0) {
+		l->exact = strdup(d->filename);
+		l->is_dir_exact = dir;
+		return l->exact ? 0 : WIMLIB_ERR_NOMEM;
+	}
+	if (strcasecmp(d->filename, l->want) == 0 && l->n_folded++ == 0) {
+		l->folded = strdup(d->filename);
+		l->is_dir_folded = dir;
+		return l->folded ? 0 : WIMLIB_ERR_NOMEM;
+	}
+	return 0;
+}
+
+int wim_find_file(struct wim *w, int image, const char *path, char **stored)
+{
+	char *copy = strdup(path), *save = NULL;
+	char *cur = malloc(strlen(path) + 2);
+	int ret = -1;
+	bool is_dir = true;
+
+	*stored = NULL;
+	if (!copy || !cur) {
+		msg_error("out of memory");
+		goto out;
+	}
+	strcpy(cur, "/");
+	for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		struct lookup l = { .want = comp };
+		if (!is_dir) {
+			ret = 0;
+			goto out;
+		}
+		int r = wimlib_iterate_dir_tree(w->ws, image, cur,
+						WIMLIB_ITERATE_DIR_TREE_FLAG_CHILDREN, lookup_cb, &l);
+		if (r) {
+			free(l.exact);
+			free(l.folded);
+			wfail(w->path, image, r, cur);
+			goto out;
+		}
+		const char *name;
+		if (l.exact) {
+			name = l.exact;
+			is_dir = l.is_dir_exact;
+		} else if (l.n_folded > 1) {
+			msg_error("%s: image %d: %s: several entries match '%s' without regard to case",
+				  w->path, image, cur, comp);
+			free(l.folded);
+			goto out;
+		} else if (l.folded) {
+			name = l.folded;
+			is_dir = l.is_dir_folded;
+		} else {
+			ret = 0;
+			goto out;
+		}
+		if (strcmp(cur, "/") != 0)
+			strcat(cur, "/");
+		strcat(cur, name);
+		free(l.exact);
+		free(l.folded);
+	}
+	if (is_dir) {
+		ret = 0;	/* a directory is not the hive file we want */
+		goto out;
+	}
+	*stored = cur;
+	cur = NULL;
+	ret = 1;
+out:
+	free(copy);
+	free(cur);
+	return ret;
+}
+
+int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
+{
+	const char *paths[1] = { stored };
+	int r = wimlib_extract_paths(w->ws, image, dir, paths, 1,
+				     WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE);
+	if (r) {
+		char what[512];
+		snprintf(what, sizeof(what), "cannot extract %s", stored);
+		return wfail(w->path, image, r, what);
+	}
+	return 0;
+}
+
+int wim_replace_file(struct wim *w, int image, const char *src, const char *stored)
+{
+	struct wimlib_update_command cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = WIMLIB_UPDATE_OP_ADD;
+	cmd.add.fs_source_path = (char *)src;
+	cmd.add.wim_target_path = (char *)stored;
+	cmd.add.config_file = NULL;
+	cmd.add.add_flags = 0;
+	int r = wimlib_update_image(w->ws, image, &cmd, 1, 0);
+	if (r) {
+		char what[512];
+		snprintf(what, sizeof(what), "cannot replace %s", stored);
+		return wfail(w->path, image, r, what);
+	}
+	return 0;
+}
+
+int wim_commit_in_place(struct wim *w)
+{
+	/* Append mode (no REBUILD, no UNSAFE_COMPACT): new data and metadata go
+	 * after the old, the header is rewritten last.  FSYNC makes the new
+	 * header durable before we report success. */
+	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, settings.threads);
+	if (r)
+		return wfail(w->path, 0, r, "cannot write the updated WIM");
+	return 0;
+}
+
+int wim_commit_to(struct wim *w, const char *path)
+{
+	int flags = WIMLIB_WRITE_FLAG_FSYNC;
+	if (w->info.has_integrity_table)
+		flags |= WIMLIB_WRITE_FLAG_CHECK_INTEGRITY;
+	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, settings.threads);
+	if (r)
+		return wfail(path, 0, r, "cannot write WIM");
+	return 0;
+}

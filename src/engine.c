@@ -18,6 +18,7 @@ struct ctx {
 	struct changelist *out;
 	const struct rule *rule;
 	const struct op *op;
+	char ccs[32];		/* resolved CurrentControlSet, once per hive */
 };
 
 static int oom(void)
@@ -62,6 +63,10 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 	struct regval v;
 	bool found;
 
+	if (c->ccs[0]) {
+		snprintf(buf, len, "%s", c->ccs);
+		return 0;
+	}
 	if (hive_child(h, hive_root(h), "Select", &sel) < 0)
 		return op_fail(c, "Select", hive_error(h));
 	if (!sel)
@@ -89,6 +94,7 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 		return op_fail(c, buf, why);
 	}
 	msg_verbose("%s: CurrentControlSet is %s (Select\\Current = %u)", c->where, buf, cur);
+	snprintf(c->ccs, sizeof(c->ccs), "%s", buf);
 	return 0;
 }
 

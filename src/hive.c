@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <hivex.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,10 +17,11 @@
 
 /* Hostile hives can be deep or cyclic; real ones are far below these. */
 #define MAX_DEPTH 512
-#define MAX_SUBTREE_KEYS 4000000
+#define MAX_SUBTREE_KEYS 16000000
 
 struct hive {
 	hive_h *h;
+	bool links_ok;		/* the whole key tree was checked once */
 	char err[512];
 };
 
@@ -207,12 +209,30 @@ int hive_subtree_stats(struct hive *h, hive_node n, size_t *keys, size_t *values
 	return walk_subtree(h, n, 0, keys, values);
 }
 
+/*
+ * hivex trusts the subkey lists: a key cell listed under two parents (a
+ * damaged hive) is freed by deleting it under one, and the other parent
+ * then points at garbage.  Before the first delete, walk the whole tree
+ * once and refuse if any key's parent link disagrees with the list it was
+ * found in: that is how such sharing shows.
+ */
+static int check_links(struct hive *h)
+{
+	size_t keys = 0, values = 0;
+
+	if (h->links_ok)
+		return 0;
+	if (walk_subtree(h, hivex_root(h->h), 0, &keys, &values) < 0)
+		return -1;
+	h->links_ok = true;
+	return 0;
+}
+
 int hive_delete_key(struct hive *h, hive_node n)
 {
-	size_t k, v;
 	if (n == hivex_root(h->h))
 		return fail(h, "refusing to delete the root key");
-	if (hive_subtree_stats(h, n, &k, &v) < 0)
+	if (check_links(h) < 0)
 		return -1;
 	errno = 0;
 	if (hivex_node_delete_child(h->h, n) < 0)

@@ -105,7 +105,7 @@ struct xml_sink {
 	 * Some schema errors ("Element profile failed to validate
 	 * attributes") come without a node or line.  They are held back and
 	 * placed, or dropped as redundant, once validation is over; see
-	 * report_held().
+	 * explain_invalid().
 	 */
 	char held_elem[SINK_HELD][64];
 	char held_msg[SINK_HELD][1024];
@@ -113,6 +113,17 @@ struct xml_sink {
 	char lined_elem[SINK_HELD][64];	/* elements errors with a line were about */
 	int n_lined;
 };
+
+/* Limit errors advise "use XML_PARSE_HUGE option": not something a
+ * profile author can do, and the limits are there on purpose. */
+static void drop_huge_advice(char *msg)
+{
+	static const char advice[] = " use XML_PARSE_HUGE option";
+	char *p = strstr(msg, advice);
+
+	if (p)
+		memmove(p, p + sizeof(advice) - 1, strlen(p + sizeof(advice) - 1) + 1);
+}
 
 /*
  * The schema validator says "Invalid attribute role for element rule" but
@@ -153,6 +164,7 @@ static void sink_report(struct xml_sink *s, xml_error_ptr err)
 	if (line <= 0 && err->node)
 		line = xmlGetLineNo((xmlNodePtr)err->node);
 	copy_trimmed(msg, sizeof(msg), err->message);
+	drop_huge_advice(msg);
 	add_attr_hint(msg, sizeof(msg), err);
 	if (err->level == XML_ERR_WARNING) {
 		if (line > 0)
@@ -1341,18 +1353,23 @@ static void parse_include(struct doc_ctx *d, xmlNodePtr n)
 		return;
 	}
 	if (spec_is_path(spec)) {
+		const char *rel = spec;
 		const char *slash = strrchr(d->file, '/');
 
-		if (spec[0] == '/' || !slash) {
-			target = strdup(spec);
+		/* "./x.xml" and "x.xml" name the same file: say it the short way. */
+		while (rel[0] == '.' && rel[1] == '/')
+			rel += 2;
+
+		if (rel[0] == '/' || !slash) {
+			target = strdup(rel);
 		} else {
-			/* dirname(file) + "/" + spec */
+			/* dirname(file) + "/" + rel */
 			size_t dl = (size_t)(slash - d->file) + 1;
 
-			target = malloc(dl + strlen(spec) + 1);
+			target = malloc(dl + strlen(rel) + 1);
 			if (target) {
 				memcpy(target, d->file, dl);
-				strcpy(target + dl, spec);
+				strcpy(target + dl, rel);
 			}
 		}
 		if (!target)

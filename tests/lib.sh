@@ -68,7 +68,7 @@ hive_has_key() { hivexget "$1" "$2" >/dev/null 2>&1; }
 
 # A full dump (path, type, data; not key times) by reglookup, an
 # independent parser: comparing dumps shows every change to a hive.
-hive_dump() { reglookup -H "$1" | cut -d, -f1-3 | LC_ALL=C sort; }
+hive_dump() { reglookup -H "$1" 2>/dev/null | cut -d, -f1-3 | LC_ALL=C sort; }
 
 # wim_hive WIM IMAGE PATH DEST: extract one file with wimlib-imagex.
 wim_hive() {
@@ -95,4 +95,17 @@ wim_xml() {
 	wimlib-imagex info "$1" --xml | iconv -f UTF-16 -t UTF-8 | sed 's/></>\n</g' |
 		grep -v -e '<LASTMODIFICATIONTIME' -e '<HIGHPART' -e '<LOWPART' -e '</LASTMODIFICATIONTIME' \
 			-e '<TOTALBYTES' -e '<FILECOUNT' -e '<DIRCOUNT' -e '<HARDLINKBYTES'
+}
+
+# make_dirty HIVE: bump the primary sequence number and fix the header
+# checksum (XOR of the first 127 dwords), as a hive with a write in
+# flight looks.  perl is part of every Debian system.
+make_dirty() {
+	perl -e '
+		open(my $f, "+<", $ARGV[0]) or die; binmode $f;
+		read($f, my $b, 512) == 512 or die;
+		substr($b, 4, 4) = pack("V", unpack("V", substr($b, 4, 4)) + 1);
+		my $x = 0; $x ^= $_ for unpack("V127", $b);
+		substr($b, 508, 4) = pack("V", $x);
+		seek($f, 0, 0); print $f $b; close $f or die;' "$1"
 }

@@ -55,7 +55,7 @@ static TAP_UNUSED TAP_PRINTF(1, 2) void diag(const char *fmt, ...)
 }
 
 /* The workhorse behind ok() and friends; returns pass for chaining. */
-static TAP_UNUSED bool tap_result(bool pass, const char *file, int line,
+static TAP_UNUSED TAP_PRINTF(4, 0) bool tap_result(bool pass, const char *file, int line,
 				  const char *fmt, va_list ap)
 {
 	tap_run++;

@@ -109,7 +109,8 @@ static const char profiles_usage[] =
 
 static void show_one(const struct plan *plan)
 {
-	const struct profile_info *pi = &plan->profiles[plan->n_profiles - 1];
+	/* profiles[0] is the one asked for; its includes follow. */
+	const struct profile_info *pi = &plan->profiles[0];
 	printf("%s (%s)\n\n%s\n", pi->name, pi->file, pi->description ? pi->description : "");
 	for (size_t i = 0; i < plan->n_rules; i++) {
 		const struct rule *r = &plan->rules[i];
@@ -144,10 +145,8 @@ static void list_dir(const char *dir, const struct profile_path *pp)
 			struct plan plan;
 			plan_init(&plan);
 			if (asprintf(&path, "%s/%s", dir, name) >= 0) {
-				enum verbosity v = msg_verbosity;
-				msg_verbosity = VERB_QUIET;	/* a broken file just isn't listed */
+				/* A broken file is not listed; its error says why. */
 				int r = profile_load(&plan, path, pp);
-				msg_verbosity = v;
 				if (r == 0 && plan.n_profiles) {
 					const struct profile_info *pi = &plan.profiles[0];
 					const char *d = pi->description ? pi->description : "";

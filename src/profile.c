@@ -680,19 +680,6 @@ static bool spec_is_path(const char *spec)
 	return strchr(spec, '/') || (n >= 4 && strcmp(spec + n - 4, ".xml") == 0);
 }
 
-static char *join3(const char *a, const char *b, const char *c)
-{
-	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
-	char *s = malloc(la + lb + lc + 1);
-
-	if (!s)
-		return NULL;
-	memcpy(s, a, la);
-	memcpy(s + la, b, lb);
-	memcpy(s + la + lb, c, lc + 1);
-	return s;
-}
-
 /* "dir1, dir2" for "not found" messages. */
 static char *dir_list(const struct profile_path *path)
 {
@@ -725,14 +712,14 @@ static char *find_profile(const char *name, const struct profile_path *path,
 	struct stat st;
 
 	for (size_t i = 0; i < path->n_dirs; i++) {
-		char *f = join3(path->dirs[i], "/", name);
-		char *file = f ? join3(f, ".xml", "") : NULL;
+		size_t len = strlen(path->dirs[i]) + strlen(name) + sizeof("/.xml");
+		char *file = malloc(len);
 
-		free(f);
 		if (!file) {
 			*oom = true;
 			return NULL;
 		}
+		snprintf(file, len, "%s/%s.xml", path->dirs[i], name);
 		if (stat(file, &st) == 0 && S_ISREG(st.st_mode)) {
 			msg_verbose("profile '%s' is %s", name, file);
 			return file;
@@ -844,7 +831,8 @@ static bool parse_images(const char *text, struct image_sel *sel, char *err,
 		sel->all = true;
 		return true;
 	}
-	/* No more indices than characters: one allocation, no regrowing. */
+	/* Each index takes a digit and a separator at least: one
+	 * allocation is enough. */
 	sel->indices = malloc(sizeof(*sel->indices) * (strlen(p) / 2 + 1));
 	if (!sel->indices) {
 		snprintf(err, errlen, "out of memory");
@@ -891,7 +879,7 @@ struct chain_link {
 struct loader {
 	const struct profile_path *path;
 	struct plan scratch;	/* what this call adds, moved over on success */
-	char **seen;		/* realpaths of profiles already in the plan */
+	char **seen;		/* realpaths of profiles in the plan or loaded now */
 	size_t n_seen;
 	struct chain_link *chain;	/* files being loaded, outermost first */
 	size_t n_chain;

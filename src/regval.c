@@ -101,9 +101,19 @@ static bool parse_uint(const char *text, uint64_t max, uint64_t *out,
 		snprintf(err, errlen, "'%s' is not an unsigned integer", text);
 		return false;
 	}
+	/* Decimal, or hex after 0x: never octal, so "010" is ten. */
+	int base = 10;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!isxdigit((unsigned char)*p)) {
+			snprintf(err, errlen, "'%s' is not an unsigned integer", text);
+			return false;
+		}
+	}
 	errno = 0;
 	char *end;
-	unsigned long long v = strtoull(p, &end, 0);
+	unsigned long long v = strtoull(p, &end, base);
 	while (isspace((unsigned char)*end))
 		end++;
 	if (*end != '\0') {

@@ -235,6 +235,10 @@ static void test_to_text(void)
 	text_is(raw(REGT_SZ, "a\0\0", 3), "61 00 00", "sz of odd length");
 	text_is(raw(REGT_SZ, "a\0", 2), "61 00", "sz without terminator");
 	text_is(raw(REGT_SZ, "\0\xd8\0\0", 4), "00 d8 00 00", "sz with lone surrogate");
+	/* Quoting "a" would hide the rest: like regval_to_reg, show the bytes. */
+	text_is(raw(REGT_SZ, "a\0\0\0b\0\0\0", 8), "61 00 00 00 62 00 00 00",
+		"sz with embedded NUL");
+	text_is(raw(REGT_SZ, "a\0\"\0\\\0\0\0", 8), "\"a\\\"\\\\\"", "sz with quote and backslash");
 	text_is(raw(REGT_MULTI_SZ, "a\0\0", 3), "61 00 00", "multi-sz of odd length");
 	text_is(raw(REGT_MULTI_SZ, "\0\xd8\0\0\0\0", 6), "00 d8 00 00 00 00",
 		"multi-sz with lone surrogate");

@@ -427,8 +427,9 @@ char *regval_to_reg(const struct regval *v)
 	return sb_done(&b);
 }
 
-/* Walk the NUL-terminated UTF-16 items of a REG_MULTI_SZ. */
-static void sb_multi(struct sbuf *b, const struct regval *v)
+/* Walk the NUL-terminated UTF-16 items of a REG_MULTI_SZ.  Returns false
+ * if an item is not valid UTF-16 (the caller then shows bytes). */
+static bool sb_multi(struct sbuf *b, const struct regval *v)
 {
 	size_t off = 0, items = 0;
 
@@ -440,16 +441,15 @@ static void sb_multi(struct sbuf *b, const struct regval *v)
 		if (end == off)
 			break;	/* the list terminator */
 		char *item = utf16le_to_utf8(v->data + off, end - off);
-		if (!item) {
-			b->oom = true;
-			return;
-		}
+		if (!item)
+			return false;
 		sb_add(b, "%s", items++ ? ", " : "");
 		sb_quoted(b, item);
 		free(item);
 		off = end + 2;
 	}
 	sb_add(b, "]");
+	return true;
 }
 
 char *regval_to_text(const struct regval *v)
@@ -468,7 +468,8 @@ char *regval_to_text(const struct regval *v)
 		break;
 	case REGT_SZ:
 	case REGT_EXPAND_SZ:
-		if ((t = sz_text(v))) {
+		/* Quoting text that stops at an embedded NUL would hide the rest. */
+		if ((t = sz_text_exact(v))) {
 			sb_quoted(&b, t);
 			free(t);
 			return sb_done(&b);
@@ -476,8 +477,9 @@ char *regval_to_text(const struct regval *v)
 		break;
 	case REGT_MULTI_SZ:
 		if (v->len % 2 == 0) {
-			sb_multi(&b, v);
-			return sb_done(&b);
+			if (sb_multi(&b, v))
+				return sb_done(&b);
+			b.len = 0;
 		}
 		break;
 	default:

@@ -60,6 +60,7 @@ void changelist_free(struct changelist *cl)
 	for (size_t i = 0; i < cl->n; i++) {
 		free(cl->v[i].key);
 		free(cl->v[i].name);
+		free(cl->v[i].note);
 		regval_free(&cl->v[i].old);
 		regval_free(&cl->v[i].new);
 	}

@@ -31,6 +31,8 @@ struct change {
 	struct regval new;
 	size_t sub_keys;	/* CH_KEY_DELETED: keys below it */
 	size_t sub_values;	/* CH_KEY_DELETED: values in it and below */
+	char *note;		/* optional higher-level reading of the change
+				   (e.g. a BCD element "debug: No -> Yes"); malloc'd */
 	const struct rule *rule;	/* where it came from */
 	const struct op *op;
 };

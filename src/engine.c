@@ -98,6 +98,13 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 	return 0;
 }
 
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* The concrete key paths an op's key stands for: itself, or with
  * CurrentControlSet replaced by the current (or every) control set. */
 static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
@@ -130,6 +137,7 @@ static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
 			char *name = hive_node_name(c->h, kids[i]);
 			if (!name) {
 				free(kids);
+				free_strv(sets, ns);
 				return op_fail(c, "\\", hive_error(c->h));
 			}
 			if (!is_control_set_name(name)) {
@@ -180,12 +188,6 @@ fail_oom:
 	return oom();
 }
 
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* Append a component to a backslash path held in a growable buffer. */
 static int path_push(char **path, size_t *cap, const char *name)

@@ -438,8 +438,14 @@ static bool sb_multi(struct sbuf *b, const struct regval *v)
 		size_t end = off;
 		while (end + 1 < v->len && (v->data[end] || v->data[end + 1]))
 			end += 2;
-		if (end == off)
-			break;	/* the list terminator */
+		if (end == off) {
+			/* The list terminator, unless data follows: an empty item
+			 * inside the list, which quoting would hide. */
+			for (size_t i = off; i < v->len; i++)
+				if (v->data[i])
+					return false;
+			break;
+		}
 		char *item = utf16le_to_utf8(v->data + off, end - off);
 		if (!item)
 			return false;

@@ -242,6 +242,9 @@ static void test_to_text(void)
 	text_is(raw(REGT_MULTI_SZ, "a\0\0", 3), "61 00 00", "multi-sz of odd length");
 	text_is(raw(REGT_MULTI_SZ, "\0\xd8\0\0\0\0", 6), "00 d8 00 00 00 00",
 		"multi-sz with lone surrogate");
+	/* An empty item ends the list early: ["a"] would hide "b". */
+	text_is(raw(REGT_MULTI_SZ, "a\0\0\0\0\0b\0\0\0\0\0", 12),
+		"61 00 00 00 00 00 62 00 00 00 00 00", "multi-sz with an empty item inside");
 	text_is(raw(0x1234, "\xff", 1), "ff", "unknown type");
 }
 

@@ -94,13 +94,13 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	}
 	if (mkdir(dir, 0700) < 0) {
 		msg_error("%s: %s", dir, strerror(errno));
+		ret = EXIT_WRITE;
 		goto out;
 	}
 	msg_verbose("%s: extracting", where);
-	if (wim_extract_file(w, img->index, stored, dir) < 0) {
-		ret = EXIT_INPUT;
+	if ((ret = wim_extract_file(w, img->index, stored, dir)) != EXIT_OK)
 		goto out;
-	}
+	ret = EXIT_INTERNAL;
 
 	struct hive_report *rep = file_report_add(fr);
 	if (!rep || !(rep->image_name = strdup(img->name)) || !(rep->hive = strdup(stored + 1)) ||
@@ -162,7 +162,7 @@ static int verify_written(const char *written, const struct pending *pend, size_
 			msg_error("out of memory");
 			ret = EXIT_INTERNAL;
 		} else if (mkdir(dir, 0700) < 0 ||
-			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) < 0) {
+			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != EXIT_OK) {
 			msg_error("%s: verification failed: cannot extract the written hive", where);
 			ret = EXIT_WRITE;
 		} else {

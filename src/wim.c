@@ -1,6 +1,7 @@
 /* wim.c - wimlib behind the project's own WIM API; see wim.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 #include <wimlib.h>
 
+#include "exitcode.h"
 #include "msg.h"
 #include "wim.h"
 
@@ -22,10 +24,18 @@ static struct wim_settings settings;
 
 static int wfail(const char *path, int image, int code, const char *what)
 {
+	char sys[128] = "";
+
+	/* wimlib's strings for I/O errors are generic; the system's reason
+	 * (no space, file too large, read-only) is what a user can act on. */
+	if ((code == WIMLIB_ERR_WRITE || code == WIMLIB_ERR_READ || code == WIMLIB_ERR_OPEN ||
+	     code == WIMLIB_ERR_MKDIR || code == WIMLIB_ERR_RENAME) && errno)
+		snprintf(sys, sizeof(sys), " (%s)", strerror(errno));
 	if (image > 0)
-		msg_error("%s: image %d: %s: %s", path, image, what, wimlib_get_error_string(code));
+		msg_error("%s: image %d: %s: %s%s", path, image, what,
+			  wimlib_get_error_string(code), sys);
 	else
-		msg_error("%s: %s: %s", path, what, wimlib_get_error_string(code));
+		msg_error("%s: %s: %s%s", path, what, wimlib_get_error_string(code), sys);
 	return -1;
 }
 
@@ -278,12 +288,15 @@ out:
 int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
 {
 	const char *paths[1] = { stored };
+	errno = 0;
 	int r = wimlib_extract_paths(w->ws, image, dir, paths, 1,
 				     WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE);
 	if (r) {
 		char what[512];
 		snprintf(what, sizeof(what), "cannot extract %s", stored);
-		return wfail(w->path, image, r, what);
+		wfail(w->path, image, r, what);
+		return r == WIMLIB_ERR_WRITE || r == WIMLIB_ERR_OPEN || r == WIMLIB_ERR_MKDIR
+			       ? EXIT_WRITE : EXIT_INPUT;
 	}
 	return 0;
 }
@@ -312,6 +325,7 @@ int wim_commit_in_place(struct wim *w)
 	/* Append mode (no REBUILD, no UNSAFE_COMPACT): new data and metadata go
 	 * after the old, the header is rewritten last.  FSYNC makes the new
 	 * header durable before we report success. */
+	errno = 0;
 	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, settings.threads);
 	if (r)
 		return wfail(w->path, 0, r, "cannot write the updated WIM");
@@ -323,6 +337,7 @@ int wim_commit_to(struct wim *w, const char *path)
 	int flags = WIMLIB_WRITE_FLAG_FSYNC;
 	if (w->info.has_integrity_table)
 		flags |= WIMLIB_WRITE_FLAG_CHECK_INTEGRITY;
+	errno = 0;
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, settings.threads);
 	if (r)
 		return wfail(path, 0, r, "cannot write WIM");

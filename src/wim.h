@@ -58,7 +58,9 @@ int wim_image_by_name(const struct wim *w, const char *name);
  */
 int wim_find_file(struct wim *w, int image, const char *path, char **stored);
 
-/* Extract one file (by stored path) into directory `dir`, as dir/<basename>. */
+/* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
+ * Returns 0, or an EXIT_* code: EXIT_WRITE when writing the copy failed
+ * (no space, size limit), EXIT_INPUT when the WIM's data is bad. */
 int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
 
 /*

@@ -155,6 +155,27 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 	return ret;
 }
 
+/* If a signal stops a multi-file run, say which files are done: each is
+ * either finished or untouched, and running the same command again
+ * completes the job. */
+static void set_interrupt_note(char **argv, int first, int cur, int argc)
+{
+	char note[4096];
+	size_t n = 0;
+
+	note[0] = '\0';
+	n += (size_t)snprintf(note + n, sizeof(note) - n, "\nwimpatch: interrupted while working on %s\n",
+			      argv[cur]);
+	for (int i = first; i < argc && n < sizeof(note); i++)
+		n += (size_t)snprintf(note + n, sizeof(note) - n, "wimpatch:   %s: %s\n", argv[i],
+				      i < cur ? "finished" : i == cur ? "unchanged (interrupted)"
+								      : "not started");
+	if (n < sizeof(note))
+		snprintf(note + n, sizeof(note) - n,
+			 "wimpatch: run the same command again to complete the job\n");
+	fs_set_interrupt_note(note);
+}
+
 static int run(int argc, char **argv, bool diff)
 {
 	const char **profiles = NULL, **images = NULL, **dirs = NULL;
@@ -266,8 +287,11 @@ static int run(int argc, char **argv, bool diff)
 		po.images = images;
 		po.n_images = n_images;
 		fs_install_signal_cleanup();
-		for (int i = optind; i < argc && ret == EXIT_OK; i++)
+		for (int i = optind; i < argc && ret == EXIT_OK; i++) {
+			set_interrupt_note(argv, optind, i, argc);
 			ret = run_target(argv[i], &po, &pending);
+		}
+		fs_set_interrupt_note("");
 		if (ret == EXIT_OK && pending)
 			ret = EXIT_PENDING;
 		wim_cleanup();

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <dirent.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -57,18 +59,64 @@ static void remove_tree(const char *dir)
 	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* Scratch directories hold only files we extracted, one level below
- * subdirectories at most; a signal handler may unlink/rmdir (both are
- * async-signal-safe) but not walk trees with nftw, so it removes what it
- * can directly and leaves the rest to the next tmp cleaner. */
+/*
+ * Remove a directory tree from a signal handler: nftw and readdir are not
+ * async-signal-safe, but open, getdents64, unlinkat and close are.  Our
+ * scratch trees are two levels deep; the depth bound keeps it so.
+ */
+struct linux_dirent64 {
+	unsigned long long d_ino;
+	long long d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static void remove_tree_signal_safe(int parent, const char *name, int depth)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char buf[4096];
+	long n;
+
+	if (fd >= 0) {
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+			for (long off = 0; off < n;) {
+				struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+				off += d->d_reclen;
+				if (d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
+				    (d->d_name[1] == '.' && d->d_name[2] == '\0')))
+					continue;
+				if (d->d_type == DT_DIR && depth < 4)
+					remove_tree_signal_safe(fd, d->d_name, depth + 1);
+				else
+					unlinkat(fd, d->d_name, 0);
+			}
+		}
+		close(fd);
+	}
+	unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+static char interrupt_note[4096];
+static volatile sig_atomic_t note_len;
+
+void fs_set_interrupt_note(const char *note)
+{
+	note_len = 0;
+	snprintf(interrupt_note, sizeof(interrupt_note), "%s", note);
+	note_len = (sig_atomic_t)strlen(interrupt_note);
+}
+
 static void on_signal(int sig)
 {
+	if (note_len > 0)
+		(void)!write(STDERR_FILENO, interrupt_note, (size_t)note_len);
 	for (int i = 0; i < MAX_TRACKED; i++) {
 		char *p = tracked[i];
 		if (!p)
 			continue;
 		if (tracked_is_dir[i])
-			rmdir(p);
+			remove_tree_signal_safe(AT_FDCWD, p, 0);
 		else
 			unlink(p);
 	}

@@ -30,7 +30,11 @@ int fs_commit_temp(char *tmp, const char *dst);
 /* Copy a file's bytes (reflink when the file system can). */
 int fs_copy_file(const char *src, const char *dst);
 
-/* Install SIGINT/SIGTERM/SIGHUP handlers that remove tracked scratch files. */
+/* Install SIGINT/SIGTERM/SIGHUP handlers that remove tracked scratch files
+ * and print the note set with fs_set_interrupt_note(). */
 void fs_install_signal_cleanup(void);
+/* What to tell the user if a signal ends the run now (copied; a signal
+ * handler can only write out text prepared in advance). */
+void fs_set_interrupt_note(const char *note);
 
 #endif

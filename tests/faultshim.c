@@ -5,6 +5,8 @@
  * the way a power cut or an OOM kill would stop it.
  *
  *   FAULT_KILL_AT=N      kill before the N-th such call (1-based)
+ *   FAULT_SIGNAL=TERM    send SIGTERM instead (what Ctrl-C or a service
+ *                        manager sends: wimpatch may clean up and report)
  *   FAULT_COUNT_FILE=F   at exit, write the number of calls seen to F
  *
  * Test-only code: never linked into wimpatch.
@@ -14,18 +16,23 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 static unsigned long calls;
 static unsigned long kill_at;
+static int sig = SIGKILL;
 static int ready;
 
 static void setup(void)
 {
 	const char *k = getenv("FAULT_KILL_AT");
+	const char *s = getenv("FAULT_SIGNAL");
 	kill_at = k ? strtoul(k, NULL, 10) : 0;
+	if (s && strcmp(s, "TERM") == 0)
+		sig = SIGTERM;
 	ready = 1;
 }
 
@@ -34,7 +41,7 @@ static void event(void)
 	if (!ready)
 		setup();
 	if (++calls == kill_at)
-		raise(SIGKILL);
+		raise(sig);
 }
 
 __attribute__((destructor)) static void report(void)

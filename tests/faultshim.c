@@ -7,12 +7,19 @@
  *   FAULT_KILL_AT=N      kill before the N-th such call (1-based)
  *   FAULT_SIGNAL=TERM    send SIGTERM instead (what Ctrl-C or a service
  *                        manager sends: wimpatch may clean up and report)
+ *   FAULT_ERRNO_AT=N     make the N-th such call fail instead, with
+ *   FAULT_ERRNO=NAME     EIO (default), ENOSPC, EROFS or EACCES
+ *   FAULT_RO_DIR=DIR     refuse with EROFS every open for writing of a
+ *                        path in DIR, as a read-only mount would
  *   FAULT_COUNT_FILE=F   at exit, write the number of calls seen to F
  *
  * Test-only code: never linked into wimpatch.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +29,9 @@
 #include <unistd.h>
 
 static unsigned long calls;
-static unsigned long kill_at;
+static unsigned long kill_at, fail_at;
+static int fail_errno = EIO;
+static const char *ro_dir;
 static int sig = SIGKILL;
 static int ready;
 
@@ -31,17 +40,47 @@ static void setup(void)
 	const char *k = getenv("FAULT_KILL_AT");
 	const char *s = getenv("FAULT_SIGNAL");
 	kill_at = k ? strtoul(k, NULL, 10) : 0;
+	const char *f = getenv("FAULT_ERRNO_AT");
+	const char *e = getenv("FAULT_ERRNO");
 	if (s && strcmp(s, "TERM") == 0)
 		sig = SIGTERM;
+	fail_at = f ? strtoul(f, NULL, 10) : 0;
+	if (e && strcmp(e, "ENOSPC") == 0)
+		fail_errno = ENOSPC;
+	else if (e && strcmp(e, "EROFS") == 0)
+		fail_errno = EROFS;
+	else if (e && strcmp(e, "EACCES") == 0)
+		fail_errno = EACCES;
+	ro_dir = getenv("FAULT_RO_DIR");
 	ready = 1;
 }
 
-static void event(void)
+/* Returns -1 (errno set) when this call is the one to fail. */
+static int event(void)
 {
 	if (!ready)
 		setup();
 	if (++calls == kill_at)
 		raise(sig);
+	if (calls == fail_at) {
+		errno = fail_errno;
+		return -1;
+	}
+	return 0;
+}
+
+static int in_ro_dir(const char *path, int flags)
+{
+	if (!ready)
+		setup();
+	if (!ro_dir || !(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)))
+		return 0;
+	size_t n = strlen(ro_dir);
+	if (strncmp(path, ro_dir, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+		errno = EROFS;
+		return 1;
+	}
+	return 0;
 }
 
 __attribute__((destructor)) static void report(void)
@@ -62,57 +101,98 @@ __attribute__((destructor)) static void report(void)
 ssize_t write(int fd, const void *b, size_t n)
 {
 	REAL(ssize_t, "write", int, const void *, size_t);
-	if (fd > 2)
-		event();
+	if (fd > 2 && event() < 0)
+		return -1;
 	return real(fd, b, n);
 }
 
 ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
 {
 	REAL(ssize_t, "pwrite", int, const void *, size_t, off_t);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(fd, b, n, o);
 }
 
 ssize_t pwrite64(int fd, const void *b, size_t n, off_t o)
 {
 	REAL(ssize_t, "pwrite64", int, const void *, size_t, off_t);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(fd, b, n, o);
 }
 
 ssize_t writev(int fd, const struct iovec *v, int n)
 {
 	REAL(ssize_t, "writev", int, const struct iovec *, int);
-	if (fd > 2)
-		event();
+	if (fd > 2 && event() < 0)
+		return -1;
 	return real(fd, v, n);
 }
 
 int fsync(int fd)
 {
 	REAL(int, "fsync", int);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(fd);
 }
 
 int fdatasync(int fd)
 {
 	REAL(int, "fdatasync", int);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(fd);
 }
 
 int rename(const char *a, const char *b)
 {
 	REAL(int, "rename", const char *, const char *);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(a, b);
 }
 
 int ftruncate(int fd, off_t len)
 {
 	REAL(int, "ftruncate", int, off_t);
-	event();
+	if (event() < 0)
+		return -1;
 	return real(fd, len);
+}
+
+/* Opens for writing, refused inside FAULT_RO_DIR. */
+#define OPEN_WRAPPER(fn)                                                        \
+	int fn(const char *path, int flags, ...)                                \
+	{                                                                       \
+		REAL(int, #fn, const char *, int, ...);                         \
+		mode_t mode = 0;                                                \
+		if (flags & (O_CREAT | O_TMPFILE)) {                            \
+			va_list ap;                                             \
+			va_start(ap, flags);                                    \
+			mode = va_arg(ap, mode_t);                              \
+			va_end(ap);                                             \
+		}                                                               \
+		if (in_ro_dir(path, flags))                                     \
+			return -1;                                              \
+		return real(path, flags, mode);                                 \
+	}
+OPEN_WRAPPER(open)
+OPEN_WRAPPER(open64)
+
+int mkstemp(char *tmpl)
+{
+	REAL(int, "mkstemp", char *);
+	if (in_ro_dir(tmpl, O_CREAT))
+		return -1;
+	return real(tmpl);
+}
+
+int mkstemp64(char *tmpl)
+{
+	REAL(int, "mkstemp64", char *);
+	if (in_ro_dir(tmpl, O_CREAT))
+		return -1;
+	return real(tmpl);
 }

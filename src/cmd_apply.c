@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -52,7 +53,8 @@ static void usage(FILE *f, bool diff)
 		"Usage: wimpatch %s [OPTIONS] -p PROFILE [-p PROFILE...] TARGET...\n"
 		"\n"
 		"%s\n"
-		"TARGET is a .wim/.esd file or a bare registry hive file.\n"
+		"TARGET is an extracted installation tree (with sources/boot.wim), a\n"
+		".wim/.esd file, or a bare registry hive file.\n"
 		"\n"
 		"Options:\n"
 		"  -p, --profile NAME|FILE   profile to apply; repeat to apply several in order\n"
@@ -61,8 +63,9 @@ static void usage(FILE *f, bool diff)
 		diff ? "Show what the profiles would change in each TARGET; write nothing."
 		     : "Apply the profiles to each TARGET, in place unless -o is given.");
 	if (!diff)
-		fputs("  -o, --output PATH         write the result to PATH (which must not exist);\n"
-		      "                            TARGET is left untouched (one TARGET only)\n"
+		fputs("  -o, --output PATH         write the result to PATH (which must not exist, or\n"
+		      "                            for a tree be an empty directory); TARGET is\n"
+		      "                            left untouched (one TARGET only)\n"
 		      "  -n, --dry-run             show what would change, write nothing (as 'diff')\n",
 		      f);
 	fputs("      --hive NAME           what a bare hive file is (SYSTEM, SOFTWARE...);\n"
@@ -103,6 +106,20 @@ static int parse_uint_opt(const char *name, const char *s, unsigned max, unsigne
 	return 0;
 }
 
+static bool dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return false;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
 /* Grow-by-one array of strings borrowed from argv. */
 static int push(const char ***arr, size_t *n, const char *s)
 {
@@ -112,6 +129,15 @@ static int push(const char ***arr, size_t *n, const char *s)
 	na[(*n)++] = s;
 	*arr = na;
 	return 0;
+}
+
+/* Each file's report, as soon as the file is done. */
+static void print_report(const struct file_report *fr, void *pending)
+{
+	if (msg_verbosity >= VERB_NORMAL)
+		report_print(stdout, fr);
+	if (fr->status == FILE_PENDING)
+		*(bool *)pending = true;
 }
 
 static int run_target(const char *target, const struct patch_opts *po, bool *pending)
@@ -125,9 +151,8 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 		return EXIT_INPUT;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		msg_error("%s: is a directory: extracted ISO trees are not supported yet; "
-			  "name sources/boot.wim or sources/install.wim directly", target);
-		return EXIT_INPUT;
+		ret = patch_tree(target, po, print_report, pending);
+		return ret;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		msg_error("%s: not a regular file", target);
@@ -145,12 +170,8 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 		msg_error("%s: not a WIM/ESD archive or a registry hive", target);
 		ret = EXIT_INPUT;
 	}
-	if (ret == EXIT_OK) {
-		if (msg_verbosity >= VERB_NORMAL)
-			report_print(stdout, &fr);
-		if (fr.status == FILE_PENDING)
-			*pending = true;
-	}
+	if (ret == EXIT_OK)
+		print_report(&fr, pending);
 	file_report_free(&fr);
 	return ret;
 }
@@ -251,8 +272,11 @@ static int run(int argc, char **argv, bool diff)
 		goto usage;
 	}
 	if (po.output) {
-		struct stat st;
-		if (lstat(po.output, &st) == 0) {
+		/* An output is never overwritten; a tree may go into an empty
+		 * directory. */
+		struct stat st, ts;
+		bool tree = stat(argv[optind], &ts) == 0 && S_ISDIR(ts.st_mode);
+		if (lstat(po.output, &st) == 0 && !(tree && S_ISDIR(st.st_mode) && dir_is_empty(po.output))) {
 			msg_error("%s: already exists; wimpatch does not overwrite an output "
 				  "(remove it, or patch in place without -o)", po.output);
 			goto usage;

@@ -54,7 +54,7 @@ static int rm_cb(const char *path, const struct stat *st, int flag, struct FTW *
 	return 0;
 }
 
-static void remove_tree(const char *dir)
+void fs_remove_tree(const char *dir)
 {
 	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -159,7 +159,7 @@ void fs_remove_tempdir(char *dir)
 	if (!dir)
 		return;
 	untrack(dir);
-	remove_tree(dir);
+	fs_remove_tree(dir);
 	free(dir);
 }
 

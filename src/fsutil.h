@@ -17,6 +17,9 @@ char *fs_make_tempdir(void);
 /* Remove a scratch directory and everything in it; untracks it. */
 void fs_remove_tempdir(char *dir);
 
+/* Remove a directory tree wimpatch created (an unfinished -o output). */
+void fs_remove_tree(const char *dir);
+
 /* Create an empty temporary sibling of `target` ("<dir>/.<base>.XXXXXX"),
  * with `target`'s permissions if it exists; tracked for removal. */
 char *fs_temp_sibling(const char *target);

@@ -19,12 +19,23 @@ struct patch_opts {
 	const char *const *images;	/* --image selections (index or name) */
 	size_t n_images;
 	const char *hive_name;		/* --hive: what a bare hive file is */
+	enum role role_hint;		/* the role the file's place in a tree
+					   gives its images (ROLE_ANY: none) */
 	bool allow_dirty;		/* edit hives with pending transaction logs */
 };
 
 /* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
 int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
 int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
+
+/*
+ * An extracted installation tree: every WIM (and BCD store) in it, in
+ * place or, with o->output, into a new tree that holds copies of all
+ * other files.  `done` is called with each file's report as it finishes.
+ * Returns an EXIT_* code; stops at the first file that fails.
+ */
+int patch_tree(const char *root, const struct patch_opts *o,
+	       void (*done)(const struct file_report *fr, void *ctx), void *ctx);
 
 /*
  * The steps both share.  hivefile_edit opens the hive at `src` into memory,

@@ -211,6 +211,22 @@ static int write_out(struct wim *w, const struct patch_opts *o, struct file_repo
 	return r;
 }
 
+/* In a tree, boot.wim is the setup environment and install.wim/esd the
+ * installed system, whatever the XML says; a disagreement is worth a
+ * warning (a renamed or rebuilt image), not a refusal. */
+static void apply_role_hint(const char *path, struct wim_image *img, enum role hint)
+{
+	if (hint == ROLE_ANY)
+		return;
+	bool agrees = img->install_type && img->role == hint;
+	if (img->install_type && !agrees)
+		msg_warn("%s: image %d \"%s\": its XML says INSTALLATIONTYPE %s, but its place "
+			 "in the tree makes it the %s image; using the tree's role",
+			 path, img->index, img->name, img->install_type, role_name(hint));
+	img->role = hint;
+	img->role_source = agrees ? "tree, matching the XML" : "tree";
+}
+
 int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
 	bool in_place = !o->dry_run && !o->output;
@@ -254,6 +270,7 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 			ret = EXIT_INTERNAL;
 			break;
 		}
+		apply_role_hint(path, &img, o->role_hint);
 		msg_verbose("%s: image %d \"%s\": role %s (from %s)", path, i, img.name,
 			    role_name(img.role), img.role_source);
 		size_t k = 0;

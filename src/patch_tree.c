@@ -1,0 +1,119 @@
+/* patch_tree.c - an extracted installation tree; see patch.h. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "copytree.h"
+#include "exitcode.h"
+#include "fsutil.h"
+#include "msg.h"
+#include "patch.h"
+#include "tree.h"
+
+static char *join(const char *a, const char *b)
+{
+	char *s;
+	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
+}
+
+static enum role role_of(enum tree_file_kind k)
+{
+	return k == TF_BOOT_WIM ? ROLE_SETUP : ROLE_INSTALLED;
+}
+
+static int patch_file(const struct media_tree *t, const struct tree_file *f,
+		      const struct patch_opts *o,
+		      void (*done)(const struct file_report *, void *), void *ctx)
+{
+	struct file_report fr = { 0 };
+	struct patch_opts sub = *o;
+	int ret;
+
+	fr.path = join(t->root, f->rel);
+	fr.output = o->output ? join(o->output, f->rel) : NULL;
+	if (!fr.path || (o->output && !fr.output)) {
+		msg_error("out of memory");
+		file_report_free(&fr);
+		return EXIT_INTERNAL;
+	}
+	sub.output = fr.output;
+	sub.role_hint = role_of(f->kind);
+	switch (f->kind) {
+	case TF_BOOT_WIM:
+	case TF_INSTALL:
+		ret = patch_wim(fr.path, &sub, &fr);
+		break;
+	default:
+		ret = EXIT_INTERNAL;
+		break;
+	}
+	if (ret == EXIT_OK)
+		done(&fr, ctx);
+	file_report_free(&fr);
+	return ret;
+}
+
+int patch_tree(const char *root, const struct patch_opts *o,
+	       void (*done)(const struct file_report *fr, void *ctx), void *ctx)
+{
+	struct media_tree t;
+	const char **skip = NULL;
+	size_t n_skip = 0;
+	bool created = false;
+	int ret = EXIT_OK;
+
+	if (tree_scan(root, &t) < 0) {
+		tree_free(&t);
+		return EXIT_INPUT;
+	}
+	for (size_t i = 0; i < t.n_files; i++) {
+		const struct tree_file *f = &t.files[i];
+		msg_verbose("%s: found %s", root, f->rel);
+		if (f->kind == TF_SPLIT) {
+			msg_error("%s/%s: split WIMs (install.swm, install2.swm, ...) cannot be patched "
+				  "yet; join them first (wimlib-imagex join) and replace them with "
+				  "install.wim", root, f->rel);
+			ret = EXIT_INPUT;
+			goto out;
+		}
+	}
+	skip = calloc(t.n_files + 1, sizeof(*skip));
+	if (!skip) {
+		msg_error("out of memory");
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	for (size_t i = 0; i < t.n_files; i++)
+		if (t.files[i].kind == TF_BOOT_WIM || t.files[i].kind == TF_INSTALL)
+			skip[n_skip++] = t.files[i].rel;
+	if (o->output && !o->dry_run) {
+		if (path_is_inside(o->output, root)) {
+			msg_error("%s: the output tree cannot be inside the source tree %s",
+				  o->output, root);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		msg_verbose("%s: copying the files wimpatch does not write to %s", root, o->output);
+		created = true;
+		if ((ret = copy_tree(root, o->output, skip, n_skip)) != EXIT_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < n_skip && ret == EXIT_OK; i++) {
+		for (size_t j = 0; j < t.n_files; j++)
+			if (t.files[j].rel == skip[i])
+				ret = patch_file(&t, &t.files[j], o, done, ctx);
+	}
+out:
+	/* An unfinished output tree is worse than none: a pipeline could
+	 * take it for a result. */
+	if (ret != EXIT_OK && created && ret != EXIT_USAGE) {
+		msg_info("%s: removing the unfinished output tree", o->output);
+		fs_remove_tree(o->output);
+	}
+	free(skip);
+	tree_free(&t);
+	return ret;
+}

@@ -1,0 +1,49 @@
+/*
+ * tree.h - an extracted Windows installation medium (ISO tree): which of
+ * its files wimpatch works on.
+ *
+ * Names are matched without regard to case (extractors write SOURCES/,
+ * Boot/BCD, ...); the paths kept are the ones on disk, relative to the
+ * root.  Nothing outside the root is ever used: a symbolic link that
+ * leads out of the tree is an error.
+ */
+#ifndef WIMPATCH_TREE_H
+#define WIMPATCH_TREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum tree_file_kind {
+	TF_BOOT_WIM,		/* sources/boot.wim: the setup environment */
+	TF_INSTALL,		/* sources/install.wim or install.esd */
+	TF_SPLIT,		/* sources/install.swm, install2.swm, ... */
+	TF_BCD_BIOS,		/* boot/bcd */
+	TF_BCD_EFI,		/* efi/microsoft/boot/bcd */
+};
+
+struct tree_file {
+	enum tree_file_kind kind;
+	char *rel;		/* path relative to the root, as on disk */
+};
+
+struct media_tree {
+	char *root;
+	struct tree_file *files;
+	size_t n_files;
+};
+
+/* Is `dir` a Windows medium (has sources/boot.wim)?  Does not report. */
+bool tree_looks_like_media(const char *dir);
+
+/* Find the files; errors (with the path) are reported.  Returns 0 or -1. */
+int tree_scan(const char *root, struct media_tree *t);
+void tree_free(struct media_tree *t);
+
+/*
+ * Resolve `rel` (already in on-disk case) under `root` and check that no
+ * component is a symbolic link leading outside the root.  Returns 0, or -1
+ * with the reason reported.
+ */
+int tree_check_inside(const char *root, const char *rel);
+
+#endif

@@ -6,5 +6,6 @@ int cmd_apply(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_profiles(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 #endif

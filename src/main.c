@@ -26,6 +26,7 @@ static const struct command {
 } commands[] = {
 	{ "apply", cmd_apply, "apply profiles to WIM/ESD files or hives (in place or -o)" },
 	{ "diff", cmd_diff, "show what profiles would change; write nothing" },
+	{ "show", cmd_show, "show what a medium, WIM or hive holds now; write nothing" },
 	{ "profiles", cmd_profiles, "list the available profiles, or show one" },
 	{ "validate", cmd_validate, "check profile files against the schema" },
 };

@@ -144,6 +144,22 @@ static char *prop(struct wim *w, int index, const char *name)
 	return v ? strdup(v) : NULL;
 }
 
+/* PROCESSOR_ARCHITECTURE numbers, as the XML stores them. */
+static char *arch_name(const char *v)
+{
+	static const struct {
+		int n;
+		const char *name;
+	} arch[] = { { 0, "x86" }, { 5, "arm" }, { 6, "ia64" }, { 9, "x64" }, { 12, "arm64" } };
+
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < sizeof(arch) / sizeof(arch[0]); i++)
+		if (atoi(v) == arch[i].n && v[0] >= '0' && v[0] <= '9')
+			return strdup(arch[i].name);
+	return strdup(v);
+}
+
 int wim_image_get(struct wim *w, int index, struct wim_image *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -153,6 +169,7 @@ int wim_image_get(struct wim *w, int index, struct wim_image *out)
 	out->install_type = prop(w, index, "WINDOWS/INSTALLATIONTYPE");
 	out->edition = prop(w, index, "WINDOWS/EDITIONID");
 	out->build = prop(w, index, "WINDOWS/VERSION/BUILD");
+	out->arch = arch_name(wimlib_get_image_property(w->ws, index, "WINDOWS/ARCH"));
 	if (!out->name) {
 		msg_error("out of memory");
 		return -1;
@@ -184,6 +201,7 @@ void wim_image_free(struct wim_image *img)
 	free(img->install_type);
 	free(img->edition);
 	free(img->build);
+	free(img->arch);
 	memset(img, 0, sizeof(*img));
 }
 

@@ -20,6 +20,7 @@ struct wim_image {
 	char *install_type;	/* WINDOWS/INSTALLATIONTYPE, or NULL */
 	char *edition;		/* WINDOWS/EDITIONID, or NULL */
 	char *build;		/* WINDOWS/VERSION/BUILD, or NULL */
+	char *arch;		/* WINDOWS/ARCH as a name (x86, x64, arm64...), or NULL */
 	enum role role;
 	const char *role_source;	/* "XML", "file name" or "none", for -v */
 };

@@ -165,7 +165,7 @@ const char *bcd_bootstatuspolicy_name(uint64_t policy);
 
 /* What `wimpatch show` prints about a store. */
 struct bcd_param {
-	const char *name;		/* bcdedit name ("debugport") or "element 0x..." */
+	char name[24];			/* bcdedit name ("debugport") or "element 0x..." */
 	char *value;			/* as bcdedit would show it (hostip dotted) */
 };
 

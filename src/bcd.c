@@ -41,6 +41,7 @@ static const struct {
 #define BOOTMGR_GUID "{9dea862c-5cdd-4e70-acc1-f32b344d4795}"
 #define DBGSETTINGS_GUID "{4636856e-540f-4170-a130-a84776f4c654}"
 #define GLOBALSETTINGS_GUID "{7ea2e1ac-2e61-4728-aaa3-896d9d0a9f0e}"
+#define EMSSETTINGS_GUID "{0ce4991b-e6b3-4b16-b23c-5e0d9250e5d9}"
 
 /* Application-class element ids (2xxxxxxx) mean different things for
  * different applications: the same 23000003 is a boot manager's default
@@ -78,6 +79,8 @@ static const struct {
 	{ 0x1600001e, SC_ANY, "vm" },
 	{ 0x1200001f, SC_ANY, "hostipv6" },
 	{ 0x16000020, SC_ANY, "bootems" },
+	{ 0x15000022, SC_ANY, "emsport" },
+	{ 0x15000023, SC_ANY, "emsbaudrate" },
 	{ 0x16000060, SC_ANY, "isolatedcontext" },
 	{ 0x23000003, SC_BOOTMGR, "default" },
 	{ 0x23000006, SC_BOOTMGR, "resumeobject" },
@@ -308,6 +311,16 @@ static bool multi_items(const struct regval *v, char ***items, size_t *n)
 		(*items)[(*n)++] = s;
 		start = i + 1;
 	}
+	return true;
+}
+
+/* A REG_DWORD (an object's Description\Type); false for anything else. */
+static bool dword_value(const struct regval *v, uint32_t *out)
+{
+	if (v->type != REGT_DWORD || v->len != 4)
+		return false;
+	*out = (uint32_t)v->data[0] | (uint32_t)v->data[1] << 8 | (uint32_t)v->data[2] << 16 |
+	       (uint32_t)v->data[3] << 24;
 	return true;
 }
 
@@ -653,6 +666,11 @@ int bcd_resolve_object(struct hive *h, const char *name, char out[BCD_GUID_LEN +
 				  "meaning for a store edited offline");
 		return -1;
 	}
+	if (name_is(name, "all-loaders")) {
+		fail(err, errlen, "%s names every Windows boot loader of the store, not one "
+				  "object", BCD_ALL_LOADERS);
+		return -1;
+	}
 	if ((g = alias_guid(name))) {
 		memcpy(out, g, BCD_GUID_LEN + 1);
 		return 0;
@@ -662,6 +680,101 @@ int bcd_resolve_object(struct hive *h, const char *name, char out[BCD_GUID_LEN +
 	fail(err, errlen, "'%s' is neither an object GUID ({xxxxxxxx-xxxx-xxxx-xxxx-"
 			  "xxxxxxxxxxxx}) nor a known alias", name);
 	return -1;
+}
+
+/* ------------------------------------------------------------ loaders */
+
+typedef char guid_buf[BCD_GUID_LEN + 1];
+
+static int cmp_guid(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* Every object of type 0x10200003, sorted (see bcd_os_loaders). */
+static int list_loaders(struct hive *h, guid_buf **out, size_t *n, char *err, size_t errlen)
+{
+	hive_node objs, *kids = NULL;
+	char *opath = NULL;
+	size_t nk = 0;
+	guid_buf *v = NULL;
+	size_t nv = 0;
+	int ret = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (objects_key(h, &objs, &opath, err, errlen) < 0)
+		return -1;
+	if (hive_children(h, objs, &kids, &nk) < 0) {
+		fail(err, errlen, "%s: %s", opath, hive_error(h));
+		goto out;
+	}
+	for (size_t i = 0; i < nk; i++) {
+		char *name = hive_node_name(h, kids[i]), *path = NULL, *dpath = NULL;
+		hive_node d = 0;
+		struct regval tv;
+		bool found = false;
+		uint32_t type = 0;
+		int r = 0;
+
+		if (!name) {
+			fail(err, errlen, "%s: %s", opath, hive_error(h));
+			goto out;
+		}
+		if (!(path = xasprintf("%s\\%s", opath, name))) {
+			fail(err, errlen, "out of memory");
+			r = -1;
+		} else if ((r = child(h, kids[i], path, DESCRIPTION, &d, &dpath, err, errlen)) == 0 &&
+			   d && (r = get_value(h, d, dpath, "Type", &tv, NULL, &found, err, errlen)) == 0) {
+			if (found)
+				dword_value(&tv, &type);
+			regval_free(&tv);
+		}
+		if (r == 0 && type == BCD_TYPE_OS_LOADER) {
+			guid_buf *nvv = realloc(v, (nv + 1) * sizeof(*v));
+			if (!nvv) {
+				fail(err, errlen, "out of memory");
+				r = -1;
+			} else {
+				v = nvv;
+				if (!parse_guid(name, v[nv])) {
+					fail(err, errlen, "%s: a Windows boot loader object (type "
+							  "0x%08" PRIx32 ") whose key name is not an object "
+							  "GUID", path, type);
+					r = -1;
+				} else {
+					nv++;
+				}
+			}
+		}
+		free(name);
+		free(path);
+		free(dpath);
+		if (r < 0)
+			goto out;
+	}
+	if (nv > 1)
+		qsort(v, nv, sizeof(*v), cmp_guid);
+	*out = v;
+	*n = nv;
+	v = NULL;
+	ret = 0;
+out:
+	free(v);
+	free(kids);
+	free(opath);
+	return ret;
+}
+
+int bcd_os_loaders(struct hive *h, char (**guids)[BCD_GUID_LEN + 1], size_t *n)
+{
+	char err[320];
+
+	if (list_loaders(h, guids, n, err, sizeof(err)) < 0) {
+		msg_error("listing the Windows boot loaders of a BCD store: %s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* ------------------------------------------------------------ objects */
@@ -700,9 +813,8 @@ static int object_info(struct hive *h, struct bobj *o, bool as_default, char *er
 		free(dpath);
 		if (r < 0)
 			return -1;
-		if (found && v.type == REGT_DWORD && v.len == 4)
-			o->type = (uint32_t)v.data[0] | (uint32_t)v.data[1] << 8 |
-				  (uint32_t)v.data[2] << 16 | (uint32_t)v.data[3] << 24;
+		if (found)
+			dword_value(&v, &o->type);
 		regval_free(&v);
 	}
 
@@ -1364,6 +1476,9 @@ static bool value_object(struct hive *h, const char *name, char guid[BCD_GUID_LE
 		}
 		if (name_is(name, "current"))
 			return fail(err, errlen, "{current} has no meaning for a store edited offline");
+		if (name_is(name, "all-loaders"))
+			return fail(err, errlen, "%s names several objects; a value names one",
+				    BCD_ALL_LOADERS);
 		const char *g = alias_guid(name);
 		if (g) {
 			memcpy(guid, g, BCD_GUID_LEN + 1);
@@ -1496,7 +1611,14 @@ bool bcd_check_element_text(uint32_t id, const char *text, char *err, size_t err
 
 /* ------------------------------------------------------------ editing */
 
-enum need { NEED_ANY, NEED_LOADER, NEED_BOOTMGR, NEED_APP_OR_SETTINGS };
+enum need {
+	NEED_ANY,
+	NEED_LOADER,			/* exactly 0x10200003 */
+	NEED_LOADER_OR_SETTINGS,	/* 0x1x200003 or 0x20200003 */
+	NEED_BOOTMGR,
+	NEED_APP,			/* 0x10xxxxxx */
+	NEED_APP_OR_SETTINGS,
+};
 
 static bool type_ok(uint32_t type, enum need need)
 {
@@ -1504,9 +1626,13 @@ static bool type_ok(uint32_t type, enum need need)
 	case NEED_ANY:
 		return true;
 	case NEED_LOADER:
+		return type == BCD_TYPE_OS_LOADER;
+	case NEED_LOADER_OR_SETTINGS:
 		return app_type(type) == 3;
 	case NEED_BOOTMGR:
 		return scope_of(type) == SC_BOOTMGR;
+	case NEED_APP:
+		return type >> 24 == 0x10;
 	case NEED_APP_OR_SETTINGS:
 		return type >> 28 == 1 || type >> 28 == 2;
 	}
@@ -1517,10 +1643,15 @@ static const char *need_text(enum need need)
 {
 	switch (need) {
 	case NEED_LOADER:
+		return "Windows boot loader objects (type 0x10200003) only";
+	case NEED_LOADER_OR_SETTINGS:
 		return "Windows boot loader objects (type 0x10200003) and the settings they "
 		       "inherit (0x20200003)";
 	case NEED_BOOTMGR:
 		return "boot manager objects (type 0x10100002 or 0x10100001)";
+	case NEED_APP:
+		return "boot application objects (type 0x10xxxxxx: boot managers, OS and resume "
+		       "loaders, memory diagnostics...)";
 	case NEED_APP_OR_SETTINGS:
 		return "application and settings objects (type 0x1xxxxxxx or 0x2xxxxxxx)";
 	case NEED_ANY:
@@ -1529,36 +1660,141 @@ static const char *need_text(enum need need)
 	return "any object";
 }
 
+/* The objects a setter's `object` names: the one it resolves to, or every
+ * OS loader for {all-loaders}.  Every one is found (and described) before
+ * anything is edited. */
+struct bsel {
+	struct bobj *v;
+	size_t n;
+	bool all;			/* selected by {all-loaders} */
+};
+
+static void bsel_free(struct bsel *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		bobj_free(&s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof(*s));
+}
+
+/* `what` names the element in messages about an object-less call. */
+static int open_selection(struct bcd_ctx *c, const char *name, const char *what,
+			  struct bsel *s)
+{
+	char err[320];
+	guid_buf *g = NULL;
+	size_t n = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!name) {
+		msg_error("%s: %s: no object named", c->where, what);
+		return -1;
+	}
+	if (!name_is(name, "all-loaders")) {
+		if (!(s->v = calloc(1, sizeof(*s->v))))
+			return oom();
+		if (open_object(c, name, &s->v[0]) < 0) {
+			bsel_free(s);
+			return -1;
+		}
+		s->n = 1;
+		return 0;
+	}
+	s->all = true;
+	if (list_loaders(c->h, &g, &n, err, sizeof(err)) < 0) {
+		msg_error("%s: %s: %s", c->where, BCD_ALL_LOADERS, err);
+		return -1;
+	}
+	if (n == 0) {
+		msg_error("%s: %s: the store has no Windows boot loader objects (type 0x%08x)",
+			  c->where, BCD_ALL_LOADERS, BCD_TYPE_OS_LOADER);
+		return -1;
+	}
+	if (!(s->v = calloc(n, sizeof(*s->v)))) {
+		free(g);
+		return oom();
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (open_object(c, g[i], &s->v[i]) < 0) {
+			free(g);
+			bsel_free(s);
+			return -1;
+		}
+		s->n++;
+	}
+	free(g);
+	return 0;
+}
+
+/* Is every selected object of a type the element `what` applies to? */
+static bool selection_ok(struct bcd_ctx *c, const struct bsel *s, enum need need,
+			 const char *what)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (type_ok(s->v[i].type, need))
+			continue;
+		if (s->all)
+			msg_error("%s: %s: %s applies to %s; the Windows boot loaders it selects "
+				  "(type 0x%08" PRIx32 ", first %s) are not", c->where,
+				  BCD_ALL_LOADERS, what, need_text(need), s->v[i].type,
+				  s->v[i].label);
+		else
+			msg_error("%s: %s: %s applies to %s; this object's type is 0x%08" PRIx32,
+				  c->where, s->v[i].label, what, need_text(need), s->v[i].type);
+		return false;
+	}
+	return true;
+}
+
 /* Open `object` (default `dflt`), check its type, set element `id`. */
 static int set_on(struct bcd_ctx *c, const char *object, const char *dflt, enum need need,
 		  uint32_t id, const struct regval *v)
 {
-	struct bobj o;
+	struct bsel s;
 	char what[64];
-	int ret;
+	int ret = 0;
 
-	if (open_object(c, object ? object : dflt, &o) < 0)
+	msg_name(what, sizeof(what), id, need == NEED_BOOTMGR ? 0x10100002 : 0x10200003);
+	if (open_selection(c, object ? object : dflt, what, &s) < 0)
 		return -1;
-	if (!type_ok(o.type, need)) {
-		msg_name(what, sizeof(what), id, need == NEED_BOOTMGR ? 0x10100002 : 0x10200003);
-		msg_error("%s: %s: %s applies to %s; this object's type is 0x%08" PRIx32, c->where,
-			  o.label, what, need_text(need), o.type);
-		bobj_free(&o);
-		return -1;
-	}
-	ret = put_element(c, &o, id, v);
-	bobj_free(&o);
+	if (!selection_ok(c, &s, need, what))
+		ret = -1;
+	for (size_t i = 0; ret == 0 && i < s.n; i++)
+		ret = put_element(c, &s.v[i], id, v);
+	bsel_free(&s);
 	return ret;
 }
 
-int bcd_set_debug(struct bcd_ctx *c, const char *object, bool on)
+static int set_bool_on(struct bcd_ctx *c, const char *object, const char *dflt, enum need need,
+		       uint32_t id, bool on)
 {
 	struct regval v;
 	if (!enc_bool(&v, on))
 		return oom();
-	int r = set_on(c, object, "{default}", NEED_LOADER, BCD_ELEM_DEBUG, &v);
+	int r = set_on(c, object, dflt, need, id, &v);
 	regval_free(&v);
 	return r;
+}
+
+int bcd_set_debug(struct bcd_ctx *c, const char *object, bool on)
+{
+	return set_bool_on(c, object, "{default}", NEED_LOADER, BCD_ELEM_DEBUG, on);
+}
+
+int bcd_set_bootdebug(struct bcd_ctx *c, const char *object, bool on)
+{
+	if (!object) {
+		msg_error("%s: bootdebug (element 16000010): name the object: bcdedit's default "
+			  "for /bootdebug is {current}, the loader Windows is running from, which "
+			  "has no meaning for a store edited offline", c->where);
+		return -1;
+	}
+	return set_bool_on(c, object, NULL, NEED_APP, BCD_ELEM_BOOTDEBUG, on);
+}
+
+int bcd_set_ems(struct bcd_ctx *c, const char *object, bool on)
+{
+	return set_bool_on(c, object, "{default}", NEED_LOADER, BCD_ELEM_EMS, on);
 }
 
 int bcd_set_timeout(struct bcd_ctx *c, const char *object, uint64_t seconds)
@@ -1580,43 +1816,96 @@ int bcd_set_bootstatuspolicy(struct bcd_ctx *c, const char *object, enum bcd_boo
 	}
 	if (!enc_int(&v, (uint64_t)p))
 		return oom();
-	int r = set_on(c, object, "{default}", NEED_LOADER, BCD_ELEM_BOOTSTATUSPOLICY, &v);
+	int r = set_on(c, object, "{default}", NEED_LOADER_OR_SETTINGS, BCD_ELEM_BOOTSTATUSPOLICY,
+		       &v);
 	regval_free(&v);
 	return r;
 }
 
 int bcd_set_recoveryenabled(struct bcd_ctx *c, const char *object, bool on)
 {
-	struct regval v;
-	if (!enc_bool(&v, on))
-		return oom();
-	int r = set_on(c, object, "{default}", NEED_APP_OR_SETTINGS, BCD_ELEM_RECOVERYENABLED, &v);
-	regval_free(&v);
-	return r;
+	return set_bool_on(c, object, "{default}", NEED_APP_OR_SETTINGS, BCD_ELEM_RECOVERYENABLED,
+			   on);
 }
 
 int bcd_set_element_text(struct bcd_ctx *c, const char *object, uint32_t id, const char *text)
 {
-	struct bobj o;
+	struct bsel s;
 	struct regval v;
 	char err[320], what[64];
-	int ret;
+	int ret = 0;
 
 	if (BCD_ELEM_FORMAT(id) < BCD_FMT_DEVICE || BCD_ELEM_FORMAT(id) > BCD_FMT_INTEGER_LIST) {
 		msg_error("%s: %s: element %08" PRIx32 " has format %u, which no BCD element uses",
-			  c->where, object, id, (unsigned)BCD_ELEM_FORMAT(id));
+			  c->where, object ? object : "(no object)", id,
+			  (unsigned)BCD_ELEM_FORMAT(id));
 		return -1;
 	}
-	if (open_object(c, object, &o) < 0)
+	msg_name(what, sizeof(what), id, 0);
+	if (open_selection(c, object, what, &s) < 0)
 		return -1;
+	msg_name(what, sizeof(what), id, s.v[0].type);
 	if (!encode_text(c->h, id, text, &v, err, sizeof(err))) {
-		msg_name(what, sizeof(what), id, o.type);
-		msg_error("%s: %s: %s: %s", c->where, o.label, what, err);
-		bobj_free(&o);
+		msg_error("%s: %s: %s: %s", c->where, s.all ? BCD_ALL_LOADERS : s.v[0].label, what,
+			  err);
+		bsel_free(&s);
 		return -1;
 	}
-	ret = put_element(c, &o, id, &v);
+	for (size_t i = 0; ret == 0 && i < s.n; i++)
+		ret = put_element(c, &s.v[i], id, &v);
 	regval_free(&v);
+	bsel_free(&s);
+	return ret;
+}
+
+int bcd_set_emssettings(struct bcd_ctx *c, uint32_t port, uint32_t baudrate)
+{
+	static const uint32_t ids[2] = { BCD_ELEM_EMSPORT, BCD_ELEM_EMSBAUDRATE };
+	const uint32_t given[2] = { port, baudrate };
+	struct regval want[2];
+	struct bobj o = { 0 };
+	char err[320], what[64], *path = NULL;
+	hive_node node;
+	int ret = -1;
+
+	memset(want, 0, sizeof(want));
+	if (baudrate && !port) {
+		msg_error("%s: {emssettings}: emsbaudrate %" PRIu32 " without emsport: bcdedit "
+			  "/emssettings takes a baud rate only together with a port", c->where,
+			  baudrate);
+		return -1;
+	}
+	if (baudrate && !check_baudrate(baudrate, err, sizeof(err))) {
+		msg_name(what, sizeof(what), BCD_ELEM_EMSBAUDRATE, BCD_TYPE_LIBRARY_SETTINGS);
+		msg_error("%s: {emssettings}: %s: %s", c->where, what, err);
+		return -1;
+	}
+	for (size_t i = 0; i < 2; i++)
+		if (given[i] && !enc_int(&want[i], given[i])) {
+			oom();
+			goto out;
+		}
+
+	if (lookup_object(c->h, EMSSETTINGS_GUID, &node, &path, err, sizeof(err)) < 0) {
+		msg_error("%s: {emssettings}: %s", c->where, err);
+		goto out;
+	}
+	if (!node) {
+		msg_error("%s: {emssettings}: the store has no {emssettings} object (type "
+			  "0x%08x) to hold emsport and emsbaudrate; wimpatch does not create one",
+			  c->where, BCD_TYPE_LIBRARY_SETTINGS);
+		goto out;
+	}
+	if (open_object(c, "{emssettings}", &o) < 0)
+		goto out;
+	for (size_t i = 0; i < 2; i++)
+		if ((given[i] ? put_element(c, &o, ids[i], &want[i]) : del_element(c, &o, ids[i])) < 0)
+			goto out;
+	ret = 0;
+out:
+	for (size_t i = 0; i < 2; i++)
+		regval_free(&want[i]);
+	free(path);
 	bobj_free(&o);
 	return ret;
 }

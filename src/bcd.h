@@ -25,6 +25,21 @@
  * {resumeloadersettings}, {hypervisorsettings}, and {default}: the object
  * that {bootmgr}'s element 23000003 names); braces may be left out.
  *
+ * The setters that take an object (bcd_set_debug, bcd_set_bootdebug,
+ * bcd_set_ems, bcd_set_timeout, bcd_set_bootstatuspolicy,
+ * bcd_set_recoveryenabled, bcd_set_element_text) also take the selector
+ * "{all-loaders}" (BCD_ALL_LOADERS; braces may be left out): every Windows
+ * boot loader of the store (object type 0x10200003, as bcd_os_loaders
+ * lists them), edited one after the other in GUID order.  The selector is
+ * resolved, every selected object opened and its type checked before the
+ * first edit; a store without loaders is refused; each edit is recorded and
+ * noted as for that object alone ("{guid} (Windows Setup): ems No -> Yes"),
+ * and loaders that already hold the value record nothing.  It names several
+ * objects, so bcd_resolve_object and element values refuse it.  (The
+ * selector lives here rather than in every caller so that a profile's
+ * object text can say it, and so that nothing is edited unless every
+ * selected object can be.)
+ *
  * Edits go through a struct bcd_ctx.  Like the registry engine, they
  * compare bytes first and record nothing when the store already holds
  * exactly what bcdedit would write, and record every edit in the
@@ -85,9 +100,19 @@ enum bcd_format {
 #define BCD_ELEM_BOOTSTATUSPOLICY	0x250000e0u	/* OS loader: integer */
 #define BCD_ELEM_DEBUG			0x260000a0u	/* OS loader: boolean (kernel
 							   debugger; 26000010 is detecthal) */
+#define BCD_ELEM_BOOTDEBUG		0x16000010u	/* any application: boolean
+							   (boot debugging) */
+#define BCD_ELEM_EMS			0x260000b0u	/* OS loader: boolean */
+#define BCD_ELEM_EMSPORT		0x15000022u	/* {emssettings}: integer */
+#define BCD_ELEM_EMSBAUDRATE		0x15000023u	/* {emssettings}: integer */
 
 /* Object type of {dbgsettings} (and other library settings objects). */
 #define BCD_TYPE_LIBRARY_SETTINGS	0x20100000u
+/* Object type of a Windows boot loader (winload: "Windows Setup", "Windows 10"). */
+#define BCD_TYPE_OS_LOADER		0x10200003u
+
+/* The selector for every OS loader of a store (see above). */
+#define BCD_ALL_LOADERS			"{all-loaders}"
 
 /* Where edits go and how they are reported. */
 struct bcd_ctx {
@@ -142,11 +167,25 @@ int bcd_check_store(struct hive *h, char *err, size_t errlen);
  * Turn an object name ("{GUID}", a GUID without braces, or an alias with
  * or without braces) into a lower-case "{guid}" in out.  {default} is
  * looked up in the store; nothing else is checked against it (the object
- * need not exist).  {current} has no meaning offline and is refused.
+ * need not exist).  {current} has no meaning offline and is refused, and so
+ * is {all-loaders}, which names several objects.
  * Returns 0, or -1 with a reason in err.
  */
 int bcd_resolve_object(struct hive *h, const char *name, char out[BCD_GUID_LEN + 1],
 		       char *err, size_t errlen);
+
+/*
+ * The GUIDs ("{guid}", lower case) of every object of type 0x10200003
+ * (Windows boot loader) in the store, sorted: *guids is a malloc'd array
+ * of *n strings (free it with free(); NULL when *n is 0).  Install media
+ * have one ("{7619dcc9-fafe-11d9-b411-000476eba25f}", "Windows Setup"),
+ * some several; installed systems usually add Windows RE.  Objects whose
+ * Description\Type is missing or not a REG_DWORD are not loaders.  Returns
+ * 0, or -1 after reporting with msg_error (a read error, or a loader whose
+ * key name is not a GUID; the message names the key, not the store, which
+ * this function does not know by name).
+ */
+int bcd_os_loaders(struct hive *h, char (**guids)[BCD_GUID_LEN + 1], size_t *n);
 
 /* "{bootmgr}" for its GUID (any case), NULL for GUIDs that have no alias. */
 const char *bcd_alias(const char *guid);
@@ -220,10 +259,35 @@ bool bcd_check_element_text(uint32_t id, const char *text, char *err, size_t err
 
 /* ---------------------------------------------------------------- editing */
 
-/* `bcdedit /debug OBJECT on|off`: element 260000a0 on an OS loader or the
- * settings it inherits (object type 0x10200003 or 0x20200003; NULL object =
- * "{default}"). */
+/* `bcdedit /debug OBJECT on|off`: element 260000a0 on a Windows boot loader
+ * (object type 0x10200003 only: boot managers, settings objects such as
+ * {bootloadersettings} (0x20200003) and everything else are refused; NULL
+ * object = "{default}"; "{all-loaders}" = every loader). */
 int bcd_set_debug(struct bcd_ctx *c, const char *object, bool on);
+
+/* `bcdedit /bootdebug OBJECT on|off`: element 16000010 on any boot
+ * application (object type 0x10xxxxxx: boot managers, OS loaders, resume
+ * loaders, memory diagnostics, firmware applications...; settings, device
+ * and other objects are refused).  bcdedit's default object for /bootdebug
+ * is {current}, which has no meaning offline: object must be given (NULL
+ * is refused). */
+int bcd_set_bootdebug(struct bcd_ctx *c, const char *object, bool on);
+
+/* `bcdedit /ems OBJECT on|off`: element 260000b0 on a Windows boot loader
+ * (object type 0x10200003 only; NULL object = "{default}"). */
+int bcd_set_ems(struct bcd_ctx *c, const char *object, bool on);
+
+/*
+ * `bcdedit /emssettings EMSPORT:port [EMSBAUDRATE:baudrate]` on
+ * {emssettings}: emsport (15000022) and emsbaudrate (15000023) end up
+ * holding exactly what is given (0 = not given: the element is removed),
+ * written as 8-byte integers; only real differences are written and
+ * recorded, and {emssettings}' other elements (bootems) are left alone.
+ * A baudrate must be one of the debugger's (see bcd_parse_baudrate) and,
+ * as bcdedit requires, comes only with a port.  A store without an
+ * {emssettings} object is refused (it is not created).
+ */
+int bcd_set_emssettings(struct bcd_ctx *c, uint32_t port, uint32_t baudrate);
 
 /*
  * `bcdedit /dbgsettings ...` on {dbgsettings}: the debugger elements
@@ -239,7 +303,8 @@ int bcd_set_dbgsettings(struct bcd_ctx *c, const struct bcd_dbgsettings *s, bool
 /* `bcdedit /timeout N`: element 25000004 on a boot manager (NULL = "{bootmgr}"). */
 int bcd_set_timeout(struct bcd_ctx *c, const char *object, uint64_t seconds);
 
-/* `bcdedit /set OBJECT bootstatuspolicy P` (250000e0) on an OS loader (NULL = "{default}"). */
+/* `bcdedit /set OBJECT bootstatuspolicy P` (250000e0) on an OS loader or the
+ * settings it inherits (type 0x10200003 or 0x20200003; NULL = "{default}"). */
 int bcd_set_bootstatuspolicy(struct bcd_ctx *c, const char *object, enum bcd_bootstatuspolicy p);
 
 /* `bcdedit /set OBJECT recoveryenabled yes|no` (16000009) on an application
@@ -252,7 +317,8 @@ int bcd_set_recoveryenabled(struct bcd_ctx *c, const char *object, bool on);
  * strings as UTF-8 text; objects "{guid}" or an alias; object lists and
  * integer lists separated by spaces.  Objects named in the value must
  * exist in the store.  Device elements are refused (their binary form is
- * not something a profile can spell).
+ * not something a profile can spell).  The object must be given (NULL is
+ * refused); "{all-loaders}" sets the element on every loader.
  */
 int bcd_set_element_text(struct bcd_ctx *c, const char *object, uint32_t id, const char *text);
 

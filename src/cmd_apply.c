@@ -29,10 +29,11 @@
 
 #define DEFAULT_COMPRESSION_LEVEL 20
 
-enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS };
+enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE };
 
 static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, 'p' },
+	{ "define", required_argument, NULL, 'D' },
 	{ "image", required_argument, NULL, 'i' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "dry-run", no_argument, NULL, 'n' },
@@ -41,6 +42,7 @@ static const struct option long_opts[] = {
 	{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
 	{ "compression-level", required_argument, NULL, OPT_LEVEL },
 	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "plain-replace", no_argument, NULL, OPT_PLAIN_REPLACE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -58,6 +60,7 @@ static void usage(FILE *f, bool diff)
 		"\n"
 		"Options:\n"
 		"  -p, --profile NAME|FILE   profile to apply; repeat to apply several in order\n"
+		"  -D, --define NAME=VALUE   a value for a profile parameter (repeatable)\n"
 		"  -i, --image N|NAME        only this image (repeatable); default: every image\n",
 		diff ? "diff" : "apply",
 		diff ? "Show what the profiles would change in each TARGET; write nothing."
@@ -77,7 +80,10 @@ static void usage(FILE *f, bool diff)
 		fprintf(f,
 			"      --compression-level N level for new WIM data (default %d, fast;\n"
 			"                            0 = wimlib's default, up to 100 = smallest)\n"
-			"      --threads N           compressor threads (default: usable CPUs)\n",
+			"      --threads N           compressor threads (default: usable CPUs)\n"
+			"      --plain-replace       put hives back into WIMs as new files: faster, but\n"
+			"                            loses their security descriptor, attributes, short\n"
+			"                            name, named streams, hard links and times\n",
 			DEFAULT_COMPRESSION_LEVEL);
 	fputs("  -q, --quiet               print errors only\n"
 	      "  -v, --verbose             explain each decision (control set, images, rules)\n"
@@ -140,6 +146,34 @@ static void print_report(const struct file_report *fr, void *pending)
 		*(bool *)pending = true;
 }
 
+/* -D NAME=VALUE: the name is copied, the value points into argv. */
+static int add_param(struct profile_param **arr, size_t *n, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	if (!eq || eq == arg) {
+		msg_error("-D %s: expected NAME=VALUE", arg);
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		if (strncmp((*arr)[i].name, arg, (size_t)(eq - arg)) == 0 &&
+		    (*arr)[i].name[eq - arg] == '\0') {
+			msg_error("-D %.*s given twice", (int)(eq - arg), arg);
+			return -1;
+		}
+	}
+	struct profile_param *na = realloc(*arr, (*n + 1) * sizeof(*na));
+	if (!na)
+		return -1;
+	*arr = na;
+	na[*n].name = strndup(arg, (size_t)(eq - arg));
+	na[*n].value = eq + 1;
+	na[*n].used = false;
+	if (!na[*n].name)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
 static int run_target(const char *target, const struct patch_opts *po, bool *pending)
 {
 	struct file_report fr = { 0 };
@@ -164,6 +198,8 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 	}
 	if (wim_file_is_wim(target)) {
 		ret = patch_wim(target, po, &fr);
+	} else if (hive_file_is_regf(target) && bcdfile_is_store(target)) {
+		ret = patch_bcd_file(target, BCD_STORE_ANY, po, &fr);
 	} else if (hive_file_is_regf(target)) {
 		ret = patch_hive_file(target, po, &fr);
 	} else {
@@ -200,13 +236,14 @@ static void set_interrupt_note(char **argv, int first, int cur, int argc)
 static int run(int argc, char **argv, bool diff)
 {
 	const char **profiles = NULL, **images = NULL, **dirs = NULL;
-	size_t n_profiles = 0, n_images = 0, n_dirs = 0;
+	size_t n_profiles = 0, n_images = 0, n_dirs = 0, n_params = 0;
+	struct profile_param *params = NULL;
 	struct patch_opts po = { 0 };
 	unsigned level = DEFAULT_COMPRESSION_LEVEL, threads = 0;
 	int c, ret = EXIT_USAGE;
 
 	po.dry_run = diff;
-	while ((c = getopt_long(argc, argv, diff ? "p:i:qvh" : "p:i:o:nqvh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, diff ? "p:D:i:qvh" : "p:D:i:o:nqvh", long_opts, NULL)) != -1) {
 		int r = 0;
 		switch (c) {
 		case 'p':
@@ -214,6 +251,10 @@ static int run(int argc, char **argv, bool diff)
 			break;
 		case 'i':
 			r = push(&images, &n_images, optarg);
+			break;
+		case 'D':
+			if (add_param(&params, &n_params, optarg) < 0)
+				goto usage;
 			break;
 		case 'o':
 			po.output = optarg;
@@ -237,6 +278,11 @@ static int run(int argc, char **argv, bool diff)
 		case OPT_THREADS:
 			if (diff || parse_uint_opt("--threads", optarg, 1024, &threads) < 0)
 				goto usage;
+			break;
+		case OPT_PLAIN_REPLACE:
+			if (diff)
+				goto usage;
+			po.plain_replace = true;
 			break;
 		case 'q':
 			msg_verbosity = VERB_QUIET;
@@ -291,10 +337,20 @@ static int run(int argc, char **argv, bool diff)
 		ret = EXIT_INTERNAL;
 		goto out;
 	}
+	pp.params = params;
+	pp.n_params = n_params;
 	ret = EXIT_OK;
 	for (size_t i = 0; i < n_profiles && ret == EXIT_OK; i++)
 		if (profile_load(&plan, profiles[i], &pp) < 0)
 			ret = EXIT_PROFILE;
+	/* A -D that no profile declares is a typo, not something to ignore. */
+	for (size_t i = 0; i < n_params && ret == EXIT_OK; i++) {
+		if (!params[i].used) {
+			msg_error("-D %s: no profile given declares a parameter '%s'",
+				  params[i].name, params[i].name);
+			ret = EXIT_USAGE;
+		}
+	}
 	if (ret == EXIT_OK) {
 		for (size_t i = 0; i < plan.n_profiles; i++)
 			msg_verbose("profile %s (%s)", plan.profiles[i].name, plan.profiles[i].file);
@@ -331,6 +387,9 @@ out:
 	free(profiles);
 	free(images);
 	free(dirs);
+	for (size_t i = 0; i < n_params; i++)
+		free((char *)params[i].name);
+	free(params);
 	return ret;
 }
 

@@ -86,6 +86,7 @@ int cmd_validate(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 		goto out_xml;
 	}
+	pp.sample_params = true;
 	ret = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		if (profile_validate_file(argv[i], &pp) < 0)
@@ -175,6 +176,7 @@ int cmd_profiles(int argc, char **argv)
 		ret = EXIT_INTERNAL;
 		goto out_xml;
 	}
+	pp.sample_params = true;
 	ret = EXIT_OK;
 	if (optind < argc) {
 		for (int i = optind; i < argc; i++) {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bcd.h"
 #include "commands.h"
 #include "exitcode.h"
 #include "fsutil.h"
@@ -30,7 +31,9 @@ static const char usage_text[] =
 	"the shipped profiles change (current control set, CrashDumpEnabled,\n"
 	"BFE boot-time filters, PagingFiles, msiscsi), and whether the image is\n"
 	"exposed to the iSCSI crash-dump blue screen.  Writes nothing.\n"
-	"TARGET is an installation tree, a .wim/.esd file or a SYSTEM hive.\n"
+	"For BCD stores: the default loader, its debug setting and {dbgsettings}.\n"
+	"TARGET is an installation tree, a .wim/.esd file, a BCD store or a\n"
+	"SYSTEM hive.\n"
 	"\n"
 	"Exit status: 0 shown, 2 usage error, 4 input error.\n";
 
@@ -108,6 +111,50 @@ static int show_wim(const char *path, enum role hint)
 	return ret;
 }
 
+static int show_bcd(const char *path, const char *what)
+{
+	char err[512];
+	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
+	struct bcd_description d;
+	int ret = EXIT_OK;
+
+	if (!h) {
+		msg_error("%s: %s", path, err);
+		return EXIT_INPUT;
+	}
+	if (bcd_check_store(h, err, sizeof(err)) < 0) {
+		msg_error("%s: not a BCD store: %s", path, err);
+		hive_close(h);
+		return EXIT_INPUT;
+	}
+	printf("%s: BCD store%s\n", path, what);
+	if (bcd_describe(h, path, &d) < 0) {
+		ret = EXIT_INPUT;
+	} else {
+		if (!d.has_default)
+			printf("  default loader: none (%s)\n", d.no_default);
+		else
+			printf("  default loader: %s%s%s%s\n", d.default_guid,
+			       d.default_description ? " \"" : "",
+			       d.default_description ? d.default_description : "",
+			       d.default_description ? "\"" : d.default_exists ? "" : " (missing)");
+		if (d.has_default)
+			printf("  debug: %s\n", d.debug < 0 ? "not set (No)" : d.debug ? "Yes" : "No");
+		if (!d.has_dbgsettings) {
+			printf("  {dbgsettings}: none\n");
+		} else {
+			const char *t = d.debugtype >= 0 ? bcd_debugtype_name((uint64_t)d.debugtype) : NULL;
+			printf("  {dbgsettings}: debugtype %s", d.debugtype < 0 ? "(not set)" : t ? t : "?");
+			for (size_t i = 0; i < d.n_params; i++)
+				printf(", %s %s", d.params[i].name, d.params[i].value);
+			printf("\n");
+		}
+	}
+	bcd_description_free(&d);
+	hive_close(h);
+	return ret;
+}
+
 static int show_tree(const char *root)
 {
 	struct media_tree t;
@@ -134,8 +181,10 @@ static int show_tree(const char *root)
 			printf("%s: split WIM part (not examined)\n", full);
 			break;
 		case TF_BCD_BIOS:
+			ret = show_bcd(full, " (BIOS)");
+			break;
 		case TF_BCD_EFI:
-			printf("%s: BCD store (%s)\n", full, f->kind == TF_BCD_BIOS ? "BIOS" : "UEFI");
+			ret = show_bcd(full, " (UEFI)");
 			break;
 		}
 		free(full);
@@ -157,6 +206,12 @@ static int show_target(const char *target)
 	if (wim_file_is_wim(target))
 		return show_wim(target, ROLE_ANY);
 	if (hive_file_is_regf(target)) {
+		char err[256];
+		struct hive *h = hive_open(target, HIVE_ALLOW_DIRTY, err, sizeof(err));
+		bool bcd = h && bcd_check_store(h, err, sizeof(err)) == 0;
+		hive_close(h);
+		if (bcd)
+			return show_bcd(target, "");
 		struct system_state s;
 		if (inventory_read_system(target, target, &s) < 0)
 			return EXIT_INPUT;

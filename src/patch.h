@@ -22,11 +22,25 @@ struct patch_opts {
 	enum role role_hint;		/* the role the file's place in a tree
 					   gives its images (ROLE_ANY: none) */
 	bool allow_dirty;		/* edit hives with pending transaction logs */
+	bool plain_replace;		/* put hives back into WIMs as new files,
+					   losing their metadata (--plain-replace) */
 };
 
 /* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
 int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
 int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
+
+/* A BCD store: the plan's BCD rules for `store` (BCD_STORE_ANY for a bare
+ * store file: every BCD rule applies). */
+int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
+		   struct file_report *fr);
+/* Is this hive file a BCD store (Description and Objects at its root)? */
+bool bcdfile_is_store(const char *path);
+/* Open a store and apply the BCD rules for `store` in memory; *n_rules
+ * says how many applied.  Returns an EXIT_* code. */
+struct hive;
+int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
+		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules);
 
 /*
  * An extracted installation tree: every WIM (and BCD store) in it, in

@@ -46,6 +46,12 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	case TF_INSTALL:
 		ret = patch_wim(fr.path, &sub, &fr);
 		break;
+	case TF_BCD_BIOS:
+		ret = patch_bcd_file(fr.path, BCD_STORE_BIOS, &sub, &fr);
+		break;
+	case TF_BCD_EFI:
+		ret = patch_bcd_file(fr.path, BCD_STORE_EFI, &sub, &fr);
+		break;
 	default:
 		ret = EXIT_INTERNAL;
 		break;
@@ -86,9 +92,14 @@ int patch_tree(const char *root, const struct patch_opts *o,
 		ret = EXIT_INTERNAL;
 		goto out;
 	}
-	for (size_t i = 0; i < t.n_files; i++)
-		if (t.files[i].kind == TF_BOOT_WIM || t.files[i].kind == TF_INSTALL)
+	/* The files wimpatch writes itself: the WIMs, and the BCD stores when
+	 * the plan has BCD rules (else they are copied like any file). */
+	for (size_t i = 0; i < t.n_files; i++) {
+		enum tree_file_kind k = t.files[i].kind;
+		if (k == TF_BOOT_WIM || k == TF_INSTALL ||
+		    ((k == TF_BCD_BIOS || k == TF_BCD_EFI) && o->plan->n_bcd_rules))
 			skip[n_skip++] = t.files[i].rel;
+	}
 	if (o->output && !o->dry_run) {
 		if (path_is_inside(o->output, root)) {
 			msg_error("%s: the output tree cannot be inside the source tree %s",

@@ -2,8 +2,10 @@
  *
  * One open, one extraction per (image, hive), one write per file: every
  * write appends a whole blob table, so writing per image would waste time
- * and space.  Each edited hive gets its own scratch file, kept until the
- * write returns, because wimlib reads added files only while writing.
+ * and space.  Each edited hive gets its own scratch directory, kept until
+ * the write returns, because wimlib reads added files only while writing:
+ * the edited hive itself (--plain-replace) or the scratch NTFS volume that
+ * carries it back with its metadata (see wim_replace_file).
  */
 #include "config.h"
 
@@ -66,6 +68,8 @@ struct pending {
 	int image;
 	char *stored;			/* hive path in the image */
 	size_t rep_index;		/* fr->hives moves as it grows: keep an index */
+	char *meta;			/* its metadata before, to verify it is kept
+					   (NULL with --plain-replace) */
 };
 
 static int patch_one_hive(struct wim *w, const struct wim_image *img, const char *hive,
@@ -119,10 +123,23 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	hivefile_close(h);
 	if (ret != EXIT_OK || o->dry_run || rep->changes.n == 0)
 		goto out;
-	if (wim_replace_file(w, img->index, dst, stored) < 0) {
-		ret = EXIT_WRITE;
+	char *meta = NULL;
+	if (!o->plain_replace && !(meta = wim_file_metadata(w, img->index, stored))) {
+		ret = EXIT_INPUT;
 		goto out;
 	}
+	ret = wim_replace_file(w, img->index, dst, stored,
+			       o->plain_replace ? WIM_REPLACE_PLAIN : WIM_REPLACE_KEEP_METADATA, dir);
+	if (ret != EXIT_OK) {
+		free(meta);
+		goto out;
+	}
+	if (!o->plain_replace) {
+		/* The scratch volume holds the data now. */
+		unlink(src);
+		unlink(dst);
+	}
+	pend[*n_pend].meta = meta;
 	pend[*n_pend].image = img->index;
 	pend[*n_pend].stored = stored;
 	pend[*n_pend].rep_index = fr->n_hives - 1;
@@ -168,6 +185,16 @@ static int verify_written(const char *written, const struct pending *pend, size_
 		} else {
 			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
 					      false);
+		}
+		if (ret == EXIT_OK && pend[i].meta) {
+			char *now = wim_file_metadata(w, pend[i].image, pend[i].stored);
+			if (!now || strcmp(now, pend[i].meta) != 0) {
+				msg_error("%s: verification failed: the hive's metadata (security "
+					  "descriptor, attributes, short name, named streams, links or "
+					  "times) changed", where);
+				ret = EXIT_WRITE;
+			}
+			free(now);
 		}
 		free(dir);
 		free(file);
@@ -325,8 +352,10 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 	}
 	ret = write_out(w, o, fr, pend, n_pend, scratch);
 out:
-	for (size_t i = 0; i < n_pend; i++)
+	for (size_t i = 0; i < n_pend; i++) {
 		free(pend[i].stored);
+		free(pend[i].meta);
+	}
 	free(pend);
 	free(hives);
 	free(rules);

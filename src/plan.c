@@ -41,6 +41,31 @@ const char *op_kind_name(enum op_kind k)
 	return "?";
 }
 
+const char *bcd_op_kind_name(enum bcd_op_kind k)
+{
+	switch (k) {
+	case BOP_DEBUG:
+		return "debug";
+	case BOP_BOOTDEBUG:
+		return "bootdebug";
+	case BOP_EMS:
+		return "ems";
+	case BOP_EMSSETTINGS:
+		return "emssettings";
+	case BOP_DBGSETTINGS:
+		return "dbgsettings";
+	case BOP_TIMEOUT:
+		return "timeout";
+	case BOP_BOOTSTATUSPOLICY:
+		return "bootstatuspolicy";
+	case BOP_RECOVERYENABLED:
+		return "recoveryenabled";
+	case BOP_SET_ELEMENT:
+		return "set-element";
+	}
+	return "?";
+}
+
 void plan_init(struct plan *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -67,11 +92,30 @@ static void rule_free(struct rule *r)
 	free(r->ops);
 }
 
+static void bcd_rule_free(struct bcd_rule *r)
+{
+	free(r->profile);
+	free(r->src_file);
+	free(r->id);
+	for (size_t i = 0; i < r->n_ops; i++) {
+		struct bcd_op *o = &r->ops[i];
+		free(o->object);
+		free(o->text);
+		free(o->targetname);
+		free(o->netkey);
+		free(o->src_file);
+	}
+	free(r->ops);
+}
+
 void plan_free(struct plan *p)
 {
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
+	for (size_t i = 0; i < p->n_bcd_rules; i++)
+		bcd_rule_free(&p->bcd_rules[i]);
+	free(p->bcd_rules);
 	for (size_t i = 0; i < p->n_profiles; i++) {
 		free(p->profiles[i].name);
 		free(p->profiles[i].file);
@@ -104,6 +148,24 @@ struct rule *plan_add_rule(struct plan *p)
 struct op *rule_add_op(struct rule *r)
 {
 	struct op *no = grow(r->ops, &r->n_ops, sizeof(*no));
+	if (!no)
+		return NULL;
+	r->ops = no;
+	return &no[r->n_ops - 1];
+}
+
+struct bcd_rule *plan_add_bcd_rule(struct plan *p)
+{
+	struct bcd_rule *nr = grow(p->bcd_rules, &p->n_bcd_rules, sizeof(*nr));
+	if (!nr)
+		return NULL;
+	p->bcd_rules = nr;
+	return &nr[p->n_bcd_rules - 1];
+}
+
+struct bcd_op *bcd_rule_add_op(struct bcd_rule *r)
+{
+	struct bcd_op *no = grow(r->ops, &r->n_ops, sizeof(*no));
 	if (!no)
 		return NULL;
 	r->ops = no;

@@ -69,6 +69,57 @@ struct rule {
 	size_t n_ops;
 };
 
+/* BCD rules: bcdedit-equivalent edits of boot/bcd and efi/.../bcd. */
+enum bcd_op_kind {
+	BOP_DEBUG,		/* /debug OBJECT on|off */
+	BOP_BOOTDEBUG,		/* /bootdebug OBJECT on|off */
+	BOP_EMS,		/* /ems OBJECT on|off */
+	BOP_EMSSETTINGS,	/* /emssettings port baudrate */
+	BOP_DBGSETTINGS,	/* /dbgsettings TYPE params */
+	BOP_TIMEOUT,		/* /timeout N */
+	BOP_BOOTSTATUSPOLICY,	/* /set OBJECT bootstatuspolicy P */
+	BOP_RECOVERYENABLED,	/* /set OBJECT recoveryenabled on|off */
+	BOP_SET_ELEMENT,	/* /set OBJECT <element id> value */
+};
+
+const char *bcd_op_kind_name(enum bcd_op_kind k);
+
+struct bcd_op {
+	enum bcd_op_kind kind;
+	char *object;		/* "{default}", "{bootmgr}", "{guid}", "{all-loaders}"
+				   or NULL for the operation's usual object */
+	bool on;		/* debug, bootdebug, ems, recoveryenabled */
+	unsigned long long number;	/* timeout seconds, bootstatuspolicy */
+	unsigned element;	/* set-element: the element id */
+	char *text;		/* set-element: the value as text */
+	/* dbgsettings (what bcdedit /dbgsettings is given; 0/NULL = not given) */
+	int dbg_type;		/* 0 serial, 1 1394, 2 usb, 3 net, 4 local */
+	unsigned debugport, baudrate, channel, hostip, netport;
+	bool has_channel, has_hostip;
+	char *targetname, *netkey;
+	bool create_missing;	/* create {dbgsettings} if the store lacks it */
+	/* emssettings */
+	unsigned ems_port, ems_baudrate;
+	char *src_file;
+	int src_line;
+};
+
+enum bcd_store_sel {
+	BCD_STORE_ANY = 0,
+	BCD_STORE_BIOS,		/* boot/bcd */
+	BCD_STORE_EFI,		/* efi/microsoft/boot/bcd */
+};
+
+struct bcd_rule {
+	char *profile;
+	char *src_file;
+	int src_line;
+	char *id;
+	enum bcd_store_sel store;
+	struct bcd_op *ops;
+	size_t n_ops;
+};
+
 struct profile_info {
 	char *name;
 	char *file;
@@ -78,6 +129,8 @@ struct profile_info {
 struct plan {
 	struct rule *rules;
 	size_t n_rules;
+	struct bcd_rule *bcd_rules;
+	size_t n_bcd_rules;
 	struct profile_info *profiles;	/* every profile loaded, includes too */
 	size_t n_profiles;
 };
@@ -88,6 +141,10 @@ void plan_free(struct plan *p);
 struct rule *plan_add_rule(struct plan *p);
 /* Appends a zeroed op to the rule and returns it, or NULL. */
 struct op *rule_add_op(struct rule *r);
+
+/* Appends a zeroed BCD rule / op, or NULL on allocation failure. */
+struct bcd_rule *plan_add_bcd_rule(struct plan *p);
+struct bcd_op *bcd_rule_add_op(struct bcd_rule *r);
 
 /* Does the rule select image `index` (1-based) named `name` with role `role`? */
 bool rule_matches_image(const struct rule *r, int index, const char *name,

@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "plan.h"
 #include "profile.h"
+#include "profile_int.h"
 #include "regval.h"
 
 /* Real profiles are a few KiB; the limit keeps a hostile or mistaken file
@@ -886,13 +887,6 @@ struct loader {
 	bool oom;
 };
 
-/* One file being turned into rules. */
-struct doc_ctx {
-	struct loader *L;
-	const char *file;
-	const char *name;	/* the profile's name */
-	int errors;
-};
 
 static int load_file(struct loader *L, const char *file, const char *from_file,
 		     long from_line);
@@ -974,6 +968,21 @@ static int plan_take(struct plan *plan, struct plan *scratch)
 		}
 		*r = scratch->rules[i];
 	}
+	if (scratch->n_bcd_rules > 0) {
+		size_t n = plan->n_bcd_rules + scratch->n_bcd_rules;
+		struct bcd_rule *nb = realloc(plan->bcd_rules, n * sizeof(*nb));
+
+		if (!nb) {
+			plan->n_rules = base;
+			msg_error("out of memory");
+			return -1;
+		}
+		memcpy(nb + plan->n_bcd_rules, scratch->bcd_rules,
+		       scratch->n_bcd_rules * sizeof(*nb));
+		plan->bcd_rules = nb;
+		plan->n_bcd_rules = n;
+		scratch->n_bcd_rules = 0;
+	}
 	if (scratch->n_profiles > 0) {
 		size_t n = plan->n_profiles + scratch->n_profiles;
 		struct profile_info *np = realloc(plan->profiles, n * sizeof(*np));
@@ -1008,10 +1017,7 @@ static struct profile_info *add_profile_info(struct plan *p)
 }
 
 /* Report a semantic error in the current file. */
-static void doc_error(struct doc_ctx *d, xmlNodePtr n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void doc_error(struct doc_ctx *d, xmlNodePtr n, const char *fmt, ...)
+void doc_error(struct doc_ctx *d, xmlNodePtr n, const char *fmt, ...)
 {
 	char buf[1536];
 	va_list ap;
@@ -1023,12 +1029,167 @@ static void doc_error(struct doc_ctx *d, xmlNodePtr n, const char *fmt, ...)
 	d->errors++;
 }
 
-static void doc_oom(struct doc_ctx *d)
+void doc_oom(struct doc_ctx *d)
 {
 	if (!d->L->oom)
 		err_oom(d->file);
 	d->L->oom = true;
 	d->errors++;
+}
+
+bool doc_is_element(xmlNodePtr n, const char *name)
+{
+	return is_element(n, name);
+}
+
+long doc_line(xmlNodePtr n)
+{
+	return node_line(n);
+}
+
+struct plan *doc_plan(struct doc_ctx *d)
+{
+	return &d->L->scratch;
+}
+
+static struct doc_param *find_param(struct doc_ctx *d, const char *name, size_t len)
+{
+	for (size_t i = 0; i < d->n_params; i++)
+		if (strlen(d->params[i].name) == len && strncmp(d->params[i].name, name, len) == 0)
+			return &d->params[i];
+	return NULL;
+}
+
+char *doc_attr(struct doc_ctx *d, xmlNodePtr n, const char *name, bool *oom)
+{
+	char *raw = get_attr(n, name, oom);
+	char *out, *o;
+	size_t cap;
+
+	if (!raw || !strchr(raw, '$'))
+		return raw;
+	/* A lone reference to an unset optional parameter: attribute unset. */
+	size_t rl = strlen(raw);
+	if (rl > 3 && raw[0] == '$' && raw[1] == '{' && raw[rl - 1] == '}' &&
+	    !memchr(raw + 2, '}', rl - 3)) {
+		struct doc_param *p = find_param(d, raw + 2, rl - 3);
+		if (p && !p->value) {
+			free(raw);
+			return NULL;
+		}
+	}
+	cap = rl + 1;
+	for (size_t i = 0; i < d->n_params; i++)
+		if (d->params[i].value)
+			cap += strlen(d->params[i].value) * (rl / 3 + 1);
+	out = o = malloc(cap);
+	if (!out) {
+		free(raw);
+		*oom = true;
+		return NULL;
+	}
+	for (const char *p = raw; *p;) {
+		if (p[0] == '$' && p[1] == '$') {
+			*o++ = '$';
+			p += 2;
+		} else if (p[0] == '$' && p[1] == '{') {
+			const char *end = strchr(p + 2, '}');
+			struct doc_param *prm = end ? find_param(d, p + 2, (size_t)(end - p - 2)) : NULL;
+			if (!end || !prm || !prm->value) {
+				doc_error(d, n, "%s=\"%.200s\": %s", name, raw,
+					  !end ? "unterminated ${...}"
+					  : !prm ? "refers to a parameter this profile does not declare "
+						   "(<param name=...>)"
+						 : "a parameter without a value is used inside other text");
+				free(raw);
+				free(out);
+				return NULL;
+			}
+			size_t vl = strlen(prm->value);
+			memcpy(o, prm->value, vl);
+			o += vl;
+			p = end + 1;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	free(raw);
+	return out;
+}
+
+/* <param name= type= required= default=>: a value the user gives with
+ * -D NAME=VALUE, checked against its type before anything is touched. */
+static void parse_param(struct doc_ctx *d, xmlNodePtr n)
+{
+	bool oom = false;
+	char err[512];
+	char *name = get_attr(n, "name", &oom);
+	char *type = get_attr(n, "type", &oom);
+	char *req = get_attr(n, "required", &oom);
+	char *def = get_attr(n, "default", &oom);
+	const char *value = def;
+	struct profile_param *given = NULL;
+
+	if (oom)
+		goto oom;
+	if (!name || !type) {
+		doc_error(d, n, "<param> needs name and type attributes");
+		goto out;
+	}
+	if (find_param(d, name, strlen(name))) {
+		doc_error(d, n, "parameter '%s' is declared twice", name);
+		goto out;
+	}
+	for (size_t i = 0; i < d->L->path->n_params; i++) {
+		if (strcmp(d->L->path->params[i].name, name) == 0) {
+			given = &d->L->path->params[i];
+			given->used = true;
+			value = given->value;
+		}
+	}
+	if (!value && req && strcmp(req, "true") == 0 && d->L->path->sample_params)
+		value = param_sample(type);
+	if (!value && req && strcmp(req, "true") == 0) {
+		doc_error(d, n, "profile '%s' needs parameter '%s' (%s): give -D %s=VALUE",
+			  d->name, name, type, name);
+		goto out;
+	}
+	if (value && !param_value_ok(type, value, err, sizeof(err))) {
+		doc_error(d, n, "parameter '%s'%s: %s", name, given ? " (from -D)" : " default", err);
+		goto out;
+	}
+	struct doc_param *np = realloc(d->params, (d->n_params + 1) * sizeof(*np));
+	if (!np)
+		goto oom;
+	d->params = np;
+	np[d->n_params].name = name;
+	np[d->n_params].type = type;
+	np[d->n_params].value = value ? strdup(value) : NULL;
+	if (value && !np[d->n_params].value)
+		goto oom;
+	d->n_params++;
+	msg_verbose("%s: parameter %s = %s%s", d->file, name, value ? value : "(unset)",
+		    given ? " (from -D)" : value ? " (default)" : "");
+	name = type = NULL;
+	goto out;
+oom:
+	doc_oom(d);
+out:
+	free(name);
+	free(type);
+	free(req);
+	free(def);
+}
+
+static void free_params(struct doc_ctx *d)
+{
+	for (size_t i = 0; i < d->n_params; i++) {
+		free(d->params[i].name);
+		free(d->params[i].type);
+		free(d->params[i].value);
+	}
+	free(d->params);
 }
 
 /* The common part of every operation: key, source position. */
@@ -1037,7 +1198,7 @@ static struct op *new_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n,
 {
 	char err[512];
 	bool oom = false;
-	char *key_attr = get_attr(n, "key", &oom);
+	char *key_attr = doc_attr(d, n, "key", &oom);
 	char *key;
 	struct op *op;
 
@@ -1131,9 +1292,9 @@ static void parse_set_value(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 {
 	char err[512];
 	bool oom = false;
-	char *type_name = get_attr(n, "type", &oom);
-	char *name = get_attr(n, "name", &oom);
-	char *text = get_attr(n, "value", &oom);
+	char *type_name = doc_attr(d, n, "type", &oom);
+	char *name = doc_attr(d, n, "name", &oom);
+	char *text = doc_attr(d, n, "value", &oom);
 	char **strv = NULL;
 	size_t nstr = 0;
 	uint32_t type;
@@ -1205,7 +1366,7 @@ static void parse_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 	if (is_element(n, "set-value")) {
 		parse_set_value(d, r, n);
 	} else if (is_element(n, "delete-value")) {
-		char *name = get_attr(n, "name", &oom);
+		char *name = doc_attr(d, n, "name", &oom);
 
 		if (oom) {
 			doc_oom(d);
@@ -1246,13 +1407,13 @@ static bool parse_rule_attrs(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 {
 	char err[512];
 	bool oom = false, ok = false;
-	char *role = get_attr(n, "role", &oom);
-	char *images = get_attr(n, "images", &oom);
-	char *hive = get_attr(n, "hive", &oom);
-	char *acs = get_attr(n, "all-control-sets", &oom);
+	char *role = doc_attr(d, n, "role", &oom);
+	char *images = doc_attr(d, n, "images", &oom);
+	char *hive = doc_attr(d, n, "hive", &oom);
+	char *acs = doc_attr(d, n, "all-control-sets", &oom);
 
-	r->id = get_attr(n, "id", &oom);
-	r->images.name_glob = get_attr(n, "image-name", &oom);
+	r->id = doc_attr(d, n, "id", &oom);
+	r->images.name_glob = doc_attr(d, n, "image-name", &oom);
 	if (oom) {
 		doc_oom(d);
 		goto out;
@@ -1421,10 +1582,18 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 	info->file = strdup(file);
 	if (!info->name || !info->file)
 		goto oom;
+	/* Parameters first: rules anywhere in the file may refer to them. */
+	for (xmlNodePtr c = root->children; c && !L->oom; c = c->next)
+		if (c->type == XML_ELEMENT_NODE && is_element(c, "param"))
+			parse_param(&d, c);
+	if (d.errors)
+		goto out;
 	for (xmlNodePtr c = root->children; c && !L->oom; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+		if (c->type != XML_ELEMENT_NODE || is_element(c, "param"))
 			continue;
-		if (is_element(c, "description")) {
+		if (is_element(c, "bcd")) {
+			parse_bcd(&d, c);
+		} else if (is_element(c, "description")) {
 			/* By index: includes may have moved the profile list. */
 			info = &L->scratch.profiles[info_idx];
 			free(info->description);
@@ -1444,6 +1613,7 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 oom:
 	doc_oom(&d);
 out:
+	free_params(&d);
 	free(name);
 	free(version);
 	return L->oom ? -1 : rc;

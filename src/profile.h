@@ -9,14 +9,26 @@
 #ifndef WIMPATCH_PROFILE_H
 #define WIMPATCH_PROFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "plan.h"
+
+/* A -D NAME=VALUE from the command line. */
+struct profile_param {
+	const char *name;
+	const char *value;
+	bool used;		/* set when a loaded profile declares it */
+};
 
 struct profile_path {
 	const char **dirs;	/* searched in order for "-p NAME" */
 	size_t n_dirs;
 	const char *schema;	/* path of wimpatch-profile.rng */
+	struct profile_param *params;	/* -D values (may be NULL) */
+	size_t n_params;
+	bool sample_params;	/* listing/validating: a required parameter
+				   without a value gets a sample of its type */
 };
 
 /*

@@ -126,7 +126,11 @@ void report_print(FILE *out, const struct file_report *fr)
 			fprintf(out, "--- %s: image %d \"%s\" (%s): %s\n", fr->path, h->image,
 				h->image_name, role_name(h->role), h->hive);
 		else
-			fprintf(out, "--- %s\n", fr->path);
+			fprintf(out, "--- %s%s\n", fr->path, h->bcd ? " (BCD store)" : "");
+		/* A BCD store's changes first in bcdedit's terms, then as keys. */
+		for (size_t j = 0; h->bcd && j < h->changes.n; j++)
+			if (h->changes.v[j].note)
+				fprintf(out, "  %s\n", h->changes.v[j].note);
 		for (size_t j = 0; j < h->changes.n; j++)
 			print_change(out, h, &h->changes.v[j], &last_key);
 		fputc('\n', out);

@@ -18,6 +18,7 @@ struct hive_report {
 	enum role role;
 	char *hive;		/* path inside the image as stored, or the file */
 	char *reg_root;		/* "HKEY_LOCAL_MACHINE\SYSTEM" etc. for display */
+	bool bcd;		/* a BCD store: changes carry notes in BCD terms */
 	struct changelist changes;
 };
 
@@ -31,7 +32,7 @@ enum file_status {
 struct file_report {
 	char *path;
 	char *output;		/* where it was written (NULL = in place) */
-	const char *kind;	/* "wim" or "hive" */
+	const char *kind;	/* "wim", "hive" or "bcd" */
 	enum file_status status;
 	struct hive_report *hives;
 	size_t n_hives;

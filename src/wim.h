@@ -64,11 +64,48 @@ int wim_find_file(struct wim *w, int image, const char *path, char **stored);
  * (no space, size limit), EXIT_INPUT when the WIM's data is bad. */
 int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
 
+/* How wim_replace_file puts a file back. */
+enum wim_replace_mode {
+	/* New data, same file: the security descriptor, attributes, short
+	 * name, named streams, object ID, hard links (every link gets the
+	 * new data), creation and last-access times are kept; the last-write
+	 * time becomes now.  Goes through a scratch NTFS volume. */
+	WIM_REPLACE_KEEP_METADATA,
+	/* A new file in its place, with wimlib's defaults: no security
+	 * descriptor, short name, named streams or other links; attributes
+	 * NORMAL; every time the time of the run. */
+	WIM_REPLACE_PLAIN,
+};
+
 /*
- * Queue the replacement of `stored` by the file `src`.  wimlib reads `src`
- * only when the WIM is written: it must stay in place until then.
+ * Queue the replacement of the data of `stored` (a path as
+ * wim_find_file gives it) by the bytes of the file `src`.
+ *
+ * WIM_REPLACE_KEEP_METADATA copies `src` into a scratch NTFS volume it
+ * creates in the directory `scratch`; wimlib reads the volume while the
+ * WIM is written, and wim_close() removes it (`src` may go at once).  The
+ * file is put back by adding a directory above it, which must be below
+ * the image root (adding onto the root would make wimlib rewrite the
+ * image's WINDOWS XML): a file directly in the root, or one whose hard
+ * links lie in different top-level directories, is refused (EXIT_INPUT),
+ * as are directories, reparse points and encrypted files.
+ *
+ * WIM_REPLACE_PLAIN: wimlib reads `src` only when the WIM is written: it
+ * must stay in place until then; `scratch` is not used.
+ *
+ * Returns 0, or an EXIT_* code (the error is reported).
  */
-int wim_replace_file(struct wim *w, int image, const char *src, const char *stored);
+int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
+		     enum wim_replace_mode mode, const char *scratch);
+
+/*
+ * What WIM_REPLACE_KEEP_METADATA keeps of `stored`, as text (every link
+ * with its short name, attributes, security descriptor, creation and
+ * last-access times, object ID, named streams with their sizes and
+ * hashes), to compare a written WIM with the original.  NULL on error
+ * (reported).  Free with free().
+ */
+char *wim_file_metadata(struct wim *w, int image, const char *stored);
 
 /* Write the queued changes into the file itself, by appending (the header
  * is the commit point, so an interrupted write leaves the old WIM). */

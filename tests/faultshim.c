@@ -12,6 +12,10 @@
  *   FAULT_RO_DIR=DIR     refuse with EROFS every open for writing of a
  *                        path in DIR, as a read-only mount would
  *   FAULT_COUNT_FILE=F   at exit, write the number of calls seen to F
+ *   FAULT_SCRATCH=only   count only the calls on wimpatch's scratch NTFS
+ *                        volumes (files named *.ntfs); by default those
+ *                        are not counted: they are wimpatch's own scratch
+ *                        space, and a run has a hundred or so of them
  *
  * Test-only code: never linked into wimpatch.
  */
@@ -33,6 +37,7 @@ static unsigned long kill_at, fail_at;
 static int fail_errno = EIO;
 static const char *ro_dir;
 static int sig = SIGKILL;
+static int scratch_only;
 static int ready;
 
 static void setup(void)
@@ -52,6 +57,8 @@ static void setup(void)
 	else if (e && strcmp(e, "EACCES") == 0)
 		fail_errno = EACCES;
 	ro_dir = getenv("FAULT_RO_DIR");
+	const char *sc = getenv("FAULT_SCRATCH");
+	scratch_only = sc && strcmp(sc, "only") == 0;
 	ready = 1;
 }
 
@@ -67,6 +74,29 @@ static int event(void)
 		return -1;
 	}
 	return 0;
+}
+
+static int is_scratch_path(const char *p)
+{
+	size_t n = strlen(p);
+	return n > 5 && strcmp(p + n - 5, ".ntfs") == 0;
+}
+
+/* event() for a call on `fd` (-1: on `path`), if it is one we count. */
+static int event_on(int fd, const char *path)
+{
+	char link[64], buf[4096];
+	if (!ready)
+		setup();
+	if (fd >= 0) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		path = buf;
+	}
+	if (is_scratch_path(path) != scratch_only)
+		return 0;
+	return event();
 }
 
 static int in_ro_dir(const char *path, int flags)
@@ -101,7 +131,7 @@ __attribute__((destructor)) static void report(void)
 ssize_t write(int fd, const void *b, size_t n)
 {
 	REAL(ssize_t, "write", int, const void *, size_t);
-	if (fd > 2 && event() < 0)
+	if (fd > 2 && event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd, b, n);
 }
@@ -109,7 +139,7 @@ ssize_t write(int fd, const void *b, size_t n)
 ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
 {
 	REAL(ssize_t, "pwrite", int, const void *, size_t, off_t);
-	if (event() < 0)
+	if (event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd, b, n, o);
 }
@@ -117,7 +147,7 @@ ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
 ssize_t pwrite64(int fd, const void *b, size_t n, off_t o)
 {
 	REAL(ssize_t, "pwrite64", int, const void *, size_t, off_t);
-	if (event() < 0)
+	if (event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd, b, n, o);
 }
@@ -125,7 +155,7 @@ ssize_t pwrite64(int fd, const void *b, size_t n, off_t o)
 ssize_t writev(int fd, const struct iovec *v, int n)
 {
 	REAL(ssize_t, "writev", int, const struct iovec *, int);
-	if (fd > 2 && event() < 0)
+	if (fd > 2 && event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd, v, n);
 }
@@ -133,7 +163,7 @@ ssize_t writev(int fd, const struct iovec *v, int n)
 int fsync(int fd)
 {
 	REAL(int, "fsync", int);
-	if (event() < 0)
+	if (event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd);
 }
@@ -141,7 +171,7 @@ int fsync(int fd)
 int fdatasync(int fd)
 {
 	REAL(int, "fdatasync", int);
-	if (event() < 0)
+	if (event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd);
 }
@@ -149,7 +179,7 @@ int fdatasync(int fd)
 int rename(const char *a, const char *b)
 {
 	REAL(int, "rename", const char *, const char *);
-	if (event() < 0)
+	if (event_on(-1, a) < 0)
 		return -1;
 	return real(a, b);
 }
@@ -157,7 +187,7 @@ int rename(const char *a, const char *b)
 int ftruncate(int fd, off_t len)
 {
 	REAL(int, "ftruncate", int, off_t);
-	if (event() < 0)
+	if (event_on(fd, NULL) < 0)
 		return -1;
 	return real(fd, len);
 }

@@ -45,6 +45,10 @@ wim() {
 "$mkhive" "$out/SYSTEM-pe" "$fixtures/system-pe.reg" ROOT
 "$mkhive" "$out/SYSTEM-noselect" "$fixtures/system-noselect.reg" ROOT
 "$mkhive" "$out/SOFTWARE" "$fixtures/software.reg" ROOT
+# BCD stores shaped like install media's (root key "System", as there).
+"$mkhive" "$out/BCD-media" "$fixtures/bcd-media.reg" System
+"$mkhive" "$out/BCD-nodbg" "$fixtures/bcd-nodbg.reg" System
+"$mkhive" "$out/BCD-empty" "$fixtures/bcd-empty.reg" NewStoreRoot
 
 # Filler for DEFAULT, SAM, SECURITY and NTUSER.DAT (wimpatch never reads them).
 cat >"$work/small.reg" <<'EOF'

@@ -44,9 +44,17 @@
 #define G_MEMDIAG "{b2721d73-1db4-4c62-bf78-c548a880142d}"
 #define G_MEMDIAG_STORED "{B2721D73-1DB4-4C62-BF78-C548A880142D}"
 #define G_SETUP "{7619dcc9-fafe-11d9-b411-000476eba25f}"
+#define G_RAMDISK "{7619dcc8-fafe-11d9-b411-000476eba25f}"
+#define G_BLS "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}"
+#define G_FWBOOTMGR "{a5a30fa2-3d06-4e9f-b5f4-a01df9d1fcba}"
+/* bcd-twoloaders.reg: the second loader (key in upper case) and a resume loader. */
+#define G_PE "{3d1f2b9e-8c4a-4e57-b0d2-6a1c9e7f0b15}"
+#define G_PE_STORED "{3D1F2B9E-8C4A-4E57-B0D2-6A1C9E7F0B15}"
+#define G_RESUME "{3d1f2b9f-8c4a-4e57-b0d2-6a1c9e7f0b15}"
 
 static char tmpdir[4096];
 static char *media, *nodbg, *empty, *notbcd;	/* stores built from the fixture specs */
+static char *twoloaders;
 static char *realdir;				/* NULL when the real stores are absent */
 
 /* ------------------------------------------------------------ helpers */
@@ -393,7 +401,7 @@ static void ex_del(struct lines *e, const char *guid, const char *id, const char
 
 /* ------------------------------------------------------------ recipes */
 
-enum rkind { R_DEBUG, R_DBG, R_TIMEOUT, R_BSP, R_RECOVERY, R_TEXT };
+enum rkind { R_DEBUG, R_DBG, R_TIMEOUT, R_BSP, R_RECOVERY, R_TEXT, R_BOOTDEBUG, R_EMS, R_EMSSET };
 
 struct recipe {
 	enum rkind kind;
@@ -405,6 +413,7 @@ struct recipe {
 	enum bcd_bootstatuspolicy bsp;
 	uint32_t id;
 	const char *text;
+	uint32_t emsport, emsbaud;	/* R_EMSSET */
 };
 
 static int apply(struct bcd_ctx *c, const struct recipe *r)
@@ -422,6 +431,12 @@ static int apply(struct bcd_ctx *c, const struct recipe *r)
 		return bcd_set_recoveryenabled(c, r->object, r->on);
 	case R_TEXT:
 		return bcd_set_element_text(c, r->object, r->id, r->text);
+	case R_BOOTDEBUG:
+		return bcd_set_bootdebug(c, r->object, r->on);
+	case R_EMS:
+		return bcd_set_ems(c, r->object, r->on);
+	case R_EMSSET:
+		return bcd_set_emssettings(c, r->emsport, r->emsbaud);
 	}
 	return -1;
 }
@@ -579,6 +594,12 @@ static struct recipe text(const char *object, uint32_t id, const char *t)
 	return r;
 }
 
+static struct recipe emsset(uint32_t port, uint32_t baud)
+{
+	struct recipe r = { .kind = R_EMSSET, .emsport = port, .emsbaud = baud };
+	return r;
+}
+
 /* ------------------------------------------------ the fixture store */
 
 /* The {dbgsettings} elements of bcd-media.reg, written back as 8 bytes
@@ -615,11 +636,6 @@ static void test_media_recipes(void)
 	ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "01");
 	check_recipe("media: debug on by upper-case GUID", media, &r, &e,
 		     NOTES(G_SETUP " (Windows Setup): debug (none) -> Yes"));
-
-	r = (struct recipe){ .kind = R_DEBUG, .object = "bootloadersettings", .on = true };
-	ex_new(&e, "{6efb52bf-1766-41db-a6b3-0ee5eff72bd7}", "260000a0", "REG_BINARY", "01");
-	check_recipe("media: debug on {bootloadersettings}", media, &r, &e,
-		     NOTES("{bootloadersettings}: debug (none) -> Yes"));
 
 	/* dbgsettings: short integers are rewritten as 8 bytes. */
 	r = dbg_serial(2, 115200);
@@ -931,6 +947,383 @@ static void test_empty(void)
 		      NOTES("neither a {dbgsettings} object nor a {globalsettings} object"));
 }
 
+
+/* ------------------------------------- bootdebug, ems, emssettings, loaders */
+
+static void test_media_boot_ems(void)
+{
+	struct lines e = { 0 };
+	struct recipe r;
+
+	/* bootdebug: 16000010 on any application object (not detecthal 26000010). */
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{default}", .on = true };
+	ex_new(&e, G_SETUP, "16000010", "REG_BINARY", "01");
+	check_recipe("media: bootdebug on {default}", media, &r, &e,
+		     NOTES("{default} (Windows Setup): bootdebug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{bootmgr}", .on = false };
+	ex_new(&e, G_BOOTMGR, "16000010", "REG_BINARY", "00");
+	check_recipe("media: bootdebug off {bootmgr}", media, &r, &e,
+		     NOTES("{bootmgr}: bootdebug (none) -> No"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "memdiag", .on = true };
+	ex_new(&e, G_MEMDIAG_STORED, "16000010", "REG_BINARY", "01");
+	check_recipe("media: bootdebug on {memdiag} (type 0x10200005)", media, &r, &e,
+		     NOTES("{memdiag}: bootdebug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "7619DCC9-FAFE-11D9-B411-000476EBA25F",
+			     .on = true };
+	ex_new(&e, G_SETUP, "16000010", "REG_BINARY", "01");
+	check_recipe("media: bootdebug on a GUID without braces", media, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): bootdebug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	ex_new(&e, G_SETUP, "16000010", "REG_BINARY", "01");
+	check_recipe("media: bootdebug on {all-loaders}", media, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): bootdebug (none) -> Yes"));
+
+	/* ems: 260000b0 (stored as "260000B0" = 00) on the loader. */
+	r = (struct recipe){ .kind = R_EMS, .on = true };
+	ex_set(&e, G_SETUP, "260000B0", "REG_BINARY", "00", "01");
+	check_recipe("media: ems on", media, &r, &e,
+		     NOTES("{default} (Windows Setup): ems No -> Yes"));
+
+	r = (struct recipe){ .kind = R_EMS, .on = false };
+	check_recipe("media: ems off (already so)", media, &r, &e, NULL);
+
+	r = (struct recipe){ .kind = R_EMS, .object = G_SETUP, .on = true };
+	ex_set(&e, G_SETUP, "260000B0", "REG_BINARY", "00", "01");
+	check_recipe("media: ems on by GUID", media, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): ems No -> Yes"));
+
+	/* emssettings: emsport (15000022) is 1 byte, emsbaudrate (15000023) 8. */
+	r = emsset(1, 115200);
+	ex_set(&e, G_EMS, "15000022", "REG_BINARY", "01", u64hex(1));
+	check_recipe("media: emssettings emsport:1 emsbaudrate:115200 (values as they are)", media,
+		     &r, &e,
+		     NOTES("{emssettings}: emsport 1 -> 1 (1-byte integer rewritten as 8 bytes)"));
+
+	r = emsset(2, 115200);
+	ex_set(&e, G_EMS, "15000022", "REG_BINARY", "01", u64hex(2));
+	check_recipe("media: emssettings emsport:2 emsbaudrate:115200", media, &r, &e,
+		     NOTES("{emssettings}: emsport 1 -> 2"));
+
+	r = emsset(2, 0);
+	ex_set(&e, G_EMS, "15000022", "REG_BINARY", "01", u64hex(2));
+	ex_del(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200));
+	check_recipe("media: emssettings emsport:2", media, &r, &e,
+		     NOTES("{emssettings}: emsport 1 -> 2", "{emssettings}: emsbaudrate 115200 -> (none)"));
+
+	r = emsset(3, 9600);
+	ex_set(&e, G_EMS, "15000022", "REG_BINARY", "01", u64hex(3));
+	ex_set(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200), u64hex(9600));
+	check_recipe("media: emssettings emsport:3 emsbaudrate:9600", media, &r, &e,
+		     NOTES("{emssettings}: emsport 1 -> 3", "{emssettings}: emsbaudrate 115200 -> 9600"));
+
+	r = emsset(1, 921600);
+	ex_set(&e, G_EMS, "15000022", "REG_BINARY", "01", u64hex(1));
+	ex_set(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200), u64hex(921600));
+	check_recipe("media: emssettings emsbaudrate:921600", media, &r, &e,
+		     NOTES("{emssettings}: emsbaudrate 115200 -> 921600"));
+
+	r = emsset(0, 0);
+	ex_del(&e, G_EMS, "15000022", "REG_BINARY", "01");
+	ex_del(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200));
+	check_recipe("media: emssettings with neither (bootems stays)", media, &r, &e,
+		     NOTES("{emssettings}: emsport 1 -> (none)",
+			   "{emssettings}: emsbaudrate 115200 -> (none)"));
+
+	r = emsset(1, 115200);
+	ex_new(&e, G_EMS, "15000022", "REG_BINARY", u64hex(1));
+	ex_new(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200));
+	check_recipe("nodbg: emssettings emsport:1 emsbaudrate:115200 (none yet)", nodbg, &r, &e,
+		     NOTES("{emssettings}: emsport (none) -> 1",
+			   "{emssettings}: emsbaudrate (none) -> 115200"));
+
+	/* Every loader of a one-loader store; other setters take it too. */
+	r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "01");
+	check_recipe("media: debug on {all-loaders}", media, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): debug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_RECOVERY, .object = "all-loaders", .on = false };
+	ex_new(&e, G_SETUP, "16000009", "REG_BINARY", "00");
+	check_recipe("media: recoveryenabled no on all-loaders (no braces)", media, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): recoveryenabled (none) -> No"));
+
+	/* bootstatuspolicy still takes the settings loaders inherit. */
+	r = (struct recipe){ .kind = R_BSP, .object = "{bootloadersettings}",
+			     .bsp = BCD_BSP_IGNORE_ALL_FAILURES };
+	ex_new(&e, G_BLS, "250000e0", "REG_BINARY", u64hex(1));
+	check_recipe("media: bootstatuspolicy on {bootloadersettings}", media, &r, &e,
+		     NOTES("{bootloadersettings}: bootstatuspolicy (none) -> IgnoreAllFailures"));
+}
+
+static void test_media_boot_ems_refusals(void)
+{
+	struct recipe r;
+
+	/* debug: OS loaders only, not the settings they inherit. */
+	r = (struct recipe){ .kind = R_DEBUG, .object = "bootloadersettings", .on = true };
+	check_refused("media: debug on {bootloadersettings}", media, &r,
+		      NOTES("{bootloadersettings}", "debug (element 260000a0)",
+			    "Windows boot loader objects (type 0x10200003) only", "0x20200003"));
+	r = (struct recipe){ .kind = R_DEBUG, .object = "{hypervisorsettings}", .on = true };
+	check_refused("media: debug on {hypervisorsettings}", media, &r,
+		      NOTES("{hypervisorsettings}", "0x20200003"));
+	r = (struct recipe){ .kind = R_DEBUG, .object = "{memdiag}", .on = true };
+	check_refused("media: debug on {memdiag}", media, &r,
+		      NOTES("{memdiag}", "type 0x10200003) only", "0x10200005"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .on = true };
+	check_refused("media: bootdebug without an object", media, &r,
+		      NOTES("bootdebug (element 16000010)", "name the object", "{current}"));
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{current}", .on = true };
+	check_refused("media: bootdebug on {current}", media, &r, NOTES("{current}", "offline"));
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{bootloadersettings}", .on = true };
+	check_refused("media: bootdebug on {bootloadersettings}", media, &r,
+		      NOTES("{bootloadersettings}", "bootdebug (element 16000010)",
+			    "applies to boot application objects (type 0x10xxxxxx", "0x20200003"));
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{dbgsettings}", .on = true };
+	check_refused("media: bootdebug on {dbgsettings}", media, &r,
+		      NOTES("{dbgsettings}", "0x20100000"));
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = G_RAMDISK, .on = true };
+	check_refused("media: bootdebug on a device object", media, &r,
+		      NOTES(G_RAMDISK, "0x30000000"));
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{deadbeef-0000-0000-0000-000000000000}",
+			     .on = true };
+	check_refused("media: bootdebug on a missing object", media, &r,
+		      NOTES("{deadbeef-0000-0000-0000-000000000000}", "no such object"));
+
+	r = (struct recipe){ .kind = R_EMS, .object = "{bootmgr}", .on = true };
+	check_refused("media: ems on {bootmgr}", media, &r,
+		      NOTES("{bootmgr}", "ems (element 260000b0)", "type 0x10200003) only",
+			    "0x10100002"));
+	r = (struct recipe){ .kind = R_EMS, .object = "{bootloadersettings}", .on = true };
+	check_refused("media: ems on {bootloadersettings}", media, &r,
+		      NOTES("{bootloadersettings}", "ems (element 260000b0)", "0x20200003"));
+	r = (struct recipe){ .kind = R_EMS, .object = "{current}", .on = true };
+	check_refused("media: ems on {current}", media, &r, NOTES("{current}", "offline"));
+
+	r = emsset(0, 115200);
+	check_refused("media: emssettings emsbaudrate without emsport", media, &r,
+		      NOTES("{emssettings}", "emsbaudrate 115200 without emsport"));
+	r = emsset(1, 12345);
+	check_refused("media: emssettings emsbaudrate:12345", media, &r,
+		      NOTES("{emssettings}", "emsbaudrate (element 15000023)", "12345",
+			    "9600, 19200, 38400, 57600, 115200"));
+	r = emsset(1, 0);
+	check_refused("twoloaders: emssettings without {emssettings}", twoloaders, &r,
+		      NOTES("{emssettings}", "the store has no {emssettings} object"));
+	check_refused("empty: emssettings", empty, &r, NOTES("no {emssettings} object"));
+
+	/* {all-loaders}: checked for every loader before any edit. */
+	r = (struct recipe){ .kind = R_TIMEOUT, .object = BCD_ALL_LOADERS, .n = 3 };
+	check_refused("media: timeout on {all-loaders}", media, &r,
+		      NOTES(BCD_ALL_LOADERS, "timeout (element 25000004)", "boot manager",
+			    "0x10200003", G_SETUP " (Windows Setup)"));
+	r = text(BCD_ALL_LOADERS, 0x11000001, "00");
+	check_refused("media: set a device element on {all-loaders}", media, &r,
+		      NOTES(BCD_ALL_LOADERS ": device (element 11000001)",
+			    "device elements cannot be set"));
+	r = text("{bootmgr}", 0x23000003, BCD_ALL_LOADERS);
+	check_refused("media: set default to {all-loaders}", media, &r,
+		      NOTES("default (element 23000003)", "names every Windows boot loader"));
+	r = text(NULL, 0x12000004, "x");
+	check_refused("media: set an element without an object", media, &r,
+		      NOTES("description (element 12000004)", "no object named"));
+	r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	check_refused("empty: debug on {all-loaders}", empty, &r,
+		      NOTES(BCD_ALL_LOADERS, "no Windows boot loader objects (type 0x10200003)"));
+}
+
+/* Two loaders: every edit of {all-loaders} touches only what differs. */
+static void test_twoloaders(void)
+{
+	struct lines e = { 0 };
+	struct recipe r;
+
+	r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "01");
+	check_recipe("twoloaders: debug on {all-loaders} (PE has it)", twoloaders, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): debug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = false };
+	ex_set(&e, G_PE_STORED, "260000a0", "REG_BINARY", "01", "00");
+	ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "00");
+	check_recipe("twoloaders: debug off {all-loaders}", twoloaders, &r, &e,
+		     NOTES(G_PE " (Windows PE (x86)): debug Yes -> No",
+			   G_SETUP " (Windows Setup): debug (none) -> No"));
+
+	r = (struct recipe){ .kind = R_EMS, .object = BCD_ALL_LOADERS, .on = true };
+	ex_set(&e, G_SETUP, "260000B0", "REG_BINARY", "00", "01");
+	check_recipe("twoloaders: ems on {all-loaders}", twoloaders, &r, &e,
+		     NOTES(G_SETUP " (Windows Setup): ems No -> Yes"));
+
+	r = (struct recipe){ .kind = R_EMS, .object = BCD_ALL_LOADERS, .on = false };
+	ex_set(&e, G_PE_STORED, "260000b0", "REG_BINARY", "01", "00");
+	check_recipe("twoloaders: ems off {all-loaders}", twoloaders, &r, &e,
+		     NOTES(G_PE " (Windows PE (x86)): ems Yes -> No"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	ex_new(&e, G_PE_STORED, "16000010", "REG_BINARY", "01");
+	ex_new(&e, G_SETUP, "16000010", "REG_BINARY", "01");
+	check_recipe("twoloaders: bootdebug on {all-loaders}", twoloaders, &r, &e,
+		     NOTES(G_PE " (Windows PE (x86)): bootdebug (none) -> Yes",
+			   G_SETUP " (Windows Setup): bootdebug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_BOOTDEBUG, .object = G_RESUME, .on = true };
+	ex_new(&e, G_RESUME, "16000010", "REG_BINARY", "01");
+	check_recipe("twoloaders: bootdebug on a resume loader (type 0x10200004)", twoloaders, &r,
+		     &e, NOTES(G_RESUME " (Windows Resume Application): bootdebug (none) -> Yes"));
+
+	r = (struct recipe){ .kind = R_BSP, .object = "{ALL-LOADERS}",
+			     .bsp = BCD_BSP_IGNORE_SHUTDOWN_FAILURES };
+	ex_new(&e, G_PE_STORED, "250000e0", "REG_BINARY", u64hex(2));
+	ex_new(&e, G_SETUP, "250000e0", "REG_BINARY", u64hex(2));
+	check_recipe("twoloaders: bootstatuspolicy on {ALL-LOADERS}", twoloaders, &r, &e, NULL);
+
+	r = text(BCD_ALL_LOADERS, 0x250000c2, "0");
+	ex_new(&e, G_PE_STORED, "250000c2", "REG_BINARY", u64hex(0));
+	ex_set(&e, G_SETUP, "250000c2", "REG_BINARY", u64hex(1), u64hex(0));
+	check_recipe("twoloaders: set bootmenupolicy 0 on {all-loaders}", twoloaders, &r, &e,
+		     NOTES(G_PE " (Windows PE (x86)): bootmenupolicy (none) -> 0",
+			   G_SETUP " (Windows Setup): bootmenupolicy 1 -> 0"));
+
+	r = (struct recipe){ .kind = R_DEBUG, .object = G_PE_STORED, .on = false };
+	ex_set(&e, G_PE_STORED, "260000a0", "REG_BINARY", "01", "00");
+	check_recipe("twoloaders: debug off the PE loader alone", twoloaders, &r, &e,
+		     NOTES(G_PE " (Windows PE (x86)): debug Yes -> No"));
+
+	r = (struct recipe){ .kind = R_EMS, .on = true };
+	ex_set(&e, G_SETUP, "260000B0", "REG_BINARY", "00", "01");
+	check_recipe("twoloaders: ems on {default} alone", twoloaders, &r, &e,
+		     NOTES("{default} (Windows Setup): ems No -> Yes"));
+
+	r = (struct recipe){ .kind = R_TIMEOUT, .object = BCD_ALL_LOADERS, .n = 3 };
+	check_refused("twoloaders: timeout on {all-loaders}", twoloaders, &r,
+		      NOTES(BCD_ALL_LOADERS, "boot manager", G_PE " (Windows PE (x86))"));
+	r = text(BCD_ALL_LOADERS, 0x16000060, "perhaps");
+	check_refused("twoloaders: set a bad boolean on {all-loaders}", twoloaders, &r,
+		      NOTES(BCD_ALL_LOADERS ": isolatedcontext (element 16000060)",
+			    "'perhaps' is not a boolean"));
+
+	/* One change list: loaders in GUID order, each change its own note. */
+	char *work = fmt("%s/work.bcd", tmpdir);
+	struct changelist cl = { 0 };
+	copy_file(twoloaders, work);
+	struct hive *h = open_store(work, HIVE_WRITABLE);
+	struct bcd_ctx c = { .h = h, .where = "order", .out = &cl };
+	is_int(bcd_set_debug(&c, BCD_ALL_LOADERS, false), 0, "order: debug off {all-loaders}");
+	if (is_int(cl.n, 3, "order: PE value set, Setup key added and value set") && cl.n == 3) {
+		is_str(cl.v[0].note, G_PE " (Windows PE (x86)): debug Yes -> No",
+		       "order: the PE loader ({3d1f...}) comes first");
+		ok(cl.v[1].kind == CH_KEY_ADDED && !cl.v[1].note, "order: then Setup's element key");
+		is_str(cl.v[2].note, G_SETUP " (Windows Setup): debug (none) -> No",
+		       "order: then Setup's value");
+	} else {
+		show_notes(&cl);
+		skip(3, "wrong number of changes");
+	}
+	hive_close(h);
+	changelist_free(&cl);
+	unlink(work);
+	free(work);
+}
+
+/* bcd_os_loaders of a store file: the GUIDs joined with spaces. */
+static void check_loaders(const char *what, const char *store, const char *want)
+{
+	struct hive *h = open_store(store, 0);
+	char(*g)[BCD_GUID_LEN + 1] = NULL;
+	size_t n = 99;
+	char buf[1024] = "";
+
+	capture_start();
+	int rc = bcd_os_loaders(h, &g, &n);
+	char *said = capture_end();
+	is_int(rc, 0, "%s: bcd_os_loaders succeeds", what);
+	is_str(said, "", "%s: bcd_os_loaders says nothing", what);
+	for (size_t i = 0; i < n; i++)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? " " : "", g[i]);
+	is_str(buf, want, "%s: the OS loaders, sorted", what);
+	if (n == 0)
+		ok(g == NULL, "%s: no array when there are no loaders", what);
+	free(g);
+	hive_close(h);
+}
+
+static void test_loaders(void)
+{
+	char err[512], guid[BCD_GUID_LEN + 1];
+
+	check_loaders("media", media, G_SETUP);
+	check_loaders("twoloaders", twoloaders, G_PE " " G_SETUP);
+	check_loaders("nodbg", nodbg, G_SETUP);
+	check_loaders("empty", empty, "");
+
+	struct hive *h = open_store(notbcd, 0);
+	char(*g)[BCD_GUID_LEN + 1] = NULL;
+	size_t n = 0;
+	capture_start();
+	int rc = bcd_os_loaders(h, &g, &n);
+	char *said = capture_end();
+	is_int(rc, -1, "bcd_os_loaders: a SYSTEM hive is refused");
+	ok(strstr(said, "not a BCD store") != NULL, "bcd_os_loaders says 'not a BCD store'");
+	ok(g == NULL && n == 0, "bcd_os_loaders: nothing returned on error");
+	hive_close(h);
+
+	/* A loader whose key is not named by a GUID cannot be selected. */
+	char *work = fmt("%s/work.bcd", tmpdir), *odd = fmt("%s/odd.bcd", tmpdir);
+	unsigned char tb[4] = { 0x03, 0x00, 0x20, 0x10 };
+	struct regval tv = { REGT_DWORD, 4, tb };
+	hive_node objs, k, d;
+	copy_file(media, work);
+	h = open_store(work, HIVE_WRITABLE);
+	if (hive_child(h, hive_root(h), "Objects", &objs) < 0 || !objs ||
+	    hive_add_child(h, objs, "Windows Setup (copy)", &k) < 0 ||
+	    hive_add_child(h, k, "Description", &d) < 0 || hive_put_value(h, d, "Type", &tv) < 0 ||
+	    hive_commit(h, odd) < 0)
+		bail_out("cannot build a store with an oddly named loader");
+	hive_close(h);
+	h = open_store(odd, 0);
+	g = NULL;
+	capture_start();
+	rc = bcd_os_loaders(h, &g, &n);
+	said = capture_end();
+	is_int(rc, -1, "bcd_os_loaders: a loader named 'Windows Setup (copy)' is refused");
+	if (!ok(strstr(said, "Objects\\Windows Setup (copy): a Windows boot loader object (type "
+			     "0x10200003) whose key name is not an object GUID") != NULL,
+		"bcd_os_loaders: the message names the key"))
+		diag("  said: %s", said);
+	ok(g == NULL, "bcd_os_loaders: nothing returned");
+	hive_close(h);
+	struct recipe r = { .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+	check_refused("odd: debug on {all-loaders}", odd, &r,
+		      NOTES("{all-loaders}: Objects\\Windows Setup (copy)", "not an object GUID"));
+	r.object = NULL;
+	struct lines e = { 0 };
+	ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "01");
+	check_recipe("odd: debug on {default} still works", odd, &r, &e, NULL);
+	unlink(odd);
+	free(odd);
+	free(work);
+
+	h = open_store(media, 0);
+	is_int(bcd_resolve_object(h, BCD_ALL_LOADERS, guid, err, sizeof(err)), -1,
+	       "resolve {all-loaders} refused (several objects)");
+	ok(strstr(err, "names every Windows boot loader") != NULL,
+	   "resolve {all-loaders}: says why");
+	hive_close(h);
+	ok(!bcd_check_element_text(0x23000003, "all-loaders", err, sizeof(err)) &&
+		   strstr(err, "names several objects"),
+	   "element text: an object value cannot be {all-loaders}");
+	is_str(bcd_element_name(0x16000010, 0x10100002), "bootdebug", "16000010 is bootdebug");
+	is_str(bcd_element_name(0x260000b0, 0x10200003), "ems", "260000b0 on a loader is ems");
+	is_str(bcd_element_name(0x15000022, 0x20100000), "emsport", "15000022 is emsport");
+	is_str(bcd_element_name(0x15000023, 0x20100000), "emsbaudrate", "15000023 is emsbaudrate");
+}
+
 /* ---------------------------------------------------- reading stores */
 
 static void test_reading(void)
@@ -1146,6 +1539,9 @@ static char *real(const char *name)
 #define G_W10 "{733b62e5-f608-11eb-825c-c112f60133ab}"
 #define G_BIOS "{1b67bffd-e290-11eb-8ffa-f459a0d9b879}"
 #define G_EFI "{d65367c7-3fb7-11ec-8288-eab76d76405a}"
+#define G_WINRE "{733b62e6-f608-11eb-825c-c112f60133ab}"
+#define G_W10RESUME "{733b62e4-f608-11eb-825c-c112f60133ab}"
+#define G_NT(n) "{19260817-6666-8888-abcd-" n "}"
 
 /* bcd_describe of a store file, compared field by field. */
 static void check_describe(const char *what, const char *store, const char *guid,
@@ -1199,6 +1595,33 @@ static void test_real(void)
 		r = (struct recipe){ .kind = R_TIMEOUT, .n = 30 };
 		ex_set(&e, G_BOOTMGR, "25000004", "REG_BINARY", "1e", u64hex(30));
 		check_recipe("real media: timeout 30", f, &r, &e, NULL);
+
+		check_loaders("real media", f, G_SETUP);
+		r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+		ex_new(&e, G_SETUP, "260000a0", "REG_BINARY", "01");
+		check_recipe("real media: debug on {all-loaders}", f, &r, &e,
+			     NOTES(G_SETUP " (Windows Setup): debug (none) -> Yes"));
+
+		r = (struct recipe){ .kind = R_EMS, .on = true };
+		ex_set(&e, G_SETUP, "260000b0", "REG_BINARY", "00", "01");
+		check_recipe("real media: ems on", f, &r, &e,
+			     NOTES("{default} (Windows Setup): ems No -> Yes"));
+
+		r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{bootmgr}", .on = true };
+		ex_new(&e, G_BOOTMGR, "16000010", "REG_BINARY", "01");
+		check_recipe("real media: bootdebug on {bootmgr}", f, &r, &e,
+			     NOTES("{bootmgr}: bootdebug (none) -> Yes"));
+
+		r = emsset(2, 115200);
+		ex_new(&e, G_EMS, "15000022", "REG_BINARY", u64hex(2));
+		ex_new(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200));
+		check_recipe("real media: emssettings emsport:2 emsbaudrate:115200", f, &r, &e,
+			     NOTES("{emssettings}: emsport (none) -> 2",
+				   "{emssettings}: emsbaudrate (none) -> 115200"));
+
+		r = (struct recipe){ .kind = R_DEBUG, .object = "{bootloadersettings}", .on = true };
+		check_refused("real media: debug on {bootloadersettings}", f, &r,
+			      NOTES("{bootloadersettings}", "0x20200003"));
 	}
 
 	if (!(f = real("installed-win10-efi.bcd"))) {
@@ -1230,6 +1653,42 @@ static void test_real(void)
 		ex_set(&e, G_W10, "16000009", "REG_BINARY", "01", "00");
 		check_recipe("real installed: recoveryenabled no", f, &r, &e,
 			     NOTES("{default} (Windows 10): recoveryenabled Yes -> No"));
+
+		/* Windows 10 and Windows RE are loaders; the resume loader is not. */
+		check_loaders("real installed", f, G_W10 " " G_WINRE);
+		r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+		ex_new(&e, G_W10, "260000a0", "REG_BINARY", "01");
+		ex_new(&e, G_WINRE, "260000a0", "REG_BINARY", "01");
+		check_recipe("real installed: debug on {all-loaders}", f, &r, &e,
+			     NOTES(G_W10 " (Windows 10): debug (none) -> Yes",
+				   G_WINRE " (Windows Recovery Environment): debug (none) -> Yes"));
+
+		r = (struct recipe){ .kind = R_EMS, .object = BCD_ALL_LOADERS, .on = true };
+		ex_new(&e, G_W10, "260000b0", "REG_BINARY", "01");
+		ex_new(&e, G_WINRE, "260000b0", "REG_BINARY", "01");
+		check_recipe("real installed: ems on {all-loaders}", f, &r, &e,
+			     NOTES(G_W10 " (Windows 10): ems (none) -> Yes",
+				   G_WINRE " (Windows Recovery Environment): ems (none) -> Yes"));
+
+		r = (struct recipe){ .kind = R_BOOTDEBUG, .object = G_W10RESUME, .on = true };
+		ex_new(&e, G_W10RESUME, "16000010", "REG_BINARY", "01");
+		check_recipe("real installed: bootdebug on the resume loader", f, &r, &e,
+			     NOTES(G_W10RESUME " (Windows Resume Application): bootdebug (none) -> Yes"));
+
+		r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{fwbootmgr}", .on = true };
+		ex_new(&e, G_FWBOOTMGR, "16000010", "REG_BINARY", "01");
+		check_recipe("real installed: bootdebug on {fwbootmgr}", f, &r, &e,
+			     NOTES("{fwbootmgr}: bootdebug (none) -> Yes"));
+
+		r = emsset(1, 115200);
+		ex_new(&e, G_EMS, "15000022", "REG_BINARY", u64hex(1));
+		ex_new(&e, G_EMS, "15000023", "REG_BINARY", u64hex(115200));
+		check_recipe("real installed: emssettings emsport:1 emsbaudrate:115200", f, &r, &e,
+			     NOTES("{emssettings}: emsport (none) -> 1"));
+
+		r = (struct recipe){ .kind = R_EMS, .object = G_W10RESUME, .on = true };
+		check_refused("real installed: ems on the resume loader", f, &r,
+			      NOTES(G_W10RESUME " (Windows Resume Application)", "0x10200004"));
 	}
 
 	if (!(f = real("template-bios.bcd"))) {
@@ -1246,6 +1705,12 @@ static void test_real(void)
 		check_recipe("real bios template: dbgsettings serial", f, &r, &e,
 			     NOTES("{dbgsettings}: debugtype Local -> Serial",
 				   "{dbgsettings}: debugport (none) -> 1"));
+
+		check_loaders("real bios template", f, G_BIOS);
+		r = (struct recipe){ .kind = R_EMS, .object = BCD_ALL_LOADERS, .on = true };
+		ex_new(&e, G_BIOS, "260000b0", "REG_BINARY", "01");
+		check_recipe("real bios template: ems on {all-loaders}", f, &r, &e,
+			     NOTES(G_BIOS " (Windows 10): ems (none) -> Yes"));
 	}
 
 	if (!(f = real("template-efi-no-dbgsettings.bcd"))) {
@@ -1262,6 +1727,15 @@ static void test_real(void)
 		ex_new(&e, G_EFI, "260000a0", "REG_BINARY", "01");
 		check_recipe("real efi template: debug on", f, &r, &e,
 			     NOTES("{default} (Windows 10 Pro): debug (none) -> Yes"));
+
+		check_loaders("real efi template", f, G_EFI);
+		r = emsset(1, 0);
+		check_refused("real efi template: emssettings", f, &r,
+			      NOTES("no {emssettings} object"));
+		r = (struct recipe){ .kind = R_BOOTDEBUG, .object = "{fwbootmgr}", .on = true };
+		ex_new(&e, G_FWBOOTMGR, "16000010", "REG_BINARY", "01");
+		check_recipe("real efi template: bootdebug on {fwbootmgr}", f, &r, &e,
+			     NOTES("{fwbootmgr}: bootdebug (none) -> Yes"));
 	}
 
 	if (!(f = real("ntloader-bcdedit-made.bcd"))) {
@@ -1283,6 +1757,29 @@ static void test_real(void)
 		check_recipe("real ntloader: dbgsettings with opt-in", f, &r, &e,
 			     NOTES("{dbgsettings}: object created (type 0x20100000)",
 				   "{globalsettings}: inherit (none) -> {dbgsettings}"));
+
+		/* Three loaders (WIM, VHD, OS); ...0003 is a resume loader. */
+		check_loaders("real ntloader", f,
+			      G_NT("000000000000") " " G_NT("000000000001") " " G_NT("000000000002"));
+		r = (struct recipe){ .kind = R_BOOTDEBUG, .object = BCD_ALL_LOADERS, .on = true };
+		ex_new(&e, G_NT("000000000000"), "16000010", "REG_BINARY", "01");
+		ex_new(&e, G_NT("000000000001"), "16000010", "REG_BINARY", "01");
+		ex_new(&e, G_NT("000000000002"), "16000010", "REG_BINARY", "01");
+		check_recipe("real ntloader: bootdebug on {all-loaders}", f, &r, &e,
+			     NOTES(G_NT("000000000000") " (NT6+ WIM): bootdebug (none) -> Yes",
+				   G_NT("000000000001") " (NT6+ VHD): bootdebug (none) -> Yes",
+				   G_NT("000000000002") " (NT6+ OS): bootdebug (none) -> Yes"));
+
+		r = (struct recipe){ .kind = R_EMS, .on = true };
+		ex_new(&e, G_NT("000000000000"), "260000b0", "REG_BINARY", "01");
+		check_recipe("real ntloader: ems on {default}", f, &r, &e,
+			     NOTES("{default} (NT6+ WIM): ems (none) -> Yes"));
+
+		r = emsset(1, 115200);
+		check_refused("real ntloader: emssettings", f, &r, NOTES("no {emssettings} object"));
+		r = (struct recipe){ .kind = R_DEBUG, .object = G_NT("100000000000"), .on = true };
+		check_refused("real ntloader: debug on its loader settings object", f, &r,
+			      NOTES(G_NT("100000000000"), "0x20200003"));
 	}
 
 	if (!(f = real("empty-store.bcd"))) {
@@ -1295,6 +1792,10 @@ static void test_real(void)
 		check_describe("real empty store", f, NULL, NULL, -1, -1, "");
 		check_refused("real empty store: debug on {default}", f, &r,
 			      NOTES("no {bootmgr} object, so {default} cannot be resolved"));
+		check_loaders("real empty store", f, "");
+		r = (struct recipe){ .kind = R_DEBUG, .object = BCD_ALL_LOADERS, .on = true };
+		check_refused("real empty store: debug on {all-loaders}", f, &r,
+			      NOTES("no Windows boot loader objects"));
 	}
 }
 
@@ -1323,6 +1824,7 @@ int main(void)
 		{ &media, "bcd-media.reg", "media.bcd", "System" },
 		{ &nodbg, "bcd-nodbg.reg", "nodbg.bcd", "System" },
 		{ &empty, "bcd-empty.reg", "empty.bcd", "NewStoreRoot" },
+		{ &twoloaders, "bcd-twoloaders.reg", "twoloaders.bcd", "System" },
 		{ &notbcd, "system-pe.reg", "system.hive", "ROOT" },
 	};
 	for (size_t i = 0; i < sizeof(fx) / sizeof(fx[0]); i++) {
@@ -1339,6 +1841,10 @@ int main(void)
 	test_reading();
 	test_media_recipes();
 	test_media_refusals();
+	test_loaders();
+	test_media_boot_ems();
+	test_media_boot_ems_refusals();
+	test_twoloaders();
 	test_sequence();
 	test_nodbg();
 	test_empty();

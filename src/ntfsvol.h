@@ -1,0 +1,52 @@
+/*
+ * ntfsvol.h - scratch NTFS volumes in plain files: the only module that
+ * uses libntfs-3g (and runs mkntfs).
+ *
+ * wim.c extracts the links of one file of a WIM image into such a volume,
+ * has the file's data replaced here, and captures the volume back, so that
+ * everything NTFS keeps about the file except its data survives the trip.
+ * A volume is never mounted through the kernel: libntfs-3g reads and
+ * writes the file directly.
+ *
+ * Errors are reported here (msg_error), naming `where`; functions then
+ * return -1.
+ */
+#ifndef WIMPATCH_NTFSVOL_H
+#define WIMPATCH_NTFSVOL_H
+
+#include <stdint.h>
+
+/* Size for a volume that is to hold a file whose data (old or new, the
+ * larger) takes `data_bytes` and whose named streams take `stream_bytes`:
+ * both, one eighth more, and 16 MiB for NTFS's own metadata, rounded up
+ * to a MiB.  The file is sparse: only what is written takes disk space
+ * (about 2.5 MiB of NTFS metadata plus the data). */
+uint64_t ntfsvol_size_for(uint64_t data_bytes, uint64_t stream_bytes);
+
+/* Create `path` (which must not exist) as a sparse file of `size` bytes
+ * and format it as NTFS with mkntfs, looked for where Debian installs it
+ * (/usr/sbin, /sbin) even when that is not on PATH, then on PATH.
+ * On failure the file is removed. */
+int ntfsvol_create(const char *path, uint64_t size, const char *where);
+
+/* One file's new data, for ntfsvol_replace_data. */
+struct ntfsvol_edit {
+	const char *file;	/* its path in the volume, '/'-separated, UTF-8 */
+	const char *data;	/* a local file holding the new data */
+	uint32_t attributes;	/* FILE_ATTRIBUTE_* bits it must carry (low 16
+				   bits; NTFS-3G drops COMPRESSED, and a rewrite
+				   may change SPARSE_FILE, so they are set again) */
+	const char *short_name;	/* if not NULL, (re)set this 8.3 name: a file
+				   that was renamed on its way in lost it */
+};
+
+/*
+ * On the (not otherwise open) volume `vol`, replace the unnamed data
+ * stream of e->file by the bytes of e->data.  Everything else about the
+ * file is kept: security descriptor, named streams, object ID, short
+ * name, hard links, creation and last-access times.  Its last-write
+ * (data change) time becomes now.
+ */
+int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where);
+
+#endif

@@ -25,11 +25,13 @@
 #include "patch.h"
 #include "paths.h"
 #include "profile.h"
+#include "report_json.h"
 #include "wim.h"
 
 #define DEFAULT_COMPRESSION_LEVEL 20
 
-enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE };
+enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
+       OPT_JSON };
 
 static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, 'p' },
@@ -43,6 +45,7 @@ static const struct option long_opts[] = {
 	{ "compression-level", required_argument, NULL, OPT_LEVEL },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "plain-replace", no_argument, NULL, OPT_PLAIN_REPLACE },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -85,7 +88,8 @@ static void usage(FILE *f, bool diff)
 			"                            loses their security descriptor, attributes, short\n"
 			"                            name, named streams, hard links and times\n",
 			DEFAULT_COMPRESSION_LEVEL);
-	fputs("  -q, --quiet               print errors only\n"
+	fputs("      --json                print the report as JSON (see wimpatch(1), JSON REPORT)\n"
+	      "  -q, --quiet               print errors only\n"
 	      "  -v, --verbose             explain each decision (control set, images, rules)\n"
 	      "  -h, --help                show this help\n"
 	      "\n"
@@ -137,13 +141,28 @@ static int push(const char ***arr, size_t *n, const char *s)
 	return 0;
 }
 
-/* Each file's report, as soon as the file is done. */
-static void print_report(const struct file_report *fr, void *pending)
+/* Where file reports go: text on stdout as each file is done, or into
+ * the JSON document printed at the end. */
+struct sink {
+	bool pending;
+	struct json_report *json;
+};
+
+static void print_report(const struct file_report *fr, void *ctx)
 {
-	if (msg_verbosity >= VERB_NORMAL)
+	struct sink *s = ctx;
+
+	if (s->json)
+		json_report_add_file(s->json, fr);
+	else if (msg_verbosity >= VERB_NORMAL)
 		report_print(stdout, fr);
 	if (fr->status == FILE_PENDING)
-		*(bool *)pending = true;
+		s->pending = true;
+}
+
+static void json_error(const char *message, void *ctx)
+{
+	json_report_add_error(ctx, message);
 }
 
 /* -D NAME=VALUE: the name is copied, the value points into argv. */
@@ -174,7 +193,7 @@ static int add_param(struct profile_param **arr, size_t *n, const char *arg)
 	return 0;
 }
 
-static int run_target(const char *target, const struct patch_opts *po, bool *pending)
+static int run_target(const char *target, const struct patch_opts *po, struct sink *sink)
 {
 	struct file_report fr = { 0 };
 	struct stat st;
@@ -185,7 +204,7 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 		return EXIT_INPUT;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		ret = patch_tree(target, po, print_report, pending);
+		ret = patch_tree(target, po, print_report, sink);
 		return ret;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -207,7 +226,7 @@ static int run_target(const char *target, const struct patch_opts *po, bool *pen
 		ret = EXIT_INPUT;
 	}
 	if (ret == EXIT_OK)
-		print_report(&fr, pending);
+		print_report(&fr, sink);
 	file_report_free(&fr);
 	return ret;
 }
@@ -238,6 +257,8 @@ static int run(int argc, char **argv, bool diff)
 	const char **profiles = NULL, **images = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_images = 0, n_dirs = 0, n_params = 0;
 	struct profile_param *params = NULL;
+	struct sink sink = { 0 };
+	bool json = false;
 	struct patch_opts po = { 0 };
 	unsigned level = DEFAULT_COMPRESSION_LEVEL, threads = 0;
 	int c, ret = EXIT_USAGE;
@@ -278,6 +299,9 @@ static int run(int argc, char **argv, bool diff)
 		case OPT_THREADS:
 			if (diff || parse_uint_opt("--threads", optarg, 1024, &threads) < 0)
 				goto usage;
+			break;
+		case OPT_JSON:
+			json = true;
 			break;
 		case OPT_PLAIN_REPLACE:
 			if (diff)
@@ -329,6 +353,14 @@ static int run(int argc, char **argv, bool diff)
 		}
 	}
 
+	if (json) {
+		/* From here on every error also goes into the document. */
+		if (!(sink.json = json_report_new(diff ? "diff" : "apply", po.dry_run))) {
+			ret = EXIT_INTERNAL;
+			goto out;
+		}
+		msg_set_error_sink(json_error, sink.json);
+	}
 	struct profile_path pp;
 	struct plan plan;
 	plan_init(&plan);
@@ -362,23 +394,26 @@ static int run(int argc, char **argv, bool diff)
 			ret = EXIT_INTERNAL;
 	}
 	if (ret == EXIT_OK) {
-		bool pending = false;
 		po.plan = &plan;
 		po.images = images;
 		po.n_images = n_images;
 		fs_install_signal_cleanup();
 		for (int i = optind; i < argc && ret == EXIT_OK; i++) {
 			set_interrupt_note(argv, optind, i, argc);
-			ret = run_target(argv[i], &po, &pending);
+			ret = run_target(argv[i], &po, &sink);
 		}
 		fs_set_interrupt_note("");
-		if (ret == EXIT_OK && pending)
+		if (ret == EXIT_OK && sink.pending)
 			ret = EXIT_PENDING;
 		wim_cleanup();
 	}
 	plan_free(&plan);
 	paths_free(&pp);
 	profile_cleanup();
+	if (sink.json) {
+		msg_set_error_sink(NULL, NULL);
+		json_report_finish(sink.json, ret, stdout);
+	}
 	goto out;
 usage:
 	fprintf(stderr, "Try 'wimpatch %s --help'.\n", diff ? "diff" : "apply");

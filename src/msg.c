@@ -8,6 +8,15 @@
 
 enum verbosity msg_verbosity = VERB_NORMAL;
 
+static void (*error_sink)(const char *, void *);
+static void *error_sink_ctx;
+
+void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx)
+{
+	error_sink = fn;
+	error_sink_ctx = ctx;
+}
+
 static void vsay(const char *prefix, const char *fmt, va_list ap)
 {
 	fflush(stdout);
@@ -21,6 +30,14 @@ void msg_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	if (error_sink) {
+		char buf[2048];
+		va_list copy;
+		va_copy(copy, ap);
+		vsnprintf(buf, sizeof(buf), fmt, copy);
+		va_end(copy);
+		error_sink(buf, error_sink_ctx);
+	}
 	vsay("error: ", fmt, ap);
 	va_end(ap);
 }

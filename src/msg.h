@@ -20,4 +20,8 @@ void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v: explains a decision. */
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Also hand every error message (without the "wimpatch: error: "
+ * prefix) to `fn`, e.g. for the JSON report.  NULL stops it. */
+void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx);
+
 #endif

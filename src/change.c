@@ -55,9 +55,23 @@ struct change *changelist_add(struct changelist *cl, enum change_kind kind,
 	return c;
 }
 
+void key_snapshots_free(struct key_snapshot *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(s[i].path);
+		for (size_t j = 0; j < s[i].n_values; j++) {
+			free(s[i].values[j].name);
+			regval_free(&s[i].values[j].val);
+		}
+		free(s[i].values);
+	}
+	free(s);
+}
+
 void changelist_free(struct changelist *cl)
 {
 	for (size_t i = 0; i < cl->n; i++) {
+		key_snapshots_free(cl->v[i].snapshot, cl->v[i].n_snapshot);
 		free(cl->v[i].key);
 		free(cl->v[i].name);
 		free(cl->v[i].note);

@@ -21,6 +21,18 @@ enum change_kind {
 	CH_VALUE_DELETED,
 };
 
+/* A key as it was, for undoing the deletion of a subtree. */
+struct named_value {
+	char *name;
+	struct regval val;
+};
+
+struct key_snapshot {
+	char *path;		/* full path from the hive root, stored spelling */
+	struct named_value *values;
+	size_t n_values;
+};
+
 struct change {
 	enum change_kind kind;
 	char *key;		/* stored spelling, backslash-separated, from the hive root */
@@ -31,6 +43,9 @@ struct change {
 	struct regval new;
 	size_t sub_keys;	/* CH_KEY_DELETED: keys below it */
 	size_t sub_values;	/* CH_KEY_DELETED: values in it and below */
+	struct key_snapshot *snapshot;	/* CH_KEY_DELETED: the key and every key below
+					   it with their values, parents first */
+	size_t n_snapshot;
 	char *note;		/* optional higher-level reading of the change
 				   (e.g. a BCD element "debug: No -> Yes"); malloc'd */
 	const struct rule *rule;	/* where it came from */
@@ -49,6 +64,7 @@ struct change *changelist_add(struct changelist *cl, enum change_kind kind,
 			      const char *key, const char *name,
 			      const struct regval *old, const struct regval *new_val);
 void changelist_free(struct changelist *cl);
+void key_snapshots_free(struct key_snapshot *s, size_t n);
 
 /*
  * Is change i overridden by a later change in the same list (the same

@@ -25,13 +25,14 @@
 #include "patch.h"
 #include "paths.h"
 #include "profile.h"
+#include "regfile.h"
 #include "report_json.h"
 #include "wim.h"
 
 #define DEFAULT_COMPRESSION_LEVEL 20
 
 enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
-       OPT_JSON };
+       OPT_JSON, OPT_FORMAT, OPT_UNDO, OPT_UTF16 };
 
 static const struct option long_opts[] = {
 	{ "profile", required_argument, NULL, 'p' },
@@ -46,6 +47,9 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "plain-replace", no_argument, NULL, OPT_PLAIN_REPLACE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "undo-file", required_argument, NULL, OPT_UNDO },
+	{ "utf16", no_argument, NULL, OPT_UTF16 },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -89,6 +93,10 @@ static void usage(FILE *f, bool diff)
 			"                            name, named streams, hard links and times\n",
 			DEFAULT_COMPRESSION_LEVEL);
 	fputs("      --json                print the report as JSON (see wimpatch(1), JSON REPORT)\n"
+	      "      --format=text|reg     the report as text (default) or as a .reg file\n"
+	      "                            (with diff or --dry-run)\n"
+	      "      --undo-file FILE      (apply) write a .reg file that reverses the changes\n"
+	      "      --utf16               write the undo file in UTF-16LE with BOM, as regedit\n"
 	      "  -q, --quiet               print errors only\n"
 	      "  -v, --verbose             explain each decision (control set, images, rules)\n"
 	      "  -h, --help                show this help\n"
@@ -146,15 +154,45 @@ static int push(const char ***arr, size_t *n, const char *s)
 struct sink {
 	bool pending;
 	struct json_report *json;
+	struct regfile_out *reg;	/* --format=reg: the changes as a .reg file */
+	struct regfile_out *undo;	/* --undo-file: what reverses them */
 };
+
+/* "; boot.wim: image 2 (Microsoft Windows Setup (x64)): Windows/...". */
+static void reg_section_comment(struct regfile_out *r, const struct file_report *fr,
+				const struct hive_report *h)
+{
+	char *c = NULL;
+	if (h->image)
+		(void)!asprintf(&c, "%s: image %d (%s): %s", fr->path, h->image, h->image_name,
+				h->hive);
+	else
+		(void)!asprintf(&c, "%s", fr->path);
+	if (c)
+		regfile_comment(r, c);
+	free(c);
+}
 
 static void print_report(const struct file_report *fr, void *ctx)
 {
 	struct sink *s = ctx;
 
+	for (size_t i = 0; i < fr->n_hives; i++) {
+		const struct hive_report *h = &fr->hives[i];
+		if (h->changes.n == 0)
+			continue;
+		if (s->reg) {
+			reg_section_comment(s->reg, fr, h);
+			regfile_changes(s->reg, h->reg_root, &h->changes);
+		}
+		if (s->undo && fr->status == FILE_WRITTEN) {
+			reg_section_comment(s->undo, fr, h);
+			regfile_undo(s->undo, h->reg_root, &h->changes);
+		}
+	}
 	if (s->json)
 		json_report_add_file(s->json, fr);
-	else if (msg_verbosity >= VERB_NORMAL)
+	else if (!s->reg && msg_verbosity >= VERB_NORMAL)
 		report_print(stdout, fr);
 	if (fr->status == FILE_PENDING)
 		s->pending = true;
@@ -258,7 +296,8 @@ static int run(int argc, char **argv, bool diff)
 	size_t n_profiles = 0, n_images = 0, n_dirs = 0, n_params = 0;
 	struct profile_param *params = NULL;
 	struct sink sink = { 0 };
-	bool json = false;
+	bool json = false, reg = false, utf16 = false;
+	const char *undo_file = NULL;
 	struct patch_opts po = { 0 };
 	unsigned level = DEFAULT_COMPRESSION_LEVEL, threads = 0;
 	int c, ret = EXIT_USAGE;
@@ -302,6 +341,20 @@ static int run(int argc, char **argv, bool diff)
 			break;
 		case OPT_JSON:
 			json = true;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "reg") == 0) {
+				reg = true;
+			} else if (strcmp(optarg, "text") != 0) {
+				msg_error("--format: '%s' is not text or reg", optarg);
+				goto usage;
+			}
+			break;
+		case OPT_UNDO:
+			undo_file = optarg;
+			break;
+		case OPT_UTF16:
+			utf16 = true;
 			break;
 		case OPT_PLAIN_REPLACE:
 			if (diff)
@@ -353,6 +406,27 @@ static int run(int argc, char **argv, bool diff)
 		}
 	}
 
+	if (json && reg) {
+		msg_error("--json and --format=reg cannot be used together");
+		goto usage;
+	}
+	if (reg && !po.dry_run) {
+		msg_error("--format=reg describes pending changes: use it with diff or --dry-run "
+			  "(apply writes the reverse with --undo-file)");
+		goto usage;
+	}
+	if (undo_file && po.dry_run) {
+		msg_error("--undo-file goes with apply: a dry run changes nothing to undo");
+		goto usage;
+	}
+	if (reg && !(sink.reg = regfile_stream(stdout))) {
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	if (undo_file && !(sink.undo = regfile_create(undo_file, utf16))) {
+		ret = EXIT_WRITE;
+		goto out;
+	}
 	if (json) {
 		/* From here on every error also goes into the document. */
 		if (!(sink.json = json_report_new(diff ? "diff" : "apply", po.dry_run))) {
@@ -410,6 +484,14 @@ static int run(int argc, char **argv, bool diff)
 	plan_free(&plan);
 	paths_free(&pp);
 	profile_cleanup();
+	/* The undo file covers every file that was written, also when a later
+	 * one failed. */
+	if (sink.undo && regfile_close(sink.undo) < 0 && ret == EXIT_OK)
+		ret = EXIT_WRITE;
+	sink.undo = NULL;
+	if (sink.reg)
+		regfile_close(sink.reg);
+	sink.reg = NULL;
 	if (sink.json) {
 		msg_set_error_sink(NULL, NULL);
 		json_report_finish(sink.json, ret, stdout);
@@ -419,6 +501,10 @@ usage:
 	fprintf(stderr, "Try 'wimpatch %s --help'.\n", diff ? "diff" : "apply");
 	ret = EXIT_USAGE;
 out:
+	if (sink.undo)
+		regfile_close(sink.undo);
+	if (sink.reg)
+		regfile_close(sink.reg);
 	free(profiles);
 	free(images);
 	free(dirs);

@@ -357,6 +357,54 @@ out:
 	return ret;
 }
 
+/* Record the subtree under `n` (path `path`), parents first, so that a
+ * .reg undo file can recreate what a delete-key removes. */
+static int snapshot_tree(struct hive *h, hive_node n, const char *path, unsigned depth,
+			 struct key_snapshot **snap, size_t *ns)
+{
+	struct hive_value *vals;
+	size_t nv;
+	hive_node *kids;
+	size_t nk;
+
+	if (depth > 512)
+		return -1;
+	struct key_snapshot *grown = realloc(*snap, (*ns + 1) * sizeof(**snap));
+	if (!grown)
+		return -1;
+	*snap = grown;
+	struct key_snapshot *k = &grown[(*ns)++];
+	memset(k, 0, sizeof(*k));
+	if (!(k->path = strdup(path)) || hive_values(h, n, &vals, &nv) < 0)
+		return -1;
+	/* struct hive_value and struct named_value hold the same fields. */
+	k->values = calloc(nv ? nv : 1, sizeof(*k->values));
+	if (!k->values) {
+		hive_values_free(vals, nv);
+		return -1;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		k->values[i].name = vals[i].name;
+		k->values[i].val = vals[i].val;
+	}
+	k->n_values = nv;
+	free(vals);
+	if (hive_children(h, n, &kids, &nk) < 0)
+		return -1;
+	int ret = 0;
+	for (size_t i = 0; i < nk && ret == 0; i++) {
+		char *name = hive_node_name(h, kids[i]), *sub = NULL;
+		if (!name || asprintf(&sub, "%s\\%s", path, name) < 0)
+			ret = -1;
+		else
+			ret = snapshot_tree(h, kids[i], sub, depth + 1, snap, ns);
+		free(name);
+		free(sub);
+	}
+	free(kids);
+	return ret;
+}
+
 static int do_delete_key(struct ctx *c, const char *key)
 {
 	hive_node n;
@@ -369,17 +417,25 @@ static int do_delete_key(struct ctx *c, const char *key)
 		msg_verbose("%s: %s does not exist: nothing to delete", c->where, key);
 		return 0;
 	}
-	if (hive_subtree_stats(c->h, n, &keys, &values) < 0 || hive_delete_key(c->h, n) < 0) {
+	struct key_snapshot *snap = NULL;
+	size_t ns = 0;
+	if (hive_subtree_stats(c->h, n, &keys, &values) < 0 ||
+	    snapshot_tree(c->h, n, path, 0, &snap, &ns) < 0 || hive_delete_key(c->h, n) < 0) {
 		op_fail(c, path, hive_error(c->h));
+		key_snapshots_free(snap, ns);
 		free(path);
 		return -1;
 	}
 	struct change *ch = record(c, CH_KEY_DELETED, path, NULL, NULL, NULL);
 	free(path);
-	if (!ch)
+	if (!ch) {
+		key_snapshots_free(snap, ns);
 		return oom();
+	}
 	ch->sub_keys = keys - 1;
 	ch->sub_values = values;
+	ch->snapshot = snap;
+	ch->n_snapshot = ns;
 	return 0;
 }
 

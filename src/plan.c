@@ -235,3 +235,18 @@ oom:
 	snprintf(err, errlen, "out of memory");
 	return NULL;
 }
+
+char *reg_root_for(const char *hive_path)
+{
+	static const char *const machine[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY" };
+	const char *base = strrchr(hive_path, '/');
+	char *r;
+
+	base = base ? base + 1 : hive_path;
+	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++)
+		if (strcasecmp(base, machine[i]) == 0)
+			return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", machine[i]) < 0 ? NULL : r;
+	if (strcasecmp(base, "DEFAULT") == 0)
+		return strdup("HKEY_USERS\\.DEFAULT");
+	return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", base) < 0 ? NULL : r;
+}

@@ -160,4 +160,9 @@ bool rule_matches_image(const struct rule *r, int index, const char *name,
  */
 char *hive_path_normalise(const char *in, char *err, size_t errlen);
 
+/* The .reg-style root for a hive path: ".../config/SYSTEM" ->
+ * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT"; other
+ * files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
+char *reg_root_for(const char *hive_path);
+
 #endif

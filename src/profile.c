@@ -36,6 +36,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "profile_int.h"
+#include "regfile.h"
 #include "regval.h"
 
 /* Real profiles are a few KiB; the limit keeps a hostile or mistaken file
@@ -1358,6 +1359,42 @@ out:
 	free_strv(strv, nstr);
 }
 
+/* <import-reg file="x.reg"/>: a standard .reg file's entries become the
+ * rule's operations, in place; its keys must lie under the rule's hive.
+ * The path is relative to the profile.  Needs the rule's hive, so rules
+ * parse their attributes before their operations. */
+static void parse_import_reg(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
+{
+	bool oom = false;
+	char *file = doc_attr(d, n, "file", &oom);
+	char *path = NULL, *root = NULL;
+
+	if (oom || !file) {
+		if (oom)
+			doc_oom(d);
+		else if (!d->errors)
+			doc_error(d, n, "<import-reg> needs a file attribute");
+		free(file);
+		return;
+	}
+	const char *slash = strrchr(d->file, '/');
+	if (file[0] == '/' || !slash)
+		path = strdup(file);
+	else if (asprintf(&path, "%.*s/%s", (int)(slash - d->file), d->file, file) < 0)
+		path = NULL;
+	root = reg_root_for(r->hive);
+	if (!path || !root) {
+		doc_oom(d);
+	} else {
+		msg_verbose("%s:%ld: importing %s under %s", d->file, node_line(n), path, root);
+		if (regfile_import(path, root, r) < 0)
+			doc_error(d, n, "cannot import %s (see above)", path);
+	}
+	free(file);
+	free(path);
+	free(root);
+}
+
 static void parse_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 {
 	bool oom = false;
@@ -1384,6 +1421,8 @@ static void parse_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 		new_op(d, r, n, OP_DELETE_KEY);
 	} else if (is_element(n, "delete-values")) {
 		new_op(d, r, n, OP_CLEAR_VALUES);
+	} else if (is_element(n, "import-reg")) {
+		parse_import_reg(d, r, n);
 	} else {
 		doc_error(d, n, "unknown operation <%s>", (const char *)n->name);
 	}

@@ -43,9 +43,6 @@ struct hive_report *file_report_add(struct file_report *fr);
 size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
 
-/* The .reg-style root for a hive path: ".../config/SYSTEM" ->
- * "HKEY_LOCAL_MACHINE\SYSTEM"; other files use their base name. */
-char *reg_root_for(const char *hive_path);
 
 /* The readable, .reg-like diff of one file, as `diff` prints it. */
 void report_print(FILE *out, const struct file_report *fr);

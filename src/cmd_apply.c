@@ -25,6 +25,7 @@
 #include "patch.h"
 #include "paths.h"
 #include "profile.h"
+#include "progress.h"
 #include "regfile.h"
 #include "report_json.h"
 #include "wim.h"
@@ -472,6 +473,7 @@ static int run(int argc, char **argv, bool diff)
 		po.images = images;
 		po.n_images = n_images;
 		fs_install_signal_cleanup();
+		progress_init();
 		for (int i = optind; i < argc && ret == EXIT_OK; i++) {
 			set_interrupt_note(argv, optind, i, argc);
 			ret = run_target(argv[i], &po, &sink);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "msg.h"
+#include "progress.h"
 
 enum verbosity msg_verbosity = VERB_NORMAL;
 
@@ -19,6 +20,7 @@ void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx)
 
 static void vsay(const char *prefix, const char *fmt, va_list ap)
 {
+	progress_clear();	/* a message never lands in the middle of the bar */
 	fflush(stdout);
 	fputs("wimpatch: ", stderr);
 	fputs(prefix, stderr);

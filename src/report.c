@@ -1,11 +1,26 @@
 /* report.c - results and their text rendering; see report.h. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <strings.h>
 
 #include "report.h"
+
+/* Red for what goes, green for what comes: only on a terminal, and never
+ * when NO_COLOR is set (https://no-color.org). */
+static const char *c_del = "", *c_add = "", *c_off = "";
+
+static void colours_for(FILE *out)
+{
+	const char *nc = getenv("NO_COLOR");
+	bool on = isatty(fileno(out)) && !(nc && *nc);
+	c_del = on ? "\033[31m" : "";
+	c_add = on ? "\033[32m" : "";
+	c_off = on ? "\033[0m" : "";
+}
 
 struct hive_report *file_report_add(struct file_report *fr)
 {
@@ -46,6 +61,7 @@ static void print_value_line(FILE *out, char sign, const char *name, const struc
 	char *data = v ? regval_to_reg(v) : NULL;
 	char *text = v ? regval_to_text(v) : NULL;
 
+	fputs(sign == '-' ? c_del : c_add, out);
 	fputc(sign, out);
 	if (name[0] == '\0')
 		fputc('@', out);
@@ -66,6 +82,7 @@ static void print_value_line(FILE *out, char sign, const char *name, const struc
 	} else {
 		fputs("=-", out);
 	}
+	fputs(c_off, out);
 	fputc('\n', out);
 	free(data);
 	free(text);
@@ -76,12 +93,12 @@ static void print_change(FILE *out, const struct hive_report *h, const struct ch
 {
 	switch (c->kind) {
 	case CH_KEY_ADDED:
-		fprintf(out, "+[%s\\%s]\n", h->reg_root, c->key);
+		fprintf(out, "%s+[%s\\%s]%s\n", c_add, h->reg_root, c->key, c_off);
 		*last_key = c->key;
 		return;
 	case CH_KEY_DELETED:
-		fprintf(out, "-[%s\\%s]    ; with %zu subkeys and %zu values\n", h->reg_root,
-			c->key, c->sub_keys, c->sub_values);
+		fprintf(out, "%s-[%s\\%s]    ; with %zu subkeys and %zu values%s\n", c_del, h->reg_root,
+			c->key, c->sub_keys, c->sub_values, c_off);
 		*last_key = NULL;
 		return;
 	case CH_VALUE_SET:
@@ -100,6 +117,7 @@ static void print_change(FILE *out, const struct hive_report *h, const struct ch
 
 void report_print(FILE *out, const struct file_report *fr)
 {
+	colours_for(out);
 	size_t total = file_report_changes(fr);
 
 	for (size_t i = 0; i < fr->n_hives; i++) {

@@ -16,6 +16,7 @@
 
 #include "exitcode.h"
 #include "msg.h"
+#include "progress.h"
 #include "ntfsvol.h"
 #include "wim.h"
 
@@ -98,6 +99,37 @@ bool wim_file_is_wim(const char *path)
 	       (memcmp(magic, "MSWIM\0\0\0", 8) == 0 || memcmp(magic, "WLPWM\0\0\0", 8) == 0);
 }
 
+/* wimlib reports bytes written, extracted and checksummed; the bar shows
+ * them on a terminal (progress.c decides whether to draw at all). */
+static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
+					       union wimlib_progress_info *info, void *ctx)
+{
+	const struct wim *w = ctx;
+	const char *base = strrchr(w->path, '/');
+	char what[160];
+
+	base = base ? base + 1 : w->path;
+	switch (msg) {
+	case WIMLIB_PROGRESS_MSG_WRITE_STREAMS:
+		snprintf(what, sizeof(what), "writing %s", base);
+		progress_update(what, info->write_streams.completed_bytes,
+				info->write_streams.total_bytes);
+		break;
+	case WIMLIB_PROGRESS_MSG_EXTRACT_STREAMS:
+		snprintf(what, sizeof(what), "extracting from %s", base);
+		progress_update(what, info->extract.completed_bytes, info->extract.total_bytes);
+		break;
+	case WIMLIB_PROGRESS_MSG_VERIFY_INTEGRITY:
+	case WIMLIB_PROGRESS_MSG_CALC_INTEGRITY:
+		snprintf(what, sizeof(what), "checking %s", base);
+		progress_update(what, info->integrity.completed_bytes, info->integrity.total_bytes);
+		break;
+	default:
+		break;
+	}
+	return WIMLIB_PROGRESS_STATUS_CONTINUE;
+}
+
 struct wim *wim_open(const char *path, bool writable)
 {
 	struct wim *w = calloc(1, sizeof(*w));
@@ -107,7 +139,7 @@ struct wim *wim_open(const char *path, bool writable)
 		return NULL;
 	}
 	int flags = writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0;
-	int r = wimlib_open_wim(path, flags, &w->ws);
+	int r = wimlib_open_wim_with_progress(path, flags, &w->ws, on_progress, w);
 	if (r) {
 		wfail(path, 0, r, writable ? "cannot open for update" : "cannot open");
 		free(w->path);
@@ -337,6 +369,7 @@ int wim_extract_file(struct wim *w, int image, const char *stored, const char *d
 	errno = 0;
 	int r = wimlib_extract_paths(w->ws, image, dir, paths, 1,
 				     WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE);
+	progress_clear();
 	if (r) {
 		char what[512];
 		snprintf(what, sizeof(what), "cannot extract %s", stored);
@@ -1116,6 +1149,7 @@ int wim_commit_in_place(struct wim *w)
 	drop_shadow(w);
 	errno = 0;
 	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, settings.threads);
+	progress_clear();
 	if (r)
 		return wfail(w->path, 0, r, "cannot write the updated WIM");
 	return 0;
@@ -1131,6 +1165,7 @@ int wim_commit_to(struct wim *w, const char *path)
 	drop_shadow(w);
 	errno = 0;
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, settings.threads);
+	progress_clear();
 	if (r)
 		return wfail(path, 0, r, "cannot write WIM");
 	return 0;

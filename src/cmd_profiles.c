@@ -113,6 +113,8 @@ static void show_one(const struct plan *plan)
 	/* profiles[0] is the one asked for; its includes follow. */
 	const struct profile_info *pi = &plan->profiles[0];
 	printf("%s (%s)\n\n%s\n", pi->name, pi->file, pi->description ? pi->description : "");
+	if (pi->params)
+		printf("\nparameters (-D NAME=VALUE): %s\n", pi->params);
 	for (size_t i = 0; i < plan->n_rules; i++) {
 		const struct rule *r = &plan->rules[i];
 		printf("\nrule%s%s (profile %s): role %s, hive %s%s\n", r->id ? " " : "",
@@ -152,6 +154,8 @@ static void list_dir(const char *dir, const struct profile_path *pp)
 					const struct profile_info *pi = &plan.profiles[0];
 					const char *d = pi->description ? pi->description : "";
 					printf("%-30s %.*s\n", pi->name, (int)strcspn(d, "\n"), d);
+					if (pi->params)
+						printf("%-30s parameters: %s\n", "", pi->params);
 				}
 				free(path);
 			}

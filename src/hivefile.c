@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "engine.h"
 #include "exitcode.h"
@@ -9,6 +10,7 @@
 #include "hive.h"
 #include "msg.h"
 #include "patch.h"
+#include "report.h"
 
 int hivefile_verify(const char *path, const struct changelist *cl, const char *where,
 		    bool allow_dirty)
@@ -61,4 +63,39 @@ int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
 void hivefile_close(struct hive *h)
 {
 	hive_close(h);
+}
+
+int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+		    const struct changelist *cl, enum file_status *status)
+{
+	const char *dest = o->output ? o->output : src;
+	char *tmp;
+	int ret;
+
+	*status = FILE_UNCHANGED;
+	if (o->dry_run) {
+		*status = cl->n ? FILE_PENDING : FILE_UNCHANGED;
+		return EXIT_OK;
+	}
+	if (cl->n == 0 && !o->output)
+		return EXIT_OK;	/* nothing to change: not a byte written */
+	if (!(tmp = fs_temp_sibling(dest)))
+		return EXIT_WRITE;
+	if (cl->n) {
+		ret = hivefile_write(h, tmp, cl, src);
+		*status = FILE_WRITTEN;
+	} else {
+		/* -o always leaves a result, even an unchanged one. */
+		ret = fs_copy_file(src, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
+		*status = FILE_COPIED;
+	}
+	if (ret == EXIT_OK && fs_commit_temp(tmp, dest) < 0)
+		ret = EXIT_WRITE;
+	if (ret == EXIT_OK) {
+		free(tmp);
+	} else {
+		*status = FILE_UNCHANGED;
+		fs_discard_temp(tmp);
+	}
+	return ret;
 }

@@ -24,6 +24,9 @@ struct patch_opts {
 	bool allow_dirty;		/* edit hives with pending transaction logs */
 	bool plain_replace;		/* put hives back into WIMs as new files,
 					   losing their metadata (--plain-replace) */
+	bool rebuild;			/* rewrite a WIM whole into a temporary
+					   sibling and rename it over the original,
+					   instead of appending (--rebuild) */
 };
 
 /* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
@@ -64,6 +67,16 @@ int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rul
 int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
 		   const char *where);
 void hivefile_close(struct hive *h);
+
+/*
+ * The end both share: a dry run only says whether anything is pending;
+ * otherwise an edited hive is written to a temporary sibling of the
+ * destination (the file itself, or o->output), verified and renamed into
+ * place, and with -o an unchanged one is copied.  Nothing changed and no
+ * -o: not a byte is written.  Sets *status; returns an EXIT_* code.
+ */
+int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+		    const struct changelist *cl, enum file_status *status);
 
 /* Re-open a written hive and check `cl` against it.  Returns an EXIT_* code. */
 int hivefile_verify(const char *path, const struct changelist *cl, const char *where,

@@ -13,7 +13,6 @@
 
 #include "bcd.h"
 #include "exitcode.h"
-#include "fsutil.h"
 #include "hive.h"
 #include "msg.h"
 #include "patch.h"
@@ -117,9 +116,7 @@ int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *
 int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
 		   struct file_report *fr)
 {
-	const char *dest = o->output ? o->output : path;
 	struct hive *h = NULL;
-	char *tmp = NULL;
 	size_t n_rules;
 	int ret;
 
@@ -136,33 +133,7 @@ int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patc
 		return ret;
 	if (n_rules == 0)
 		msg_verbose("%s: no BCD rule applies", path);
-	if (o->dry_run) {
-		fr->status = rep->changes.n ? FILE_PENDING : FILE_UNCHANGED;
-		goto out;
-	}
-	if (rep->changes.n == 0 && !o->output)
-		goto out;
-	if (!(tmp = fs_temp_sibling(dest))) {
-		ret = EXIT_WRITE;
-		goto out;
-	}
-	if (rep->changes.n) {
-		ret = hivefile_write(h, tmp, &rep->changes, path);
-		fr->status = FILE_WRITTEN;
-	} else {
-		ret = fs_copy_file(path, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
-		fr->status = FILE_COPIED;
-	}
-	if (ret == EXIT_OK && fs_commit_temp(tmp, dest) < 0)
-		ret = EXIT_WRITE;
-	if (ret == EXIT_OK) {
-		free(tmp);
-		tmp = NULL;
-	} else {
-		fr->status = FILE_UNCHANGED;
-	}
-out:
-	fs_discard_temp(tmp);
+	ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
 	hivefile_close(h);
 	return ret;
 }

@@ -7,7 +7,6 @@
 #include <strings.h>
 
 #include "exitcode.h"
-#include "fsutil.h"
 #include "hive.h"
 #include "msg.h"
 #include "patch.h"
@@ -30,7 +29,6 @@ int patch_hive_file(const char *path, const struct patch_opts *o, struct file_re
 {
 	char *id = hive_identity(path, o);
 	const struct rule **rules = calloc(o->plan->n_rules + 1, sizeof(*rules));
-	char *tmp = NULL;
 	size_t k = 0;
 	int ret = EXIT_INTERNAL;
 
@@ -64,37 +62,9 @@ int patch_hive_file(const char *path, const struct patch_opts *o, struct file_re
 	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
 	if (ret != EXIT_OK)
 		goto out;
-	if (o->dry_run) {
-		fr->status = rep->changes.n ? FILE_PENDING : FILE_UNCHANGED;
-		goto out_close;
-	}
-	if (rep->changes.n == 0 && !o->output)
-		goto out_close;
-	const char *dest = o->output ? o->output : path;
-	if (!(tmp = fs_temp_sibling(dest))) {
-		ret = EXIT_WRITE;
-		goto out_close;
-	}
-	if (rep->changes.n) {
-		ret = hivefile_write(h, tmp, &rep->changes, path);
-		fr->status = FILE_WRITTEN;
-	} else {
-		/* -o always leaves a result, even an unchanged one. */
-		ret = fs_copy_file(path, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
-		fr->status = FILE_COPIED;
-	}
-	if (ret == EXIT_OK && fs_commit_temp(tmp, dest) < 0)
-		ret = EXIT_WRITE;
-	if (ret == EXIT_OK) {
-		free(tmp);
-		tmp = NULL;
-	} else {
-		fr->status = FILE_UNCHANGED;
-	}
-out_close:
+	ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
 	hivefile_close(h);
 out:
-	fs_discard_temp(tmp);
 	free(rules);
 	free(id);
 	return ret;

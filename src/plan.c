@@ -120,6 +120,7 @@ void plan_free(struct plan *p)
 		free(p->profiles[i].name);
 		free(p->profiles[i].file);
 		free(p->profiles[i].description);
+		free(p->profiles[i].params);
 	}
 	free(p->profiles);
 	plan_init(p);

@@ -124,6 +124,8 @@ struct profile_info {
 	char *name;
 	char *file;
 	char *description;
+	char *params;		/* "hostip (ipv4, required), port (port, default 50000)",
+				   or NULL when it declares none */
 };
 
 struct plan {

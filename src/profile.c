@@ -1170,6 +1170,14 @@ static void parse_param(struct doc_ctx *d, xmlNodePtr n)
 	if (value && !np[d->n_params].value)
 		goto oom;
 	d->n_params++;
+	char *sum = NULL;
+	if (asprintf(&sum, "%s%s%s (%s%s%s%s)", d->param_summary ? d->param_summary : "",
+		     d->param_summary ? ", " : "", name, type,
+		     req && strcmp(req, "true") == 0 ? ", required" : "", def ? ", default " : "",
+		     def ? def : "") < 0)
+		goto oom;
+	free(d->param_summary);
+	d->param_summary = sum;
 	msg_verbose("%s: parameter %s = %s%s", d->file, name, value ? value : "(unset)",
 		    given ? " (from -D)" : value ? " (default)" : "");
 	name = type = NULL;
@@ -1647,12 +1655,15 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 			doc_error(&d, c, "unknown element <%s>", (const char *)c->name);
 		}
 	}
+	L->scratch.profiles[info_idx].params = d.param_summary;
+	d.param_summary = NULL;
 	rc = d.errors ? -1 : 0;
 	goto out;
 oom:
 	doc_oom(&d);
 out:
 	free_params(&d);
+	free(d.param_summary);
 	free(name);
 	free(version);
 	return L->oom ? -1 : rc;

@@ -31,6 +31,7 @@ struct doc_ctx {
 	int errors;
 	struct doc_param *params;
 	size_t n_params;
+	char *param_summary;	/* for profile_info.params */
 };
 
 /* Report a semantic error at the node's line; counts it. */

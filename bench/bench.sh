@@ -1,165 +1,389 @@
 #!/bin/sh
-# bench.sh - how fast is wimpatch on a larger install.wim?
+# bench.sh - wimpatch against the script a Linux admin writes today, on
+# synthetic installation media.  Not run by make check; prints numbers and
+# ratios, no pass/fail.
 #
-# Builds a synthetic install.wim (BENCH_IMAGES images, default 4, of about
-# BENCH_FILES small files each, default 20000, sharing all but a few dozen;
-# each with the SYSTEM hive of the test fixtures) and times, on fresh
-# copies of it:
+# usage: bench/bench.sh [--esd] [--no-scaling] [BUILDDIR]
 #
-#   wimpatch   wimpatch apply -p iscsi-boot (default compression level 20;
-#              the hive keeps its metadata)
-#   plain      the same with --plain-replace (the hive as a new file)
-#   level0     the same with --compression-level 0 (wimlib's default, 50)
-#   naive      per image: wimlib-imagex extract the hive, edit it with
-#              hivexsh -w, wimlib-imagex update to add it back (one WIM
-#              write per image)
+# Builds a medium (sources/boot.wim: 2 images of BENCH_BOOT_FILES files;
+# sources/install.wim: BENCH_IMAGES images of BENCH_FILES files each, the
+# same files but for a few dozen per image, LZX, each image with a SYSTEM
+# hive) and times, side by side, BENCH_ROUNDS rounds each (median kept):
 #
-# and prints ratios, not pass/fail.  Each run is timed BENCH_RUNS times
-# (default 3) and the fastest kept.  With BENCH_HIVE=FILE, FILE (say, a
-# real 12 MiB SYSTEM hive) is used instead of the fixture; it is edited
-# with --allow-dirty in case it is dirty.
+#   apply     wimpatch apply -p iscsi-boot MEDIUM (on a fresh copy)
+#   script    per image of both WIMs: wimlib-imagex extract the SYSTEM
+#             hive, hivexregedit --merge the same changes (a .reg file),
+#             wimlib-imagex update to put it back (on a fresh copy)
+#   diff      wimpatch diff -p iscsi-boot MEDIUM (checked to write nothing)
+#   extract   per image: wimlib-imagex extract of the SYSTEM hive, and
+#             nothing else: the least any tool has to do to read them
 #
-# usage: bench/bench.sh [BUILDDIR]      (BUILDDIR: where wimpatch was built;
-#                                        default: the directory above bench/)
-# Work files go to a temporary directory in $TMPDIR (removed at the end;
-# BENCH_KEEP=1 keeps it).  Not run by make check.
+# and prints the ratios, peak RSS (GNU time), the bytes each run appends
+# per image, and how the apply time changes when the file data doubles
+# (same files, twice the bytes: it should not change) and when the image
+# count doubles (at most linear).  --esd (or BENCH_ESD=1) also builds
+# install.esd (solid LZMS, as Microsoft ships it) and times apply and the
+# script on a medium with it; --no-scaling (BENCH_SCALING=0) skips the
+# doubled media.
+#
+# BENCH_HIVE=FILE uses FILE (say a real 12 MiB SYSTEM hive) as the
+# installed images' SYSTEM hive instead of the test fixture's (wimpatch
+# then gets --allow-dirty, in case it is dirty).  Work files go to a
+# temporary directory in $TMPDIR (BENCH_KEEP=1 keeps it); a full default
+# run takes some 5 minutes on 2 CPUs and ~1 GiB of disk.
+#
+# Needs wimlib-imagex (wimtools), hivexregedit (libwin-hivex-perl),
+# hivexget (libhivex-bin), GNU time (time) and perl.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
+ESD=${BENCH_ESD:-0}
+SCALING=${BENCH_SCALING:-1}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--esd) ESD=1 ;;
+	--no-scaling) SCALING=0 ;;
+	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "bench: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
 build=$(cd "${1:-$here}" && pwd)
 WIMPATCH=$build/wimpatch
 NIMG=${BENCH_IMAGES:-4}
-NFILES=${BENCH_FILES:-20000}
-RUNS=${BENCH_RUNS:-3}
+NFILES=${BENCH_FILES:-60000}
+NBOOT=${BENCH_BOOT_FILES:-10000}
+ROUNDS=${BENCH_ROUNDS:-3}
 export WIMPATCH_DATADIR="$here/profiles"
+TIME=/usr/bin/time
 
-for tool in wimlib-imagex hivexsh hivexget awk; do
-	command -v $tool >/dev/null || { echo "bench: $tool not found" >&2; exit 2; }
+missing=
+for t in wimlib-imagex:wimtools hivexregedit:libwin-hivex-perl hivexget:libhivex-bin \
+	"$TIME":time perl:perl; do
+	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 done
+if [ -n "$missing" ]; then
+	echo "bench: missing tools; install the Debian packages:$missing" >&2
+	echo "bench:   apt-get install$missing" >&2
+	exit 2
+fi
 [ -x "$WIMPATCH" ] || { echo "bench: $WIMPATCH not built (run make)" >&2; exit 2; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/wimpatch-bench.XXXXXX")
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
 trap 'exit 1' HUP INT TERM
+say() { echo "bench: $*" >&2; }
 
-# ---------------------------------------------------------------- the hive
+# ---------------------------------------------------------------- hives
+fx=$build/tests/fixtures.out
+if [ ! -f "$fx/SYSTEM-installed" ] || [ ! -f "$fx/SYSTEM-pe" ]; then
+	make -C "$build" tests/mkhive >/dev/null
+	fx=$W/fixtures
+	sh "$here/tests/make-fixtures.sh" "$fx" "$build/tests/mkhive"
+fi
+cp "$fx/SYSTEM-pe" "$W/SYSTEM-pe"
+DIRTY=
 if [ -n "${BENCH_HIVE:-}" ]; then
-	cp "$BENCH_HIVE" "$W/SYSTEM"
+	case $BENCH_HIVE in
+	*.xz) xz -dc "$BENCH_HIVE" >"$W/SYSTEM-installed" ;;
+	*) cp "$BENCH_HIVE" "$W/SYSTEM-installed" ;;
+	esac
 	DIRTY=--allow-dirty
 else
-	fx=$build/tests/fixtures.out
-	if [ ! -f "$fx/SYSTEM-installed" ]; then
-		make -C "$build" tests/mkhive >/dev/null
-		fx=$W/fixtures
-		sh "$here/tests/make-fixtures.sh" "$fx" "$build/tests/mkhive"
-	fi
-	cp "$fx/SYSTEM-installed" "$W/SYSTEM"
-	DIRTY=
+	cp "$fx/SYSTEM-installed" "$W/SYSTEM-installed"
 fi
 
-# ---------------------------------------------------------------- the WIM
-echo "bench: building $NIMG images of $NFILES files in $W ..."
-tree=$W/tree
-mkdir -p "$tree/Windows/System32/config" "$tree/Program Files" "$tree/Users/Default"
-cp "$W/SYSTEM" "$tree/Windows/System32/config/SYSTEM"
-printf 'wimpatch bench filler hive\n' >"$tree/Windows/System32/config/SOFTWARE"
-# 100 files per directory, 100 to 2100 bytes each, all different.
-awk -v root="$tree" -v n="$NFILES" 'BEGIN {
-	srand(1)
-	for (i = 0; i < n; i++) {
-		if (i % 100 == 0) {
-			dir = sprintf("%s/Windows/WinSxS/amd64_component_%04d", root, i / 100)
-			system("mkdir -p \"" dir "\"")
-		}
-		f = sprintf("%s/file_%05d.dll", dir, i)
-		len = 100 + int(rand() * 2000)
-		s = sprintf("MZ bench %d ", i)
-		while (length(s) < len)
-			s = s sprintf("%08x", int(rand() * 4294967295))
-		printf "%s", substr(s, 1, len) > f
-		close(f)
-	}
-}'
-wim=$W/install.wim
-i=1
-while [ "$i" -le "$NIMG" ]; do
-	# Each edition differs from the others in a few dozen files.
-	for k in $(seq 1 40); do
-		printf 'edition %d file %d\n' "$i" "$k" >"$tree/Program Files/edition_$k.txt"
+# The script's changes, as the .reg file an admin would write for
+# hivexregedit (CurrentControlSet resolved by hand: ControlSet001).
+printf '%s\r\n' 'Windows Registry Editor Version 5.00' '' \
+	'[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\CrashControl]' \
+	'"CrashDumpEnabled"=dword:00000000' '' \
+	'[-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\BFE\Parameters\Policy\BootTime\Filter]' \
+	>"$W/iscsi-boot.reg"
+
+# ---------------------------------------------------------------- media
+
+# mkfiles DIR N SCALE SEED: N files of (100..2100) * SCALE bytes, 100 per
+# directory, in Windows/WinSxS-like directories with long names, the files
+# named like Windows' own (random syllables, mixed case, a dozen
+# extensions), all different, about half compressible (hex text).  Names
+# matter: the image metadata wimlib compresses on every update is mostly
+# names and hashes.
+mkfiles() {
+	perl -e '
+		my ($root, $n, $scale, $seed) = @ARGV;
+		srand($seed);
+		my @syl = qw(ms win core shell net sys kern ui data mgr srv host svc cfg reg dev drv
+			usb hid pnp wmi cim ole com rpc lsa sam sec crypt cert tpm bio face wlan nfc
+			bth audio video media print scan font text input ime lang loc res);
+		my @ext = qw(.dll .dll .dll .exe .sys .mui .manifest .cat .mum .inf .ini .xml .dat .cpl);
+		sub word { my $w = ""; $w .= $syl[int(rand(@syl))] for 1 .. 1 + int(rand(4)); $w }
+		my $dir;
+		for my $i (0 .. $n - 1) {
+			if ($i % 100 == 0) {
+				$dir = sprintf("%s/Windows/WinSxS/amd64_microsoft-windows-%s-%s_31bf3856ad364e35_10.0.19041.%d_none_%08x%08x",
+					$root, word(), word(), int(rand(4000)), int(rand(4294967295)),
+					int(rand(4294967295)));
+				system("mkdir", "-p", $dir) == 0 or die;
+			}
+			my $name;
+			do {
+				$name = (rand() < 0.5 ? ucfirst(word()) : word()) .
+					(rand() < 0.3 ? "." . ucfirst(word()) : "") . $ext[int(rand(@ext))];
+			} while (-e "$dir/$name");
+			my $len = (100 + int(rand(2000))) * $scale;
+			my $s = "MZ bench $i ";
+			$s .= sprintf("%08x", int(rand(4294967295))) while length($s) < $len;
+			open(my $f, ">", "$dir/$name") or die;
+			print $f substr($s, 0, $len);
+			close($f);
+		}' "$@"
+}
+
+# mktree DIR NFILES SCALE HIVE: an image's tree.
+mktree() {
+	mkdir -p "$1/Windows/System32/config" "$1/Program Files" "$1/Users/Default"
+	cp "$4" "$1/Windows/System32/config/SYSTEM"
+	for h in SOFTWARE DEFAULT SAM SECURITY; do
+		printf 'wimpatch bench filler hive %s\n' "$h" >"$1/Windows/System32/config/$h"
 	done
-	if [ "$i" -eq 1 ]; then
-		wimlib-imagex capture "$tree" "$wim" "Edition $i" >/dev/null
-	else
-		wimlib-imagex append "$tree" "$wim" "Edition $i" >/dev/null
-	fi
-	i=$((i + 1))
+	mkfiles "$1" "$2" "$3" 1
+}
+
+# mkwim TREE WIM FIRST LAST TYPE: images FIRST..LAST of TREE, each with a
+# few dozen files and a SYSTEM hive of its own (as editions have: one
+# value differs), captured (LZX, wimlib's default) or appended; TYPE is
+# the XML's INSTALLATIONTYPE.
+mkwim() {
+	i=$3
+	while [ "$i" -le "$4" ]; do
+		rm -rf "$1/Program Files/edition"
+		mkdir -p "$1/Program Files/edition"
+		for k in $(seq 1 40); do
+			printf 'edition %d file %d\n' "$i" "$k" >"$1/Program Files/edition/file_$k.txt"
+		done
+		printf '%s\r\n' 'Windows Registry Editor Version 5.00' '' \
+			'[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ProductOptions]' \
+			"\"BenchEdition\"=\"$5 $i\"" >"$W/edition.reg"
+		hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+			"$1/Windows/System32/config/SYSTEM" "$W/edition.reg"
+		if [ "$i" -eq 1 ]; then verb=capture; else verb=append; fi
+		wimlib-imagex $verb "$1" "$2" "Edition $i" --image-property \
+			"WINDOWS/INSTALLATIONTYPE=$5" >/dev/null
+		i=$((i + 1))
+	done
+}
+
+# mkmedium DIR BOOT.WIM INSTALL: a medium with the given WIMs.
+mkmedium() {
+	mkdir -p "$1/sources" "$1/boot"
+	ln "$2" "$1/sources/boot.wim"
+	ln "$3" "$1/sources/${3##*/}"
+	printf 'bootmgr' >"$1/bootmgr"
+	printf 'setup' >"$1/setup.exe"
+}
+
+t0=$(date +%s)
+say "building boot.wim (2 images of $NBOOT files) and install.wim ($NIMG images of $NFILES files) in $W ..."
+mktree "$W/boottree" "$NBOOT" 1 "$W/SYSTEM-pe"
+mkwim "$W/boottree" "$W/boot.wim" 1 2 WindowsPE
+wimlib-imagex info "$W/boot.wim" 2 --boot >/dev/null
+rm -rf "$W/boottree"
+mktree "$W/tree" "$NFILES" 1 "$W/SYSTEM-installed"
+mkwim "$W/tree" "$W/install.wim" 1 "$NIMG" Client
+mkmedium "$W/medium" "$W/boot.wim" "$W/install.wim"
+if [ "$SCALING" = 1 ]; then
+	say "building the doubled media: twice the file data, twice the images ..."
+	cp "$W/install.wim" "$W/install-x2img.wim"
+	mkwim "$W/tree" "$W/install-x2img.wim" $((NIMG + 1)) $((2 * NIMG)) Client
+	mkdir "$W/x2img"
+	mv "$W/install-x2img.wim" "$W/x2img/install.wim"
+	mkmedium "$W/medium-x2img" "$W/boot.wim" "$W/x2img/install.wim"
+	rm -rf "$W/tree/Windows/WinSxS"
+	mkfiles "$W/tree" "$NFILES" 2 1
+	mkdir "$W/x2data"
+	mkwim "$W/tree" "$W/x2data/install.wim" 1 "$NIMG" Client
+	mkmedium "$W/medium-x2data" "$W/boot.wim" "$W/x2data/install.wim"
+fi
+rm -rf "$W/tree"
+if [ "$ESD" = 1 ]; then
+	say "exporting install.esd (solid LZMS, wimlib's default 64 MiB chunks) ..."
+	mkdir "$W/esd"
+	wimlib-imagex export "$W/install.wim" all "$W/esd/install.esd" --solid >/dev/null
+	mkmedium "$W/medium-esd" "$W/boot.wim" "$W/esd/install.esd"
+fi
+say "media built in $(($(date +%s) - t0)) s"
+for f in "$W/boot.wim" "$W/install.wim" ${ESD:+"$W/esd/install.esd"}; do
+	[ -f "$f" ] || continue
+	say "  ${f##*/}: $(wimlib-imagex info "$f" | tr -s ' ' | grep -E '^(Image Count|Size|Compression):' |
+		tr '\n' ' ')"
 done
-echo "bench: $(wimlib-imagex info "$wim" | tr -s ' ' | grep -E '^(Image Count|Size):' | tr '\n' ' ')"
 
 # ---------------------------------------------------------------- runs
-now() { date +%s.%N; }
 
-# best NAME CMD...: run CMD on a fresh copy ($W/run.wim) RUNS times, keep
-# the fastest time in $NAME.
-best() {
+# The script an admin writes today (saved as $W/script.sh): for every
+# image of each WIM, extract the hive, merge the .reg file, update the
+# image (one WIM write each).  And the least any tool must do to read the
+# hives ($W/extract.sh): one wimlib-imagex extract per image.
+cat >"$W/script.sh" <<'EOF'
+#!/bin/sh
+# script.sh MEDIUM REGFILE SCRATCH: patch every image's SYSTEM hive.
+set -eu
+for wim in "$1"/sources/boot.wim "$1"/sources/install.*; do
+	n=$(wimlib-imagex info "$wim" | tr -s ' ' | sed -n 's/^Image Count: //p')
+	i=1
+	while [ "$i" -le "$n" ]; do
+		rm -rf "$3" && mkdir "$3"
+		wimlib-imagex extract "$wim" "$i" /Windows/System32/config/SYSTEM \
+			--dest-dir="$3" >/dev/null
+		hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$3/SYSTEM" "$2"
+		wimlib-imagex update "$wim" "$i" \
+			--command="add '$3/SYSTEM' /Windows/System32/config/SYSTEM" >/dev/null
+		i=$((i + 1))
+	done
+done
+EOF
+sed -e '/hivexregedit/d' -e '/wimlib-imagex update/,/--command/d' \
+	-e 's/^# script.sh MEDIUM REGFILE SCRATCH: patch every/# extract.sh MEDIUM REGFILE SCRATCH: extract each/' \
+	"$W/script.sh" >"$W/extract.sh"
+
+# fresh MEDIUM: a private copy to write to, in $W/run.
+fresh() {
+	rm -rf "$W/run"
+	cp -r --reflink=auto "$1" "$W/run"
+	sync
+}
+
+# timed NAME CMD...: run CMD under GNU time; append "seconds maxrss-KiB"
+# to $W/NAME.times.  An exit status of 0 or 1 (diff: changes pending) is
+# success.
+timed() {
 	name=$1
 	shift
-	b=
-	r=0
-	while [ "$r" -lt "$RUNS" ]; do
-		cp "$wim" "$W/run.wim"
-		sync
-		t0=$(now)
-		"$@" >/dev/null 2>"$W/err" || { echo "bench: $name failed: $(cat "$W/err")" >&2; exit 1; }
-		t1=$(now)
-		b=$(awk -v a="$t0" -v z="$t1" -v b="$b" 'BEGIN { t = z - a; print (b == "" || t < b) ? t : b }')
+	rc=0
+	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >/dev/null 2>"$W/err" || rc=$?
+	if [ "$rc" -gt 1 ]; then
+		echo "bench: $name failed ($rc): $(tail -5 "$W/err")" >&2
+		exit 1
+	fi
+	tail -1 "$W/t.out" >>"$W/$name.times"
+}
+
+median() { sort -n "$W/$1.times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+maxrss() { sort -n -k2 "$W/$1.times" | tail -1 | awk '{ printf "%.0f", $2 / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# sizes MEDIUM: total bytes of its WIMs.
+sizes() { cat "$1"/sources/boot.wim "$1"/sources/install.* | wc -c; }
+
+# check MEDIUM LABEL: the edits are in every image (hivexget).
+check() {
+	for wim in "$1"/sources/boot.wim "$1"/sources/install.*; do
+		n=$(wimlib-imagex info "$wim" | tr -s ' ' | sed -n 's/^Image Count: //p')
+		i=1
+		while [ "$i" -le "$n" ]; do
+			rm -rf "$W/c" && mkdir "$W/c"
+			wimlib-imagex extract "$wim" "$i" /Windows/System32/config/SYSTEM \
+				--dest-dir="$W/c" >/dev/null 2>&1
+			v=$(hivexget "$W/c/SYSTEM" 'ControlSet001\Control\CrashControl' CrashDumpEnabled 2>&1 || true)
+			[ "$v" = 0 ] || say "warning: $2: ${wim##*/} image $i: CrashDumpEnabled is '$v', not 0"
+			i=$((i + 1))
+		done
+	done
+}
+
+nimages=$((NIMG + 2))
+before=$(sizes "$W/medium")
+sum0=$(cat "$W/medium"/sources/* | sha256sum)
+say "timing $ROUNDS rounds of apply, script, diff and extract on the medium ..."
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	fresh "$W/medium"
+	# shellcheck disable=SC2086
+	timed apply "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run"
+	if [ "$r" -eq 1 ]; then
+		check "$W/run" wimpatch
+		appended_apply=$(($(sizes "$W/run") - before))
+	fi
+	fresh "$W/medium"
+	timed script sh "$W/script.sh" "$W/run" "$W/iscsi-boot.reg" "$W/x"
+	if [ "$r" -eq 1 ]; then
+		check "$W/run" script
+		appended_script=$(($(sizes "$W/run") - before))
+	fi
+	# shellcheck disable=SC2086
+	timed diff "$WIMPATCH" diff -q $DIRTY -p iscsi-boot "$W/medium"
+	timed extract sh "$W/extract.sh" "$W/medium" "$W/iscsi-boot.reg" "$W/x"
+	r=$((r + 1))
+done
+[ "$(cat "$W/medium"/sources/* | sha256sum)" = "$sum0" ] || say "warning: diff changed the medium!"
+
+if [ "$SCALING" = 1 ]; then
+	say "timing $ROUNDS rounds of apply on the doubled media ..."
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		fresh "$W/medium-x2data"
+		# shellcheck disable=SC2086
+		timed x2data "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run"
+		fresh "$W/medium-x2img"
+		# shellcheck disable=SC2086
+		timed x2img "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run"
 		r=$((r + 1))
 	done
-	eval "$name=$b"
-	printf 'bench: %-9s %6.2f s\n' "$name" "$b"
-}
-
-# The naive way: one extraction, one hivexsh edit and one WIM write per
-# image.  (hivexsh's setval replaces all values of the key: the work is
-# the same, the result cruder.)
-naive() {
-	n=1
-	while [ "$n" -le "$NIMG" ]; do
-		rm -rf "$W/x"
-		mkdir "$W/x"
-		wimlib-imagex extract "$W/run.wim" "$n" /Windows/System32/config/SYSTEM \
-			--dest-dir="$W/x" --no-acls >/dev/null
-		hivexsh -w "$W/x/SYSTEM" <<-'EOF'
-			cd \ControlSet001\Control\CrashControl
-			setval 1
-			CrashDumpEnabled
-			dword:0
-			cd \ControlSet001\Services\BFE\Parameters\Policy\BootTime\Filter
-			del
-			commit
-		EOF
-		wimlib-imagex update "$W/run.wim" "$n" \
-			--command="add '$W/x/SYSTEM' /Windows/System32/config/SYSTEM" >/dev/null
-		n=$((n + 1))
+fi
+if [ "$ESD" = 1 ]; then
+	say "timing $ROUNDS rounds of apply and script on the medium with install.esd ..."
+	esd_before=$(sizes "$W/medium-esd")
+	r=1
+	while [ "$r" -le "$ROUNDS" ]; do
+		fresh "$W/medium-esd"
+		# shellcheck disable=SC2086
+		timed esd_apply "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run"
+		if [ "$r" -eq 1 ]; then
+			check "$W/run" "wimpatch, ESD"
+			appended_esd_apply=$(($(sizes "$W/run") - esd_before))
+		fi
+		fresh "$W/medium-esd"
+		timed esd_script sh "$W/script.sh" "$W/run" "$W/iscsi-boot.reg" "$W/x"
+		if [ "$r" -eq 1 ]; then
+			check "$W/run" "script, ESD"
+			appended_esd_script=$(($(sizes "$W/run") - esd_before))
+		fi
+		r=$((r + 1))
 	done
-}
+fi
 
-# shellcheck disable=SC2086
-best wimpatch "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run.wim"
-# shellcheck disable=SC2086
-best plain "$WIMPATCH" apply -q $DIRTY --plain-replace -p iscsi-boot "$W/run.wim"
-# shellcheck disable=SC2086
-best level0 "$WIMPATCH" apply -q $DIRTY --compression-level 0 -p iscsi-boot "$W/run.wim"
-best naive naive
-
-# Sanity: the naive run did edit every image.
-hivexget "$W/x/SYSTEM" 'ControlSet001\Control\CrashControl' CrashDumpEnabled | grep -qx 0 ||
-	echo "bench: warning: the naive edit did not take" >&2
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# ---------------------------------------------------------------- report
+per() { awk -v a="$1" -v n="$nimages" 'BEGIN { printf "%.0f", a / n / 1024 }'; }
 echo
-echo "naive per-image script / wimpatch:            $(ratio "$naive" "$wimpatch")x"
-echo "wimpatch --compression-level 0 / wimpatch:     $(ratio "$level0" "$wimpatch")x"
-echo "wimpatch / wimpatch --plain-replace:           $(ratio "$wimpatch" "$plain")x" \
-	"(keeping the hive's metadata costs" \
-	"$(awk -v a="$wimpatch" -v b="$plain" -v n="$NIMG" 'BEGIN { printf "%.3f", (a - b) / n }') s per image)"
+echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
+	"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+echo "medium: boot.wim 2 x $NBOOT files, install.wim $NIMG x $NFILES files (LZX);" \
+	"hive: ${BENCH_HIVE:-test fixture} ($(wc -c <"$W/SYSTEM-installed") bytes); $ROUNDS rounds, medians"
+echo
+printf '%-40s %8s %10s %14s\n' "" "seconds" "peak RSS" "appended/image"
+printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch apply" "$(median apply)" "$(maxrss apply)" "$(per "$appended_apply")"
+printf '%-40s %8s %7s MiB %10s KiB\n' "script (extract, hivexregedit, update)" "$(median script)" "$(maxrss script)" "$(per "$appended_script")"
+printf '%-40s %8s %7s MiB\n' "wimpatch diff" "$(median diff)" "$(maxrss diff)"
+printf '%-40s %8s %7s MiB\n' "extract the hives (wimlib-imagex)" "$(median extract)" "$(maxrss extract)"
+if [ "$SCALING" = 1 ]; then
+	printf '%-40s %8s %7s MiB\n' "apply, file data x2" "$(median x2data)" "$(maxrss x2data)"
+	printf '%-40s %8s %7s MiB\n' "apply, install.wim images x2" "$(median x2img)" "$(maxrss x2img)"
+fi
+if [ "$ESD" = 1 ]; then
+	printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch apply, install.esd" "$(median esd_apply)" "$(maxrss esd_apply)" "$(per "$appended_esd_apply")"
+	printf '%-40s %8s %7s MiB %10s KiB\n' "script, install.esd" "$(median esd_script)" "$(maxrss esd_script)" "$(per "$appended_esd_script")"
+fi
+echo
+echo "script / apply (target >= 4):               $(ratio "$(median script)" "$(median apply)")x"
+echo "diff / extracting the hives (target <= 1.2): $(ratio "$(median diff)" "$(median extract)")x"
+if [ "$SCALING" = 1 ]; then
+	echo "apply, file data x2 / apply (target ~1):    $(ratio "$(median x2data)" "$(median apply)")x"
+	echo "apply, images x2 / apply (target <= 2):     $(ratio "$(median x2img)" "$(median apply)")x" \
+		"($((2 * NIMG + 2)) images instead of $nimages)"
+fi
+if [ "$ESD" = 1 ]; then
+	echo "script / apply, ESD (target >= 2):          $(ratio "$(median esd_script)" "$(median esd_apply)")x"
+fi
+echo "peak RSS of apply (target < 300 MiB, LZX):   $(maxrss apply) MiB"

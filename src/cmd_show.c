@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,14 @@
 #include "fsutil.h"
 #include "hive.h"
 #include "inventory.h"
+#include "iso.h"
 #include "msg.h"
 #include "plan.h"
 #include "tree.h"
 #include "wim.h"
 
 static const char usage_text[] =
-	"Usage: wimpatch show [-qv] TARGET...\n"
+	"Usage: wimpatch show [-qv] [--work-dir DIR] TARGET...\n"
 	"\n"
 	"Show what TARGET holds now: for each WIM its images (index, name,\n"
 	"edition, build, architecture, role) and, for each image, the settings\n"
@@ -32,10 +34,12 @@ static const char usage_text[] =
 	"BFE boot-time filters, PagingFiles, msiscsi), and whether the image is\n"
 	"exposed to the iSCSI crash-dump blue screen.  Writes nothing.\n"
 	"For BCD stores: the default loader, its debug setting and {dbgsettings}.\n"
-	"TARGET is an installation tree, a .wim/.esd file, a BCD store or a\n"
-	"SYSTEM hive.\n"
+	"TARGET is an installation tree, an .iso image of one, a .wim/.esd\n"
+	"file, a BCD store or a SYSTEM hive.  For an .iso, its WIMs and BCD\n"
+	"stores are extracted into a scratch directory next to it (or in\n"
+	"--work-dir DIR), removed afterwards.\n"
 	"\n"
-	"Exit status: 0 shown, 2 usage error, 4 input error.\n";
+	"Exit status: 0 shown, 2 usage error, 4 input error, 5 no scratch space.\n";
 
 static void print_state(const char *indent, const struct system_state *st, long build)
 {
@@ -55,6 +59,20 @@ static void print_state(const char *indent, const struct system_state *st, long 
 	printf("%s=> %s\n", indent, exposure_text(inventory_exposure(st, build)));
 }
 
+/* An .iso is shown from a scratch copy of its files; their paths are
+ * printed as the image's ("X.iso/sources/boot.wim"). */
+static const char *scratch_root, *image_name;
+
+static const char *shown(const char *path)
+{
+	static char buf[PATH_MAX + 256];
+	size_t n = scratch_root ? strlen(scratch_root) : 0;
+	if (!n || strncmp(path, scratch_root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return path;
+	snprintf(buf, sizeof(buf), "%s%s", image_name, path + n);
+	return buf;
+}
+
 static int show_wim(const char *path, enum role hint)
 {
 	struct wim *w = wim_open(path, false);
@@ -67,8 +85,12 @@ static int show_wim(const char *path, enum role hint)
 		wim_close(w);
 		return EXIT_WRITE;
 	}
-	printf("%s: %d image%s, boot index %d\n", path, wim_image_count(w),
+	printf("%s: %d image%s, boot index %d", shown(path), wim_image_count(w),
 	       wim_image_count(w) == 1 ? "" : "s", wim_boot_index(w));
+	if (wim_is_split(w))
+		printf(", split set of %u part%s", wim_part_count(w),
+		       wim_part_count(w) == 1 ? "" : "s");
+	printf("\n");
 	for (int i = 1; i <= wim_image_count(w) && ret == EXIT_OK; i++) {
 		struct wim_image img;
 		char *stored = NULL, *dir = NULL, *file = NULL, *where = NULL;
@@ -88,7 +110,7 @@ static int show_wim(const char *path, enum role hint)
 			printf("    (no %s)\n", DEFAULT_HIVE);
 		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
 			   asprintf(&file, "%s/%s", dir, strrchr(stored, '/') + 1) < 0 ||
-			   asprintf(&where, "%s: image %d: %s", path, i, stored + 1) < 0) {
+			   asprintf(&where, "%s: image %d: %s", shown(path), i, stored + 1) < 0) {
 			ret = EXIT_INTERNAL;
 		} else if (mkdir(dir, 0700) < 0) {
 			msg_error("%s: %s", dir, strerror(errno));
@@ -127,7 +149,7 @@ static int show_bcd(const char *path, const char *what)
 		hive_close(h);
 		return EXIT_INPUT;
 	}
-	printf("%s: BCD store%s\n", path, what);
+	printf("%s: BCD store%s\n", shown(path), what);
 	if (bcd_describe(h, path, &d) < 0) {
 		ret = EXIT_INPUT;
 	} else {
@@ -164,7 +186,7 @@ static int show_tree(const char *root)
 		tree_free(&t);
 		return EXIT_INPUT;
 	}
-	printf("%s: Windows installation medium\n", root);
+	printf("%s: Windows installation medium\n", shown(root));
 	for (size_t i = 0; i < t.n_files && ret == EXIT_OK; i++) {
 		const struct tree_file *f = &t.files[i];
 		char *full;
@@ -177,8 +199,10 @@ static int show_tree(const char *root)
 		case TF_INSTALL:
 			ret = show_wim(full, ROLE_INSTALLED);
 			break;
-		case TF_SPLIT:
-			printf("%s: split WIM part (not examined)\n", full);
+		case TF_SPLIT:		/* the whole set, through its first part */
+			ret = show_wim(full, ROLE_INSTALLED);
+			break;
+		case TF_SPLIT_PART:	/* listed with the first part */
 			break;
 		case TF_BCD_BIOS:
 			ret = show_bcd(full, " (BIOS)");
@@ -190,6 +214,34 @@ static int show_tree(const char *root)
 		free(full);
 	}
 	tree_free(&t);
+	return ret;
+}
+
+static const char *work_dir;	/* --work-dir */
+
+static int show_iso(const char *path)
+{
+	struct iso_media m;
+	char boot[256], what[PATH_MAX + 64];
+	int ret;
+
+	snprintf(what, sizeof(what), "%s: reading an ISO image", path);
+	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != EXIT_OK)
+		return ret;
+	if ((ret = iso_media_open(path, &m)) != EXIT_OK)
+		return ret;
+	/* Only the WIMs and BCD stores, in a scratch directory next to the
+	 * image (or in --work-dir), removed when done. */
+	if ((ret = iso_media_extract(&m, path, path, work_dir, false)) == EXIT_OK) {
+		iso_describe_boot(&m.info, boot, sizeof(boot));
+		printf("%s: ISO image (%s), label '%s', boot %s\n", path,
+		       m.info.udf ? "UDF + ISO 9660" : "ISO 9660", m.info.label, boot);
+		scratch_root = m.root;
+		image_name = path;
+		ret = show_tree(m.root);
+		scratch_root = image_name = NULL;
+	}
+	iso_media_close(&m);
 	return ret;
 }
 
@@ -219,7 +271,10 @@ static int show_target(const char *target)
 		print_state("  ", &s, 0);
 		return EXIT_OK;
 	}
-	msg_error("%s: not an installation tree, a WIM/ESD archive or a registry hive", target);
+	if (iso_file_is_iso(target))
+		return show_iso(target);
+	msg_error("%s: not an installation tree, an ISO image, a WIM/ESD archive or a registry hive",
+		  target);
 	return EXIT_INPUT;
 }
 
@@ -229,6 +284,7 @@ int cmd_show(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "work-dir", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret = EXIT_OK;
@@ -244,6 +300,9 @@ int cmd_show(int argc, char **argv)
 		case 'h':
 			fputs(usage_text, stdout);
 			return EXIT_OK;
+		case 'W':
+			work_dir = optarg;
+			break;
 		default:
 			fputs(usage_text, stderr);
 			return EXIT_USAGE;

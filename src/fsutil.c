@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/fs.h>
 
@@ -61,9 +62,12 @@ void fs_remove_tree(const char *dir)
 
 /*
  * Remove a directory tree from a signal handler: nftw and readdir are not
- * async-signal-safe, but open, getdents64, unlinkat and close are.  Our
- * scratch trees are two levels deep; the depth bound keeps it so.
+ * async-signal-safe, but open, getdents64, unlinkat and close are.  Most
+ * scratch trees are two levels deep; an ISO extracted for rebuilding
+ * (iso.h) is as deep as the medium's directories.  The depth bound keeps
+ * the stack (one buffer per level) in reason.
  */
+#define SIGNAL_SAFE_DEPTH 32
 struct linux_dirent64 {
 	unsigned long long d_ino;
 	long long d_off;
@@ -86,7 +90,7 @@ static void remove_tree_signal_safe(int parent, const char *name, int depth)
 				if (d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
 				    (d->d_name[1] == '.' && d->d_name[2] == '\0')))
 					continue;
-				if (d->d_type == DT_DIR && depth < 4)
+				if (d->d_type == DT_DIR && depth < SIGNAL_SAFE_DEPTH)
 					remove_tree_signal_safe(fd, d->d_name, depth + 1);
 				else
 					unlinkat(fd, d->d_name, 0);
@@ -107,8 +111,23 @@ void fs_set_interrupt_note(const char *note)
 	note_len = (sig_atomic_t)strlen(interrupt_note);
 }
 
+/* The subprocess running now (spawn.h), killed before its scratch goes. */
+static volatile sig_atomic_t tracked_child;
+
+void fs_track_child(pid_t pid)
+{
+	tracked_child = (sig_atomic_t)pid;
+}
+
 static void on_signal(int sig)
 {
+	pid_t child = (pid_t)tracked_child;
+	if (child > 0) {
+		/* It may be writing into a scratch directory: stop it first. */
+		kill(child, SIGKILL);
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (note_len > 0)
 		(void)!write(STDERR_FILENO, interrupt_note, (size_t)note_len);
 	for (int i = 0; i < MAX_TRACKED; i++) {
@@ -152,6 +171,45 @@ char *fs_make_tempdir(void)
 	}
 	track(t, true);
 	return t;
+}
+
+char *fs_make_tempdir_near(const char *target)
+{
+	const char *slash = strrchr(target, '/');
+	char *t;
+	int n = slash ? asprintf(&t, "%.*s/.%s.wimpatch-XXXXXX", (int)(slash - target), target,
+				 slash + 1)
+		      : asprintf(&t, ".%s.wimpatch-XXXXXX", target);
+	if (n < 0) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	if (!mkdtemp(t)) {
+		msg_error("%s: cannot create a scratch directory next to it: %s", target,
+			  strerror(errno));
+		free(t);
+		return NULL;
+	}
+	track(t, true);
+	return t;
+}
+
+void fs_keep_tempdir(char *dir)
+{
+	if (!dir)
+		return;
+	untrack(dir);
+	free(dir);
+}
+
+void fs_hold_signals(bool hold)
+{
+	sigset_t s;
+	sigemptyset(&s);
+	sigaddset(&s, SIGINT);
+	sigaddset(&s, SIGTERM);
+	sigaddset(&s, SIGHUP);
+	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
 }
 
 void fs_remove_tempdir(char *dir)
@@ -240,6 +298,20 @@ int fs_commit_temp(char *tmp, const char *dst)
 	}
 	untrack(tmp);
 	return fsync_dir_of(dst);
+}
+
+int fs_rename_synced(const char *from, const char *to)
+{
+	if (rename(from, to) < 0) {
+		msg_error("%s: cannot replace it with %s: %s", to, from, strerror(errno));
+		return -1;
+	}
+	return fsync_dir_of(to);
+}
+
+int fs_sync_dir_of(const char *path)
+{
+	return fsync_dir_of(path);
 }
 
 int fs_copy_file(const char *src, const char *dst)

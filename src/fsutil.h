@@ -17,6 +17,17 @@ char *fs_make_tempdir(void);
 /* Remove a scratch directory and everything in it; untracks it. */
 void fs_remove_tempdir(char *dir);
 
+/* Create a private scratch directory next to `target`
+ * ("<dir>/.<base>.wimpatch-XXXXXX"), on the same file system, for data
+ * too big for TMPDIR that is renamed into place; tracked for removal. */
+char *fs_make_tempdir_near(const char *target);
+/* Stop tracking a scratch directory without removing it (it holds data
+ * the user needs, see fs_make_tempdir_near); frees `dir`. */
+void fs_keep_tempdir(char *dir);
+/* Hold back SIGINT, SIGTERM and SIGHUP (true) until released (false):
+ * for a few renames that must not stop half-way. */
+void fs_hold_signals(bool hold);
+
 /* Remove a directory tree wimpatch created (an unfinished -o output). */
 void fs_remove_tree(const char *dir);
 
@@ -30,8 +41,18 @@ int fs_fsync_file(const char *path);
 /* rename(tmp, dst) then fsync dst's directory; untracks tmp on success. */
 int fs_commit_temp(char *tmp, const char *dst);
 
+/* rename(from, to), then fsync to's directory (untracked files). */
+int fs_rename_synced(const char *from, const char *to);
+/* fsync the directory holding `path`. */
+int fs_sync_dir_of(const char *path);
+
 /* Copy a file's bytes (reflink when the file system can). */
 int fs_copy_file(const char *src, const char *dst);
+
+/* The external program running now (0: none): an interrupting signal
+ * kills it and waits for it before removing the scratch files it may be
+ * writing into (spawn.h). */
+void fs_track_child(pid_t pid);
 
 /* Install SIGINT/SIGTERM/SIGHUP handlers that remove tracked scratch files
  * and print the note set with fs_set_interrupt_note(). */

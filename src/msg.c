@@ -11,6 +11,12 @@ enum verbosity msg_verbosity = VERB_NORMAL;
 
 static void (*error_sink)(const char *, void *);
 static void *error_sink_ctx;
+static _Thread_local _Bool silenced;
+
+void msg_thread_silence(_Bool on)
+{
+	silenced = on;
+}
 
 void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx)
 {
@@ -31,6 +37,8 @@ static void vsay(const char *prefix, const char *fmt, va_list ap)
 void msg_error(const char *fmt, ...)
 {
 	va_list ap;
+	if (silenced)
+		return;
 	va_start(ap, fmt);
 	if (error_sink) {
 		char buf[2048];
@@ -47,7 +55,7 @@ void msg_error(const char *fmt, ...)
 void msg_warn(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_NORMAL)
+	if (msg_verbosity < VERB_NORMAL || silenced)
 		return;
 	va_start(ap, fmt);
 	vsay("warning: ", fmt, ap);
@@ -57,7 +65,7 @@ void msg_warn(const char *fmt, ...)
 void msg_info(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_NORMAL)
+	if (msg_verbosity < VERB_NORMAL || silenced)
 		return;
 	va_start(ap, fmt);
 	vsay("", fmt, ap);
@@ -67,7 +75,7 @@ void msg_info(const char *fmt, ...)
 void msg_verbose(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_VERBOSE)
+	if (msg_verbosity < VERB_VERBOSE || silenced)
 		return;
 	va_start(ap, fmt);
 	vsay("", fmt, ap);

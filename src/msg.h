@@ -20,6 +20,10 @@ void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v: explains a decision. */
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Drop (true) or print again (false) every message of the calling thread:
+ * for worker threads whose failures the main thread redoes and reports. */
+void msg_thread_silence(_Bool on);
+
 /* Also hand every error message (without the "wimpatch: error: "
  * prefix) to `fn`, e.g. for the JSON report.  NULL stops it. */
 void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx);

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -270,9 +271,7 @@ int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const ch
 	ntfs_attr *na = NULL;
 	int ret = -1;
 
-	/* wimlib and wimpatch speak UTF-8; libntfs-3g would otherwise go by
-	 * the locale. */
-	ntfs_set_char_encoding("utf8");
+	ntfsvol_init();
 	errno = 0;
 	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE)))
 		return vfail(where, "cannot open", vol, errno);
@@ -321,5 +320,87 @@ out:
 	errno = 0;
 	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
 		ret = vfail(where, "cannot close", vol, errno);
+	return ret;
+}
+
+static void set_encoding(void)
+{
+	/* wimlib and wimpatch speak UTF-8; libntfs-3g would otherwise go by
+	 * the locale. */
+	ntfs_set_char_encoding("utf8");
+}
+
+void ntfsvol_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, set_encoding);
+}
+
+int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where)
+{
+	const size_t bufsize = 1u << 20;
+	ntfs_volume *v;
+	ntfs_inode *ni = NULL;
+	ntfs_attr *na = NULL;
+	char *buf = NULL;
+	int fd = -1, ret = -1;
+
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, NTFS_MNT_RDONLY)))
+		return vfail(where, "cannot open", vol, errno);
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, file))) {
+		vfail(where, "cannot open", file, errno);
+		goto out;
+	}
+	errno = 0;
+	if (!(na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0))) {
+		vfail(where, "cannot open the data of", file, errno);
+		goto out;
+	}
+	if (!(buf = malloc(bufsize))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if ((fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		msg_error("%s: %s: %s", where, dst, strerror(errno));
+		goto out;
+	}
+	for (s64 off = 0; off < na->data_size;) {
+		errno = 0;
+		s64 n = ntfs_attr_pread(na, off, (s64)bufsize, buf);
+		if (n <= 0) {
+			vfail(where, "cannot read", file, errno);
+			goto out;
+		}
+		for (s64 done = 0; done < n;) {
+			ssize_t wr = write(fd, buf + done, (size_t)(n - done));
+			if (wr < 0 && errno == EINTR)
+				continue;
+			if (wr < 0) {
+				msg_error("%s: %s: %s", where, dst, strerror(errno));
+				goto out;
+			}
+			done += wr;
+		}
+		off += n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		msg_error("%s: %s: %s", where, dst, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	if (na)
+		ntfs_attr_close(na);
+	if (ni)
+		ntfs_inode_close(ni);
+	ntfs_umount(v, FALSE);
 	return ret;
 }

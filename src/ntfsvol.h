@@ -49,4 +49,12 @@ struct ntfsvol_edit {
  */
 int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where);
 
+/* Set up libntfs-3g's process-wide state (UTF-8 names) before volumes are
+ * used from several threads; the other functions do it too. */
+void ntfsvol_init(void);
+
+/* Copy the unnamed data stream of `file` on the volume `vol` to the new
+ * local file `dst` (created 0600; it must not exist). */
+int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "change.h"
 #include "plan.h"
@@ -27,10 +28,22 @@ struct patch_opts {
 	bool rebuild;			/* rewrite a WIM whole into a temporary
 					   sibling and rename it over the original,
 					   instead of appending (--rebuild) */
+	const char *work_dir;		/* ISO targets: make the scratch tree in
+					   this directory (--work-dir), not next
+					   to the output (or, for diff, the image) */
+	const char *iso_label;		/* ISO output: its volume label (--label);
+					   NULL: the source's */
+	uint64_t split_swm;		/* ISO output: split install.wim into
+					   install.swm, install2.swm, ... of at
+					   most this many bytes (--split-swm); 0: no */
 };
 
 /* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
 int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
+/* Can the split set whose first part is `path` be patched (all parts
+ * there, not solid)?  For trees, before anything is written.  Returns an
+ * EXIT_* code (the reason is reported). */
+int patch_wim_check_split(const char *path);
 int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
 
 /* A BCD store: the plan's BCD rules for `store` (BCD_STORE_ANY for a bare
@@ -53,6 +66,20 @@ int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *
  */
 int patch_tree(const char *root, const struct patch_opts *o,
 	       void (*done)(const struct file_report *fr, void *ctx), void *ctx);
+
+/*
+ * A Windows medium in an ISO image (iso.h).  With o->output (required
+ * unless o->dry_run: an image is never patched in place), the image is
+ * extracted whole into a scratch tree (next to the output, or in
+ * o->work_dir), patched there as a tree, written into a new image with
+ * the same boot layout and label (or o->iso_label), read back and
+ * checked with independent readers, and renamed to o->output.  A dry run
+ * extracts only the WIMs and BCD stores.  Reports name the files as
+ * "IMAGE.iso/sources/boot.wim".  The scratch tree is always removed; on
+ * error no output exists.  Returns an EXIT_* code.
+ */
+int patch_iso(const char *iso, const struct patch_opts *o,
+	      void (*done)(const struct file_report *fr, void *ctx), void *ctx);
 
 /*
  * The steps both share.  hivefile_edit opens the hive at `src` into memory,

@@ -44,6 +44,7 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	switch (f->kind) {
 	case TF_BOOT_WIM:
 	case TF_INSTALL:
+	case TF_SPLIT:		/* the whole set, through its first part */
 		ret = patch_wim(fr.path, &sub, &fr);
 		break;
 	case TF_BCD_BIOS:
@@ -75,16 +76,18 @@ int patch_tree(const char *root, const struct patch_opts *o,
 		tree_free(&t);
 		return EXIT_INPUT;
 	}
-	for (size_t i = 0; i < t.n_files; i++) {
-		const struct tree_file *f = &t.files[i];
-		msg_verbose("%s: found %s", root, f->rel);
-		if (f->kind == TF_SPLIT) {
-			msg_error("%s/%s: split WIMs (install.swm, install2.swm, ...) cannot be patched "
-				  "yet; join them first (wimlib-imagex join) and replace them with "
-				  "install.wim", root, f->rel);
-			ret = EXIT_INPUT;
+	for (size_t i = 0; i < t.n_files; i++)
+		msg_verbose("%s: found %s", root, t.files[i].rel);
+	/* A split set that cannot be written fails the run before boot.wim
+	 * is touched. */
+	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
+		if (t.files[i].kind != TF_SPLIT)
+			continue;
+		char *p = join(root, t.files[i].rel);
+		ret = p ? patch_wim_check_split(p) : EXIT_INTERNAL;
+		free(p);
+		if (ret != EXIT_OK)
 			goto out;
-		}
 	}
 	skip = calloc(t.n_files + 1, sizeof(*skip));
 	if (!skip) {
@@ -92,11 +95,12 @@ int patch_tree(const char *root, const struct patch_opts *o,
 		ret = EXIT_INTERNAL;
 		goto out;
 	}
-	/* The files wimpatch writes itself: the WIMs, and the BCD stores when
-	 * the plan has BCD rules (else they are copied like any file). */
+	/* The files wimpatch writes itself: the WIMs (every part of a split
+	 * set), and the BCD stores when the plan has BCD rules (else they are
+	 * copied like any file). */
 	for (size_t i = 0; i < t.n_files; i++) {
 		enum tree_file_kind k = t.files[i].kind;
-		if (k == TF_BOOT_WIM || k == TF_INSTALL ||
+		if (k == TF_BOOT_WIM || k == TF_INSTALL || k == TF_SPLIT || k == TF_SPLIT_PART ||
 		    ((k == TF_BCD_BIOS || k == TF_BCD_EFI) && o->plan->n_bcd_rules))
 			skip[n_skip++] = t.files[i].rel;
 	}
@@ -114,7 +118,7 @@ int patch_tree(const char *root, const struct patch_opts *o,
 	}
 	for (size_t i = 0; i < n_skip && ret == EXIT_OK; i++) {
 		for (size_t j = 0; j < t.n_files; j++)
-			if (t.files[j].rel == skip[i])
+			if (t.files[j].rel == skip[i] && t.files[j].kind != TF_SPLIT_PART)
 				ret = patch_file(&t, &t.files[j], o, done, ctx);
 	}
 out:

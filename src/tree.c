@@ -114,30 +114,51 @@ static int add(struct media_tree *t, enum tree_file_kind k, char *rel)
 	return 0;
 }
 
-/* install.swm, install2.swm, ...: split WIMs, found but not patched. */
+/* install.swm, install2.swm, ...: a split set.  install.swm is the first
+ * part (the set is opened through it, see wim.h); the others, named with
+ * their part number, are listed so that -o does not copy them. */
 static int scan_split(struct media_tree *t, const char *sources)
 {
 	char dir[PATH_MAX];
 	snprintf(dir, sizeof(dir), "%s/%s", t->root, sources);
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	bool first = false;
+	char *other = NULL;
 	int ret = 0;
 
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && ret == 0) {
-		size_t n = strlen(e->d_name);
-		if (n >= 11 && strncasecmp(e->d_name, "install", 7) == 0 &&
-		    strcasecmp(e->d_name + n - 4, ".swm") == 0) {
-			char *rel;
-			if (asprintf(&rel, "%s/%s", sources, e->d_name) < 0) {
-				ret = -1;
-				break;
-			}
-			ret = add(t, TF_SPLIT, rel);
+		size_t n = strlen(e->d_name), digits = 0;
+		if (n < 11 || strncasecmp(e->d_name, "install", 7) != 0 ||
+		    strcasecmp(e->d_name + n - 4, ".swm") != 0)
+			continue;
+		while (7 + digits < n - 4 && e->d_name[7 + digits] >= '0' && e->d_name[7 + digits] <= '9')
+			digits++;
+		if (7 + digits != n - 4)
+			continue;	/* install-old.swm and the like: just a file */
+		char *rel;
+		if (asprintf(&rel, "%s/%s", sources, e->d_name) < 0) {
+			ret = -1;
+			break;
 		}
+		if (digits == 0)
+			first = true;
+		else if (!other && !(other = strdup(rel)))
+			ret = -1;
+		if (ret == 0)
+			ret = add(t, digits ? TF_SPLIT_PART : TF_SPLIT, rel);
+		else
+			free(rel);
 	}
 	closedir(d);
+	if (ret == 0 && other && !first) {
+		msg_error("%s/%s: a part of a split WIM, but there is no first part (install.swm) "
+			  "next to it", t->root, other);
+		ret = -1;
+	}
+	free(other);
 	return ret;
 }
 

@@ -16,7 +16,8 @@
 enum tree_file_kind {
 	TF_BOOT_WIM,		/* sources/boot.wim: the setup environment */
 	TF_INSTALL,		/* sources/install.wim or install.esd */
-	TF_SPLIT,		/* sources/install.swm, install2.swm, ... */
+	TF_SPLIT,		/* sources/install.swm: first part of a split set */
+	TF_SPLIT_PART,		/* sources/install2.swm, install3.swm, ...: the others */
 	TF_BCD_BIOS,		/* boot/bcd */
 	TF_BCD_EFI,		/* efi/microsoft/boot/bcd */
 };

@@ -1,8 +1,10 @@
 /* wim.c - wimlib behind the project's own WIM API; see wim.h. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -31,6 +33,11 @@ struct wim {
 	bool *shadow_used;		/* [1..image_count] */
 	char **volumes;			/* scratch volumes, read while writing */
 	size_t n_volumes;
+	/* A split set: its parts, [0] being `path`; NULL for a standalone WIM. */
+	bool split;
+	char **parts;
+	unsigned n_parts;
+	uint64_t part_size;		/* the limit the parts imply */
 };
 
 static struct wim_settings settings;
@@ -69,6 +76,15 @@ int wim_init(const struct wim_settings *s)
 		r = wimlib_set_default_compression_level(-1, (unsigned)settings.compression_level);
 		if (r) {
 			msg_error("compression level %d: %s", settings.compression_level,
+				  wimlib_get_error_string(r));
+			return -1;
+		}
+	}
+	if (settings.lzms_level > 0) {
+		r = wimlib_set_default_compression_level(WIMLIB_COMPRESSION_TYPE_LZMS,
+							 (unsigned)settings.lzms_level);
+		if (r) {
+			msg_error("LZMS compression level %d: %s", settings.lzms_level,
 				  wimlib_get_error_string(r));
 			return -1;
 		}
@@ -130,6 +146,234 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 	return WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
+/* ------------------------------------------------------------------ */
+/* Split sets: finding and checking the parts */
+
+static const char *base_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return !s ? strdup(".") : s == path ? strdup("/") : strndup(path, (size_t)(s - path));
+}
+
+static bool has_swm_ext(const char *path)
+{
+	const char *b = base_of(path);
+	size_t n = strlen(b);
+	return n > 4 && strcasecmp(b + n - 4, ".swm") == 0;
+}
+
+/* Part number and part count from the header (little-endian 16-bit
+ * fields at offsets 40 and 42), read without wimlib.  Returns 0 or -1. */
+static int header_parts(const char *path, unsigned *part, unsigned *total)
+{
+	unsigned char h[44];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, h, sizeof(h), 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n != (ssize_t)sizeof(h))
+		return -1;
+	*part = h[40] | (unsigned)h[41] << 8;
+	*total = h[42] | (unsigned)h[43] << 8;
+	return 0;
+}
+
+/* Is the file a split set's part (or named like one)?  Decides how it is
+ * opened; wimlib's own open checks the header properly. */
+static bool header_says_split(const char *path)
+{
+	unsigned part, total;
+	return has_swm_ext(path) || (header_parts(path, &part, &total) == 0 && total > 1);
+}
+
+char *wim_part_name(const char *part1, unsigned k)
+{
+	const char *dot = strrchr(base_of(part1), '.');
+	size_t stem = dot ? (size_t)(dot - part1) : strlen(part1);
+	char *s;
+
+	if (k <= 1)
+		return strdup(part1);
+	if (asprintf(&s, "%.*s%u%s", (int)stem, part1, k, dot ? dot : "") < 0)
+		return NULL;
+	return s;
+}
+
+/* "install3.swm" -> "install.swm": the likely name of the first part. */
+static char *first_part_name(const char *path)
+{
+	const char *b = base_of(path);
+	const char *dot = strrchr(b, '.');
+	const char *end = dot ? dot : b + strlen(b);
+	const char *d = end;
+	char *s;
+
+	while (d > b && d[-1] >= '0' && d[-1] <= '9')
+		d--;
+	if (asprintf(&s, "%.*s%s", (int)(d - b), b, end) < 0)
+		return NULL;
+	return s;
+}
+
+/* Is `name` (a directory entry) named like a later part of the set whose
+ * first part is called `base`: stem, digits, extension, without regard to
+ * case? */
+static bool part_name_matches(const char *base, const char *name)
+{
+	const char *dot = strrchr(base, '.');
+	size_t stem = dot ? (size_t)(dot - base) : strlen(base);
+	const char *ext = dot ? dot : "";
+
+	if (strncasecmp(name, base, stem) != 0)
+		return false;
+	const char *p = name + stem, *q = p;
+	while (*q >= '0' && *q <= '9')
+		q++;
+	return q > p && strcasecmp(q, ext) == 0;
+}
+
+/* A leftover directory of an interrupted re-split next to `path`, if any
+ * (see patch_wim.c): its name, for the error message.  NULL if none. */
+static char *leftover_split_dir(const char *path)
+{
+	char *dir = dir_of(path), *found = NULL, *prefix = NULL;
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	if (d && asprintf(&prefix, ".%s.wimpatch-", base_of(path)) >= 0) {
+		while (!found && (e = readdir(d)))
+			if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+			    asprintf(&found, "%s/%s", dir, e->d_name) < 0)
+				found = NULL;
+	}
+	if (d)
+		closedir(d);
+	free(prefix);
+	free(dir);
+	return found;
+}
+
+static int not_one_set(const struct wim *w, const char *other, const char *why)
+{
+	char *left = leftover_split_dir(w->path);
+	msg_error("%s: %s is not part of the same split set (%s)%s%s%s", w->path, other, why,
+		  left ? "; an interrupted wimpatch run left the rest of a new set in " : "",
+		  left ? left : "",
+		  left ? ": move its files next to the parts to complete it (see wimpatch(1), "
+			 "WRITING SAFELY)" : "");
+	free(left);
+	return -1;
+}
+
+/* wimlib reads the other parts' data through these references. */
+static int reference_parts(struct wim *w, WIMStruct *ws)
+{
+	if (w->n_parts < 2)
+		return 0;
+	int r = wimlib_reference_resource_files(ws, (const char *const *)w->parts + 1,
+						w->n_parts - 1, 0, 0);
+	return r ? wfail(w->path, 0, r, "cannot read the other parts of the split set") : 0;
+}
+
+static uint64_t implied_part_size(struct wim *w);
+
+static int open_split_set(struct wim *w, bool writable)
+{
+	unsigned n = w->info.total_parts;
+	char *dir = NULL;
+	DIR *d = NULL;
+	struct dirent *e;
+	int ret = -1;
+
+	if (w->info.part_number != 1) {
+		char *first = first_part_name(w->path);
+		msg_error("%s: part %u of a split WIM (%u parts): give its first part%s%s%s instead",
+			  w->path, w->info.part_number, n, first ? " (" : "", first ? first : "",
+			  first ? ")" : "");
+		free(first);
+		return -1;
+	}
+	if (!(dir = dir_of(w->path)) || !(w->parts = calloc(n ? n : 1, sizeof(*w->parts))) ||
+	    !(w->parts[0] = strdup(w->path))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	w->n_parts = n ? n : 1;
+	if (writable && access(dir, W_OK | X_OK) < 0) {
+		msg_error("%s: cannot write the new parts of the split set next to it: %s: %s",
+			  w->path, dir, strerror(errno));
+		goto out;
+	}
+	if (!(d = opendir(dir))) {
+		msg_error("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	while ((e = readdir(d))) {
+		char *p = NULL;
+		WIMStruct *ws = NULL;
+		struct wimlib_wim_info in;
+
+		if (strcmp(e->d_name, base_of(w->path)) == 0 ||
+		    !part_name_matches(base_of(w->path), e->d_name))
+			continue;
+		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0) {
+			msg_error("out of memory");
+			goto out;
+		}
+		int r = wimlib_open_wim(p, 0, &ws);
+		if (r) {
+			wfail(p, 0, r, "cannot open this part of the split set");
+			free(p);
+			goto out;
+		}
+		wimlib_get_wim_info(ws, &in);
+		wimlib_free(ws);
+		if (memcmp(in.guid, w->info.guid, sizeof(in.guid)) != 0 || in.total_parts != n) {
+			not_one_set(w, p, in.total_parts != n ? "a different number of parts"
+							      : "a different GUID");
+			free(p);
+			goto out;
+		}
+		if (in.part_number < 2 || in.part_number > n || w->parts[in.part_number - 1]) {
+			msg_error("%s: %s says it is part %u of %u, which %s", w->path, p,
+				  in.part_number, n,
+				  in.part_number < 2 || in.part_number > n ? "cannot be"
+									   : "another file is too");
+			free(p);
+			goto out;
+		}
+		w->parts[in.part_number - 1] = p;
+	}
+	for (unsigned k = 2; k <= n; k++) {
+		if (!w->parts[k - 1]) {
+			char *want = wim_part_name(w->path, k);
+			msg_error("%s: part %u of the %u-part split set is missing (looked for %s)",
+				  w->path, k, n, want ? want : "it");
+			free(want);
+			goto out;
+		}
+	}
+	ret = reference_parts(w, w->ws);
+	if (ret == 0) {
+		w->part_size = implied_part_size(w);
+		msg_verbose("%s: split set of %u part%s, split with a part size of about %llu "
+			    "bytes", w->path, w->n_parts, w->n_parts == 1 ? "" : "s",
+			    (unsigned long long)w->part_size);
+	}
+out:
+	if (d)
+		closedir(d);
+	free(dir);
+	return ret;
+}
+
 struct wim *wim_open(const char *path, bool writable)
 {
 	struct wim *w = calloc(1, sizeof(*w));
@@ -138,7 +382,10 @@ struct wim *wim_open(const char *path, bool writable)
 		msg_error("out of memory");
 		return NULL;
 	}
-	int flags = writable ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0;
+	/* A split set is never written in place (a new set replaces it), and
+	 * wimlib refuses write access to one: only the directory matters. */
+	w->split = header_says_split(path);
+	int flags = writable && !w->split ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0;
 	int r = wimlib_open_wim_with_progress(path, flags, &w->ws, on_progress, w);
 	if (r) {
 		wfail(path, 0, r, writable ? "cannot open for update" : "cannot open");
@@ -147,10 +394,7 @@ struct wim *wim_open(const char *path, bool writable)
 		return NULL;
 	}
 	wimlib_get_wim_info(w->ws, &w->info);
-	if (w->info.total_parts > 1) {
-		msg_error("%s: part %u of a split WIM (%u parts): patching split WIMs is not "
-			  "supported; join the parts first (wimlib-imagex join)",
-			  path, w->info.part_number, w->info.total_parts);
+	if (w->split && open_split_set(w, writable) < 0) {
 		wim_close(w);
 		return NULL;
 	}
@@ -179,6 +423,9 @@ void wim_close(struct wim *w)
 	}
 	free(w->volumes);
 	free(w->shadow_used);
+	for (unsigned i = 0; i < w->n_parts; i++)
+		free(w->parts[i]);
+	free(w->parts);
 	free(w->path);
 	free(w);
 }
@@ -906,6 +1153,10 @@ static WIMStruct *shadow_for(struct wim *w, int image)
 			w->shadow = NULL;
 			return NULL;
 		}
+		if (reference_parts(w, w->shadow) < 0) {
+			drop_shadow(w);
+			return NULL;
+		}
 		memset(w->shadow_used, 0, (w->info.image_count + 1) * sizeof(*w->shadow_used));
 	}
 	w->shadow_used[image] = true;
@@ -993,137 +1244,431 @@ static char *add_target(const struct file_info *fi, const char *where, bool *ren
 	return T;
 }
 
-static int replace_keeping(struct wim *w, int image, const char *src, const char *stored,
-			   const char *scratch, const char *where)
+/*
+ * The quick way into the volume, for a file with one link: move the
+ * directory (or the file) below T that leads to it up to the image root,
+ * extract just the file's path (wimlib makes the directories on the way,
+ * with their metadata), and move it back.  This is done in the image
+ * being patched, in memory: no second copy of the image to load and cut
+ * down.  A move drops a short name, so what has one is not moved (the
+ * image may be written even if this file does not change), unless the
+ * WIMStruct is a throw-away copy (`throwaway`: then wimlib's messages are
+ * not collected either, which is not safe in a thread); nor is anything
+ * moved onto a name the root already holds.  Returns 0 when
+ * done, 1 when this way does not apply (use the scratch copy), -1 on
+ * error (reported).
+ */
+static int extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
+			 const struct strv *rel, const char *volpath, const char *where, bool throwaway)
 {
-	struct file_info fi;
-	struct strv rel = { 0 };
-	char *T = NULL, *before = NULL, *after = NULL, *vol = NULL;
-	bool renamed;
-	struct stat st;
-	int ret = EXIT_WRITE;
+	struct strv kids = { 0 };
+	struct file_info top;
+	char *first = NULL, *from = NULL;
+	int ret = -1;
 
-	if (stat(src, &st) < 0) {
-		msg_error("%s: %s: %s", where, src, strerror(errno));
-		return EXIT_WRITE;
-	}
-	if (file_info_get(w->ws, w->path, image, stored, &fi) < 0) {
-		ret = EXIT_INPUT;
+	memset(&top, 0, sizeof(top));
+	if (rel->n != 1)
+		return 1;
+	const char *slash = strchr(rel->v[0] + 1, '/');
+	first = slash ? strndup(rel->v[0], (size_t)(slash - rel->v[0])) : strdup(rel->v[0]);
+	if (!first || asprintf(&from, "%s%s", T, first) < 0) {
+		from = NULL;
+		msg_error("out of memory");
 		goto out;
 	}
-	if (fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY | WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
-			     WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) {
+	int r = wimlib_iterate_dir_tree(ws, image, "/", WIMLIB_ITERATE_DIR_TREE_FLAG_CHILDREN,
+					children_cb, &kids);
+	if (!r)
+		r = wimlib_iterate_dir_tree(ws, image, from, 0, file_info_cb, &top);
+	if (r) {
+		wfail(wpath, image, r, "cannot list the image");
+		goto out;
+	}
+	ret = 1;
+	for (size_t i = 0; i < kids.n; i++)
+		if (strcasecmp(kids.v[i], first) == 0)
+			goto out;
+	if (top.short_name && !throwaway)
+		goto out;
+	if ((r = wimlib_rename_path(ws, image, from, first)) != 0) {
+		wfail(wpath, image, r, "cannot prepare the extraction to a scratch volume");
+		ret = -1;
+		goto out;
+	}
+	struct wlog log = { 0 };
+	const char *path = rel->v[0], *why = "";
+	if (!throwaway)
+		wlog_begin(&log);
+	r = wimlib_extract_paths(ws, image, volpath, &path, 1,
+				 WIMLIB_EXTRACT_FLAG_NTFS | WIMLIB_EXTRACT_FLAG_NORPFIX);
+	if (!throwaway)
+		why = wlog_end(&log);
+	if (r)
+		msg_error("%s: cannot extract it to scratch volume %s: %s%s%s", where, volpath,
+			  wimlib_get_error_string(r), *why ? ": " : "", why);
+	wlog_free(&log);
+	int back = wimlib_rename_path(ws, image, first, from);
+	if (back) {
+		msg_error("%s: cannot move %s back to %s in the image (nothing is written): %s",
+			  where, first, from, wimlib_get_error_string(back));
+		ret = -1;
+	} else {
+		ret = r ? -1 : 0;
+	}
+out:
+	strv_free(&kids);
+	file_info_free(&top);
+	free(first);
+	free(from);
+	return ret;
+}
+
+/* A file on its way through a scratch NTFS volume (see wim.h). */
+struct wim_keep {
+	int image;
+	char *stored, *where, *scratch;
+	struct file_info fi;
+	struct strv rel;	/* its links, relative to T */
+	char *T;		/* where the volume is added back */
+	bool renamed;		/* the file itself was moved: set its short name again */
+	char *before;		/* its metadata, to compare after the add */
+	const char *volpath;	/* in w->volumes */
+	uint64_t room;		/* the most data the volume was made for */
+};
+
+void wim_keep_free(struct wim_keep *k)
+{
+	if (!k)
+		return;
+	file_info_free(&k->fi);
+	strv_free(&k->rel);
+	free(k->T);
+	free(k->before);
+	free(k->stored);
+	free(k->where);
+	free(k->scratch);
+	free(k);
+}
+
+/* Make the volume (with room for `room` bytes of data) and put the file's
+ * links, and only they, into it. */
+static int keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
+			uint64_t room, struct wim_keep **out)
+{
+	struct wim_keep *k = calloc(1, sizeof(*k));
+	char *vol = NULL;
+	int ret = EXIT_INTERNAL;
+
+	*out = NULL;
+	if (!k || !(k->stored = strdup(stored)) || !(k->scratch = strdup(scratch)) ||
+	    asprintf(&k->where, "%s: image %d: %s", w->path, image, stored + 1) < 0) {
+		if (k)
+			k->where = NULL;
+		msg_error("out of memory");
+		goto out;
+	}
+	k->image = image;
+	const char *where = k->where;
+	ret = EXIT_INPUT;
+	if (file_info_get(w->ws, w->path, image, stored, &k->fi) < 0)
+		goto out;
+	if (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY | WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
+				WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) {
 		msg_error("%s: is a directory, reparse point or encrypted file (attributes 0x%x): "
-			  "cannot replace its data", where, (unsigned)fi.attributes);
-		ret = EXIT_INPUT;
+			  "cannot replace its data", where, (unsigned)k->fi.attributes);
 		goto out;
 	}
-	if (fi.unix_mode)
+	if (k->fi.unix_mode)
 		msg_warn("%s: its UNIX owner and mode (a wimlib extension) are not kept", where);
-	if (!(T = add_target(&fi, where, &renamed))) {
-		ret = EXIT_INPUT;
+	if (!(k->T = add_target(&k->fi, where, &k->renamed)))
 		goto out;
-	}
-	for (size_t i = 0; i < fi.links.n; i++)
-		if (strv_add(&rel, fi.links.v[i] + strlen(T)) < 0) {
+	ret = EXIT_INTERNAL;
+	for (size_t i = 0; i < k->fi.links.n; i++)
+		if (strv_add(&k->rel, k->fi.links.v[i] + strlen(k->T)) < 0) {
 			msg_error("out of memory");
-			ret = EXIT_INTERNAL;
 			goto out;
 		}
-	if (!(before = metadata_text(w->ws, w->path, image, stored, false)))
+	ret = EXIT_WRITE;
+	if (!(k->before = metadata_text(w->ws, w->path, image, stored, false)))
 		goto out;
-	uint64_t big = fi.size > (uint64_t)st.st_size ? fi.size : (uint64_t)st.st_size;
-	if (asprintf(&vol, "%s/image%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
-		vol = NULL;
-		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
-		goto out;
-	}
+	k->room = k->fi.size > room ? k->fi.size : room;
 	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
-	if (!vs) {
+	if (!vs || asprintf(&vol, "%s/image%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
+		if (vs)
+			w->volumes = vs;
+		vol = NULL;
 		msg_error("out of memory");
 		ret = EXIT_INTERNAL;
 		goto out;
 	}
 	w->volumes = vs;
 	msg_verbose("%s: keeping its metadata: %zu link%s, added back at %s from scratch volume %s",
-		    where, fi.links.n, fi.links.n == 1 ? "" : "s", T, vol);
-	if (ntfsvol_create(vol, ntfsvol_size_for(big, fi.stream_bytes), where) < 0)
+		    where, k->fi.links.n, k->fi.links.n == 1 ? "" : "s", k->T, vol);
+	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), where) < 0)
 		goto out;
 	w->volumes[w->n_volumes++] = vol;	/* wim_close removes it */
-	const char *volpath = vol;
+	k->volpath = vol;
 	vol = NULL;
 
-	/* The links, and only they, into the volume, from an untouched copy
-	 * of the image. */
-	WIMStruct *s = shadow_for(w, image);
-	if (!s)
+	/* Moved up in this image for a moment, or from an untouched copy of
+	 * the image cut down. */
+	int r = extract_moved(w->ws, w->path, image, k->T, &k->rel, k->volpath, where, false);
+	if (r < 0)
 		goto out;
-	int r = shadow_cut(s, image, T, &rel);
-	if (r) {
-		wfail(w->path, image, r, "cannot prepare the scratch copy of the image");
-		goto out;
+	if (r > 0) {
+		struct wlog log;
+		WIMStruct *s = shadow_for(w, image);
+		if (!s)
+			goto out;
+		r = shadow_cut(s, image, k->T, &k->rel);
+		if (r) {
+			wfail(w->path, image, r, "cannot prepare the scratch copy of the image");
+			goto out;
+		}
+		wlog_begin(&log);
+		r = wimlib_extract_image(s, image, k->volpath,
+					 WIMLIB_EXTRACT_FLAG_NTFS | WIMLIB_EXTRACT_FLAG_NORPFIX);
+		const char *why = wlog_end(&log);
+		if (r)
+			msg_error("%s: cannot extract it to scratch volume %s: %s%s%s", where,
+				  k->volpath, wimlib_get_error_string(r), *why ? ": " : "", why);
+		wlog_free(&log);
+		if (r)
+			goto out;
+	} else {
+		msg_verbose("%s: extracted to the scratch volume from the image itself", where);
 	}
-	struct wlog log;
-	wlog_begin(&log);
-	r = wimlib_extract_image(s, image, volpath,
-				 WIMLIB_EXTRACT_FLAG_NTFS | WIMLIB_EXTRACT_FLAG_NORPFIX);
-	const char *why = wlog_end(&log);
-	if (r)
-		msg_error("%s: cannot extract it to scratch volume %s: %s%s%s", where, volpath,
-			  wimlib_get_error_string(r), *why ? ": " : "", why);
-	wlog_free(&log);
-	if (r)
-		goto out;
+	ret = EXIT_OK;
+	*out = k;
+	k = NULL;
+out:
+	free(vol);
+	wim_keep_free(k);
+	return ret;
+}
+
+/* The new data in, the volume back into the image, the metadata checked. */
+static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+{
+	const char *where = k->where;
 	struct ntfsvol_edit e = {
-		.file = rel.v[0],
+		.file = k->rel.v[0],
 		.data = src,
-		.attributes = fi.attributes,
-		.short_name = renamed ? fi.short_name : NULL,
+		.attributes = k->fi.attributes,
+		.short_name = k->renamed ? k->fi.short_name : NULL,
 	};
-	if (ntfsvol_replace_data(volpath, &e, where) < 0)
-		goto out;
+	if (ntfsvol_replace_data(k->volpath, &e, where) < 0)
+		return EXIT_WRITE;
 
 	/* Back in: the volume's root lands on T; directories already there
 	 * keep their own metadata, each link is replaced by the captured one. */
 	struct wimlib_update_command cmd;
+	struct wlog log;
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.op = WIMLIB_UPDATE_OP_ADD;
-	cmd.add.fs_source_path = (char *)volpath;
-	cmd.add.wim_target_path = T;
+	cmd.add.fs_source_path = (char *)k->volpath;
+	cmd.add.wim_target_path = k->T;
 	cmd.add.config_file = NULL;
 	/* NTFS-3G makes up a security descriptor for a file that has none:
 	 * then capture none. */
 	cmd.add.add_flags = WIMLIB_ADD_FLAG_NTFS | WIMLIB_ADD_FLAG_NORPFIX |
-			    (fi.has_sd ? 0 : WIMLIB_ADD_FLAG_NO_ACLS);
+			    (k->fi.has_sd ? 0 : WIMLIB_ADD_FLAG_NO_ACLS);
 	wlog_begin(&log);
-	r = wimlib_update_image(w->ws, image, &cmd, 1, 0);
-	why = wlog_end(&log);
+	int r = wimlib_update_image(w->ws, k->image, &cmd, 1, 0);
+	const char *why = wlog_end(&log);
 	if (r)
-		msg_error("%s: cannot add it back from scratch volume %s: %s%s%s", where, volpath,
+		msg_error("%s: cannot add it back from scratch volume %s: %s%s%s", where, k->volpath,
 			  wimlib_get_error_string(r), *why ? ": " : "", why);
 	wlog_free(&log);
 	if (r)
-		goto out;
+		return EXIT_WRITE;
 	/* Check before anything is written. */
-	if (!(after = metadata_text(w->ws, w->path, image, stored, false)))
-		goto out;
-	if (strcmp(before, after) != 0) {
+	char *after = metadata_text(w->ws, w->path, k->image, k->stored, false);
+	if (!after)
+		return EXIT_WRITE;
+	int ret = EXIT_OK;
+	if (strcmp(k->before, after) != 0) {
 		msg_error("%s: the file's metadata would change on the way back in; nothing is "
 			  "written (--plain-replace replaces it as a new file)", where);
-		msg_verbose("before:\n%safter:\n%s", before, after);
+		msg_verbose("before:\n%safter:\n%s", k->before, after);
 		ret = EXIT_INTERNAL;
-		goto out;
 	}
-	ret = EXIT_OK;
-out:
-	file_info_free(&fi);
-	strv_free(&rel);
-	free(T);
-	free(before);
 	free(after);
-	free(vol);
 	return ret;
+}
+
+int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
+		     const char *copy, struct wim_keep **out)
+{
+	/* Sparse: room costs nothing until written. */
+	struct wim_keep *k;
+	int r = keep_prepare(w, image, stored, scratch, 0, &k);
+	if (r != EXIT_OK)
+		return r;
+	k->room = 2 * k->room + (1u << 20);
+	if (ntfsvol_read_data(k->volpath, k->rel.v[0], copy, k->where) < 0) {
+		wim_keep_free(k);
+		return EXIT_WRITE;
+	}
+	*out = k;
+	return EXIT_OK;
+}
+
+int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+{
+	struct stat st;
+
+	if (stat(src, &st) < 0) {
+		msg_error("%s: %s: %s", k->where, src, strerror(errno));
+		return EXIT_WRITE;
+	}
+	if ((uint64_t)st.st_size <= k->room)
+		return keep_commit(w, k, src);
+	/* Grown past the volume: a new one, big enough. */
+	struct wim_keep *k2;
+	int r = keep_prepare(w, k->image, k->stored, k->scratch, (uint64_t)st.st_size, &k2);
+	if (r == EXIT_OK)
+		r = keep_commit(w, k2, src);
+	wim_keep_free(k2);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Preparing several files at once (see wim.h) */
+
+struct prep_pool {
+	struct wim *w;
+	struct wim_keep_job *jobs;
+	char **vols;		/* each job's volume, for w->volumes */
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+/* One job, in a worker thread, through the worker's own `ws`: what
+ * keep_prepare does, for a file with one link, messages silenced. */
+static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
+{
+	struct wim_keep_job *job = &p->jobs[i];
+	struct wim *w = p->w;
+	struct wim_keep *k = calloc(1, sizeof(*k));
+	char *vol = NULL;
+
+	if (!k || !(k->stored = strdup(job->stored)) || !(k->scratch = strdup(job->scratch)) ||
+	    asprintf(&k->where, "%s: image %d: %s", w->path, job->image, job->stored + 1) < 0) {
+		if (k)
+			k->where = NULL;
+		goto fail;
+	}
+	k->image = job->image;
+	if (file_info_get(ws, w->path, job->image, job->stored, &k->fi) < 0 || k->fi.links.n != 1 ||
+	    (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY |
+				 WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
+				 WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) ||
+	    !(k->T = add_target(&k->fi, k->where, &k->renamed)) ||
+	    strv_add(&k->rel, k->fi.links.v[0] + strlen(k->T)) < 0 ||
+	    !(k->before = metadata_text(ws, w->path, job->image, job->stored, false)))
+		goto fail;
+	k->room = 2 * k->fi.size + (1u << 20);
+	if (asprintf(&vol, "%s/image%d-p%zu.ntfs", job->scratch, job->image, i) < 0) {
+		vol = NULL;
+		goto fail;
+	}
+	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), k->where) < 0)
+		goto fail;
+	k->volpath = vol;
+	if (extract_moved(ws, w->path, job->image, k->T, &k->rel, vol, k->where, true) != 0 ||
+	    ntfsvol_read_data(vol, k->rel.v[0], job->copy, k->where) < 0) {
+		unlink(vol);
+		unlink(job->copy);
+		goto fail;
+	}
+	job->keep = k;
+	p->vols[i] = vol;
+	return;
+fail:
+	free(vol);
+	wim_keep_free(k);
+}
+
+/* A worker opens the WIM afresh for each job: the image it loaded and the
+ * chunk it decompressed are freed before the next (memory stays at one
+ * image and one chunk per thread). */
+static void *prep_worker(void *arg)
+{
+	struct prep_pool *p = arg;
+
+	msg_thread_silence(true);
+	for (;;) {
+		WIMStruct *ws = NULL;
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			break;
+		if (wimlib_open_wim(p->w->path, 0, &ws) == 0 && reference_parts(p->w, ws) == 0)
+			prep_one(p, ws, i);
+		wimlib_free(ws);
+	}
+	return NULL;
+}
+
+void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
+{
+	struct prep_pool p = { .w = w, .jobs = jobs, .n = n };
+	pthread_t t[2];
+	unsigned nt = settings.threads < 2 ? settings.threads : 2, started = 0;
+
+	for (size_t i = 0; i < n; i++)
+		jobs[i].keep = NULL;
+	if (nt < 2 || n < 2 || !wim_is_solid(w))
+		return;
+	char **vs = realloc(w->volumes, (w->n_volumes + n) * sizeof(*vs));
+	if (!vs)
+		return;
+	w->volumes = vs;
+	if (!(p.vols = calloc(n, sizeof(*p.vols))) || pthread_mutex_init(&p.lock, NULL) != 0) {
+		free(p.vols);
+		return;
+	}
+	/* wimlib's messages go to stderr (with -v) while the threads run:
+	 * nothing else may redirect them meanwhile. */
+	ntfsvol_init();
+	for (; started < nt; started++)
+		if (pthread_create(&t[started], NULL, prep_worker, &p) != 0)
+			break;
+	if (started == 0)
+		prep_worker(&p);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+	pthread_mutex_destroy(&p.lock);
+	size_t done = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p.vols[i]) {
+			w->volumes[w->n_volumes++] = p.vols[i];	/* wim_close removes it */
+			done++;
+		}
+	}
+	free(p.vols);
+	msg_verbose("%s: %zu of %zu hives extracted to scratch volumes in %u threads", w->path,
+		    done, n, started ? started : 1);
+}
+
+static int replace_keeping(struct wim *w, int image, const char *src, const char *stored,
+			   const char *scratch)
+{
+	struct wim_keep *k;
+	struct stat st;
+
+	if (stat(src, &st) < 0) {
+		msg_error("%s: image %d: %s: %s: %s", w->path, image, stored + 1, src,
+			  strerror(errno));
+		return EXIT_WRITE;
+	}
+	int r = keep_prepare(w, image, stored, scratch, (uint64_t)st.st_size, &k);
+	if (r == EXIT_OK)
+		r = keep_commit(w, k, src);
+	wim_keep_free(k);
+	return r;
 }
 
 int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
@@ -1131,14 +1676,45 @@ int wim_replace_file(struct wim *w, int image, const char *src, const char *stor
 {
 	if (mode == WIM_REPLACE_PLAIN)
 		return replace_plain(w, image, src, stored);
-	char *where = NULL;
-	if (asprintf(&where, "%s: image %d: %s", w->path, image, stored + 1) < 0) {
-		msg_error("out of memory");
-		return EXIT_INTERNAL;
+	return replace_keeping(w, image, src, stored, scratch);
+}
+
+/*
+ * Solid (ESD) WIMs: new data goes into a new solid LZMS resource, which
+ * wimlib compresses in chunks of 64 MiB by default, needing some 580 MiB
+ * per compressor thread (plus 64 MiB buffers).  What wimpatch adds is a
+ * few hives: compress it in 4 MiB chunks (about 37 MiB per thread, plus
+ * four 4 MiB buffers), with no more threads than fit in 256 MiB.  This
+ * costs about a sixth more on the added bytes only (no LZ matches across
+ * 4 MiB); reading the WIM's own solid chunks still takes what their size
+ * needs (about 130 MiB for 64 MiB chunks).
+ */
+#define SOLID_CHUNK_SIZE (UINT32_C(1) << 22)
+#define SOLID_MEMORY (UINT64_C(256) << 20)
+
+static unsigned write_threads(struct wim *w)
+{
+	unsigned threads = settings.threads;
+	if (!wim_is_solid(w))
+		return threads;
+	int r = wimlib_set_output_pack_chunk_size(w->ws, SOLID_CHUNK_SIZE);
+	if (r) {
+		msg_warn("%s: cannot set the solid chunk size: %s", w->path,
+			 wimlib_get_error_string(r));
+		return threads;
 	}
-	int r = replace_keeping(w, image, src, stored, scratch, where);
-	free(where);
-	return r;
+	uint64_t per = wimlib_get_compressor_needed_memory(WIMLIB_COMPRESSION_TYPE_LZMS,
+							   SOLID_CHUNK_SIZE, 0) + 4 * SOLID_CHUNK_SIZE;
+	unsigned fit = (unsigned)(SOLID_MEMORY / per);
+	if (fit < 1)
+		fit = 1;
+	if (threads > fit) {
+		msg_verbose("%s: solid resources: %u compressor threads (of %u) to stay within "
+			    "%llu MiB", w->path, fit, threads,
+			    (unsigned long long)(SOLID_MEMORY >> 20));
+		threads = fit;
+	}
+	return threads;
 }
 
 int wim_commit_in_place(struct wim *w)
@@ -1147,8 +1723,9 @@ int wim_commit_in_place(struct wim *w)
 	 * after the old, the header is rewritten last.  FSYNC makes the new
 	 * header durable before we report success. */
 	drop_shadow(w);
+	unsigned threads = write_threads(w);
 	errno = 0;
-	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, settings.threads);
+	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, threads);
 	progress_clear();
 	if (r)
 		return wfail(w->path, 0, r, "cannot write the updated WIM");
@@ -1163,10 +1740,138 @@ int wim_commit_to(struct wim *w, const char *path)
 	if (w->info.has_integrity_table)
 		flags |= WIMLIB_WRITE_FLAG_CHECK_INTEGRITY;
 	drop_shadow(w);
+	unsigned threads = write_threads(w);
 	errno = 0;
-	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, settings.threads);
+	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, threads);
 	progress_clear();
 	if (r)
 		return wfail(path, 0, r, "cannot write WIM");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Split sets: writing */
+
+bool wim_is_split(const struct wim *w)
+{
+	return w->split;
+}
+
+unsigned wim_part_count(const struct wim *w)
+{
+	return w->split ? w->n_parts : 1;
+}
+
+const char *wim_part_path(const struct wim *w, unsigned k)
+{
+	if (!w->split)
+		return k == 1 ? w->path : NULL;
+	return k >= 1 && k <= w->n_parts ? w->parts[k - 1] : NULL;
+}
+
+bool wim_has_integrity(const struct wim *w)
+{
+	return w->info.has_integrity_table;
+}
+
+static int solid_cb(const struct wimlib_resource_entry *r, void *ctx)
+{
+	if (r->packed) {
+		*(bool *)ctx = true;
+		return 1;	/* found: stop */
+	}
+	return 0;
+}
+
+bool wim_is_solid(struct wim *w)
+{
+	/* Not the header's version: non-solid LZMS WIMs carry the same one. */
+	bool solid = false;
+	wimlib_iterate_lookup_table(w->ws, 0, solid_cb, &solid);
+	return solid;
+}
+
+struct part_sizes {
+	uint64_t *bytes;
+	unsigned *data;		/* file data resources (not image metadata) */
+	unsigned n;
+};
+
+static int part_size_cb(const struct wimlib_resource_entry *r, void *ctx)
+{
+	struct part_sizes *ps = ctx;
+	if (r->part_number >= 1 && r->part_number <= ps->n && !r->is_missing) {
+		ps->bytes[r->part_number - 1] += r->compressed_size;
+		ps->data[r->part_number - 1] += !r->is_metadata;
+	}
+	return 0;
+}
+
+/*
+ * wimlib fills parts in order: the image metadata all goes into part 1,
+ * then each resource goes into the current part unless that would bring
+ * it to the limit, in which case it starts the next part.  So a part that
+ * took a resource while it already held something stayed below the
+ * limit: part 1 with any file data, a later part with two resources or
+ * more.  The largest of those, plus one, is the smallest limit the set
+ * is consistent with.  Computed when the set is opened, before images
+ * change (a changed image's metadata is in no part).
+ */
+static uint64_t implied_part_size(struct wim *w)
+{
+	unsigned n = w->n_parts;
+	struct part_sizes ps = { calloc(n, sizeof(uint64_t)), calloc(n, sizeof(unsigned)), n };
+	uint64_t most = 0, largest = 0;
+
+	if (ps.bytes && ps.data && wimlib_iterate_lookup_table(w->ws, 0, part_size_cb, &ps) == 0) {
+		for (unsigned k = 0; k < n; k++) {
+			if (ps.data[k] >= (k == 0 ? 1u : 2u) && ps.bytes[k] > most)
+				most = ps.bytes[k];
+			if (ps.bytes[k] > largest)
+				largest = ps.bytes[k];
+		}
+	}
+	free(ps.bytes);
+	free(ps.data);
+	return (most ? most : largest) + 1;
+}
+
+uint64_t wim_split_part_size(struct wim *w)
+{
+	return w->part_size;
+}
+
+int wim_commit_scratch(struct wim *w, const char *path)
+{
+	drop_shadow(w);
+	errno = 0;
+	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, WIMLIB_WRITE_FLAG_RETAIN_GUID,
+			     settings.threads);
+	progress_clear();
+	if (r)
+		return wfail(path, 0, r, "cannot write the patched WIM to split");
+	return 0;
+}
+
+int wim_split_file(const char *src, const char *part1, uint64_t part_size, bool integrity,
+		   unsigned *n_parts)
+{
+	WIMStruct *ws;
+	unsigned part, total;
+
+	int r = wimlib_open_wim(src, 0, &ws);
+	if (r)
+		return wfail(src, 0, r, "cannot open the patched WIM to split it");
+	errno = 0;
+	r = wimlib_split(ws, part1, part_size,
+			 WIMLIB_WRITE_FLAG_FSYNC | (integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0));
+	wimlib_free(ws);
+	if (r)
+		return wfail(part1, 0, r, "cannot write the new split set");
+	if (header_parts(part1, &part, &total) < 0 || part != 1 || total < 1) {
+		msg_error("%s: cannot read back the header of the new first part", part1);
+		return -1;
+	}
+	*n_parts = total;
 	return 0;
 }

@@ -1,0 +1,156 @@
+/*
+ * iso.h - ISO images (.iso files) of Windows installation media, read and
+ * written without mounting anything and without root.
+ *
+ * - Recognised by content: an ISO 9660 volume descriptor ("CD001") or a
+ *   UDF volume recognition sequence ("BEA01", "NSR02/03") at 32 KiB.  The
+ *   volume label, the size the volume claims (a shorter file is
+ *   truncated) and the El Torito boot catalog are read here directly.
+ * - Files are listed and extracted with 7-Zip (`7zz` from Debian's 7zip,
+ *   or `7z`), from the UDF file system when there is one: Windows media
+ *   keep their files there.
+ * - A tree is written back with genisoimage (UDF 1.02 + ISO 9660 level 3
+ *   with Rock Ridge and Joliet, so that files over 4 GiB survive in UDF),
+ *   with Microsoft's boot layout: an El Torito BIOS entry
+ *   boot/etfsboot.com (no emulation, 8 sectors) and a UEFI entry
+ *   efi/microsoft/boot/efisys.bin (no emulation); media without
+ *   etfsboot.com (ARM64) get the UEFI entry only.
+ * - A written image is checked with readers other than the writer:
+ *   xorriso for the El Torito catalog and label, 7-Zip for the file list
+ *   and every file's bytes.
+ *
+ * The programs run as subprocesses with argument vectors (spawn.h); their
+ * stderr goes into the error messages.  The environment variables
+ * WIMPATCH_7Z, WIMPATCH_GENISOIMAGE and WIMPATCH_XORRISO name other
+ * programs to use instead.  Every function reports its errors, naming the
+ * file, and returns an EXIT_* code (exitcode.h) unless it says otherwise.
+ */
+#ifndef WIMPATCH_ISO_H
+#define WIMPATCH_ISO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The programs an action needs (a mask for iso_tools_find). */
+enum {
+	ISO_TOOL_READER = 1,	/* 7-Zip: list and extract */
+	ISO_TOOL_WRITER = 2,	/* genisoimage: write */
+	ISO_TOOL_CHECKER = 4,	/* xorriso: read the El Torito catalog back */
+};
+
+/* Find the programs in `need`; if any is missing, say which and which
+ * Debian package has it, for `what` ("SRC.iso: reading an ISO image"),
+ * and return EXIT_INPUT (no reader) or EXIT_WRITE (no writer/checker). */
+int iso_tools_find(unsigned need, const char *what);
+
+/* Does the file look like an ISO 9660 or UDF image?  Does not report. */
+bool iso_file_is_iso(const char *path);
+
+#define ISO_LABEL_MAX 32	/* ISO 9660 volume identifier: 32 characters */
+
+enum iso_platform { ISO_PLATFORM_BIOS, ISO_PLATFORM_UEFI, ISO_PLATFORM_OTHER };
+
+struct iso_boot_entry {
+	enum iso_platform platform;
+	unsigned platform_id;	/* 0 = x86 BIOS, 0xEF = UEFI */
+	bool bootable;
+	bool no_emulation;
+	unsigned load_sectors;	/* 512-byte sectors loaded (BIOS) */
+	uint32_t lba;		/* where the image starts, in 2048-byte blocks */
+};
+
+struct iso_info {
+	char label[4 * ISO_LABEL_MAX + 1];	/* UTF-8, trailing blanks removed */
+	bool iso9660;		/* has an ISO 9660 primary volume descriptor */
+	bool udf;		/* has a UDF file system (Windows media do) */
+	uint64_t size;		/* of the file */
+	uint64_t volume_size;	/* what the volume descriptors claim (0: unknown) */
+	size_t n_boot;		/* El Torito entries, in catalog order */
+	struct iso_boot_entry boot[8];
+};
+
+/* Read the volume descriptors and the boot catalog; a file that is not
+ * an image, is truncated or damaged is reported and EXIT_INPUT returned. */
+int iso_probe(const char *path, struct iso_info *info);
+
+/* "BIOS (no emulation, 8 sectors), UEFI (no emulation)": for show. */
+void iso_describe_boot(const struct iso_info *info, char *buf, size_t size);
+
+/* The files of an image or a tree: paths relative to the root, '/'-
+ * separated, as stored; directories included. */
+struct iso_entry {
+	char *path;
+	uint64_t size;
+	bool dir;
+};
+struct iso_listing {
+	struct iso_entry *v;
+	size_t n;
+};
+
+/* List the image's files with 7-Zip, sorted by path. */
+int iso_list(const char *path, const struct iso_info *info, struct iso_listing *l);
+/* List a directory tree the same way (regular files and directories
+ * only: anything else is reported as an error). */
+int iso_list_tree(const char *root, struct iso_listing *l);
+/* The entry whose path matches `path` without regard to case, or NULL. */
+const struct iso_entry *iso_listing_find(const struct iso_listing *l, const char *path);
+/* Sort by path (as iso_list and iso_list_tree return them). */
+void iso_listing_sort(struct iso_listing *l);
+void iso_listing_free(struct iso_listing *l);
+
+/* Extract the image's files into the existing directory `dir`: all of
+ * them (n_paths 0) or the listed paths (spelled as iso_list gives them). */
+int iso_extract(const char *path, const struct iso_info *info, const char *dir,
+		const char *const *paths, size_t n_paths);
+
+/* What an image is written with: the label and the boot images (paths
+ * relative to the tree, as on disk; bios NULL for UEFI-only media). */
+struct iso_layout {
+	const char *label;
+	const char *bios_image;
+	const char *uefi_image;
+};
+
+/* Check a label for the ISO 9660 volume identifier (1 to 32 printable
+ * ASCII characters); reports with `what` ("--label"). Returns 0 or -1. */
+int iso_check_label(const char *label, const char *what);
+
+/* Write the tree `root` as an image into `out` (an existing file is
+ * overwritten; the caller makes it a temporary sibling). */
+int iso_write(const char *root, const char *out, const struct iso_layout *lay);
+
+/* Read the El Torito catalog and the label of a written image back with
+ * xorriso and check they are what `lay` asked for. */
+int iso_verify_boot(const char *path, const struct iso_layout *lay);
+
+/* Read every file of a written image back with 7-Zip and compare it, byte
+ * for byte, with the tree it was written from; the image's file list
+ * must equal the tree's (`tree`, as iso_list_tree gives it). */
+int iso_verify_content(const char *path, const char *root, const struct iso_listing *tree);
+
+/*
+ * A Windows medium in an image.  iso_media_open probes and lists it and
+ * refuses an image without sources/boot.wim (nothing is extracted yet).
+ * iso_media_extract then extracts the whole tree (to rebuild the image)
+ * or only the files wimpatch reads (WIMs and BCD stores, for diff and
+ * show) into a scratch directory made next to `near`
+ * (".<name>.wimpatch-XXXXXX") or inside `work_dir` when that is given,
+ * after checking there is room; the directory is tracked (fsutil.h), so
+ * that an interrupting signal removes it too, and the extraction is
+ * checked against the listing.
+ */
+struct iso_media {
+	struct iso_info info;
+	struct iso_listing files;	/* the image's files, as 7-Zip lists them */
+	char *work;			/* the scratch directory, or NULL */
+	char *root;			/* work/tree: the extracted files */
+};
+int iso_media_open(const char *path, struct iso_media *m);
+int iso_media_extract(struct iso_media *m, const char *path, const char *near,
+		      const char *work_dir, bool whole);
+/* Remove the scratch directory (if any) and free everything. */
+void iso_media_close(struct iso_media *m);
+
+#endif

@@ -26,11 +26,11 @@
 # script on a medium with it; --no-scaling (BENCH_SCALING=0) skips the
 # doubled media.
 #
-# BENCH_HIVE=FILE uses FILE (say a real 12 MiB SYSTEM hive) as the
+# BENCH_HIVE=FILE (or FILE.xz) uses FILE (say a real 12 MiB SYSTEM hive) as the
 # installed images' SYSTEM hive instead of the test fixture's (wimpatch
 # then gets --allow-dirty, in case it is dirty).  Work files go to a
 # temporary directory in $TMPDIR (BENCH_KEEP=1 keeps it); a full default
-# run takes some 5 minutes on 2 CPUs and ~1 GiB of disk.
+# run (with --esd) takes about 3 minutes on 2 CPUs and ~1 GiB of disk.
 #
 # Needs wimlib-imagex (wimtools), hivexregedit (libwin-hivex-perl),
 # hivexget (libhivex-bin), GNU time (time) and perl.
@@ -294,6 +294,7 @@ check() {
 }
 
 nimages=$((NIMG + 2))
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 before=$(sizes "$W/medium")
 sum0=$(cat "$W/medium"/sources/* | sha256sum)
 say "timing $ROUNDS rounds of apply, script, diff and extract on the medium ..."
@@ -358,7 +359,8 @@ fi
 per() { awk -v a="$1" -v n="$nimages" 'BEGIN { printf "%.0f", a / n / 1024 }'; }
 echo
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
-	"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo)"
+	"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo);" \
+	"load average $load0 before the timings, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "medium: boot.wim 2 x $NBOOT files, install.wim $NIMG x $NFILES files (LZX);" \
 	"hive: ${BENCH_HIVE:-test fixture} ($(wc -c <"$W/SYSTEM-installed") bytes); $ROUNDS rounds, medians"
 echo

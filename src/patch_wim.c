@@ -354,6 +354,10 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 			  "it", path, moved, n_new, work, path);
 		fs_keep_tempdir(work);
 		work = NULL;
+	} else {
+		/* -o: an incomplete output set is removed (it was all new). */
+		for (unsigned k = 0; k < moved; k++)
+			unlink(dst[k]);
 	}
 out:
 	for (unsigned k = 0; dst && k < n_new; k++)
@@ -473,9 +477,9 @@ static void free_jobs(struct wim_keep_job *jobs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		wim_keep_free(jobs[i].keep);
-		free((char *)jobs[i].stored);
+		free(jobs[i].stored);
 		free((char *)jobs[i].scratch);
-		free((char *)jobs[i].copy);
+		free(jobs[i].copy);
 	}
 	free(jobs);
 }
@@ -483,10 +487,12 @@ static void free_jobs(struct wim_keep_job *jobs, size_t n)
 /*
  * Solid (ESD) archives: extracting a hive means decompressing a chunk of
  * up to 64 MiB, the longest step of a run.  Do it up front for every hive
- * the plan touches, in two threads (wim_keep_prepare_many), with the same
- * order and scratch directories as the main loop, which takes the results
- * over.  Nothing is reported here: what fails is left to the main loop,
- * which does it again and says why.
+ * the plan touches, in two threads (wim_keep_prepare_many, which looks
+ * the hives up itself: no image is loaded here, so the threads' memory
+ * and the main loop's do not add up), with the same order and scratch
+ * directories as the main loop, which takes the results over.  Nothing is
+ * reported here: what fails is left to the main loop, which does it
+ * again and says why.
  */
 static void prefetch(struct wim *w, const struct patch_opts *o, const bool *sel,
 		     const char *scratch, struct wim_keep_job **jobs_out, size_t *n_out)
@@ -514,19 +520,14 @@ static void prefetch(struct wim *w, const struct patch_opts *o, const bool *sel,
 				rules[k++] = &o->plan->rules[r];
 		size_t nh = distinct_hives(rules, k, hives);
 		for (size_t h = 0; h < nh; h++, seq++) {
-			char *stored = NULL, *dir = NULL, *copy = NULL;
-			if (wim_find_file(w, i, hives[h], &stored) != 1 ||
-			    asprintf(&dir, "%s/%u", scratch, seq) < 0 ||
-			    asprintf(&copy, "%s/%s", dir, strrchr(stored, '/') + 1) < 0 ||
-			    mkdir(dir, 0700) < 0) {
-				free(stored);
+			char *dir = NULL;
+			if (asprintf(&dir, "%s/%u", scratch, seq) < 0 || mkdir(dir, 0700) < 0) {
 				free(dir);
 				continue;
 			}
 			jobs[nj].image = i;
-			jobs[nj].stored = stored;
+			jobs[nj].path = hives[h];
 			jobs[nj].scratch = dir;
-			jobs[nj].copy = copy;
 			nj++;
 		}
 		wim_image_free(&img);

@@ -1549,10 +1549,19 @@ struct prep_pool {
 static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 {
 	struct wim_keep_job *job = &p->jobs[i];
-	struct wim *w = p->w;
-	struct wim_keep *k = calloc(1, sizeof(*k));
+	struct wim *w = p->w, wt = *p->w;
+	struct wim_keep *k = NULL;
 	char *vol = NULL;
 
+	/* The path, as the image spells it, looked up through this thread's
+	 * WIMStruct. */
+	wt.ws = ws;
+	if (wim_find_file(&wt, job->image, job->path, &job->stored) != 1 ||
+	    asprintf(&job->copy, "%s/%s", job->scratch, strrchr(job->stored, '/') + 1) < 0) {
+		job->copy = NULL;
+		return;
+	}
+	k = calloc(1, sizeof(*k));
 	if (!k || !(k->stored = strdup(job->stored)) || !(k->scratch = strdup(job->scratch)) ||
 	    asprintf(&k->where, "%s: image %d: %s", w->path, job->image, job->stored + 1) < 0) {
 		if (k)
@@ -1612,14 +1621,23 @@ static void *prep_worker(void *arg)
 	return NULL;
 }
 
+static int noop_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	(void)d;
+	(void)ctx;
+	return 0;
+}
+
 void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 {
 	struct prep_pool p = { .w = w, .jobs = jobs, .n = n };
 	pthread_t t[2];
 	unsigned nt = settings.threads < 2 ? settings.threads : 2, started = 0;
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		jobs[i].keep = NULL;
+		jobs[i].stored = jobs[i].copy = NULL;
+	}
 	if (nt < 2 || n < 2 || !wim_is_solid(w))
 		return;
 	char **vs = realloc(w->volumes, (w->n_volumes + n) * sizeof(*vs));
@@ -1631,8 +1649,13 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 		return;
 	}
 	/* wimlib's messages go to stderr (with -v) while the threads run:
-	 * nothing else may redirect them meanwhile. */
+	 * nothing else may redirect them meanwhile.  Process-wide state that
+	 * libraries set up on first use is set up here, before the threads:
+	 * libntfs-3g's name encoding, and wimlib's CPU feature detection
+	 * (reading an image's metadata does it; this one is read later
+	 * anyway). */
 	ntfsvol_init();
+	wimlib_iterate_dir_tree(w->ws, jobs[0].image, "/", 0, noop_cb, NULL);
 	for (; started < nt; started++)
 		if (pthread_create(&t[started], NULL, prep_worker, &p) != 0)
 			break;

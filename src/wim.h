@@ -121,16 +121,18 @@ void wim_keep_free(struct wim_keep *k);
  * each reading the WIM through a WIMStruct of its own.  Only worth it for
  * solid (ESD) archives, where extracting a file means decompressing a
  * chunk of up to 64 MiB: for others, and with fewer than 2 threads or
- * jobs, it does nothing.  At most 2 threads, for memory (each holds a
- * decompressed chunk).  What a thread cannot prepare (a file with several
+ * jobs, it does nothing.  At most 2 threads, for memory (each holds an
+ * image's metadata and a decompressed chunk while it works; the calling
+ * thread's WIMStruct loads no image).  What a thread cannot prepare (a file with several
  * links, any error) is left with keep NULL, for wim_keep_prepare, which
  * reports what goes wrong.  Nothing is reported from here.
  */
 struct wim_keep_job {
 	int image;
-	const char *stored;	/* as wim_find_file gives it */
+	const char *path;	/* to find, as for wim_find_file */
 	const char *scratch;	/* a directory for this file only */
-	const char *copy;	/* where its data goes (must not exist) */
+	char *stored;		/* out: as wim_find_file gives it, or NULL */
+	char *copy;		/* out: scratch/<name>, holding its data */
 	struct wim_keep *keep;	/* out: prepared, or NULL */
 };
 void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n);

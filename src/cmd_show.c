@@ -21,6 +21,7 @@
 #include "inventory.h"
 #include "iso.h"
 #include "msg.h"
+#include "patch.h"
 #include "plan.h"
 #include "tree.h"
 #include "wim.h"
@@ -135,20 +136,12 @@ static int show_wim(const char *path, enum role hint)
 
 static int show_bcd(const char *path, const char *what)
 {
-	char err[512];
-	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
+	struct hive *h = bcdfile_open(path, HIVE_ALLOW_DIRTY);
 	struct bcd_description d;
 	int ret = EXIT_OK;
 
-	if (!h) {
-		msg_error("%s: %s", path, err);
+	if (!h)
 		return EXIT_INPUT;
-	}
-	if (bcd_check_store(h, err, sizeof(err)) < 0) {
-		msg_error("%s: not a BCD store: %s", path, err);
-		hive_close(h);
-		return EXIT_INPUT;
-	}
 	printf("%s: BCD store%s\n", shown(path), what);
 	if (bcd_describe(h, path, &d) < 0) {
 		ret = EXIT_INPUT;

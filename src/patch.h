@@ -52,6 +52,9 @@ int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patc
 		   struct file_report *fr);
 /* Is this hive file a BCD store (Description and Objects at its root)? */
 bool bcdfile_is_store(const char *path);
+/* Open a hive file (hive_open flags) that must be a BCD store; NULL after
+ * reporting why not. */
+struct hive *bcdfile_open(const char *path, int flags);
 /* Open a store and apply the BCD rules for `store` in memory; *n_rules
  * says how many applied.  Returns an EXIT_* code. */
 struct hive;

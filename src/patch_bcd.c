@@ -72,24 +72,32 @@ bool bcdfile_is_store(const char *path)
 	return is;
 }
 
-int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
-		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules)
+struct hive *bcdfile_open(const char *path, int flags)
 {
 	char err[512];
-	int flags = HIVE_WRITABLE | (allow_dirty ? HIVE_ALLOW_DIRTY : 0);
 	struct hive *h = hive_open(path, flags, err, sizeof(err));
 
-	*hp = NULL;
-	*n_rules = 0;
 	if (!h) {
 		msg_error("%s: %s", path, err);
-		return EXIT_INPUT;
+		return NULL;
 	}
 	if (bcd_check_store(h, err, sizeof(err)) < 0) {
 		msg_error("%s: not a BCD store: %s", path, err);
 		hive_close(h);
-		return EXIT_INPUT;
+		return NULL;
 	}
+	return h;
+}
+
+int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
+		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules)
+{
+	struct hive *h = bcdfile_open(path, HIVE_WRITABLE | (allow_dirty ? HIVE_ALLOW_DIRTY : 0));
+
+	*hp = NULL;
+	*n_rules = 0;
+	if (!h)
+		return EXIT_INPUT;
 	struct bcd_ctx c = { .h = h, .where = path, .out = out };
 	for (size_t i = 0; i < plan->n_bcd_rules; i++) {
 		const struct bcd_rule *r = &plan->bcd_rules[i];

@@ -173,7 +173,9 @@ char *fs_make_tempdir(void)
 	return t;
 }
 
-char *fs_make_tempdir_near(const char *target)
+/* "<dir>/.<base>.wimpatch-XXXXXX" for mkstemp/mkdtemp: hidden, next to
+ * `target`, so a rename stays on one file system. */
+static char *sibling_template(const char *target)
 {
 	const char *slash = strrchr(target, '/');
 	char *t;
@@ -184,6 +186,14 @@ char *fs_make_tempdir_near(const char *target)
 		msg_error("out of memory");
 		return NULL;
 	}
+	return t;
+}
+
+char *fs_make_tempdir_near(const char *target)
+{
+	char *t = sibling_template(target);
+	if (!t)
+		return NULL;
 	if (!mkdtemp(t)) {
 		msg_error("%s: cannot create a scratch directory next to it: %s", target,
 			  strerror(errno));
@@ -223,15 +233,9 @@ void fs_remove_tempdir(char *dir)
 
 char *fs_temp_sibling(const char *target)
 {
-	const char *slash = strrchr(target, '/');
-	char *t;
-	int n = slash ? asprintf(&t, "%.*s/.%s.wimpatch-XXXXXX", (int)(slash - target), target,
-				 slash + 1)
-		      : asprintf(&t, ".%s.wimpatch-XXXXXX", target);
-	if (n < 0) {
-		msg_error("out of memory");
+	char *t = sibling_template(target);
+	if (!t)
 		return NULL;
-	}
 	int fd = mkstemp(t);
 	if (fd < 0) {
 		msg_error("%s: cannot create a temporary file next to it: %s", target,

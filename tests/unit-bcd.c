@@ -29,11 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "bcd.h"
-#include "change.h"
-#include "hive.h"
-#include "msg.h"
-#include "regval.h"
+#include "targets/bcd.h"
+#include "core/change.h"
+#include "adapters/hive.h"
+#include "util/msg.h"
+#include "core/regval.h"
 #include "tap.h"
 
 #define G_BOOTMGR "{9dea862c-5cdd-4e70-acc1-f32b344d4795}"

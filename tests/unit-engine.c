@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "change.h"
-#include "engine.h"
-#include "hive.h"
-#include "plan.h"
-#include "regval.h"
+#include "core/change.h"
+#include "targets/engine.h"
+#include "adapters/hive.h"
+#include "core/plan.h"
+#include "core/regval.h"
 #include "tap.h"
 
 static char tmpdir[4096];

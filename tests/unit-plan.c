@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plan.h"
+#include "core/plan.h"
 #include "tap.h"
 
 static void norm_ok(const char *in, const char *want)

@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "msg.h"
-#include "plan.h"
-#include "profile.h"
-#include "regval.h"
+#include "util/msg.h"
+#include "core/plan.h"
+#include "profiles/profile.h"
+#include "core/regval.h"
 #include "tap.h"
 
 static char schema[PATH_MAX];

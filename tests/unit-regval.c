@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "regval.h"
+#include "core/regval.h"
 #include "tap.h"
 
 static char err[256];

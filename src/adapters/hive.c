@@ -1,0 +1,399 @@
+/* hive.c - hivex behind the project's own hive API; see hive.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hivex.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "adapters/hive.h"
+
+/* Hostile hives can be deep or cyclic; real ones are far below these. */
+#define MAX_DEPTH 512
+#define MAX_SUBTREE_KEYS 16000000
+
+struct hive {
+	hive_h *h;
+	bool links_ok;		/* the whole key tree was checked once */
+	char err[512];
+};
+
+static int fail(struct hive *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct hive *h, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(h->err, sizeof(h->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int fail_errno(struct hive *h, const char *what)
+{
+	return fail(h, "%s: %s", what, strerror(errno ? errno : EIO));
+}
+
+const char *hive_error(const struct hive *h)
+{
+	return h->err;
+}
+
+/* The base block: "regf", then primary and secondary sequence numbers.
+ * They differ while Windows has a change in flight that only the .LOG
+ * files hold; hivex does not replay logs, so editing such a hive would
+ * silently drop those changes. */
+static int read_base_block(const char *path, unsigned char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t r = pread(fd, buf, len, 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return r == (ssize_t)len ? 0 : -1;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+bool hive_file_is_regf(const char *path)
+{
+	unsigned char b[4];
+	return read_base_block(path, b, sizeof(b)) == 0 && memcmp(b, "regf", 4) == 0;
+}
+
+struct hive *hive_open(const char *path, int flags, char *err, size_t errlen)
+{
+	unsigned char base[512];
+
+	if (read_base_block(path, base, sizeof(base)) < 0) {
+		if (errno == 0 || errno == EIO)
+			snprintf(err, errlen, "too short to be a registry hive");
+		else
+			snprintf(err, errlen, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (memcmp(base, "regf", 4) != 0) {
+		snprintf(err, errlen, "not a registry hive (no 'regf' signature)");
+		return NULL;
+	}
+	if (le32(base + 4) != le32(base + 8) && !(flags & HIVE_ALLOW_DIRTY)) {
+		snprintf(err, errlen,
+			 "hive is dirty (sequence numbers %u and %u differ): changes may be pending "
+			 "in its transaction logs, which wimpatch does not replay; use --allow-dirty "
+			 "to edit it anyway",
+			 le32(base + 4), le32(base + 8));
+		return NULL;
+	}
+
+	struct hive *h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	errno = 0;
+	h->h = hivex_open(path, (flags & HIVE_WRITABLE) ? HIVEX_OPEN_WRITE : 0);
+	if (!h->h) {
+		snprintf(err, errlen, "hivex cannot open it (%s): damaged or not a registry hive",
+			 strerror(errno ? errno : EINVAL));
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hive_close(struct hive *h)
+{
+	if (!h)
+		return;
+	hivex_close(h->h);
+	free(h);
+}
+
+hive_node hive_root(struct hive *h)
+{
+	return hivex_root(h->h);
+}
+
+char *hive_node_name(struct hive *h, hive_node n)
+{
+	errno = 0;
+	char *s = hivex_node_name(h->h, n);
+	if (!s)
+		fail_errno(h, "cannot read key name");
+	return s;
+}
+
+int hive_child(struct hive *h, hive_node parent, const char *name, hive_node *out)
+{
+	errno = 0;
+	*out = hivex_node_get_child(h->h, parent, name);
+	if (*out == 0 && errno != 0)
+		return fail_errno(h, "cannot read subkeys");
+	return 0;
+}
+
+int hive_children(struct hive *h, hive_node parent, hive_node **out, size_t *n)
+{
+	errno = 0;
+	hive_node_h *c = hivex_node_children(h->h, parent);
+	if (!c)
+		return fail_errno(h, "cannot list subkeys");
+	size_t i = 0;
+	while (c[i])
+		i++;
+	*out = c;
+	*n = i;
+	return 0;
+}
+
+int hive_add_child(struct hive *h, hive_node parent, const char *name, hive_node *out)
+{
+	errno = 0;
+	*out = hivex_node_add_child(h->h, parent, name);
+	if (*out == 0)
+		return fail_errno(h, "cannot create key");
+	return 0;
+}
+
+static int walk_subtree(struct hive *h, hive_node n, unsigned depth, size_t *keys,
+			size_t *values)
+{
+	if (depth > MAX_DEPTH)
+		return fail(h, "key tree deeper than %d levels (damaged hive?)", MAX_DEPTH);
+	if (++*keys > MAX_SUBTREE_KEYS)
+		return fail(h, "more than %d keys in one subtree (damaged hive?)", MAX_SUBTREE_KEYS);
+	errno = 0;
+	size_t nv = hivex_node_nr_values(h->h, n);
+	if (nv == 0 && errno)
+		return fail_errno(h, "cannot count values");
+	*values += nv;
+
+	hive_node *c;
+	size_t nc;
+	if (hive_children(h, n, &c, &nc) < 0)
+		return -1;
+	for (size_t i = 0; i < nc; i++) {
+		errno = 0;
+		hive_node p = hivex_node_parent(h->h, c[i]);
+		if (p != n) {
+			char *name = hivex_node_name(h->h, c[i]);
+			fail(h, "key '%s' is also linked from another parent (damaged hive): "
+				"deleting it would corrupt the hive", name ? name : "?");
+			free(name);
+			free(c);
+			return -1;
+		}
+		if (walk_subtree(h, c[i], depth + 1, keys, values) < 0) {
+			free(c);
+			return -1;
+		}
+	}
+	free(c);
+	return 0;
+}
+
+int hive_subtree_stats(struct hive *h, hive_node n, size_t *keys, size_t *values)
+{
+	*keys = *values = 0;
+	return walk_subtree(h, n, 0, keys, values);
+}
+
+/*
+ * hivex trusts the subkey lists: a key cell listed under two parents (a
+ * damaged hive) is freed by deleting it under one, and the other parent
+ * then points at garbage.  Before the first delete, walk the whole tree
+ * once and refuse if any key's parent link disagrees with the list it was
+ * found in: that is how such sharing shows.
+ */
+static int check_links(struct hive *h)
+{
+	size_t keys = 0, values = 0;
+
+	if (h->links_ok)
+		return 0;
+	if (walk_subtree(h, hivex_root(h->h), 0, &keys, &values) < 0)
+		return -1;
+	h->links_ok = true;
+	return 0;
+}
+
+int hive_delete_key(struct hive *h, hive_node n)
+{
+	if (n == hivex_root(h->h))
+		return fail(h, "refusing to delete the root key");
+	if (check_links(h) < 0)
+		return -1;
+	errno = 0;
+	if (hivex_node_delete_child(h->h, n) < 0)
+		return fail_errno(h, "cannot delete key");
+	return 0;
+}
+
+static int read_value(struct hive *h, hive_value_h vh, struct hive_value *out)
+{
+	hive_type t;
+	size_t len;
+
+	errno = 0;
+	out->name = hivex_value_key(h->h, vh);
+	if (!out->name)
+		return fail_errno(h, "cannot read value name");
+	errno = 0;
+	char *data = hivex_value_value(h->h, vh, &t, &len);
+	if (!data) {
+		fail_errno(h, "cannot read value data");
+		free(out->name);
+		out->name = NULL;
+		return -1;
+	}
+	out->val.type = (uint32_t)t;
+	out->val.len = len;
+	out->val.data = (unsigned char *)data;
+	return 0;
+}
+
+void hive_values_free(struct hive_value *v, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		free(v[i].name);
+		regval_free(&v[i].val);
+	}
+	free(v);
+}
+
+int hive_values(struct hive *h, hive_node n, struct hive_value **out, size_t *count)
+{
+	errno = 0;
+	hive_value_h *vs = hivex_node_values(h->h, n);
+	if (!vs)
+		return fail_errno(h, "cannot list values");
+	size_t nv = 0;
+	while (vs[nv])
+		nv++;
+	struct hive_value *arr = calloc(nv ? nv : 1, sizeof(*arr));
+	if (!arr) {
+		free(vs);
+		return fail(h, "out of memory");
+	}
+	for (size_t i = 0; i < nv; i++) {
+		if (read_value(h, vs[i], &arr[i]) < 0) {
+			hive_values_free(arr, i);
+			free(vs);
+			return -1;
+		}
+	}
+	free(vs);
+	*out = arr;
+	*count = nv;
+	return 0;
+}
+
+int hive_get_value(struct hive *h, hive_node n, const char *name,
+		   struct regval *out, char **stored_name, bool *found)
+{
+	errno = 0;
+	hive_value_h vh = hivex_node_get_value(h->h, n, name);
+	*found = false;
+	if (vh == 0) {
+		if (errno)
+			return fail_errno(h, "cannot read values");
+		return 0;
+	}
+	struct hive_value hv;
+	if (read_value(h, vh, &hv) < 0)
+		return -1;
+	*out = hv.val;
+	if (stored_name)
+		*stored_name = hv.name;
+	else
+		free(hv.name);
+	*found = true;
+	return 0;
+}
+
+int hive_put_value(struct hive *h, hive_node n, const char *name, const struct regval *v)
+{
+	struct regval old;
+	char *stored = NULL;
+	bool found;
+
+	/* hivex replaces a case-insensitive match under the name we pass:
+	 * pass the stored spelling so "crashdumpenabled" in a profile does
+	 * not rename Windows' "CrashDumpEnabled". */
+	if (hive_get_value(h, n, name, &old, &stored, &found) < 0)
+		return -1;
+	if (found)
+		regval_free(&old);
+	hive_set_value hv = {
+		.key = (char *)(found ? stored : name),
+		.t = (hive_type)v->type,
+		.len = v->len,
+		.value = (char *)v->data,
+	};
+	errno = 0;
+	int r = hivex_node_set_value(h->h, n, &hv, 0);
+	free(stored);
+	if (r < 0)
+		return fail_errno(h, "cannot set value");
+	return 0;
+}
+
+/* hivex has no call to delete one value: re-set the key's values without it. */
+static int set_values_except(struct hive *h, hive_node n, const char *skip)
+{
+	struct hive_value *vals;
+	size_t nv, k = 0;
+
+	if (hive_values(h, n, &vals, &nv) < 0)
+		return -1;
+	hive_set_value *sv = calloc(nv ? nv : 1, sizeof(*sv));
+	if (!sv) {
+		hive_values_free(vals, nv);
+		return fail(h, "out of memory");
+	}
+	for (size_t i = 0; skip && i < nv; i++) {
+		if (strcasecmp(vals[i].name, skip) == 0)
+			continue;
+		sv[k].key = vals[i].name;
+		sv[k].t = (hive_type)vals[i].val.type;
+		sv[k].len = vals[i].val.len;
+		sv[k].value = (char *)vals[i].val.data;
+		k++;
+	}
+	errno = 0;
+	int r = hivex_node_set_values(h->h, n, k, sv, 0);
+	free(sv);
+	hive_values_free(vals, nv);
+	if (r < 0)
+		return fail_errno(h, "cannot rewrite values");
+	return 0;
+}
+
+int hive_delete_value(struct hive *h, hive_node n, const char *name)
+{
+	return set_values_except(h, n, name);
+}
+
+int hive_clear_values(struct hive *h, hive_node n)
+{
+	return set_values_except(h, n, NULL);
+}
+
+int hive_commit(struct hive *h, const char *path)
+{
+	errno = 0;
+	if (hivex_commit(h->h, path, 0) < 0)
+		return fail_errno(h, "cannot write hive");
+	return 0;
+}

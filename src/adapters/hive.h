@@ -1,0 +1,74 @@
+/*
+ * hive.h - registry hive files, in the project's terms.  The only module
+ * that uses hivex.
+ *
+ * A hive is always opened into memory (hivex's write mode reads the whole
+ * file), so edits never touch the file until hive_commit(), which writes a
+ * new file: callers choose where, and rename it into place themselves.
+ * Key and value names are matched case-insensitively, as Windows does.
+ *
+ * Functions returning int give 0 on success and -1 on error, with the
+ * reason in hive_error(); "not found" is not an error (see each function).
+ */
+#ifndef WIMPATCH_HIVE_H
+#define WIMPATCH_HIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/regval.h"
+
+struct hive;
+typedef size_t hive_node;
+
+struct hive_value {
+	char *name;		/* as stored; "" is the default value */
+	struct regval val;
+};
+
+enum hive_open_flags {
+	HIVE_WRITABLE = 1,	/* edits allowed (hive is read into memory) */
+	HIVE_ALLOW_DIRTY = 2,	/* accept a hive whose sequence numbers differ */
+};
+
+/* On failure returns NULL and puts a one-line reason (no file name) in err. */
+struct hive *hive_open(const char *path, int flags, char *err, size_t errlen);
+void hive_close(struct hive *h);
+const char *hive_error(const struct hive *h);
+
+/* Read the base block only: is this file a regf hive?  Does not need hivex. */
+bool hive_file_is_regf(const char *path);
+
+hive_node hive_root(struct hive *h);
+/* The stored name of a node (malloc'd), or NULL on error. */
+char *hive_node_name(struct hive *h, hive_node n);
+/* Child by name; *out = 0 when there is none.  -1 only on read errors. */
+int hive_child(struct hive *h, hive_node parent, const char *name, hive_node *out);
+/* All children (malloc'd array, *n entries). */
+int hive_children(struct hive *h, hive_node parent, hive_node **out, size_t *n);
+int hive_add_child(struct hive *h, hive_node parent, const char *name, hive_node *out);
+
+/* Count the keys and values below and including `n`, checking that every
+ * key's parent link points back where we came from: a key cell listed under
+ * two parents would be corrupted by deleting it, so that is an error. */
+int hive_subtree_stats(struct hive *h, hive_node n, size_t *keys, size_t *values);
+/* Delete `n` and its subtree; checks the subtree first as above. */
+int hive_delete_key(struct hive *h, hive_node n);
+
+/* Value by name; *found = false when absent.  out->data is malloc'd and
+ * *stored_name (if not NULL) gets the name's stored spelling. */
+int hive_get_value(struct hive *h, hive_node n, const char *name,
+		   struct regval *out, char **stored_name, bool *found);
+/* All values of a key, in stored order (free with hive_values_free). */
+int hive_values(struct hive *h, hive_node n, struct hive_value **out, size_t *count);
+void hive_values_free(struct hive_value *v, size_t count);
+/* Set (create or replace) one value.  A replaced value keeps its stored name. */
+int hive_put_value(struct hive *h, hive_node n, const char *name, const struct regval *v);
+int hive_delete_value(struct hive *h, hive_node n, const char *name);
+int hive_clear_values(struct hive *h, hive_node n);
+
+/* Write the whole hive to `path` (created or truncated); the caller
+ * fsyncs and renames.  The in-memory hive stays open and usable. */
+int hive_commit(struct hive *h, const char *path);
+
+#endif

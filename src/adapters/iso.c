@@ -1,0 +1,1184 @@
+/* iso.c - ISO images of Windows installation media; see iso.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "cli/exitcode.h"
+#include "util/fsutil.h"
+#include "adapters/iso.h"
+#include "util/msg.h"
+#include "util/spawn.h"
+
+#define SECTOR 2048
+
+/* ---- the programs ------------------------------------------------------ */
+
+static struct tool {
+	const char *env;		/* overrides the program */
+	const char *names[3];		/* looked up in PATH, in order */
+	const char *what;		/* for the "missing" message */
+	const char *package;		/* Debian package */
+	char path[PATH_MAX];		/* found; "" until then */
+} tools[3] = {
+	{ .env = "WIMPATCH_7Z", .names = { "7zz", "7z", NULL },
+	  .what = "7-Zip (7zz or 7z), which reads UDF", .package = "7zip" },
+	{ .env = "WIMPATCH_GENISOIMAGE", .names = { "genisoimage", NULL, NULL },
+	  .what = "genisoimage, which writes UDF + ISO 9660 images", .package = "genisoimage" },
+	{ .env = "WIMPATCH_XORRISO", .names = { "xorriso", NULL, NULL },
+	  .what = "xorriso, which reads the El Torito boot catalog back", .package = "xorriso" },
+};
+
+static bool tool_lookup(struct tool *t)
+{
+	const char *env = getenv(t->env);
+	char *p = NULL;
+
+	if (t->path[0])
+		return true;
+	if (env && *env) {
+		p = spawn_find_program(env);
+	} else {
+		for (int i = 0; i < 3 && t->names[i] && !p; i++)
+			p = spawn_find_program(t->names[i]);
+	}
+	if (p && strlen(p) < sizeof(t->path))
+		strcpy(t->path, p);
+	free(p);
+	return t->path[0] != '\0';
+}
+
+int iso_tools_find(unsigned need, const char *what)
+{
+	char missing[1024] = "";
+	size_t n = 0;
+	int ret = EXIT_OK;
+
+	for (int i = 0; i < 3; i++) {
+		if (!(need & (1u << i)) || tool_lookup(&tools[i]))
+			continue;
+		const char *env = getenv(tools[i].env);
+		if (env && *env)
+			n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%s (%s=%s is not an executable)",
+					      n ? "; " : "", tools[i].what, tools[i].env, env);
+		else
+			n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%s%s (Debian package %s)",
+					      n ? "; " : "", tools[i].what, tools[i].package);
+		if (n >= sizeof(missing))
+			n = sizeof(missing) - 1;
+		if (ret == EXIT_OK)
+			ret = i == 0 ? EXIT_INPUT : EXIT_WRITE;
+	}
+	if (ret != EXIT_OK)
+		msg_error("%s needs programs that are not installed: %s", what, missing);
+	return ret;
+}
+
+/* ---- volume descriptors and the boot catalog ---------------------------- */
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static bool read_sector(int fd, uint64_t lba, unsigned char *buf)
+{
+	size_t got = 0;
+	while (got < SECTOR) {
+		ssize_t n = pread(fd, buf + got, SECTOR - got, (off_t)(lba * SECTOR + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		got += (size_t)n;
+	}
+	return true;
+}
+
+static bool vrs_id(const unsigned char *s, const char *id)
+{
+	return memcmp(s + 1, id, 5) == 0;
+}
+
+bool iso_file_is_iso(const char *path)
+{
+	unsigned char b[SECTOR];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool yes = false;
+
+	if (fd < 0)
+		return false;
+	if (read_sector(fd, 16, b))
+		yes = vrs_id(b, "CD001") || vrs_id(b, "BEA01") || vrs_id(b, "NSR02") ||
+		      vrs_id(b, "NSR03");
+	close(fd);
+	return yes;
+}
+
+/* Append code point c as UTF-8. */
+static void put_utf8(char *out, size_t size, size_t *n, unsigned c)
+{
+	char u[4];
+	size_t k;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		k = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xC0 | c >> 6);
+		u[1] = (char)(0x80 | (c & 0x3F));
+		k = 2;
+	} else {
+		u[0] = (char)(0xE0 | c >> 12);
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (c & 0x3F));
+		k = 3;
+	}
+	if (*n + k < size) {
+		memcpy(out + *n, u, k);
+		*n += k;
+		out[*n] = '\0';
+	}
+}
+
+static void trim_right(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\0'))
+		s[--n] = '\0';
+}
+
+/* A UDF dstring (OSTA compressed unicode): 8 or 16 bits per character,
+ * the last byte the used length. */
+static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t size)
+{
+	size_t len = d[field - 1], n = 0;
+	out[0] = '\0';
+	if (len < 1 || len > field - 1)
+		return;
+	if (d[0] == 8) {
+		for (size_t i = 1; i < len; i++)
+			put_utf8(out, size, &n, d[i]);
+	} else if (d[0] == 16) {
+		for (size_t i = 1; i + 1 < len; i += 2)
+			put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
+	}
+	trim_right(out);
+}
+
+static void add_boot(struct iso_info *info, unsigned platform, const unsigned char *e)
+{
+	if (info->n_boot >= sizeof(info->boot) / sizeof(info->boot[0]))
+		return;
+	struct iso_boot_entry *b = &info->boot[info->n_boot++];
+	b->platform_id = platform;
+	b->platform = platform == 0 ? ISO_PLATFORM_BIOS : platform == 0xEF ? ISO_PLATFORM_UEFI
+									 : ISO_PLATFORM_OTHER;
+	b->bootable = e[0] == 0x88;
+	b->no_emulation = (e[1] & 0x0F) == 0;
+	b->load_sectors = le16(e + 6);
+	b->lba = le32(e + 8);
+}
+
+static int read_catalog(int fd, const char *path, uint32_t lba, struct iso_info *info)
+{
+	unsigned char c[SECTOR];
+	unsigned sum = 0;
+
+	if (!read_sector(fd, lba, c)) {
+		msg_error("%s: cannot read the El Torito boot catalog at block %" PRIu32
+			  " (truncated or damaged image)", path, lba);
+		return -1;
+	}
+	for (int i = 0; i < 32; i += 2)
+		sum += le16(c + i);
+	if (c[0] != 1 || c[30] != 0x55 || c[31] != 0xAA || (sum & 0xFFFF) != 0) {
+		msg_error("%s: the El Torito boot catalog at block %" PRIu32 " is damaged "
+			  "(bad validation entry)", path, lba);
+		return -1;
+	}
+	add_boot(info, c[1], c + 32);
+	for (size_t off = 64; off + 32 <= SECTOR;) {
+		unsigned h = c[off];
+		if (h != 0x90 && h != 0x91)
+			break;
+		unsigned platform = c[off + 1], n = le16(c + off + 2);
+		off += 32;
+		for (unsigned i = 0; i < n && off + 32 <= SECTOR; i++) {
+			add_boot(info, platform, c + off);
+			off += 32;
+			while (off + 32 <= SECTOR && c[off] == 0x44)	/* extension entries */
+				off += 32;
+		}
+		if (h == 0x91)
+			break;
+	}
+	return 0;
+}
+
+/* UDF: the anchor at block 256 leads to the volume descriptor sequence,
+ * which holds the logical volume's name and the partition's extent. */
+static int read_udf(int fd, const char *path, struct iso_info *info, char *udf_label, size_t size)
+{
+	unsigned char b[SECTOR];
+
+	if (!read_sector(fd, 256, b) || le16(b) != 2) {
+		msg_error("%s: the UDF anchor at block 256 is missing (truncated or damaged image)",
+			  path);
+		return -1;
+	}
+	uint32_t len = le32(b + 16), loc = le32(b + 20);
+	for (uint32_t i = 0; i < len / SECTOR && i < 64; i++) {
+		if (!read_sector(fd, (uint64_t)loc + i, b)) {
+			msg_error("%s: cannot read the UDF volume descriptors (truncated or damaged "
+				  "image)", path);
+			return -1;
+		}
+		unsigned tag = le16(b);
+		if (tag == 8)		/* terminating descriptor */
+			break;
+		if (tag == 6)		/* logical volume descriptor */
+			udf_dstring(b + 84, 128, udf_label, size);
+		if (tag == 5) {		/* partition descriptor */
+			uint64_t end = ((uint64_t)le32(b + 188) + le32(b + 192)) * SECTOR;
+			if (end > info->volume_size)
+				info->volume_size = end;
+		}
+	}
+	return 0;
+}
+
+static char *human(uint64_t n, char *buf, size_t size)
+{
+	if (n >= (uint64_t)1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
+	else
+		snprintf(buf, size, "%" PRIu64 " bytes", n);
+	return buf;
+}
+
+int iso_probe(const char *path, struct iso_info *info)
+{
+	unsigned char b[SECTOR];
+	char udf_label[sizeof(info->label)] = "";
+	uint32_t catalog = 0;
+	bool nsr = false;
+	struct stat st;
+	int ret = EXIT_INPUT;
+
+	memset(info, 0, sizeof(*info));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	info->size = (uint64_t)st.st_size;
+	for (uint64_t s = 16; s < 16 + 64 && read_sector(fd, s, b); s++) {
+		if (vrs_id(b, "CD001")) {
+			if (b[0] == 1 && !info->iso9660) {
+				info->iso9660 = true;
+				memcpy(info->label, b + 40, 32);
+				info->label[32] = '\0';
+				trim_right(info->label);
+				unsigned bs = le16(b + 128);
+				info->volume_size = (uint64_t)le32(b + 80) * (bs ? bs : SECTOR);
+			} else if (b[0] == 0 && memcmp(b + 7, "EL TORITO SPECIFICATION", 23) == 0) {
+				catalog = le32(b + 0x47);
+			}
+		} else if (vrs_id(b, "NSR02") || vrs_id(b, "NSR03")) {
+			nsr = true;
+		} else if (!vrs_id(b, "BEA01") && !vrs_id(b, "TEA01") && !vrs_id(b, "BOOT2")) {
+			break;
+		}
+	}
+	if (!info->iso9660 && !nsr) {
+		msg_error("%s: not an ISO 9660 or UDF image (no volume descriptors at 32 KiB%s)", path,
+			  info->size < 17 * SECTOR ? "; the file is too short: truncated?" : "");
+		goto out;
+	}
+	if (nsr && read_udf(fd, path, info, udf_label, sizeof(udf_label)) < 0)
+		goto out;
+	info->udf = nsr;
+	if (!info->label[0] && udf_label[0])
+		snprintf(info->label, sizeof(info->label), "%s", udf_label);
+	if (info->volume_size > info->size) {
+		msg_error("%s: truncated: the volume is %" PRIu64 " bytes long, the file only %" PRIu64
+			  " bytes", path, info->volume_size, info->size);
+		goto out;
+	}
+	if (catalog && read_catalog(fd, path, catalog, info) < 0)
+		goto out;
+	ret = EXIT_OK;
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void iso_describe_boot(const struct iso_info *info, char *buf, size_t size)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	if (!info->n_boot) {
+		snprintf(buf, size, "none (no El Torito boot catalog)");
+		return;
+	}
+	for (size_t i = 0; i < info->n_boot && n < size; i++) {
+		const struct iso_boot_entry *e = &info->boot[i];
+		char plat[16];
+		if (e->platform == ISO_PLATFORM_OTHER)
+			snprintf(plat, sizeof(plat), "platform 0x%02X", e->platform_id);
+		n += (size_t)snprintf(buf + n, size - n, "%s%s (%s%s", i ? ", " : "",
+				      e->platform == ISO_PLATFORM_BIOS   ? "BIOS"
+				      : e->platform == ISO_PLATFORM_UEFI ? "UEFI"
+									 : plat,
+				      e->bootable ? "" : "not bootable, ",
+				      e->no_emulation ? "no emulation" : "emulation");
+		if (n < size && e->platform == ISO_PLATFORM_BIOS)
+			n += (size_t)snprintf(buf + n, size - n, ", %u sectors", e->load_sectors);
+		if (n < size)
+			n += (size_t)snprintf(buf + n, size - n, ")");
+	}
+}
+
+int iso_check_label(const char *label, const char *what)
+{
+	size_t n = strlen(label);
+	if (n == 0) {
+		msg_error("%s: a volume label cannot be empty", what);
+		return -1;
+	}
+	if (n > ISO_LABEL_MAX) {
+		msg_error("%s '%s': a volume label has at most %d characters (ISO 9660)", what, label,
+			  ISO_LABEL_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)label[i] < 0x20 || (unsigned char)label[i] > 0x7E) {
+			msg_error("%s '%s': a volume label is written in printable ASCII characters",
+				  what, label);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- listings ------------------------------------------------------------ */
+
+void iso_listing_free(struct iso_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int listing_add(struct iso_listing *l, const char *path, size_t len, uint64_t size, bool dir)
+{
+	struct iso_entry *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -1;
+	l->v = nv;
+	if (!(nv[l->n].path = strndup(path, len)))
+		return -1;
+	nv[l->n].size = size;
+	nv[l->n].dir = dir;
+	l->n++;
+	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct iso_entry *)a)->path, ((const struct iso_entry *)b)->path);
+}
+
+void iso_listing_sort(struct iso_listing *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(l->v[0]), by_path);
+}
+
+const struct iso_entry *iso_listing_find(const struct iso_listing *l, const char *path)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i].path, path) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+/* The 7-Zip archive type for an image: UDF when it has one (Windows media
+ * keep their files there; the ISO 9660 part may hold only a README). */
+static const char *type_switch(const struct iso_info *info)
+{
+	return info->udf ? "-tudf" : "-tiso";
+}
+
+/* El Torito images show up as a "[BOOT]" directory in 7-Zip's ISO view. */
+static bool boot_pseudo(const char *p, const struct iso_info *info)
+{
+	return !info->udf && strncmp(p, "[BOOT]", 6) == 0 && (p[6] == '\0' || p[6] == '/');
+}
+
+/* `7z l -slt`: after a "----------" line, one block of "Key = value"
+ * lines per item, blocks separated by blank lines.  Index order. */
+static int parse_slt(const char *out, const struct iso_info *info, struct iso_listing *l)
+{
+	const char *p = strstr(out, "\n----------\n");
+	const char *path = NULL;
+	size_t path_len = 0;
+	uint64_t size = 0;
+	bool dir = false;
+
+	if (!p)
+		return -1;
+	p += 12;
+	for (;;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		if (n == 0) {
+			if (path) {
+				char *tmp = strndup(path, path_len);
+				if (!tmp)
+					return -1;
+				bool skip = boot_pseudo(tmp, info);
+				free(tmp);
+				if (!skip && listing_add(l, path, path_len, size, dir) < 0)
+					return -1;
+			}
+			path = NULL;
+			size = 0;
+			dir = false;
+		} else if (n > 7 && strncmp(p, "Path = ", 7) == 0) {
+			path = p + 7;
+			path_len = n - 7;
+		} else if (n > 7 && strncmp(p, "Size = ", 7) == 0) {
+			size = strtoull(p + 7, NULL, 10);
+		} else if (n >= 10 && strncmp(p, "Folder = +", 10) == 0) {
+			dir = true;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+	if (path && listing_add(l, path, path_len, size, dir) < 0)
+		return -1;
+	return 0;
+}
+
+/* List in 7-Zip's index order (the order `x -so` writes files in). */
+static int list_raw(const char *path, const struct iso_info *info, struct iso_listing *l)
+{
+	const char *argv[] = { tools[0].path, "l", "-slt", type_switch(info), "-sccUTF-8", "--", path,
+			       NULL };
+	struct spawn_io io = { 0 };
+	int ret = EXIT_INPUT;
+
+	memset(l, 0, sizeof(*l));
+	if (spawn_run(argv, &io) < 0)
+		goto out;
+	if (io.status != 0) {
+		msg_error("%s: 7-Zip cannot list its files: %s", path, spawn_said(&io));
+		goto out;
+	}
+	if (parse_slt(io.out, info, l) < 0) {
+		msg_error("%s: cannot make sense of 7-Zip's listing (%s)", path, tools[0].path);
+		iso_listing_free(l);
+		goto out;
+	}
+	ret = EXIT_OK;
+out:
+	spawn_io_free(&io);
+	return ret;
+}
+
+int iso_list(const char *path, const struct iso_info *info, struct iso_listing *l)
+{
+	int ret = list_raw(path, info, l);
+	if (ret == EXIT_OK)
+		iso_listing_sort(l);
+	return ret;
+}
+
+static int walk(const char *root, const char *rel, struct iso_listing *l)
+{
+	char dirpath[PATH_MAX];
+	struct dirent *e;
+	int ret = EXIT_OK;
+
+	snprintf(dirpath, sizeof(dirpath), "%s%s%s", root, *rel ? "/" : "", rel);
+	DIR *d = opendir(dirpath);
+	if (!d) {
+		msg_error("%s: %s", dirpath, strerror(errno));
+		return EXIT_INPUT;
+	}
+	while (ret == EXIT_OK && (e = readdir(d))) {
+		char sub[PATH_MAX], full[PATH_MAX];
+		struct stat st;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		int k1 = snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		int k2 = snprintf(full, sizeof(full), "%s/%s", root, sub);
+		if (k1 < 0 || k2 < 0 || (size_t)k1 >= sizeof(sub) || (size_t)k2 >= sizeof(full)) {
+			msg_error("%s/%s: path too long", dirpath, e->d_name);
+			ret = EXIT_INPUT;
+		} else if (lstat(full, &st) < 0) {
+			msg_error("%s: %s", full, strerror(errno));
+			ret = EXIT_INPUT;
+		} else if (S_ISDIR(st.st_mode)) {
+			if (listing_add(l, sub, strlen(sub), 0, true) < 0)
+				ret = EXIT_INTERNAL;
+			else
+				ret = walk(root, sub, l);
+		} else if (S_ISREG(st.st_mode)) {
+			if (listing_add(l, sub, strlen(sub), (uint64_t)st.st_size, false) < 0)
+				ret = EXIT_INTERNAL;
+		} else {
+			msg_error("%s: not a regular file or directory; an image holds only those", full);
+			ret = EXIT_INPUT;
+		}
+	}
+	closedir(d);
+	if (ret == EXIT_INTERNAL)
+		msg_error("out of memory");
+	return ret;
+}
+
+int iso_list_tree(const char *root, struct iso_listing *l)
+{
+	memset(l, 0, sizeof(*l));
+	int ret = walk(root, "", l);
+	if (ret != EXIT_OK)
+		iso_listing_free(l);
+	else
+		iso_listing_sort(l);
+	return ret;
+}
+
+/* ---- extracting ---------------------------------------------------------- */
+
+int iso_extract(const char *path, const struct iso_info *info, const char *dir,
+		const char *const *paths, size_t n_paths)
+{
+	const char **argv = calloc(n_paths + 16, sizeof(*argv));
+	char *odir = NULL;
+	struct spawn_io io = { 0 };
+	size_t a = 0;
+	int ret = EXIT_INPUT;
+
+	if (!argv || asprintf(&odir, "-o%s", dir) < 0) {
+		msg_error("out of memory");
+		free(argv);
+		return EXIT_INTERNAL;
+	}
+	argv[a++] = tools[0].path;
+	argv[a++] = "x";
+	argv[a++] = type_switch(info);
+	argv[a++] = "-y";		/* no questions */
+	argv[a++] = "-bd";		/* no progress */
+	argv[a++] = "-bso0";		/* nothing on stdout */
+	argv[a++] = "-bsp0";
+	argv[a++] = "-sccUTF-8";
+	argv[a++] = "-spd";		/* names are names, not wildcards */
+	argv[a++] = odir;
+	if (!info->udf)
+		argv[a++] = "-x![BOOT]";
+	argv[a++] = "--";
+	argv[a++] = path;
+	for (size_t i = 0; i < n_paths; i++)
+		argv[a++] = paths[i];
+	argv[a] = NULL;
+	msg_verbose("%s: extracting %s with %s into %s", path,
+		    n_paths ? "the WIMs and BCD stores" : "every file", tools[0].path, dir);
+	if (spawn_run(argv, &io) == 0) {
+		if (io.status == 0)
+			ret = EXIT_OK;
+		else
+			msg_error("%s: 7-Zip could not extract %s: %s", path,
+				  n_paths ? "its WIMs and BCD stores" : "its files", spawn_said(&io));
+	}
+	spawn_io_free(&io);
+	free(odir);
+	free(argv);
+	return ret;
+}
+
+/* ---- writing --------------------------------------------------------------- */
+
+/* Is there an entry named `name` (in any case) in `dir`? */
+static bool has_entry(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+	if (!d)
+		return false;
+	while (!found && (e = readdir(d)))
+		found = strcasecmp(e->d_name, name) == 0;
+	closedir(d);
+	return found;
+}
+
+int iso_write(const char *root, const char *out, const struct iso_layout *lay)
+{
+	const char *argv[48];
+	struct spawn_io io = { 0 };
+	size_t a = 0;
+	int ret = EXIT_WRITE;
+
+	/* genisoimage puts the boot catalog in the tree; it is hidden from
+	 * every directory, as on Microsoft's media, under a name no file has. */
+	const char *cat = has_entry(root, "boot.catalog") ? "wimpatch.boot.catalog" : "boot.catalog";
+
+	argv[a++] = tools[1].path;
+	argv[a++] = "-quiet";
+	argv[a++] = "-input-charset";
+	argv[a++] = "utf-8";
+	argv[a++] = "-V";
+	argv[a++] = lay->label;
+	argv[a++] = "-udf";			/* what Windows reads */
+	argv[a++] = "-allow-limited-size";	/* files over 4 GiB: full size in UDF */
+	argv[a++] = "-iso-level";
+	argv[a++] = "3";
+	argv[a++] = "-J";			/* Joliet */
+	argv[a++] = "-joliet-long";		/* names up to 103 characters */
+	argv[a++] = "-r";			/* Rock Ridge, for Unix readers */
+	argv[a++] = "-D";			/* no deep-directory relocation */
+	argv[a++] = "-c";
+	argv[a++] = cat;
+	argv[a++] = "-hide";
+	argv[a++] = cat;
+	argv[a++] = "-hide-joliet";
+	argv[a++] = cat;
+	if (lay->bios_image) {
+		argv[a++] = "-b";
+		argv[a++] = lay->bios_image;
+		argv[a++] = "-no-emul-boot";
+		argv[a++] = "-boot-load-size";
+		argv[a++] = "8";
+	}
+	if (lay->uefi_image) {
+		if (lay->bios_image)
+			argv[a++] = "-eltorito-alt-boot";
+		argv[a++] = "-e";
+		argv[a++] = lay->uefi_image;
+		argv[a++] = "-no-emul-boot";
+	}
+	argv[a++] = "-o";
+	argv[a++] = out;
+	argv[a++] = "--";
+	argv[a++] = root;
+	argv[a] = NULL;
+	msg_verbose("%s: writing the image with %s (label '%s', boot entries:%s%s)", out,
+		    tools[1].path, lay->label, lay->bios_image ? " BIOS" : "",
+		    lay->uefi_image ? " UEFI" : "");
+	if (spawn_run(argv, &io) == 0) {
+		if (io.status == 0)
+			ret = EXIT_OK;
+		else
+			msg_error("%s: genisoimage could not write the image: %s", out, spawn_said(&io));
+	}
+	spawn_io_free(&io);
+	return ret;
+}
+
+/* ---- reading back ---------------------------------------------------------- */
+
+/* The path after "/" in xorriso's report, compared without regard to case
+ * (Rock Ridge keeps the case; a reader without it would not). */
+static bool same_image_path(const char *reported, const char *want)
+{
+	while (*reported == '/')
+		reported++;
+	return strcasecmp(reported, want) == 0;
+}
+
+struct torito_line {
+	char platform[16], bootable[4], emul[16];
+	unsigned load;
+	char path[PATH_MAX];
+};
+
+static void scan_xorriso(const char *text, char *label, size_t label_size, struct torito_line *e,
+			 size_t max, size_t *n)
+{
+	for (const char *p = text; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char line[PATH_MAX + 64];
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		unsigned k, load;
+		char plat[16], boot[4], emul[16], seg[16], hd[16];
+		if (strncmp(line, "Volume id    : '", 16) == 0) {
+			char *end = strrchr(line + 16, '\'');
+			if (end)
+				snprintf(label, label_size, "%.*s", (int)(end - line - 16), line + 16);
+		} else if (sscanf(line, "El Torito boot img : %u %15s %3s %15s %15s %15s %u", &k, plat,
+				  boot, emul, seg, hd, &load) == 7 && k >= 1 && k <= max) {
+			snprintf(e[k - 1].platform, sizeof(e[k - 1].platform), "%s", plat);
+			snprintf(e[k - 1].bootable, sizeof(e[k - 1].bootable), "%s", boot);
+			snprintf(e[k - 1].emul, sizeof(e[k - 1].emul), "%s", emul);
+			e[k - 1].load = load;
+			if (k > *n)
+				*n = k;
+		} else if (sscanf(line, "El Torito img path : %u", &k) == 1 && k >= 1 && k <= max) {
+			const char *slash = strchr(line + 20, '/');
+			if (slash)
+				snprintf(e[k - 1].path, sizeof(e[k - 1].path), "%s", slash);
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+}
+
+int iso_verify_boot(const char *path, const struct iso_layout *lay)
+{
+	const char *argv[] = { tools[2].path, "-no_rc", "-indev", path, "-report_el_torito", "plain",
+			       NULL };
+	struct spawn_io io = { 0 };
+	struct torito_line e[8];
+	char label[256] = "";
+	size_t n = 0, want = (lay->bios_image ? 1 : 0) + (lay->uefi_image ? 1 : 0);
+	int ret = EXIT_WRITE;
+
+	memset(e, 0, sizeof(e));
+	if (spawn_run(argv, &io) < 0)
+		goto out;
+	if (io.status != 0) {
+		msg_error("%s: xorriso cannot read the written image: %s", path, spawn_said(&io));
+		goto out;
+	}
+	/* The report goes to stdout, the volume id to stderr. */
+	scan_xorriso(io.out, label, sizeof(label), e, 8, &n);
+	scan_xorriso(io.err, label, sizeof(label), e, 8, &n);
+	if (strcmp(label, lay->label) != 0) {
+		msg_error("%s: verification failed: xorriso reads the volume label '%s', not '%s'", path,
+			  label, lay->label);
+		goto out;
+	}
+	if (n != want) {
+		msg_error("%s: verification failed: xorriso finds %zu El Torito boot entr%s, not %zu",
+			  path, n, n == 1 ? "y" : "ies", want);
+		goto out;
+	}
+	size_t k = 0;
+	if (lay->bios_image) {
+		if (strcmp(e[k].platform, "BIOS") != 0 || strcmp(e[k].bootable, "y") != 0 ||
+		    strcmp(e[k].emul, "none") != 0 || e[k].load != 8 ||
+		    !same_image_path(e[k].path, lay->bios_image)) {
+			msg_error("%s: verification failed: El Torito entry 1 is %s %s, %s emulation, "
+				  "load size %u, image %s; expected a bootable BIOS entry, no emulation, "
+				  "load size 8, image /%s", path, e[k].platform,
+				  strcmp(e[k].bootable, "y") ? "not bootable" : "bootable", e[k].emul,
+				  e[k].load, e[k].path[0] ? e[k].path : "(none)", lay->bios_image);
+			goto out;
+		}
+		k++;
+	}
+	if (lay->uefi_image) {
+		if (strcmp(e[k].platform, "UEFI") != 0 || strcmp(e[k].bootable, "y") != 0 ||
+		    strcmp(e[k].emul, "none") != 0 || !same_image_path(e[k].path, lay->uefi_image)) {
+			msg_error("%s: verification failed: El Torito entry %zu is %s %s, %s emulation, "
+				  "image %s; expected a bootable UEFI entry, no emulation, image /%s", path,
+				  k + 1, e[k].platform,
+				  strcmp(e[k].bootable, "y") ? "not bootable" : "bootable", e[k].emul,
+				  e[k].path[0] ? e[k].path : "(none)", lay->uefi_image);
+			goto out;
+		}
+	}
+	msg_verbose("%s: xorriso reads label '%s' and %zu El Torito entr%s as written", path, label,
+		    n, n == 1 ? "y" : "ies");
+	ret = EXIT_OK;
+out:
+	spawn_io_free(&io);
+	return ret;
+}
+
+/* Compare two sorted listings (paths, kinds, sizes of files); report the
+ * first few differences.  Returns the number found. */
+static size_t listing_diff(const struct iso_listing *a, const char *a_name,
+			   const struct iso_listing *b, const char *b_name, const char *what)
+{
+	size_t i = 0, j = 0, found = 0;
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->v[i].path, b->v[j].path);
+		const char *why = NULL, *p;
+		if (c < 0) {
+			p = a->v[i++].path;
+			why = b_name;
+		} else if (c > 0) {
+			p = b->v[j++].path;
+			why = a_name;
+		} else {
+			p = a->v[i].path;
+			if (a->v[i].dir != b->v[j].dir)
+				why = "is a directory in one, a file in the other";
+			else if (!a->v[i].dir && a->v[i].size != b->v[j].size)
+				why = "differs in size";
+			i++;
+			j++;
+			if (!why)
+				continue;
+			if (++found <= 5)
+				msg_error("%s: %s %s", what, p, why);
+			continue;
+		}
+		if (++found <= 5)
+			msg_error("%s: %s is missing from %s", what, p, why);
+	}
+	if (found > 5)
+		msg_error("%s: and %zu more difference%s", what, found - 5, found - 5 == 1 ? "" : "s");
+	return found;
+}
+
+struct compare {
+	const char *root;
+	const struct iso_listing *l;	/* index order */
+	size_t next;			/* the next entry to start */
+	const struct iso_entry *cur;	/* the file being compared */
+	uint64_t left;			/* its bytes still to come */
+	int fd;
+	char why[PATH_MAX + 128];
+	unsigned char buf[64 * 1024];
+};
+
+static int compare_chunk(const char *data, size_t n, void *p)
+{
+	struct compare *c = p;
+
+	while (n > 0) {
+		while (!c->cur) {
+			while (c->next < c->l->n && (c->l->v[c->next].dir || c->l->v[c->next].size == 0))
+				c->next++;
+			if (c->next == c->l->n) {
+				snprintf(c->why, sizeof(c->why), "7-Zip reads more data than its files hold");
+				return -1;
+			}
+			c->cur = &c->l->v[c->next++];
+			c->left = c->cur->size;
+			char full[PATH_MAX];
+			snprintf(full, sizeof(full), "%s/%s", c->root, c->cur->path);
+			if ((c->fd = open(full, O_RDONLY | O_CLOEXEC)) < 0) {
+				snprintf(c->why, sizeof(c->why), "%s: %s", full, strerror(errno));
+				return -1;
+			}
+		}
+		size_t k = n < c->left ? n : (size_t)c->left;
+		if (k > sizeof(c->buf))
+			k = sizeof(c->buf);
+		size_t got = 0;
+		while (got < k) {
+			ssize_t r = read(c->fd, c->buf + got, k - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				snprintf(c->why, sizeof(c->why), "%s: the tree's file is shorter than the image's",
+					 c->cur->path);
+				return -1;
+			}
+			got += (size_t)r;
+		}
+		if (memcmp(c->buf, data, k) != 0) {
+			snprintf(c->why, sizeof(c->why), "%s: the image's bytes differ from the tree's at "
+				 "offset %" PRIu64, c->cur->path, c->cur->size - c->left);
+			return -1;
+		}
+		data += k;
+		n -= k;
+		c->left -= k;
+		if (c->left == 0) {
+			close(c->fd);
+			c->fd = -1;
+			c->cur = NULL;
+		}
+	}
+	return 0;
+}
+
+int iso_verify_content(const char *path, const char *root, const struct iso_listing *tree)
+{
+	struct iso_info info = { .udf = true };
+	struct iso_listing raw = { 0 }, sorted = { 0 };
+	struct spawn_io io = { 0 };
+	struct compare *c = NULL;
+	int ret = EXIT_WRITE;
+
+	/* The image's files as 7-Zip reads them from UDF. */
+	if (list_raw(path, &info, &raw) != EXIT_OK)
+		goto out;
+	sorted.n = raw.n;
+	if (raw.n && !(sorted.v = malloc(raw.n * sizeof(*sorted.v)))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if (raw.n)
+		memcpy(sorted.v, raw.v, raw.n * sizeof(*sorted.v));
+	iso_listing_sort(&sorted);
+	char what[PATH_MAX + 64];
+	snprintf(what, sizeof(what), "%s: verification failed", path);
+	if (listing_diff(&sorted, "the image", tree, "the tree written", what) > 0)
+		goto out;
+
+	/* Every file's bytes, streamed by 7-Zip in index order. */
+	if (!(c = calloc(1, sizeof(*c)))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	c->root = root;
+	c->l = &raw;
+	c->fd = -1;
+	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
+			       NULL };
+	io.on_stdout = compare_chunk;
+	io.ctx = c;
+	msg_verbose("%s: reading every file back with %s", path, tools[0].path);
+	if (spawn_run(argv, &io) < 0) {
+		if (c->why[0])
+			msg_error("%s: verification failed: %s", path, c->why);
+		goto out;
+	}
+	if (io.status != 0) {
+		msg_error("%s: verification failed: 7-Zip cannot read it back: %s", path,
+			  spawn_said(&io));
+		goto out;
+	}
+	if (c->cur) {
+		msg_error("%s: verification failed: %s: 7-Zip reads only %" PRIu64 " of its %" PRIu64
+			  " bytes", path, c->cur->path, c->cur->size - c->left, c->cur->size);
+		goto out;
+	}
+	while (c->next < raw.n && (raw.v[c->next].dir || raw.v[c->next].size == 0))
+		c->next++;
+	if (c->next < raw.n) {
+		msg_error("%s: verification failed: 7-Zip reads no data for %s", path,
+			  raw.v[c->next].path);
+		goto out;
+	}
+	msg_verbose("%s: %zu entries read back, every byte as in %s", path, raw.n, root);
+	ret = EXIT_OK;
+out:
+	if (c && c->fd >= 0)
+		close(c->fd);
+	free(c);
+	spawn_io_free(&io);
+	free(sorted.v);		/* shares its strings with raw */
+	iso_listing_free(&raw);
+	return ret;
+}
+
+/* ---- a Windows medium ------------------------------------------------------ */
+
+/* The files wimpatch reads on a medium (tree.h knows them by the same
+ * names); install*.swm are matched separately. */
+static const char *const media_files[] = {
+	"sources/boot.wim", "sources/install.wim", "sources/install.esd",
+	"boot/bcd", "efi/microsoft/boot/bcd",
+};
+
+static bool is_swm(const char *p)
+{
+	size_t n = strlen(p);
+	return n >= 19 && strncasecmp(p, "sources/install", 15) == 0 && !strchr(p + 8, '/') &&
+	       strcasecmp(p + n - 4, ".swm") == 0;
+}
+
+int iso_media_open(const char *path, struct iso_media *m)
+{
+	int ret;
+
+	memset(m, 0, sizeof(*m));
+	if ((ret = iso_probe(path, &m->info)) != EXIT_OK)
+		return ret;
+	if ((ret = iso_list(path, &m->info, &m->files)) != EXIT_OK)
+		return ret;
+	const struct iso_entry *bw = iso_listing_find(&m->files, "sources/boot.wim");
+	if (!bw || bw->dir) {
+		msg_error("%s: not a Windows installation medium (no sources/boot.wim in the image)",
+			  path);
+		iso_media_close(m);
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}
+
+/* The directory part of `path` ("." for none). */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+/* Make the extracted tree writable by its owner: wimpatch writes
+ * temporary siblings next to the files it patches. */
+static int make_writable(const char *root, const struct iso_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char full[PATH_MAX];
+		struct stat st;
+		snprintf(full, sizeof(full), "%s/%s", root, l->v[i].path);
+		mode_t want = l->v[i].dir ? S_IRWXU : S_IRUSR | S_IWUSR;
+		if (lstat(full, &st) == 0 && (st.st_mode & want) != want &&
+		    chmod(full, (st.st_mode & 07777) | want) < 0) {
+			msg_error("%s: %s", full, strerror(errno));
+			return EXIT_WRITE;
+		}
+	}
+	return EXIT_OK;
+}
+
+int iso_media_extract(struct iso_media *m, const char *path, const char *near,
+		      const char *work_dir, bool whole)
+{
+	const char **sel = NULL;
+	size_t n_sel = 0;
+	uint64_t need = 0;
+	char *base = NULL;
+	char dir[PATH_MAX], near_dir[PATH_MAX];
+	int ret;
+
+	if (!(sel = calloc(m->files.n + 1, sizeof(*sel)))) {
+		msg_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	for (size_t i = 0; i < m->files.n; i++) {
+		const struct iso_entry *e = &m->files.v[i];
+		if (e->dir)
+			continue;
+		bool wanted = whole || is_swm(e->path);
+		for (size_t k = 0; !wanted && k < sizeof(media_files) / sizeof(media_files[0]); k++)
+			wanted = strcasecmp(e->path, media_files[k]) == 0;
+		if (wanted) {
+			need += e->size;
+			if (!whole)
+				sel[n_sel++] = e->path;
+		}
+	}
+
+	/* The scratch directory: next to `near`, or in --work-dir. */
+	if (work_dir) {
+		struct stat st;
+		const char *slash = strrchr(near, '/');
+		int e = stat(work_dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (e) {
+			msg_error("--work-dir %s: %s", work_dir, strerror(e));
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		if (asprintf(&base, "%s/%s", work_dir, slash ? slash + 1 : near) < 0)
+			base = NULL;
+	} else {
+		base = strdup(near);
+	}
+	if (!base) {
+		msg_error("out of memory");
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	dir_of(base, dir, sizeof(dir));
+	if (access(dir, W_OK | X_OK) < 0) {
+		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
+			  "elsewhere)", dir, strerror(errno));
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if (!(m->work = fs_make_tempdir_near(base))) {
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	/* Room for the extracted files and, on the same file system, the new
+	 * image: about twice the image's size to rebuild it. */
+	struct statvfs vfs;
+	struct stat ws, ns;
+	dir_of(near, near_dir, sizeof(near_dir));
+	if (whole && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 && ws.st_dev == ns.st_dev)
+		need += m->info.size;
+	if (statvfs(m->work, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
+		char a[32], b[32];
+		msg_error("%s: not enough free space in %s: about %s needed (%s), %s free; --work-dir "
+			  "DIR puts the extracted files elsewhere", path, dir, human(need, a, sizeof(a)),
+			  whole ? "the extracted files and the new image" : "the WIMs and BCD stores",
+			  human((uint64_t)vfs.f_bavail * vfs.f_frsize, b, sizeof(b)));
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if (asprintf(&m->root, "%s/tree", m->work) < 0) {
+		m->root = NULL;
+		msg_error("out of memory");
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	if (mkdir(m->root, 0700) < 0) {
+		msg_error("%s: %s", m->root, strerror(errno));
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if ((ret = iso_extract(path, &m->info, m->root, sel, n_sel)) != EXIT_OK)
+		goto out;
+
+	/* Did everything arrive?  7-Zip's exit status alone does not say. */
+	struct iso_listing got;
+	if ((ret = iso_list_tree(m->root, &got)) != EXIT_OK)
+		goto out;
+	if (whole) {
+		char what[PATH_MAX + 64];
+		snprintf(what, sizeof(what), "%s: extraction incomplete", path);
+		if (listing_diff(&m->files, "the image", &got, "the extracted tree", what) > 0)
+			ret = EXIT_INPUT;
+	} else {
+		for (size_t i = 0; i < n_sel && ret == EXIT_OK; i++) {
+			const struct iso_entry *want = iso_listing_find(&m->files, sel[i]);
+			const struct iso_entry *have = iso_listing_find(&got, sel[i]);
+			if (!have || have->dir || have->size != want->size) {
+				msg_error("%s: extraction incomplete: %s %s", path, sel[i],
+					  have ? "differs in size" : "is missing");
+				ret = EXIT_INPUT;
+			}
+		}
+	}
+	if (ret == EXIT_OK)
+		ret = make_writable(m->root, &got);
+	iso_listing_free(&got);
+out:
+	free(base);
+	free(sel);
+	if (ret != EXIT_OK) {
+		fs_remove_tempdir(m->work);
+		m->work = NULL;
+		free(m->root);
+		m->root = NULL;
+	}
+	return ret;
+}
+
+void iso_media_close(struct iso_media *m)
+{
+	if (m->work)
+		msg_verbose("removing the work directory %s", m->work);
+	fs_remove_tempdir(m->work);
+	m->work = NULL;
+	free(m->root);
+	m->root = NULL;
+	iso_listing_free(&m->files);
+}

@@ -1,0 +1,406 @@
+/* ntfsvol.c - scratch NTFS volumes through libntfs-3g and mkntfs; see ntfsvol.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <ntfs-3g/types.h>
+#include <ntfs-3g/attrib.h>
+#include <ntfs-3g/dir.h>
+#include <ntfs-3g/inode.h>
+#include <ntfs-3g/layout.h>
+#include <ntfs-3g/unistr.h>
+#include <ntfs-3g/volume.h>
+
+#include "util/msg.h"
+#include "adapters/ntfsvol.h"
+
+uint64_t ntfsvol_size_for(uint64_t data_bytes, uint64_t stream_bytes)
+{
+	const uint64_t mib = 1u << 20;
+	uint64_t need = data_bytes + stream_bytes;
+	uint64_t size = need + need / 8 + 16 * mib;
+	return (size + mib - 1) / mib * mib;
+}
+
+/* ------------------------------------------------------------ mkntfs */
+
+/* Debian installs mkntfs in /usr/sbin, which is not on an ordinary
+ * user's PATH: look there (and where configure found it) first. */
+static const char *find_mkntfs(char *buf, size_t len)
+{
+	static const char *const fixed[] = {
+#ifdef MKNTFS_PATH
+		MKNTFS_PATH,
+#endif
+		"/usr/sbin/mkntfs", "/sbin/mkntfs", "/usr/local/sbin/mkntfs",
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+		if (fixed[i][0] == '/' && access(fixed[i], X_OK) == 0)
+			return fixed[i];
+	const char *path = getenv("PATH");
+	while (path && *path) {
+		size_t n = strcspn(path, ":");
+		if (n > 0 && (size_t)snprintf(buf, len, "%.*s/mkntfs", (int)n, path) < len &&
+		    buf[0] == '/' && access(buf, X_OK) == 0)
+			return buf;
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return NULL;
+}
+
+/* Run mkntfs on `path`; its chatter (it warns about geometry even with -q)
+ * is shown only if it fails. */
+static int run_mkntfs(const char *mkntfs, const char *path, const char *where)
+{
+	/* A fixed environment: the format must not depend on the caller's
+	 * locale, and nothing of ours (a preload, say) belongs in mkntfs. */
+	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
+	char *const argv[] = { "mkntfs", "-F", "-f", "-q", "-L", "wimpatch", (char *)path, NULL };
+	posix_spawn_file_actions_t fa;
+	char out[1024];
+	size_t n_out = 0;
+	int pfd[2], status = 0, err;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		msg_error("%s: cannot run mkntfs: %s", where, strerror(errno));
+		return -1;
+	}
+	if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		msg_error("%s: cannot run mkntfs: %s", where, strerror(err));
+		return -1;
+	}
+	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	if (!err)
+		err = posix_spawn(&pid, mkntfs, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (err) {
+		close(pfd[0]);
+		msg_error("%s: cannot run %s: %s", where, mkntfs, strerror(err));
+		return -1;
+	}
+	for (;;) {
+		char buf[512];
+		ssize_t r = read(pfd[0], buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		size_t keep = sizeof(out) - 1 - n_out;
+		if ((size_t)r < keep)
+			keep = (size_t)r;
+		memcpy(out + n_out, buf, keep);
+		n_out += keep;
+	}
+	close(pfd[0]);
+	out[n_out] = '\0';
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			msg_error("%s: mkntfs: %s", where, strerror(errno));
+			return -1;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* mkntfs's last line is the one that says what went wrong. */
+	while (n_out > 0 && (out[n_out - 1] == '\n' || out[n_out - 1] == ' '))
+		out[--n_out] = '\0';
+	const char *last = strrchr(out, '\n');
+	last = last ? last + 1 : out;
+	if (WIFEXITED(status))
+		msg_error("%s: mkntfs failed (exit %d)%s%s", where, WEXITSTATUS(status),
+			  *last ? ": " : "", last);
+	else
+		msg_error("%s: mkntfs killed by signal %d", where, WTERMSIG(status));
+	return -1;
+}
+
+int ntfsvol_create(const char *path, uint64_t size, const char *where)
+{
+	char buf[4096];
+	const char *mkntfs = find_mkntfs(buf, sizeof(buf));
+
+	if (!mkntfs) {
+		msg_error("%s: mkntfs not found (in /usr/sbin, /sbin or on PATH; Debian package "
+			  "ntfs-3g); it is needed to keep the file's metadata (or use --plain-replace)",
+			  where);
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		msg_error("%s: cannot create scratch volume %s: %s", where, path, strerror(errno));
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)size) < 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		msg_error("%s: cannot size scratch volume %s: %s", where, path, strerror(e));
+		return -1;
+	}
+	if (close(fd) < 0) {
+		int e = errno;
+		unlink(path);
+		msg_error("%s: scratch volume %s: %s", where, path, strerror(e));
+		return -1;
+	}
+	if (run_mkntfs(mkntfs, path, where) < 0) {
+		unlink(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ editing */
+
+/* Now, as NTFS counts time: 100 ns units since 1601-01-01 UTC. */
+static sle64 ntfs_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	int64_t t = (int64_t)ts.tv_sec * 10000000 + ts.tv_nsec / 100 + INT64_C(116444736000000000);
+	return cpu_to_sle64(t);
+}
+
+static int vfail(const char *where, const char *what, const char *path, int err)
+{
+	msg_error("%s: scratch NTFS volume: %s %s: %s", where, what, path,
+		  strerror(err ? err : EIO));
+	return -1;
+}
+
+/* (Re)set the 8.3 name of `file` (a file with one link).  libntfs-3g
+ * closes both inodes, whatever the outcome. */
+static int set_short_name(ntfs_volume *v, const char *file, const char *name, const char *where)
+{
+	char *parent = strdup(file);
+	if (!parent) {
+		msg_error("out of memory");
+		return -1;
+	}
+	char *slash = strrchr(parent, '/');
+	if (slash == parent)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	ntfs_inode *ni = ntfs_pathname_to_inode(v, NULL, file);
+	int err = errno;
+	ntfs_inode *dni = ni ? ntfs_pathname_to_inode(v, NULL, parent) : NULL;
+	if (ni && !dni)
+		err = errno;
+	free(parent);
+	if (!ni || !dni) {
+		if (ni)
+			ntfs_inode_close(ni);
+		return vfail(where, "cannot open", file, err);
+	}
+	errno = 0;
+	if (ntfs_set_ntfs_dos_name(ni, dni, name, strlen(name), 0) < 0)
+		return vfail(where, "cannot set the short name of", file, errno);
+	return 0;
+}
+
+static int copy_data(ntfs_attr *na, const char *data, const char *file, const char *where)
+{
+	const size_t bufsize = 1u << 20;
+	char *buf = malloc(bufsize);
+	int fd = -1, ret = -1;
+	s64 off = 0;
+
+	if (!buf) {
+		msg_error("out of memory");
+		return -1;
+	}
+	if ((fd = open(data, O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_error("%s: %s: %s", where, data, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, bufsize);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			msg_error("%s: %s: %s", where, data, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		for (ssize_t done = 0; done < n;) {
+			errno = 0;
+			s64 w = ntfs_attr_pwrite(na, off, n - done, buf + done);
+			if (w <= 0) {
+				vfail(where, "cannot write", file, errno);
+				goto out;
+			}
+			done += w;
+			off += w;
+		}
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where)
+{
+	ntfs_volume *v;
+	ntfs_inode *ni = NULL;
+	ntfs_attr *na = NULL;
+	int ret = -1;
+
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE)))
+		return vfail(where, "cannot open", vol, errno);
+	if (e->short_name && set_short_name(v, e->file, e->short_name, where) < 0)
+		goto out;
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, e->file))) {
+		vfail(where, "cannot open", e->file, errno);
+		goto out;
+	}
+	/* The times the WIM keeps, as wimlib's extraction left them. */
+	sle64 created = ni->creation_time, accessed = ni->last_access_time;
+	errno = 0;
+	if (!(na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0))) {
+		vfail(where, "cannot open the data of", e->file, errno);
+		goto out;
+	}
+	errno = 0;
+	if (ntfs_attr_truncate(na, 0) < 0) {
+		vfail(where, "cannot truncate", e->file, errno);
+		goto out;
+	}
+	if (copy_data(na, e->data, e->file, where) < 0)
+		goto out;
+	ntfs_attr_close(na);
+	na = NULL;
+	ni->creation_time = created;
+	ni->last_access_time = accessed;
+	ni->last_data_change_time = ntfs_now();
+	ni->last_mft_change_time = ni->last_data_change_time;
+	/* wimlib captures the attributes from $STANDARD_INFORMATION; the
+	 * DIRECTORY bit (0x10) is not ours to set. */
+	ni->flags = (ni->flags & cpu_to_le32(0xFFFF0000u)) |
+		    cpu_to_le32(e->attributes & 0xFFFFu & ~UINT32_C(0x10));
+	NInoSetDirty(ni);
+	NInoFileNameSetDirty(ni);
+	ret = 0;
+out:
+	if (na)
+		ntfs_attr_close(na);
+	if (ni) {
+		errno = 0;
+		if (ntfs_inode_close(ni) < 0 && ret == 0)
+			ret = vfail(where, "cannot update", e->file, errno);
+	}
+	errno = 0;
+	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
+		ret = vfail(where, "cannot close", vol, errno);
+	return ret;
+}
+
+static void set_encoding(void)
+{
+	/* wimlib and wimpatch speak UTF-8; libntfs-3g would otherwise go by
+	 * the locale. */
+	ntfs_set_char_encoding("utf8");
+}
+
+void ntfsvol_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, set_encoding);
+}
+
+int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where)
+{
+	const size_t bufsize = 1u << 20;
+	ntfs_volume *v;
+	ntfs_inode *ni = NULL;
+	ntfs_attr *na = NULL;
+	char *buf = NULL;
+	int fd = -1, ret = -1;
+
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, NTFS_MNT_RDONLY)))
+		return vfail(where, "cannot open", vol, errno);
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, file))) {
+		vfail(where, "cannot open", file, errno);
+		goto out;
+	}
+	errno = 0;
+	if (!(na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0))) {
+		vfail(where, "cannot open the data of", file, errno);
+		goto out;
+	}
+	if (!(buf = malloc(bufsize))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if ((fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		msg_error("%s: %s: %s", where, dst, strerror(errno));
+		goto out;
+	}
+	for (s64 off = 0; off < na->data_size;) {
+		errno = 0;
+		s64 n = ntfs_attr_pread(na, off, (s64)bufsize, buf);
+		if (n <= 0) {
+			vfail(where, "cannot read", file, errno);
+			goto out;
+		}
+		for (s64 done = 0; done < n;) {
+			ssize_t wr = write(fd, buf + done, (size_t)(n - done));
+			if (wr < 0 && errno == EINTR)
+				continue;
+			if (wr < 0) {
+				msg_error("%s: %s: %s", where, dst, strerror(errno));
+				goto out;
+			}
+			done += wr;
+		}
+		off += n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		msg_error("%s: %s: %s", where, dst, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	if (na)
+		ntfs_attr_close(na);
+	if (ni)
+		ntfs_inode_close(ni);
+	ntfs_umount(v, FALSE);
+	return ret;
+}

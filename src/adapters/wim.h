@@ -1,0 +1,191 @@
+/*
+ * wim.h - WIM and ESD archives, in the project's terms.  The only module
+ * that uses wimlib.
+ *
+ * Errors are reported here, where wimlib's reason is known, naming the
+ * file and image; functions then return -1.
+ */
+#ifndef WIMPATCH_WIM_H
+#define WIMPATCH_WIM_H
+
+#include <stdbool.h>
+
+#include "core/plan.h"
+
+struct wim;
+
+struct wim_image {
+	int index;		/* 1-based */
+	char *name;		/* NAME from the XML ("" if none) */
+	char *install_type;	/* WINDOWS/INSTALLATIONTYPE, or NULL */
+	char *edition;		/* WINDOWS/EDITIONID, or NULL */
+	char *build;		/* WINDOWS/VERSION/BUILD, or NULL */
+	char *arch;		/* WINDOWS/ARCH as a name (x86, x64, arm64...), or NULL */
+	enum role role;
+	const char *role_source;	/* "XML", "file name" or "none", for -v */
+};
+
+struct wim_settings {
+	unsigned threads;		/* compressor threads; never 0 */
+	int compression_level;		/* 0 = wimlib's default */
+	int lzms_level;			/* for LZMS (ESD) data; 0 = compression_level */
+};
+
+/* Process-wide setup (wimlib is global); call once. */
+int wim_init(const struct wim_settings *s);
+void wim_cleanup(void);
+/* Is this file a WIM (or ESD) by its magic number? */
+bool wim_file_is_wim(const char *path);
+const char *wim_library_version(void);
+
+/* `writable`: fail early if the file cannot be updated in place. */
+struct wim *wim_open(const char *path, bool writable);
+void wim_close(struct wim *w);
+int wim_image_count(const struct wim *w);
+int wim_boot_index(const struct wim *w);
+const char *wim_path(const struct wim *w);
+
+/* Describe image `index`; the role comes from INSTALLATIONTYPE, else
+ * from the file name (boot* = setup, install* = installed). */
+int wim_image_get(struct wim *w, int index, struct wim_image *out);
+void wim_image_free(struct wim_image *img);
+/* Find an image by name (exact); returns 0 if none. */
+int wim_image_by_name(const struct wim *w, const char *name);
+
+/*
+ * Find `path` ('/'-separated) in the image, matching each component
+ * without regard to case, as Windows does.  *stored gets the path as the
+ * image spells it.  Returns 1 if found (a regular file), 0 if absent, -1
+ * on error.
+ */
+int wim_find_file(struct wim *w, int image, const char *path, char **stored);
+
+/* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
+ * Returns 0, or an EXIT_* code: EXIT_WRITE when writing the copy failed
+ * (no space, size limit), EXIT_INPUT when the WIM's data is bad. */
+int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
+
+/* How wim_replace_file puts a file back. */
+enum wim_replace_mode {
+	/* New data, same file: the security descriptor, attributes, short
+	 * name, named streams, object ID, hard links (every link gets the
+	 * new data), creation and last-access times are kept; the last-write
+	 * time becomes now.  Goes through a scratch NTFS volume. */
+	WIM_REPLACE_KEEP_METADATA,
+	/* A new file in its place, with wimlib's defaults: no security
+	 * descriptor, short name, named streams or other links; attributes
+	 * NORMAL; every time the time of the run. */
+	WIM_REPLACE_PLAIN,
+};
+
+/*
+ * Queue the replacement of the data of `stored` (a path as
+ * wim_find_file gives it) by the bytes of the file `src`.
+ *
+ * WIM_REPLACE_KEEP_METADATA copies `src` into a scratch NTFS volume it
+ * creates in the directory `scratch`; wimlib reads the volume while the
+ * WIM is written, and wim_close() removes it (`src` may go at once).  The
+ * file is put back by adding a directory above it, which must be below
+ * the image root (adding onto the root would make wimlib rewrite the
+ * image's WINDOWS XML): a file directly in the root, or one whose hard
+ * links lie in different top-level directories, is refused (EXIT_INPUT),
+ * as are directories, reparse points and encrypted files.
+ *
+ * WIM_REPLACE_PLAIN: wimlib reads `src` only when the WIM is written: it
+ * must stay in place until then; `scratch` is not used.
+ *
+ * Returns 0, or an EXIT_* code (the error is reported).
+ */
+int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
+		     enum wim_replace_mode mode, const char *scratch);
+
+/*
+ * WIM_REPLACE_KEEP_METADATA in two steps, so that the file's data is
+ * extracted once (from a solid ESD resource that means decompressing a
+ * chunk of up to 64 MiB): wim_keep_prepare puts the file's links into a
+ * scratch NTFS volume in `scratch`, as wim_replace_file does, and copies
+ * the file's data from there to the new file `copy`; wim_keep_commit
+ * replaces the data on the volume by the bytes of `src` and puts the file
+ * back (on a new volume if `src` is more than twice the old size).  Both
+ * return 0 or an EXIT_* code (reported).  wim_keep_free may be called on
+ * a handle that was never committed; the volume stays until wim_close.
+ */
+struct wim_keep;
+int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
+		     const char *copy, struct wim_keep **out);
+int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src);
+void wim_keep_free(struct wim_keep *k);
+
+/*
+ * wim_keep_prepare for several files at once, in up to `threads` threads,
+ * each reading the WIM through a WIMStruct of its own.  Only worth it for
+ * solid (ESD) archives, where extracting a file means decompressing a
+ * chunk of up to 64 MiB: for others, and with fewer than 2 threads or
+ * jobs, it does nothing.  At most 2 threads, for memory (each holds an
+ * image's metadata and a decompressed chunk while it works; the calling
+ * thread's WIMStruct loads no image).  What a thread cannot prepare (a file with several
+ * links, any error) is left with keep NULL, for wim_keep_prepare, which
+ * reports what goes wrong.  Nothing is reported from here.
+ */
+struct wim_keep_job {
+	int image;
+	const char *path;	/* to find, as for wim_find_file */
+	const char *scratch;	/* a directory for this file only */
+	char *stored;		/* out: as wim_find_file gives it, or NULL */
+	char *copy;		/* out: scratch/<name>, holding its data */
+	struct wim_keep *keep;	/* out: prepared, or NULL */
+};
+void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n);
+
+/*
+ * What WIM_REPLACE_KEEP_METADATA keeps of `stored`, as text (every link
+ * with its short name, attributes, security descriptor, creation and
+ * last-access times, object ID, named streams with their sizes and
+ * hashes), to compare a written WIM with the original.  NULL on error
+ * (reported).  Free with free().
+ */
+char *wim_file_metadata(struct wim *w, int image, const char *stored);
+
+/* Write the queued changes into the file itself, by appending (the header
+ * is the commit point, so an interrupted write leaves the old WIM). */
+int wim_commit_in_place(struct wim *w);
+/* Write the whole WIM, changes included, to `path` (which must not exist). */
+int wim_commit_to(struct wim *w, const char *path);
+
+/*
+ * Split sets (install.swm, install2.swm, ...).  wim_open() on the first
+ * part finds the others next to it (same name with a part number before
+ * the extension, without regard to case), checks that they are one set
+ * (same GUID and part count, every part once) and references them, so
+ * that images read and extract as from a standalone WIM; on a later part
+ * it fails, naming the first.  A set cannot be written in place: write a
+ * standalone WIM (wim_commit_scratch) and split that (wim_split_file).
+ */
+/* Is this the first part of a split set (or a one-part .swm file)? */
+bool wim_is_split(const struct wim *w);
+unsigned wim_part_count(const struct wim *w);
+/* The path of part `k` (1-based) as found on disk. */
+const char *wim_part_path(const struct wim *w, unsigned k);
+/* Does the WIM hold solid (LZMS "ESD") resources?  wimlib cannot split those. */
+bool wim_is_solid(struct wim *w);
+/* The part size the set was split with, as its parts imply (the largest
+ * amount of resource data in a part that shows the limit, plus one byte;
+ * see wim.c): a new split never puts more data in one part. */
+uint64_t wim_split_part_size(struct wim *w);
+/* The name of part `k` of a set whose first part is `part1`, as wimlib
+ * and Microsoft's tools name them: install.swm, install2.swm, ... */
+char *wim_part_name(const char *part1, unsigned k);
+/* Write the whole WIM to `path` as scratch data: no integrity table, no
+ * sync (it is read back, then split). */
+int wim_commit_scratch(struct wim *w, const char *path);
+/* Split the standalone WIM `src` into parts of at most `part_size` bytes of
+ * resources (a bigger single resource gets a part of its own), named
+ * after `part1`, each synced; with an integrity table if `integrity`.
+ * The parts get a new GUID (wimlib gives every split set its own).
+ * *n_parts gets the number of parts.  Returns 0 or -1 (reported). */
+int wim_split_file(const char *src, const char *part1, uint64_t part_size, bool integrity,
+		   unsigned *n_parts);
+/* Did the WIM (or the set's first part) have an integrity table? */
+bool wim_has_integrity(const struct wim *w);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * plan.h - what the profiles ask for, in the project's own terms.
+ *
+ * Profiles (XML) are parsed into a plan: an ordered list of rules.  A rule
+ * says where it applies (WIM role, images, hive) and holds an ordered list
+ * of operations on keys and values.  Nothing in here knows about libxml2,
+ * hivex or wimlib.
+ */
+#ifndef WIMPATCH_PLAN_H
+#define WIMPATCH_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/regval.h"
+
+/* What an image is used for.  boot.wim holds the setup environment
+ * (Windows PE), install.wim/esd the system that gets installed. */
+enum role {
+	ROLE_ANY = 0,		/* in a rule: matches every image */
+	ROLE_SETUP,		/* setup environment, boot.wim, INSTALLATIONTYPE WindowsPE */
+	ROLE_INSTALLED,		/* installed system, install.wim/esd */
+	ROLE_UNKNOWN,		/* of an image: could not be told */
+};
+
+const char *role_name(enum role r);
+
+enum op_kind {
+	OP_CREATE_KEY,
+	OP_SET_VALUE,
+	OP_DELETE_VALUE,
+	OP_DELETE_KEY,		/* the key and its whole subtree */
+	OP_CLEAR_VALUES,	/* every value of the key, subkeys kept */
+};
+
+const char *op_kind_name(enum op_kind k);
+
+struct op {
+	enum op_kind kind;
+	char *key;		/* backslash-separated, relative to the hive root,
+				   may start with CurrentControlSet */
+	char *name;		/* value name ("" = default value); NULL for key ops */
+	struct regval value;	/* OP_SET_VALUE only */
+	bool if_exists;		/* OP_DELETE_*: silently nothing when absent
+				   (always true today; kept explicit for reports) */
+	char *src_file;		/* profile file and line the op came from */
+	int src_line;
+};
+
+/* Which images of a WIM a rule applies to. */
+struct image_sel {
+	bool all;
+	int *indices;		/* 1-based */
+	size_t n_indices;
+	char *name_glob;	/* fnmatch(3) pattern on the image name, or NULL */
+};
+
+struct rule {
+	char *profile;		/* name of the profile that holds the rule */
+	char *src_file;
+	int src_line;
+	char *id;		/* optional id attribute, for messages */
+	enum role role;
+	struct image_sel images;
+	char *hive;		/* path inside the image, '/'-separated,
+				   e.g. "Windows/System32/config/SYSTEM" */
+	bool all_control_sets;	/* CurrentControlSet -> every ControlSet00N */
+	struct op *ops;
+	size_t n_ops;
+};
+
+/* BCD rules: bcdedit-equivalent edits of boot/bcd and efi/.../bcd. */
+enum bcd_op_kind {
+	BOP_DEBUG,		/* /debug OBJECT on|off */
+	BOP_BOOTDEBUG,		/* /bootdebug OBJECT on|off */
+	BOP_EMS,		/* /ems OBJECT on|off */
+	BOP_EMSSETTINGS,	/* /emssettings port baudrate */
+	BOP_DBGSETTINGS,	/* /dbgsettings TYPE params */
+	BOP_TIMEOUT,		/* /timeout N */
+	BOP_BOOTSTATUSPOLICY,	/* /set OBJECT bootstatuspolicy P */
+	BOP_RECOVERYENABLED,	/* /set OBJECT recoveryenabled on|off */
+	BOP_SET_ELEMENT,	/* /set OBJECT <element id> value */
+};
+
+const char *bcd_op_kind_name(enum bcd_op_kind k);
+
+struct bcd_op {
+	enum bcd_op_kind kind;
+	char *object;		/* "{default}", "{bootmgr}", "{guid}", "{all-loaders}"
+				   or NULL for the operation's usual object */
+	bool on;		/* debug, bootdebug, ems, recoveryenabled */
+	unsigned long long number;	/* timeout seconds, bootstatuspolicy */
+	unsigned element;	/* set-element: the element id */
+	char *text;		/* set-element: the value as text */
+	/* dbgsettings (what bcdedit /dbgsettings is given; 0/NULL = not given) */
+	int dbg_type;		/* 0 serial, 1 1394, 2 usb, 3 net, 4 local */
+	unsigned debugport, baudrate, channel, hostip, netport;
+	bool has_channel, has_hostip;
+	char *targetname, *netkey;
+	bool create_missing;	/* create {dbgsettings} if the store lacks it */
+	/* emssettings */
+	unsigned ems_port, ems_baudrate;
+	char *src_file;
+	int src_line;
+};
+
+enum bcd_store_sel {
+	BCD_STORE_ANY = 0,
+	BCD_STORE_BIOS,		/* boot/bcd */
+	BCD_STORE_EFI,		/* efi/microsoft/boot/bcd */
+};
+
+struct bcd_rule {
+	char *profile;
+	char *src_file;
+	int src_line;
+	char *id;
+	enum bcd_store_sel store;
+	struct bcd_op *ops;
+	size_t n_ops;
+};
+
+struct profile_info {
+	char *name;
+	char *file;
+	char *description;
+	char *params;		/* "hostip (ipv4, required), port (port, default 50000)",
+				   or NULL when it declares none */
+};
+
+struct plan {
+	struct rule *rules;
+	size_t n_rules;
+	struct bcd_rule *bcd_rules;
+	size_t n_bcd_rules;
+	struct profile_info *profiles;	/* every profile loaded, includes too */
+	size_t n_profiles;
+};
+
+void plan_init(struct plan *p);
+void plan_free(struct plan *p);
+/* Appends a zeroed rule and returns it, or NULL on allocation failure. */
+struct rule *plan_add_rule(struct plan *p);
+/* Appends a zeroed op to the rule and returns it, or NULL. */
+struct op *rule_add_op(struct rule *r);
+
+/* Appends a zeroed BCD rule / op, or NULL on allocation failure. */
+struct bcd_rule *plan_add_bcd_rule(struct plan *p);
+struct bcd_op *bcd_rule_add_op(struct bcd_rule *r);
+
+/* Does the rule select image `index` (1-based) named `name` with role `role`? */
+bool rule_matches_image(const struct rule *r, int index, const char *name,
+			enum role role);
+
+/* The default hive a rule edits when it names none. */
+#define DEFAULT_HIVE "Windows/System32/config/SYSTEM"
+
+/*
+ * Normalise a hive attribute: "SYSTEM" -> "Windows/System32/config/SYSTEM",
+ * backslashes to slashes, no leading slash.  Refuses ".." components and
+ * empty names.  Returns malloc'd string or NULL (with reason in err).
+ */
+char *hive_path_normalise(const char *in, char *err, size_t errlen);
+
+/* The .reg-style root for a hive path: ".../config/SYSTEM" ->
+ * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT"; other
+ * files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
+char *reg_root_for(const char *hive_path);
+
+#endif

@@ -1,0 +1,697 @@
+/* regfile.c - .reg files in and out; see regfile.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <iconv.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/fsutil.h"
+#include "util/msg.h"
+#include "core/regfile.h"
+#include "core/regval.h"
+
+/* ------------------------------------------------------------ writing */
+
+struct regfile_out {
+	FILE *stream;		/* writing straight to a stream */
+	char *path, *tmp;	/* or building a file, renamed at close */
+	bool utf16;
+	char *buf;		/* the file's text, UTF-8 */
+	size_t len, cap;
+	bool oom;
+	const char *last_key;	/* the section header last written */
+	char *last_root;
+};
+
+static void out(struct regfile_out *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(struct regfile_out *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (r->stream) {
+		vfprintf(r->stream, fmt, ap);
+		va_end(ap);
+		return;
+	}
+	va_list copy;
+	va_copy(copy, ap);
+	int n = vsnprintf(NULL, 0, fmt, copy);
+	va_end(copy);
+	if (n < 0 || r->oom) {
+		va_end(ap);
+		return;
+	}
+	if (r->len + (size_t)n + 1 > r->cap) {
+		size_t ncap = (r->cap + (size_t)n + 1) * 2;
+		char *nb = realloc(r->buf, ncap);
+		if (!nb) {
+			r->oom = true;
+			va_end(ap);
+			return;
+		}
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
+	r->len += (size_t)n;
+	va_end(ap);
+}
+
+/* regedit's line end; both regedit and hivexregedit read it. */
+#define EOL "\r\n"
+
+static void header(struct regfile_out *r)
+{
+	out(r, "Windows Registry Editor Version 5.00" EOL);
+}
+
+struct regfile_out *regfile_stream(FILE *f)
+{
+	struct regfile_out *r = calloc(1, sizeof(*r));
+	if (!r) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	r->stream = f;
+	header(r);
+	return r;
+}
+
+struct regfile_out *regfile_create(const char *path, bool utf16)
+{
+	struct regfile_out *r = calloc(1, sizeof(*r));
+	if (!r || !(r->path = strdup(path))) {
+		free(r);
+		msg_error("out of memory");
+		return NULL;
+	}
+	if (!(r->tmp = fs_temp_sibling(path))) {
+		free(r->path);
+		free(r);
+		return NULL;
+	}
+	r->utf16 = utf16;
+	header(r);
+	return r;
+}
+
+void regfile_comment(struct regfile_out *r, const char *text)
+{
+	out(r, "; %s" EOL, text);
+	r->last_key = NULL;
+}
+
+static void quoted(struct regfile_out *r, const char *s)
+{
+	out(r, "\"");
+	for (; *s; s++)
+		out(r, "%s%c", (*s == '"' || *s == '\\') ? "\\" : "", *s);
+	out(r, "\"");
+}
+
+static void section(struct regfile_out *r, const char *root, const char *key, bool del)
+{
+	if (!del && r->last_key && r->last_root && strcmp(r->last_key, key) == 0 &&
+	    strcmp(r->last_root, root) == 0)
+		return;
+	/* A blank line between sections, as regedit writes them. */
+	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
+	r->last_key = del ? NULL : key;
+	free(r->last_root);
+	r->last_root = strdup(root);
+}
+
+/* "name"=data, with long hex data wrapped as regedit wraps it. */
+static void value_line(struct regfile_out *r, const char *name, const struct regval *v)
+{
+	if (name[0] == '\0')
+		out(r, "@");
+	else
+		quoted(r, name);
+	if (!v) {
+		out(r, "=-" EOL);
+		return;
+	}
+	char *data = regval_to_reg(v);
+	if (!data) {
+		r->oom = true;
+		return;
+	}
+	out(r, "=");
+	size_t col = strlen(name) + 3;
+	if (strncmp(data, "hex", 3) != 0) {
+		out(r, "%s" EOL, data);
+	} else {
+		for (char *p = data; *p;) {
+			size_t n = strcspn(p, ",");
+			if (col + n + 1 > 78 && p != data) {
+				out(r, "\\" EOL "  ");
+				col = 2;
+			}
+			out(r, "%.*s%s", (int)n, p, p[n] ? "," : "");
+			col += n + 1;
+			p += n + (p[n] ? 1 : 0);
+		}
+		out(r, EOL);
+	}
+	free(data);
+}
+
+void regfile_changes(struct regfile_out *r, const char *root, const struct changelist *cl)
+{
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct change *c = &cl->v[i];
+		switch (c->kind) {
+		case CH_KEY_ADDED:
+			section(r, root, c->key, false);
+			break;
+		case CH_KEY_DELETED:
+			section(r, root, c->key, true);
+			break;
+		case CH_VALUE_SET:
+			section(r, root, c->key, false);
+			value_line(r, c->name, &c->new);
+			break;
+		case CH_VALUE_DELETED:
+			section(r, root, c->key, false);
+			value_line(r, c->name, NULL);
+			break;
+		}
+	}
+}
+
+void regfile_undo(struct regfile_out *r, const char *root, const struct changelist *cl)
+{
+	for (size_t i = cl->n; i-- > 0;) {
+		const struct change *c = &cl->v[i];
+		switch (c->kind) {
+		case CH_KEY_ADDED:
+			section(r, root, c->key, true);
+			break;
+		case CH_KEY_DELETED:
+			for (size_t k = 0; k < c->n_snapshot; k++) {
+				const struct key_snapshot *s = &c->snapshot[k];
+				section(r, root, s->path, false);
+				for (size_t j = 0; j < s->n_values; j++)
+					value_line(r, s->values[j].name, &s->values[j].val);
+			}
+			break;
+		case CH_VALUE_SET:
+			section(r, root, c->key, false);
+			value_line(r, c->name, c->has_old ? &c->old : NULL);
+			break;
+		case CH_VALUE_DELETED:
+			section(r, root, c->key, false);
+			value_line(r, c->name, &c->old);
+			break;
+		}
+	}
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int regfile_close(struct regfile_out *r)
+{
+	int ret = 0;
+
+	if (!r)
+		return -1;
+	out(r, EOL);
+	if (r->stream) {
+		fflush(r->stream);
+		free(r->last_root);
+		free(r);
+		return 0;
+	}
+	unsigned char *data = (unsigned char *)r->buf;
+	size_t len = r->len;
+	unsigned char *u16 = NULL;
+	if (r->oom) {
+		msg_error("%s: out of memory", r->path);
+		ret = -1;
+	} else if (r->utf16) {
+		size_t n;
+		if (!(u16 = utf8_to_utf16le(r->buf ? r->buf : "", &n))) {
+			msg_error("%s: cannot convert to UTF-16", r->path);
+			ret = -1;
+		}
+		data = u16;
+		len = n;
+	}
+	int fd = ret == 0 ? open(r->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	if (ret == 0 && (fd < 0 || (r->utf16 && write_all(fd, "\xff\xfe", 2) < 0) ||
+			 write_all(fd, data, len) < 0 || fsync(fd) < 0)) {
+		msg_error("%s: cannot write: %s", r->tmp, strerror(errno));
+		ret = -1;
+	}
+	if (fd >= 0 && close(fd) < 0 && ret == 0) {
+		msg_error("%s: %s", r->tmp, strerror(errno));
+		ret = -1;
+	}
+	if (ret == 0 && fs_commit_temp(r->tmp, r->path) < 0)
+		ret = -1;
+	if (ret == 0)
+		free(r->tmp);
+	else
+		fs_discard_temp(r->tmp);
+	free(u16);
+	free(r->buf);
+	free(r->path);
+	free(r->last_root);
+	free(r);
+	return ret;
+}
+
+/* ------------------------------------------------------------ reading */
+
+#define REGFILE_MAX (64L * 1024 * 1024)
+
+struct reader {
+	const char *file;
+	const char *root;
+	struct rule *rule;
+	bool v4;		/* REGEDIT4: 8-bit strings */
+	char *key;		/* current section, relative to root; NULL before one */
+	int line;
+	int errors;
+};
+
+static void rerr(struct reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void rerr(struct reader *rd, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	msg_error("%s:%d: %s", rd->file, rd->line, buf);
+	rd->errors++;
+}
+
+/* The whole file as UTF-8 text: UTF-16LE (with BOM) is converted. */
+static char *read_text(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf = NULL;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > REGFILE_MAX) {
+		snprintf(err, errlen, "not a regular file of at most 64 MiB");
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size + 2);
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	size_t n = 0;
+	while (n < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
+		if (r <= 0) {
+			snprintf(err, errlen, "cannot read: %s", r < 0 ? strerror(errno) : "short read");
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	buf[n] = buf[n + 1] = '\0';
+	if (n >= 2 && (unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) {
+		char *u8 = utf16le_to_utf8((unsigned char *)buf + 2, n - 2);
+		free(buf);
+		buf = u8;
+		if (!buf)
+			snprintf(err, errlen, "not valid UTF-16");
+	} else if (n >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0) {
+		memmove(buf, buf + 3, n - 2);
+	} else if (memchr(buf, '\0', n)) {
+		free(buf);
+		buf = NULL;
+		snprintf(err, errlen, "binary data: not a .reg file (UTF-16 files need a BOM)");
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+/* Parse a quoted string at *p (escapes \\ and \"); advances past it. */
+static char *parse_quoted(const char **p)
+{
+	const char *s = *p + 1;
+	size_t cap = strlen(s) + 1, n = 0;
+	char *outs = malloc(cap);
+
+	if (!outs)
+		return NULL;
+	for (; *s && *s != '"'; s++) {
+		if (*s == '\\' && (s[1] == '\\' || s[1] == '"'))
+			s++;
+		outs[n++] = *s;
+	}
+	if (*s != '"') {
+		free(outs);
+		return NULL;
+	}
+	outs[n] = '\0';
+	*p = s + 1;
+	return outs;
+}
+
+static bool parse_hex(const char *s, unsigned char **data, size_t *len)
+{
+	size_t cap = strlen(s) / 2 + 1, n = 0;
+	unsigned char *b = malloc(cap);
+
+	if (!b)
+		return false;
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) ||
+		    (s[2] && s[2] != ',' && s[2] != ' ' && s[2] != '\t')) {
+			free(b);
+			return false;
+		}
+		char hx[3] = { s[0], s[1], 0 };
+		b[n++] = (unsigned char)strtoul(hx, NULL, 16);
+		s += 2;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == ',')
+			s++;
+	}
+	*data = b;
+	*len = n;
+	return true;
+}
+
+/* REGEDIT4 stores the strings of hex(1), hex(2) and hex(7) as 8-bit text;
+ * the hive wants UTF-16LE. */
+static bool widen_ansi(struct regval *v)
+{
+	iconv_t cd = iconv_open("UTF-16LE", "WINDOWS-1252");
+	if (cd == (iconv_t)-1)
+		return false;
+	size_t cap = v->len * 2 + 2;
+	unsigned char *o = malloc(cap);
+	char *in = (char *)v->data, *op = (char *)o;
+	size_t inl = v->len, outl = cap;
+	bool ok = o && iconv(cd, &in, &inl, &op, &outl) != (size_t)-1;
+	iconv_close(cd);
+	if (!ok) {
+		free(o);
+		return false;
+	}
+	free(v->data);
+	v->data = o;
+	v->len = cap - outl;
+	return true;
+}
+
+static bool parse_data(struct reader *rd, const char *p, struct regval *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (*p == '"') {
+		char *text = parse_quoted(&p);
+		if (!text || *p) {
+			free(text);
+			rerr(rd, "badly quoted string value");
+			return false;
+		}
+		size_t n;
+		unsigned char *u = utf8_to_utf16le(text, &n);
+		free(text);
+		if (!u) {
+			rerr(rd, "string value is not valid text");
+			return false;
+		}
+		v->type = REGT_SZ;
+		v->data = u;
+		v->len = n + 2;
+		return true;
+	}
+	if (strncasecmp(p, "dword:", 6) == 0) {
+		char *end;
+		errno = 0;
+		unsigned long x = strtoul(p + 6, &end, 16);
+		if (strlen(p + 6) != 8 || *end || errno) {
+			rerr(rd, "dword: needs exactly 8 hex digits");
+			return false;
+		}
+		v->type = REGT_DWORD;
+		v->len = 4;
+		if (!(v->data = malloc(4)))
+			return false;
+		for (int i = 0; i < 4; i++)
+			v->data[i] = (unsigned char)(x >> (8 * i));
+		return true;
+	}
+	if (strncasecmp(p, "hex", 3) == 0) {
+		const char *q = p + 3;
+		unsigned long type = REGT_BINARY;
+		if (*q == '(') {
+			char *end;
+			type = strtoul(q + 1, &end, 16);
+			if (*end != ')' || end == q + 1) {
+				rerr(rd, "hex(N): N must be a hex number");
+				return false;
+			}
+			q = end + 1;
+		}
+		if (*q != ':') {
+			rerr(rd, "expected ':' after hex");
+			return false;
+		}
+		v->type = (uint32_t)type;
+		if (!parse_hex(q + 1, &v->data, &v->len)) {
+			rerr(rd, "bad hex data (two digits per byte, separated by commas)");
+			return false;
+		}
+		if (rd->v4 && (type == REGT_SZ || type == REGT_EXPAND_SZ || type == REGT_MULTI_SZ) &&
+		    !widen_ansi(v)) {
+			regval_free(v);
+			rerr(rd, "cannot convert REGEDIT4 text to UTF-16");
+			return false;
+		}
+		return true;
+	}
+	rerr(rd, "unknown value data '%.40s'", p);
+	return false;
+}
+
+/* [KEY] relative to the rule's hive root; NULL (reported) if outside it. */
+static char *relative_key(struct reader *rd, const char *key)
+{
+	static const struct {
+		const char *full, *abbrev;
+	} hk[] = { { "HKEY_LOCAL_MACHINE", "HKLM" }, { "HKEY_USERS", "HKU" } };
+	const char *root = rd->root;
+
+	for (size_t i = 0; i < sizeof(hk) / sizeof(hk[0]); i++) {
+		size_t fl = strlen(hk[i].full), al = strlen(hk[i].abbrev);
+		const char *tail = NULL;
+		if (strncasecmp(key, hk[i].abbrev, al) == 0 && key[al] == '\\')
+			tail = key + al;
+		else if (strncasecmp(key, hk[i].full, fl) == 0 && key[fl] == '\\')
+			tail = key + fl;
+		if (tail && strncasecmp(root, hk[i].full, fl) == 0) {
+			/* Compare what follows the hive's own root name. */
+			const char *rt = root + fl;
+			size_t rl = strlen(rt);
+			if (strncasecmp(tail, rt, rl) == 0 && tail[rl] == '\\' && tail[rl + 1])
+				return strdup(tail + rl + 1);
+			if (strncasecmp(tail, rt, rl) == 0 && tail[rl] == '\0') {
+				rerr(rd, "[%s] is the hive's root key: name a key below it", key);
+				return NULL;
+			}
+		}
+	}
+	rerr(rd, "[%s] is not under %s, the hive this rule edits", key, root);
+	return NULL;
+}
+
+static struct op *add(struct reader *rd, enum op_kind kind, const char *key)
+{
+	struct op *op = rule_add_op(rd->rule);
+	if (!op || !(op->key = strdup(key)) || !(op->src_file = strdup(rd->file))) {
+		rerr(rd, "out of memory");
+		return NULL;
+	}
+	op->kind = kind;
+	op->src_line = rd->line;
+	op->if_exists = kind == OP_DELETE_KEY || kind == OP_DELETE_VALUE;
+	return op;
+}
+
+static void parse_line(struct reader *rd, char *l)
+{
+	size_t n = strlen(l);
+	while (n && (l[n - 1] == ' ' || l[n - 1] == '\t'))
+		l[--n] = '\0';
+	while (*l == ' ' || *l == '\t')
+		l++;
+	if (!*l || *l == ';')
+		return;
+	if (*l == '[') {
+		bool del = l[1] == '-';
+		char *end = strrchr(l, ']');
+		if (!end || end[1]) {
+			rerr(rd, "a key line must end with ']'");
+			return;
+		}
+		*end = '\0';
+		free(rd->key);
+		rd->key = relative_key(rd, l + 1 + del);
+		if (rd->key)
+			add(rd, del ? OP_DELETE_KEY : OP_CREATE_KEY, rd->key);
+		if (del) {
+			free(rd->key);
+			rd->key = NULL;	/* values after [-KEY] have nowhere to go */
+		}
+		return;
+	}
+	if (!rd->key) {
+		rerr(rd, "a value outside a [KEY] section");
+		return;
+	}
+	const char *p = l;
+	char *name;
+	if (*p == '@') {
+		name = strdup("");
+		p++;
+	} else if (*p == '"') {
+		name = parse_quoted(&p);
+	} else {
+		rerr(rd, "expected \"name\"=..., @=... or [KEY]");
+		return;
+	}
+	if (!name || *p != '=') {
+		free(name);
+		rerr(rd, "expected '=' after the value name");
+		return;
+	}
+	p++;
+	struct op *op;
+	if (strcmp(p, "-") == 0) {
+		if ((op = add(rd, OP_DELETE_VALUE, rd->key)))
+			op->name = name;
+		else
+			free(name);
+		return;
+	}
+	struct regval v;
+	if (!parse_data(rd, p, &v)) {
+		free(name);
+		return;
+	}
+	if ((op = add(rd, OP_SET_VALUE, rd->key))) {
+		op->name = name;
+		op->value = v;
+	} else {
+		free(name);
+		regval_free(&v);
+	}
+}
+
+int regfile_import(const char *path, const char *root, struct rule *rule)
+{
+	char err[256];
+	char *text = read_text(path, err, sizeof(err));
+	struct reader rd = { .file = path, .root = root, .rule = rule };
+
+	if (!text) {
+		msg_error("%s: %s", path, err);
+		return -1;
+	}
+	/* Logical lines: CRLF or LF, a trailing backslash continues a line. */
+	char *line = NULL;
+	size_t cap = 0, len = 0;
+	int start_line = 0;
+	bool have_header = false;
+	for (char *p = text, *next; *p || len; p = next) {
+		size_t n = strcspn(p, "\n");
+		next = p[n] ? p + n + 1 : p + n;
+		if (n && p[n - 1] == '\r')
+			n--;
+		rd.line++;
+		if (len == 0)
+			start_line = rd.line;
+		const char *piece = p;
+		if (len) /* continuation: leading blanks are layout */
+			while (n && (*piece == ' ' || *piece == '\t'))
+				piece++, n--;
+		bool cont = n && piece[n - 1] == '\\';
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			char *nl = realloc(line, cap);
+			if (!nl) {
+				rerr(&rd, "out of memory");
+				break;
+			}
+			line = nl;
+		}
+		memcpy(line + len, piece, n - cont);
+		len += n - cont;
+		line[len] = '\0';
+		if (cont && *next)
+			continue;
+		int save = rd.line;
+		rd.line = start_line;
+		if (!have_header) {
+			if (strcmp(line, "Windows Registry Editor Version 5.00") == 0) {
+				have_header = true;
+			} else if (strcmp(line, "REGEDIT4") == 0) {
+				have_header = rd.v4 = true;
+			} else if (line[0]) {
+				rerr(&rd, "not a .reg file: expected 'Windows Registry Editor Version "
+					  "5.00' or 'REGEDIT4'");
+				rd.line = save;
+				break;
+			}
+		} else {
+			parse_line(&rd, line);
+		}
+		rd.line = save;
+		len = 0;
+		if (!*next)
+			break;
+	}
+	if (!have_header && rd.errors == 0) {
+		rd.line = 1;
+		rerr(&rd, "empty file: not a .reg file");
+	}
+	free(line);
+	free(rd.key);
+	free(text);
+	return rd.errors ? -1 : 0;
+}

@@ -1,0 +1,159 @@
+/* report.c - results and their text rendering; see report.h. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/report.h"
+
+/* Red for what goes, green for what comes: only on a terminal, and never
+ * when NO_COLOR is set (https://no-color.org). */
+static const char *c_del = "", *c_add = "", *c_off = "";
+
+static void colours_for(FILE *out)
+{
+	const char *nc = getenv("NO_COLOR");
+	bool on = isatty(fileno(out)) && !(nc && *nc);
+	c_del = on ? "\033[31m" : "";
+	c_add = on ? "\033[32m" : "";
+	c_off = on ? "\033[0m" : "";
+}
+
+struct hive_report *file_report_add(struct file_report *fr)
+{
+	struct hive_report *nh = realloc(fr->hives, (fr->n_hives + 1) * sizeof(*nh));
+	if (!nh)
+		return NULL;
+	fr->hives = nh;
+	memset(&nh[fr->n_hives], 0, sizeof(*nh));
+	return &nh[fr->n_hives++];
+}
+
+size_t file_report_changes(const struct file_report *fr)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < fr->n_hives; i++)
+		n += fr->hives[i].changes.n;
+	return n;
+}
+
+void file_report_free(struct file_report *fr)
+{
+	for (size_t i = 0; i < fr->n_hives; i++) {
+		free(fr->hives[i].image_name);
+		free(fr->hives[i].hive);
+		free(fr->hives[i].reg_root);
+		changelist_free(&fr->hives[i].changes);
+	}
+	free(fr->hives);
+	free(fr->path);
+	free(fr->output);
+	memset(fr, 0, sizeof(*fr));
+}
+
+
+/* A value line the way .reg files write it: "Name"=data, @ for default. */
+static void print_value_line(FILE *out, char sign, const char *name, const struct regval *v)
+{
+	char *data = v ? regval_to_reg(v) : NULL;
+	char *text = v ? regval_to_text(v) : NULL;
+
+	fputs(sign == '-' ? c_del : c_add, out);
+	fputc(sign, out);
+	if (name[0] == '\0')
+		fputc('@', out);
+	else {
+		fputc('"', out);
+		for (const char *p = name; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fputc('\\', out);
+			fputc(*p, out);
+		}
+		fputc('"', out);
+	}
+	if (v) {
+		fprintf(out, "=%s", data ? data : "?");
+		/* The raw .reg form of strings and lists is unreadable hex. */
+		if (v->type != REGT_DWORD && v->type != REGT_BINARY && text)
+			fprintf(out, "    ; %s %s", regtype_name(v->type), text);
+	} else {
+		fputs("=-", out);
+	}
+	fputs(c_off, out);
+	fputc('\n', out);
+	free(data);
+	free(text);
+}
+
+static void print_change(FILE *out, const struct hive_report *h, const struct change *c,
+			 const char **last_key)
+{
+	switch (c->kind) {
+	case CH_KEY_ADDED:
+		fprintf(out, "%s+[%s\\%s]%s\n", c_add, h->reg_root, c->key, c_off);
+		*last_key = c->key;
+		return;
+	case CH_KEY_DELETED:
+		fprintf(out, "%s-[%s\\%s]    ; with %zu subkeys and %zu values%s\n", c_del, h->reg_root,
+			c->key, c->sub_keys, c->sub_values, c_off);
+		*last_key = NULL;
+		return;
+	case CH_VALUE_SET:
+	case CH_VALUE_DELETED:
+		break;
+	}
+	if (!*last_key || strcmp(*last_key, c->key) != 0) {
+		fprintf(out, " [%s\\%s]\n", h->reg_root, c->key);
+		*last_key = c->key;
+	}
+	if (c->has_old)
+		print_value_line(out, '-', c->name, &c->old);
+	if (c->has_new)
+		print_value_line(out, '+', c->name, &c->new);
+}
+
+void report_print(FILE *out, const struct file_report *fr)
+{
+	colours_for(out);
+	size_t total = file_report_changes(fr);
+
+	for (size_t i = 0; i < fr->n_hives; i++) {
+		const struct hive_report *h = &fr->hives[i];
+		const char *last_key = NULL;
+
+		if (h->changes.n == 0)
+			continue;
+		if (h->image)
+			fprintf(out, "--- %s: image %d \"%s\" (%s): %s\n", fr->path, h->image,
+				h->image_name, role_name(h->role), h->hive);
+		else
+			fprintf(out, "--- %s%s\n", fr->path, h->bcd ? " (BCD store)" : "");
+		/* A BCD store's changes first in bcdedit's terms, then as keys. */
+		for (size_t j = 0; h->bcd && j < h->changes.n; j++)
+			if (h->changes.v[j].note)
+				fprintf(out, "  %s\n", h->changes.v[j].note);
+		for (size_t j = 0; j < h->changes.n; j++)
+			print_change(out, h, &h->changes.v[j], &last_key);
+		fputc('\n', out);
+	}
+	const char *state = "";
+	switch (fr->status) {
+	case FILE_UNCHANGED:
+		state = "nothing to change, not written";
+		break;
+	case FILE_PENDING:
+		state = "would be written";
+		break;
+	case FILE_WRITTEN:
+		state = "written and verified";
+		break;
+	case FILE_COPIED:
+		state = "nothing to change, copied unchanged";
+		break;
+	}
+	fprintf(out, "%s: %zu change%s, %s%s%s\n", fr->path, total, total == 1 ? "" : "s",
+		state, fr->output ? " to " : "", fr->output ? fr->output : "");
+}

@@ -1,0 +1,610 @@
+/* engine.c - rules -> hive edits -> change records; see engine.h. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "targets/engine.h"
+#include "util/msg.h"
+
+#define CCS "CurrentControlSet"
+
+struct ctx {
+	struct hive *h;
+	const char *where;
+	struct changelist *out;
+	const struct rule *rule;
+	const struct op *op;
+	char ccs[32];		/* resolved CurrentControlSet, once per hive */
+};
+
+static int oom(void)
+{
+	msg_error("out of memory");
+	return -1;
+}
+
+/* Report a failure for the op being applied, with hive, key and reason. */
+static int op_fail(struct ctx *c, const char *key, const char *reason)
+{
+	msg_error("%s: %s: %s (%s, %s:%d)", c->where, key, reason,
+		  op_kind_name(c->op->kind), c->op->src_file ? c->op->src_file : "?",
+		  c->op->src_line);
+	return -1;
+}
+
+static struct change *record(struct ctx *c, enum change_kind kind, const char *key,
+			     const char *name, const struct regval *old,
+			     const struct regval *new_val)
+{
+	struct change *ch = changelist_add(c->out, kind, key, name, old, new_val);
+	if (ch) {
+		ch->rule = c->rule;
+		ch->op = c->op;
+	}
+	return ch;
+}
+
+static bool is_control_set_name(const char *s)
+{
+	return strncasecmp(s, "ControlSet", 10) == 0 && isdigit((unsigned char)s[10]) &&
+	       isdigit((unsigned char)s[11]) && isdigit((unsigned char)s[12]) && s[13] == '\0';
+}
+
+/* CurrentControlSet is a link Windows creates at boot; offline it has to
+ * be resolved through Select\Current, as the boot loader does. */
+static int current_control_set(struct ctx *c, char *buf, size_t len)
+{
+	struct hive *h = c->h;
+	hive_node sel, cs;
+	struct regval v;
+	bool found;
+
+	if (c->ccs[0]) {
+		snprintf(buf, len, "%s", c->ccs);
+		return 0;
+	}
+	if (hive_child(h, hive_root(h), "Select", &sel) < 0)
+		return op_fail(c, "Select", hive_error(h));
+	if (!sel)
+		return op_fail(c, CCS, "the hive has no Select key, so CurrentControlSet "
+				       "cannot be resolved (is this a SYSTEM hive?)");
+	if (hive_get_value(h, sel, "Current", &v, NULL, &found) < 0)
+		return op_fail(c, "Select\\Current", hive_error(h));
+	if (!found)
+		return op_fail(c, "Select\\Current", "value missing: cannot resolve CurrentControlSet");
+	if (v.type != REGT_DWORD || v.len != 4) {
+		regval_free(&v);
+		return op_fail(c, "Select\\Current", "not a REG_DWORD: cannot resolve CurrentControlSet");
+	}
+	unsigned cur = (unsigned)v.data[0] | (unsigned)v.data[1] << 8 |
+		       (unsigned)v.data[2] << 16 | (unsigned)v.data[3] << 24;
+	regval_free(&v);
+	if (cur == 0 || cur > 999)
+		return op_fail(c, "Select\\Current", "holds no valid control set number");
+	snprintf(buf, len, "ControlSet%03u", cur);
+	if (hive_child(h, hive_root(h), buf, &cs) < 0)
+		return op_fail(c, buf, hive_error(h));
+	if (!cs) {
+		char why[96];
+		snprintf(why, sizeof(why), "Select\\Current is %u but the key does not exist", cur);
+		return op_fail(c, buf, why);
+	}
+	msg_verbose("%s: CurrentControlSet is %s (Select\\Current = %u)", c->where, buf, cur);
+	snprintf(c->ccs, sizeof(c->ccs), "%s", buf);
+	return 0;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* The concrete key paths an op's key stands for: itself, or with
+ * CurrentControlSet replaced by the current (or every) control set. */
+static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
+{
+	size_t first = strcspn(key, "\\");
+	*out = NULL;
+	*n = 0;
+
+	if (first != strlen(CCS) || strncasecmp(key, CCS, first) != 0) {
+		char **v = malloc(sizeof(*v));
+		if (!v || !(v[0] = strdup(key))) {
+			free(v);
+			return oom();
+		}
+		*out = v;
+		*n = 1;
+		return 0;
+	}
+
+	const char *rest = key + first;	/* "" or "\..." */
+	char **sets = NULL;
+	size_t ns = 0;
+
+	if (c->rule->all_control_sets) {
+		hive_node *kids;
+		size_t nk;
+		if (hive_children(c->h, hive_root(c->h), &kids, &nk) < 0)
+			return op_fail(c, "\\", hive_error(c->h));
+		for (size_t i = 0; i < nk; i++) {
+			char *name = hive_node_name(c->h, kids[i]);
+			if (!name) {
+				free(kids);
+				free_strv(sets, ns);
+				return op_fail(c, "\\", hive_error(c->h));
+			}
+			if (!is_control_set_name(name)) {
+				free(name);
+				continue;
+			}
+			char **ns2 = realloc(sets, (ns + 1) * sizeof(*sets));
+			if (!ns2) {
+				free(name);
+				free(kids);
+				goto fail_oom;
+			}
+			sets = ns2;
+			sets[ns++] = name;
+		}
+		free(kids);
+		if (ns == 0) {
+			free(sets);
+			return op_fail(c, key, "the hive has no ControlSet00N key");
+		}
+		msg_verbose("%s: applying to all %zu control sets", c->where, ns);
+	} else {
+		char buf[32];
+		if (current_control_set(c, buf, sizeof(buf)) < 0)
+			return -1;
+		sets = malloc(sizeof(*sets));
+		if (!sets || !(sets[0] = strdup(buf)))
+			goto fail_oom;
+		ns = 1;
+	}
+
+	for (size_t i = 0; i < ns; i++) {
+		char *full = malloc(strlen(sets[i]) + strlen(rest) + 1);
+		if (!full)
+			goto fail_oom;
+		strcpy(full, sets[i]);
+		strcat(full, rest);
+		free(sets[i]);
+		sets[i] = full;
+	}
+	*out = sets;
+	*n = ns;
+	return 0;
+fail_oom:
+	for (size_t i = 0; i < ns; i++)
+		free(sets[i]);
+	free(sets);
+	return oom();
+}
+
+
+/* Append a component to a backslash path held in a growable buffer. */
+static int path_push(char **path, size_t *cap, const char *name)
+{
+	size_t need = strlen(*path) + strlen(name) + 2;
+	if (need > *cap) {
+		char *np = realloc(*path, need);
+		if (!np)
+			return -1;
+		*path = np;
+		*cap = need;
+	}
+	if ((*path)[0])
+		strcat(*path, "\\");
+	strcat(*path, name);
+	return 0;
+}
+
+/*
+ * Walk `key` from the root.  With `create`, missing keys are added and
+ * recorded.  *node = 0 when the key is absent and not created.  The stored
+ * spelling of the path is returned in *stored (malloc'd) when found.
+ */
+static int walk(struct ctx *c, const char *key, bool create, hive_node *node, char **stored)
+{
+	size_t cap = strlen(key) + 2;
+	char *path = malloc(cap);
+	char *copy = strdup(key);
+	hive_node n = hive_root(c->h);
+	char *save = NULL;
+
+	*node = 0;
+	*stored = NULL;
+	if (!path || !copy)
+		goto fail_oom;
+	path[0] = '\0';
+	for (char *comp = strtok_r(copy, "\\", &save); comp; comp = strtok_r(NULL, "\\", &save)) {
+		hive_node child;
+		char *name = NULL;
+		bool added = false;
+
+		if (hive_child(c->h, n, comp, &child) < 0)
+			goto fail_hive;
+		if (child) {
+			if (!(name = hive_node_name(c->h, child)))
+				goto fail_hive;
+		} else if (!create) {
+			free(copy);
+			free(path);
+			return 0;
+		} else {
+			if (hive_add_child(c->h, n, comp, &child) < 0)
+				goto fail_hive;
+			if (!(name = strdup(comp)))
+				goto fail_oom;
+			added = true;
+		}
+		int r = path_push(&path, &cap, name);
+		free(name);
+		if (r < 0)
+			goto fail_oom;
+		if (added && !record(c, CH_KEY_ADDED, path, NULL, NULL, NULL))
+			goto fail_oom;
+		n = child;
+	}
+	free(copy);
+	*node = n;
+	*stored = path;
+	return 0;
+fail_hive:
+	op_fail(c, path[0] ? path : key, hive_error(c->h));
+	free(copy);
+	free(path);
+	return -1;
+fail_oom:
+	free(copy);
+	free(path);
+	return oom();
+}
+
+static int do_set_value(struct ctx *c, const char *key)
+{
+	hive_node n;
+	char *path, *stored_name = NULL;
+	struct regval old;
+	bool found;
+	int ret = -1;
+
+	if (walk(c, key, true, &n, &path) < 0)
+		return -1;
+	if (hive_get_value(c->h, n, c->op->name, &old, &stored_name, &found) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		goto out;
+	}
+	if (found && regval_equal(&old, &c->op->value)) {
+		msg_verbose("%s: %s\\%s is already %s", c->where, path, stored_name,
+			    regtype_name(old.type));
+		ret = 0;
+		goto out;
+	}
+	if (hive_put_value(c->h, n, c->op->name, &c->op->value) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		goto out;
+	}
+	if (!record(c, CH_VALUE_SET, path, found ? stored_name : c->op->name,
+		    found ? &old : NULL, &c->op->value)) {
+		oom();
+		goto out;
+	}
+	ret = 0;
+out:
+	if (found)
+		regval_free(&old);
+	free(stored_name);
+	free(path);
+	return ret;
+}
+
+static int do_create_key(struct ctx *c, const char *key)
+{
+	hive_node n;
+	char *path;
+
+	if (walk(c, key, true, &n, &path) < 0)
+		return -1;
+	free(path);
+	return 0;
+}
+
+static int do_delete_value(struct ctx *c, const char *key)
+{
+	hive_node n;
+	char *path, *stored_name = NULL;
+	struct regval old;
+	bool found = false;
+	int ret = -1;
+
+	if (walk(c, key, false, &n, &path) < 0)
+		return -1;
+	if (!n) {
+		msg_verbose("%s: %s does not exist: no value to delete", c->where, key);
+		return 0;
+	}
+	if (hive_get_value(c->h, n, c->op->name, &old, &stored_name, &found) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		goto out;
+	}
+	if (!found) {
+		msg_verbose("%s: %s has no value '%s'", c->where, path, c->op->name);
+		ret = 0;
+		goto out;
+	}
+	if (hive_delete_value(c->h, n, stored_name) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		goto out;
+	}
+	if (!record(c, CH_VALUE_DELETED, path, stored_name, &old, NULL)) {
+		oom();
+		goto out;
+	}
+	ret = 0;
+out:
+	if (found)
+		regval_free(&old);
+	free(stored_name);
+	free(path);
+	return ret;
+}
+
+/* Record the subtree under `n` (path `path`), parents first, so that a
+ * .reg undo file can recreate what a delete-key removes. */
+static int snapshot_tree(struct hive *h, hive_node n, const char *path, unsigned depth,
+			 struct key_snapshot **snap, size_t *ns)
+{
+	struct hive_value *vals;
+	size_t nv;
+	hive_node *kids;
+	size_t nk;
+
+	if (depth > 512)
+		return -1;
+	struct key_snapshot *grown = realloc(*snap, (*ns + 1) * sizeof(**snap));
+	if (!grown)
+		return -1;
+	*snap = grown;
+	struct key_snapshot *k = &grown[(*ns)++];
+	memset(k, 0, sizeof(*k));
+	if (!(k->path = strdup(path)) || hive_values(h, n, &vals, &nv) < 0)
+		return -1;
+	/* struct hive_value and struct named_value hold the same fields. */
+	k->values = calloc(nv ? nv : 1, sizeof(*k->values));
+	if (!k->values) {
+		hive_values_free(vals, nv);
+		return -1;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		k->values[i].name = vals[i].name;
+		k->values[i].val = vals[i].val;
+	}
+	k->n_values = nv;
+	free(vals);
+	if (hive_children(h, n, &kids, &nk) < 0)
+		return -1;
+	int ret = 0;
+	for (size_t i = 0; i < nk && ret == 0; i++) {
+		char *name = hive_node_name(h, kids[i]), *sub = NULL;
+		if (!name || asprintf(&sub, "%s\\%s", path, name) < 0)
+			ret = -1;
+		else
+			ret = snapshot_tree(h, kids[i], sub, depth + 1, snap, ns);
+		free(name);
+		free(sub);
+	}
+	free(kids);
+	return ret;
+}
+
+static int do_delete_key(struct ctx *c, const char *key)
+{
+	hive_node n;
+	char *path;
+	size_t keys, values;
+
+	if (walk(c, key, false, &n, &path) < 0)
+		return -1;
+	if (!n) {
+		msg_verbose("%s: %s does not exist: nothing to delete", c->where, key);
+		return 0;
+	}
+	struct key_snapshot *snap = NULL;
+	size_t ns = 0;
+	if (hive_subtree_stats(c->h, n, &keys, &values) < 0 ||
+	    snapshot_tree(c->h, n, path, 0, &snap, &ns) < 0 || hive_delete_key(c->h, n) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		key_snapshots_free(snap, ns);
+		free(path);
+		return -1;
+	}
+	struct change *ch = record(c, CH_KEY_DELETED, path, NULL, NULL, NULL);
+	free(path);
+	if (!ch) {
+		key_snapshots_free(snap, ns);
+		return oom();
+	}
+	ch->sub_keys = keys - 1;
+	ch->sub_values = values;
+	ch->snapshot = snap;
+	ch->n_snapshot = ns;
+	return 0;
+}
+
+static int do_clear_values(struct ctx *c, const char *key)
+{
+	hive_node n;
+	char *path;
+	struct hive_value *vals;
+	size_t nv;
+	int ret = -1;
+
+	if (walk(c, key, false, &n, &path) < 0)
+		return -1;
+	if (!n) {
+		msg_verbose("%s: %s does not exist: no values to delete", c->where, key);
+		return 0;
+	}
+	if (hive_values(c->h, n, &vals, &nv) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		free(path);
+		return -1;
+	}
+	if (nv && hive_clear_values(c->h, n) < 0) {
+		op_fail(c, path, hive_error(c->h));
+		goto out;
+	}
+	for (size_t i = 0; i < nv; i++) {
+		if (!record(c, CH_VALUE_DELETED, path, vals[i].name, &vals[i].val, NULL)) {
+			oom();
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	hive_values_free(vals, nv);
+	free(path);
+	return ret;
+}
+
+static int apply_op(struct ctx *c)
+{
+	char **keys;
+	size_t nk;
+	int ret = 0;
+
+	if (expand_key(c, c->op->key, &keys, &nk) < 0)
+		return -1;
+	for (size_t i = 0; i < nk && ret == 0; i++) {
+		switch (c->op->kind) {
+		case OP_CREATE_KEY:
+			ret = do_create_key(c, keys[i]);
+			break;
+		case OP_SET_VALUE:
+			ret = do_set_value(c, keys[i]);
+			break;
+		case OP_DELETE_VALUE:
+			ret = do_delete_value(c, keys[i]);
+			break;
+		case OP_DELETE_KEY:
+			ret = do_delete_key(c, keys[i]);
+			break;
+		case OP_CLEAR_VALUES:
+			ret = do_clear_values(c, keys[i]);
+			break;
+		}
+	}
+	free_strv(keys, nk);
+	return ret;
+}
+
+int engine_apply(struct hive *h, const struct rule *const *rules, size_t n_rules,
+		 const char *where, struct changelist *out)
+{
+	struct ctx c = { .h = h, .where = where, .out = out };
+
+	for (size_t i = 0; i < n_rules; i++) {
+		c.rule = rules[i];
+		msg_verbose("%s: rule %s%s%s from %s:%d", where, rules[i]->id ? "'" : "",
+			    rules[i]->id ? rules[i]->id : "", rules[i]->id ? "'" : "",
+			    rules[i]->src_file, rules[i]->src_line);
+		for (size_t j = 0; j < rules[i]->n_ops; j++) {
+			c.op = &rules[i]->ops[j];
+			if (apply_op(&c) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Look a recorded path up again, without creating anything. */
+static int find_key(struct hive *h, const char *key, hive_node *out)
+{
+	char *copy = strdup(key), *save = NULL;
+	hive_node n = hive_root(h);
+
+	if (!copy)
+		return oom();
+	for (char *comp = strtok_r(copy, "\\", &save); comp && n;
+	     comp = strtok_r(NULL, "\\", &save)) {
+		if (hive_child(h, n, comp, &n) < 0) {
+			free(copy);
+			return -1;
+		}
+	}
+	free(copy);
+	*out = n;
+	return 0;
+}
+
+static int verify_one(struct hive *h, const struct change *ch, const char *where)
+{
+	hive_node n;
+	struct regval v;
+	bool found;
+
+	if (find_key(h, ch->key, &n) < 0) {
+		msg_error("%s: %s: verification could not read the key: %s", where, ch->key,
+			  hive_error(h));
+		return -1;
+	}
+	switch (ch->kind) {
+	case CH_KEY_ADDED:
+		if (n)
+			return 0;
+		msg_error("%s: %s: verification failed: key is missing after writing", where, ch->key);
+		return -1;
+	case CH_KEY_DELETED:
+		if (!n)
+			return 0;
+		msg_error("%s: %s: verification failed: key still exists after writing", where, ch->key);
+		return -1;
+	case CH_VALUE_SET:
+	case CH_VALUE_DELETED:
+		break;
+	}
+	found = false;
+	if (n && hive_get_value(h, n, ch->name, &v, NULL, &found) < 0) {
+		msg_error("%s: %s: verification could not read value '%s': %s", where, ch->key,
+			  ch->name, hive_error(h));
+		return -1;
+	}
+	if (ch->kind == CH_VALUE_DELETED) {
+		if (found)
+			regval_free(&v);
+		if (!found)
+			return 0;
+		msg_error("%s: %s: verification failed: value '%s' still exists after writing",
+			  where, ch->key, ch->name);
+		return -1;
+	}
+	bool same = found && regval_equal(&v, &ch->new);
+	if (found)
+		regval_free(&v);
+	if (same)
+		return 0;
+	msg_error("%s: %s: verification failed: value '%s' %s after writing", where, ch->key,
+		  ch->name, found ? "has different data" : "is missing");
+	return -1;
+}
+
+int engine_verify(struct hive *h, const struct changelist *cl, const char *where)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < cl->n; i++) {
+		if (change_superseded(cl, i))
+			continue;
+		if (verify_one(h, &cl->v[i], where) < 0)
+			ret = -1;
+	}
+	return ret;
+}

@@ -1,0 +1,390 @@
+/*
+ * patch_iso.c - a Windows medium in an ISO image; see patch.h.
+ *
+ * apply: the whole image is extracted into a scratch tree (iso.h), the
+ * tree is patched in place by patch_tree (WIMs rebuilt whole, so that the
+ * new image carries no appended dead data), install.wim is split if asked
+ * (--split-swm), and the tree is written into a temporary sibling of the
+ * output, read back with independent readers, and renamed into place.
+ * diff: only the WIMs and BCD stores are extracted, and patch_tree runs
+ * dry.  The scratch tree is removed in every case.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/exitcode.h"
+#include "util/fsutil.h"
+#include "adapters/iso.h"
+#include "util/msg.h"
+#include "targets/targets.h"
+#include "adapters/wim.h"
+
+/* Reports name the files in the images ("SRC.iso/sources/boot.wim"),
+ * not their scratch copies. */
+struct relay {
+	void (*done)(const struct file_report *fr, void *ctx);
+	void *ctx;
+	const char *root;	/* the scratch tree */
+	const char *iso;
+	const char *out;	/* the new image; NULL for a dry run */
+	const char *wim_rel;	/* --split-swm: install.wim ... */
+	const char *swm_rel;	/* ... goes into the image as this set */
+};
+
+static void relay_done(const struct file_report *fr, void *p)
+{
+	struct relay *r = p;
+	struct file_report d = *fr;
+	size_t n = strlen(r->root);
+	const char *rel = strncmp(fr->path, r->root, n) == 0 && fr->path[n] == '/' ? fr->path + n + 1
+										   : fr->path;
+	char *path = NULL, *out = NULL;
+
+	if (asprintf(&path, "%s/%s", r->iso, rel) < 0)
+		path = NULL;
+	if (r->out) {
+		const char *orel = r->wim_rel && strcmp(rel, r->wim_rel) == 0 ? r->swm_rel : rel;
+		if (asprintf(&out, "%s/%s", r->out, orel) < 0)
+			out = NULL;
+		/* Nothing to change still means a copy in the new image. */
+		if (d.status == FILE_UNCHANGED)
+			d.status = FILE_COPIED;
+	}
+	d.path = path ? path : fr->path;
+	d.output = out;
+	r->done(&d, r->ctx);
+	free(path);
+	free(out);
+}
+
+/* A part of a split install.wim: a set written again may have more or
+ * fewer parts, and --split-swm makes them. */
+static bool is_swm(const char *rel)
+{
+	size_t n = strlen(rel);
+	return n >= 19 && strncasecmp(rel, "sources/install", 15) == 0 && !strchr(rel + 8, '/') &&
+	       strcasecmp(rel + n - 4, ".swm") == 0;
+}
+
+/* The files wimpatch may rewrite (their sizes change). */
+static bool is_media_file(const char *rel)
+{
+	static const char *const names[] = { "sources/boot.wim", "sources/install.wim",
+					     "sources/install.esd", "boot/bcd",
+					     "efi/microsoft/boot/bcd" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcasecmp(rel, names[i]) == 0)
+			return true;
+	return is_swm(rel);
+}
+
+/* --split-swm: which file to split, and the name of the set's first part
+ * (install.swm, or INSTALL.SWM next to INSTALL.WIM).  Checked before
+ * anything is extracted. */
+static int split_request(const char *iso, const struct iso_listing *files, const char **wim_rel,
+			 char **swm_rel)
+{
+	const struct iso_entry *w = iso_listing_find(files, "sources/install.wim");
+	const struct iso_entry *e = iso_listing_find(files, "sources/install.esd");
+
+	if (!w || w->dir) {
+		bool split = false;
+		for (size_t i = 0; i < files->n; i++)
+			split |= !files->v[i].dir && is_swm(files->v[i].path);
+		if (e && !e->dir)
+			msg_error("%s: --split-swm: %s holds solid (LZMS, ESD-style) resources, which "
+				  "wimlib cannot split; export it to an LZX install.wim first "
+				  "(wimlib-imagex export install.esd all install.wim --compress=LZX)",
+				  iso, e->path);
+		else if (split)
+			msg_error("%s: --split-swm: install.wim is already split into install.swm parts",
+				  iso);
+		else
+			msg_error("%s: --split-swm: the image has no sources/install.wim to split", iso);
+		return EXIT_INPUT;
+	}
+	*wim_rel = w->path;
+	size_t n = strlen(w->path);
+	if (!(*swm_rel = strdup(w->path))) {
+		msg_error("out of memory");
+		return EXIT_INTERNAL;
+	}
+	bool upper = w->path[n - 3] == 'W';
+	memcpy(*swm_rel + n - 3, upper ? "SWM" : "swm", 3);
+	return EXIT_OK;
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *s;
+	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
+}
+
+/* Before install.wim is patched: can wimlib split it? */
+static int check_splittable(const char *iso, const char *root, const char *wim_rel)
+{
+	char *full = join(root, wim_rel);
+	struct wim *w = full ? wim_open(full, false) : NULL;
+	int ret = EXIT_OK;
+
+	if (!w) {
+		ret = full ? EXIT_INPUT : EXIT_INTERNAL;
+	} else if (wim_is_solid(w)) {
+		msg_error("%s: --split-swm: %s holds solid (LZMS, ESD-style) resources, which wimlib "
+			  "cannot split; export it to a non-solid WIM first (wimlib-imagex export ... "
+			  "--compress=LZX)", iso, wim_rel);
+		ret = EXIT_INPUT;
+	}
+	if (w)
+		wim_close(w);
+	free(full);
+	return ret;
+}
+
+/* After patching: install.wim becomes install.swm, install2.swm, ...,
+ * checked as a set, and install.wim goes. */
+static int split_install(const char *iso, const char *root, const char *wim_rel,
+			 const char *swm_rel, uint64_t size)
+{
+	char *wim = join(root, wim_rel), *part1 = join(root, swm_rel);
+	struct wim *w = NULL;
+	unsigned parts = 0;
+	int ret = EXIT_INTERNAL, images = 0;
+	bool integrity = false;
+
+	if (!wim || !part1) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if (!(w = wim_open(wim, false))) {
+		ret = EXIT_INPUT;
+		goto out;
+	}
+	images = wim_image_count(w);
+	integrity = wim_has_integrity(w);
+	wim_close(w);
+	msg_verbose("%s: splitting %s into parts of at most %" PRIu64 " bytes", iso, wim_rel, size);
+	ret = EXIT_WRITE;
+	if (wim_split_file(wim, part1, size, integrity, &parts) < 0)
+		goto out;
+	if (!(w = wim_open(part1, false)))
+		goto out;
+	if (wim_image_count(w) != images) {
+		msg_error("%s: the new split set has %d images, %s had %d", part1, wim_image_count(w),
+			  wim_rel, images);
+		wim_close(w);
+		goto out;
+	}
+	wim_close(w);
+	if (unlink(wim) < 0) {
+		msg_error("%s: %s", wim, strerror(errno));
+		goto out;
+	}
+	msg_info("%s: %s split into %u part%s (%s, ...) of at most %" PRIu64 " bytes", iso, wim_rel,
+		 parts, parts == 1 ? "" : "s", swm_rel, size);
+	ret = EXIT_OK;
+out:
+	free(wim);
+	free(part1);
+	return ret;
+}
+
+/* The new image holds the source's files, no more, no fewer: the same
+ * paths (as stored) and, but for the files wimpatch rewrites, the same
+ * sizes; with --split-swm, install.wim is replaced by its parts. */
+static int check_file_list(const char *iso, const struct iso_listing *src,
+			   const struct iso_listing *tree, const char *wim_rel)
+{
+	size_t i = 0, j = 0, bad = 0;
+
+	while (i < src->n || j < tree->n) {
+		int c = i == src->n ? 1 : j == tree->n ? -1 : strcmp(src->v[i].path, tree->v[j].path);
+		const char *p, *why = NULL;
+		if (c < 0) {
+			p = src->v[i++].path;
+			if ((wim_rel && strcmp(p, wim_rel) == 0) || is_swm(p))
+				continue;
+			why = "is missing from the tree to write";
+		} else if (c > 0) {
+			p = tree->v[j++].path;
+			if (is_swm(p))
+				continue;
+			why = "is not in the source image";
+		} else {
+			p = src->v[i].path;
+			if (src->v[i].dir != tree->v[j].dir)
+				why = "is a directory in one, a file in the other";
+			else if (!src->v[i].dir && src->v[i].size != tree->v[j].size && !is_media_file(p))
+				why = "changed size";
+			i++;
+			j++;
+			if (!why)
+				continue;
+		}
+		if (++bad <= 5)
+			msg_error("%s: the new image's file list differs from the source's: %s %s", iso, p,
+				  why);
+	}
+	return bad ? EXIT_WRITE : EXIT_OK;
+}
+
+/* Read the written image back: its descriptors and boot catalog (here),
+ * the El Torito catalog and label (xorriso), every file (7-Zip). */
+static int verify_image(const char *tmp, const struct iso_layout *lay, const char *root,
+			const struct iso_listing *tree, struct iso_info *oi)
+{
+	size_t want = (lay->bios_image ? 1 : 0) + (lay->uefi_image ? 1 : 0), k = 0;
+
+	if (iso_probe(tmp, oi) != EXIT_OK)
+		return EXIT_WRITE;
+	if (!oi->udf || !oi->iso9660 || strcmp(oi->label, lay->label) != 0 || oi->n_boot != want ||
+	    (lay->bios_image && oi->boot[k++].platform != ISO_PLATFORM_BIOS) ||
+	    (lay->uefi_image && oi->boot[k].platform != ISO_PLATFORM_UEFI)) {
+		char boot[256];
+		iso_describe_boot(oi, boot, sizeof(boot));
+		msg_error("%s: verification failed: the written image has %s%s, label '%s', boot %s",
+			  tmp, oi->udf ? "UDF" : "no UDF", oi->iso9660 ? " + ISO 9660" : "", oi->label,
+			  boot);
+		return EXIT_WRITE;
+	}
+	int ret = iso_verify_boot(tmp, lay);
+	if (ret == EXIT_OK)
+		ret = iso_verify_content(tmp, root, tree);
+	return ret;
+}
+
+int patch_iso(const char *iso, const struct patch_opts *o,
+	      void (*done)(const struct file_report *fr, void *ctx), void *ctx)
+{
+	struct iso_media m;
+	struct iso_layout lay = { 0 };
+	struct iso_listing tree = { 0 };
+	struct iso_info oi;
+	struct relay r = { .done = done, .ctx = ctx, .iso = iso };
+	const char *wim_rel = NULL;
+	char *swm_rel = NULL, *tmp = NULL;
+	char what[4096];
+	bool apply = !o->dry_run, said_written = false;
+	int ret;
+
+	if (apply && !o->output) {
+		msg_error("%s: an ISO image is not patched in place: wimpatch builds a new image; "
+			  "give it a name with -o NEW.iso (%s stays as it is)", iso, iso);
+		return EXIT_USAGE;
+	}
+	if (apply) {
+		/* The new image goes next to where it is named: that must be a
+		 * directory we may write in. */
+		const char *slash = strrchr(o->output, '/');
+		int len = slash ? (int)(slash - o->output) + (slash == o->output) : 1;
+		char dir[4096];
+		snprintf(dir, sizeof(dir), "%.*s", len, slash ? o->output : ".");
+		if (access(dir, W_OK | X_OK) < 0) {
+			msg_error("%s: cannot write the new image there: %s: %s", o->output, dir,
+				  strerror(errno));
+			return EXIT_WRITE;
+		}
+	}
+	snprintf(what, sizeof(what), "%s: %s", iso,
+		 apply ? "rebuilding an ISO image" : "reading an ISO image");
+	ret = iso_tools_find(ISO_TOOL_READER | (apply ? ISO_TOOL_WRITER | ISO_TOOL_CHECKER : 0), what);
+	if (ret != EXIT_OK)
+		return ret;
+	if (apply && o->iso_label && iso_check_label(o->iso_label, "--label") < 0)
+		return EXIT_USAGE;
+	if ((ret = iso_media_open(iso, &m)) != EXIT_OK)
+		return ret;
+
+	if (apply) {
+		lay.label = o->iso_label ? o->iso_label : m.info.label;
+		if (!o->iso_label && lay.label[0] &&
+		    iso_check_label(lay.label, "the source's volume label") < 0) {
+			msg_error("%s: give the new image a label with --label", iso);
+			ret = EXIT_INPUT;
+			goto out;
+		}
+		const struct iso_entry *b = iso_listing_find(&m.files, "boot/etfsboot.com");
+		const struct iso_entry *u = iso_listing_find(&m.files, "efi/microsoft/boot/efisys.bin");
+		lay.bios_image = b && !b->dir ? b->path : NULL;
+		lay.uefi_image = u && !u->dir ? u->path : NULL;
+		if (!lay.bios_image && !lay.uefi_image) {
+			msg_error("%s: neither boot/etfsboot.com (BIOS) nor efi/microsoft/boot/efisys.bin "
+				  "(UEFI) is in the image: a new image would not boot", iso);
+			ret = EXIT_INPUT;
+			goto out;
+		}
+		if (!lay.uefi_image)
+			msg_warn("%s: no efi/microsoft/boot/efisys.bin: the new image gets a BIOS boot "
+				 "entry only", iso);
+		else if (!lay.bios_image)
+			msg_verbose("%s: no boot/etfsboot.com (as on ARM64 media): the new image gets a "
+				    "UEFI boot entry only", iso);
+		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != EXIT_OK)
+			goto out;
+	}
+	ret = iso_media_extract(&m, iso, apply ? o->output : iso, o->work_dir, apply);
+	if (ret != EXIT_OK)
+		goto out;
+	if (wim_rel && (ret = check_splittable(iso, m.root, wim_rel)) != EXIT_OK)
+		goto out;
+
+	struct patch_opts sub = *o;
+	sub.output = NULL;	/* the scratch tree, in place */
+	sub.rebuild = true;	/* whole WIMs: no appended dead data in the image */
+	r.root = m.root;
+	r.out = apply ? o->output : NULL;
+	r.wim_rel = wim_rel;
+	r.swm_rel = swm_rel;
+	said_written = apply;	/* reports name the new image from here on */
+	if ((ret = patch_tree(m.root, &sub, relay_done, &r)) != EXIT_OK || !apply)
+		goto out;
+	if (wim_rel && (ret = split_install(iso, m.root, wim_rel, swm_rel, o->split_swm)) != EXIT_OK)
+		goto out;
+	if ((ret = iso_list_tree(m.root, &tree)) != EXIT_OK ||
+	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != EXIT_OK)
+		goto out;
+
+	/* The new image: a temporary sibling of the output until verified. */
+	if (!(tmp = fs_temp_sibling(o->output))) {
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if ((ret = iso_write(m.root, tmp, &lay)) != EXIT_OK ||
+	    (ret = verify_image(tmp, &lay, m.root, &tree, &oi)) != EXIT_OK)
+		goto out;
+	mode_t um = umask(0);
+	umask(um);
+	if (chmod(tmp, 0666 & ~um) < 0) {
+		msg_error("%s: %s", tmp, strerror(errno));
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if (fs_fsync_file(tmp) < 0 || fs_commit_temp(tmp, o->output) < 0) {
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	free(tmp);
+	tmp = NULL;
+	char boot[256];
+	iso_describe_boot(&oi, boot, sizeof(boot));
+	msg_info("%s: written and verified: UDF + ISO 9660/Joliet, label '%s', boot %s, %zu files "
+		 "and directories as in %s%s", o->output, oi.label, boot, tree.n, iso,
+		 wim_rel ? " (install.wim split)" : "");
+out:
+	fs_discard_temp(tmp);
+	if (ret != EXIT_OK && said_written)
+		msg_info("%s: not written (the changes above went into the work directory only); "
+			 "%s is unchanged", o->output, iso);
+	iso_listing_free(&tree);
+	iso_media_close(&m);
+	free(swm_rel);
+	return ret;
+}

@@ -1,0 +1,134 @@
+/* patch_tree.c - an extracted installation tree; see patch.h. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/copytree.h"
+#include "cli/exitcode.h"
+#include "util/fsutil.h"
+#include "util/msg.h"
+#include "targets/targets.h"
+#include "targets/tree.h"
+
+static char *join(const char *a, const char *b)
+{
+	char *s;
+	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
+}
+
+static enum role role_of(enum tree_file_kind k)
+{
+	return k == TF_BOOT_WIM ? ROLE_SETUP : ROLE_INSTALLED;
+}
+
+static int patch_file(const struct media_tree *t, const struct tree_file *f,
+		      const struct patch_opts *o,
+		      void (*done)(const struct file_report *, void *), void *ctx)
+{
+	struct file_report fr = { 0 };
+	struct patch_opts sub = *o;
+	int ret;
+
+	fr.path = join(t->root, f->rel);
+	fr.output = o->output ? join(o->output, f->rel) : NULL;
+	if (!fr.path || (o->output && !fr.output)) {
+		msg_error("out of memory");
+		file_report_free(&fr);
+		return EXIT_INTERNAL;
+	}
+	sub.output = fr.output;
+	sub.role_hint = role_of(f->kind);
+	switch (f->kind) {
+	case TF_BOOT_WIM:
+	case TF_INSTALL:
+	case TF_SPLIT:		/* the whole set, through its first part */
+		ret = patch_wim(fr.path, &sub, &fr);
+		break;
+	case TF_BCD_BIOS:
+		ret = patch_bcd_file(fr.path, BCD_STORE_BIOS, &sub, &fr);
+		break;
+	case TF_BCD_EFI:
+		ret = patch_bcd_file(fr.path, BCD_STORE_EFI, &sub, &fr);
+		break;
+	default:
+		ret = EXIT_INTERNAL;
+		break;
+	}
+	if (ret == EXIT_OK)
+		done(&fr, ctx);
+	file_report_free(&fr);
+	return ret;
+}
+
+int patch_tree(const char *root, const struct patch_opts *o,
+	       void (*done)(const struct file_report *fr, void *ctx), void *ctx)
+{
+	struct media_tree t;
+	const char **skip = NULL;
+	size_t n_skip = 0;
+	bool created = false;
+	int ret = EXIT_OK;
+
+	if (tree_scan(root, &t) < 0) {
+		tree_free(&t);
+		return EXIT_INPUT;
+	}
+	for (size_t i = 0; i < t.n_files; i++)
+		msg_verbose("%s: found %s", root, t.files[i].rel);
+	/* A split set that cannot be written fails the run before boot.wim
+	 * is touched. */
+	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
+		if (t.files[i].kind != TF_SPLIT)
+			continue;
+		char *p = join(root, t.files[i].rel);
+		ret = p ? patch_wim_check_split(p) : EXIT_INTERNAL;
+		free(p);
+		if (ret != EXIT_OK)
+			goto out;
+	}
+	skip = calloc(t.n_files + 1, sizeof(*skip));
+	if (!skip) {
+		msg_error("out of memory");
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	/* The files wimpatch writes itself: the WIMs (every part of a split
+	 * set), and the BCD stores when the plan has BCD rules (else they are
+	 * copied like any file). */
+	for (size_t i = 0; i < t.n_files; i++) {
+		enum tree_file_kind k = t.files[i].kind;
+		if (k == TF_BOOT_WIM || k == TF_INSTALL || k == TF_SPLIT || k == TF_SPLIT_PART ||
+		    ((k == TF_BCD_BIOS || k == TF_BCD_EFI) && o->plan->n_bcd_rules))
+			skip[n_skip++] = t.files[i].rel;
+	}
+	if (o->output && !o->dry_run) {
+		if (path_is_inside(o->output, root)) {
+			msg_error("%s: the output tree cannot be inside the source tree %s",
+				  o->output, root);
+			ret = EXIT_USAGE;
+			goto out;
+		}
+		msg_verbose("%s: copying the files wimpatch does not write to %s", root, o->output);
+		created = true;
+		if ((ret = copy_tree(root, o->output, skip, n_skip)) != EXIT_OK)
+			goto out;
+	}
+	for (size_t i = 0; i < n_skip && ret == EXIT_OK; i++) {
+		for (size_t j = 0; j < t.n_files; j++)
+			if (t.files[j].rel == skip[i] && t.files[j].kind != TF_SPLIT_PART)
+				ret = patch_file(&t, &t.files[j], o, done, ctx);
+	}
+out:
+	/* An unfinished output tree is worse than none: a pipeline could
+	 * take it for a result. */
+	if (ret != EXIT_OK && created && ret != EXIT_USAGE) {
+		msg_info("%s: removing the unfinished output tree", o->output);
+		fs_remove_tree(o->output);
+	}
+	free(skip);
+	tree_free(&t);
+	return ret;
+}

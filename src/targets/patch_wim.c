@@ -1,0 +1,666 @@
+/* patch_wim.c - apply a plan to the hives inside a WIM or ESD; see patch.h.
+ *
+ * One open, one extraction per (image, hive), one write per file: every
+ * write appends a whole blob table, so writing per image would waste time
+ * and space.  Each edited hive gets its own scratch directory, kept until
+ * the write returns, because wimlib reads added files only while writing:
+ * the edited hive itself (--plain-replace) or the scratch NTFS volume that
+ * carries it back with its metadata (see wim_replace_file).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/exitcode.h"
+#include "util/fsutil.h"
+#include "util/msg.h"
+#include "targets/targets.h"
+#include "adapters/wim.h"
+
+/* Which images the user selected with --image (all when none). */
+static int select_images(struct wim *w, const struct patch_opts *o, bool *sel)
+{
+	int n = wim_image_count(w);
+
+	for (int i = 1; i <= n; i++)
+		sel[i] = o->n_images == 0;
+	for (size_t k = 0; k < o->n_images; k++) {
+		const char *s = o->images[k];
+		char *end;
+		long idx = strtol(s, &end, 10);
+		if (*s && *end == '\0') {
+			if (idx < 1 || idx > n) {
+				msg_error("%s: no image %s (the WIM has %d image%s)", wim_path(w), s,
+					  n, n == 1 ? "" : "s");
+				return EXIT_INPUT;
+			}
+		} else if ((idx = wim_image_by_name(w, s)) == 0) {
+			msg_error("%s: no image named \"%s\"", wim_path(w), s);
+			return EXIT_INPUT;
+		}
+		sel[idx] = true;
+	}
+	return EXIT_OK;
+}
+
+/* Distinct hive paths among the rules, compared without case. */
+static size_t distinct_hives(const struct rule *const *rules, size_t n, const char **out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < k; j++)
+			if (strcasecmp(out[j], rules[i]->hive) == 0)
+				break;
+		if (j == k)
+			out[k++] = rules[i]->hive;
+	}
+	return k;
+}
+
+struct pending {
+	int image;
+	char *stored;			/* hive path in the image */
+	size_t rep_index;		/* fr->hives moves as it grows: keep an index */
+	char *meta;			/* its metadata before, to verify it is kept
+					   (NULL with --plain-replace) */
+};
+
+/* `pre`: the hive, already prepared by prefetch() (taken over), or NULL. */
+static int patch_one_hive(struct wim *w, const struct wim_image *img, const char *hive,
+			  const struct rule *const *rules, size_t n_rules,
+			  const struct patch_opts *o, const char *scratch, unsigned seq,
+			  struct wim_keep *pre, struct file_report *fr, struct pending *pend,
+			  size_t *n_pend)
+{
+	char *stored = NULL, *dir = NULL, *src = NULL, *dst = NULL, *where = NULL;
+	struct wim_keep *keep = pre;
+	/* Keeping the hive's metadata, it goes through a scratch NTFS volume:
+	 * extracted there once, and copied out to be edited. */
+	bool keeping = !o->dry_run && !o->plain_replace;
+	int ret = EXIT_INTERNAL;
+
+	int f = wim_find_file(w, img->index, hive, &stored);
+	if (f < 0)
+		return EXIT_INPUT;
+	if (f == 0) {
+		msg_error("%s: image %d \"%s\": no hive file %s in the image", wim_path(w),
+			  img->index, img->name, hive);
+		return EXIT_INPUT;
+	}
+	const char *base = strrchr(stored, '/') + 1;
+	if (asprintf(&dir, "%s/%u", scratch, seq) < 0 ||
+	    asprintf(&src, "%s/%s", dir, base) < 0 ||
+	    asprintf(&dst, "%s/%s.new", dir, base) < 0 ||
+	    asprintf(&where, "%s: image %d: %s", wim_path(w), img->index, stored + 1) < 0) {
+		msg_error("out of memory");
+		goto out;
+	}
+	/* prefetch() may have made it. */
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		msg_error("%s: %s", dir, strerror(errno));
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	msg_verbose("%s: extracting%s", where, keep ? " (done in advance)" : "");
+	ret = keep ? EXIT_OK
+		   : keeping ? wim_keep_prepare(w, img->index, stored, dir, src, &keep)
+			     : wim_extract_file(w, img->index, stored, dir);
+	if (ret != EXIT_OK)
+		goto out;
+	ret = EXIT_INTERNAL;
+
+	struct hive_report *rep = file_report_add(fr);
+	if (!rep || !(rep->image_name = strdup(img->name)) || !(rep->hive = strdup(stored + 1)) ||
+	    !(rep->reg_root = reg_root_for(stored))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	rep->image = img->index;
+	rep->role = img->role;
+	struct hive *h;
+	ret = hivefile_edit(src, rules, n_rules, where, o->allow_dirty, &rep->changes, &h);
+	if (ret != EXIT_OK)
+		goto out;
+	if (!o->dry_run && rep->changes.n)
+		ret = hivefile_write(h, dst, &rep->changes, where);
+	hivefile_close(h);
+	if (ret != EXIT_OK || o->dry_run || rep->changes.n == 0)
+		goto out;
+	char *meta = NULL;
+	if (!o->plain_replace && !(meta = wim_file_metadata(w, img->index, stored))) {
+		ret = EXIT_INPUT;
+		goto out;
+	}
+	ret = keeping ? wim_keep_commit(w, keep, dst)
+		      : wim_replace_file(w, img->index, dst, stored, WIM_REPLACE_PLAIN, dir);
+	if (ret != EXIT_OK) {
+		free(meta);
+		goto out;
+	}
+	if (!o->plain_replace) {
+		/* The scratch volume holds the data now. */
+		unlink(src);
+		unlink(dst);
+	}
+	pend[*n_pend].meta = meta;
+	pend[*n_pend].image = img->index;
+	pend[*n_pend].stored = stored;
+	pend[*n_pend].rep_index = fr->n_hives - 1;
+	(*n_pend)++;
+	stored = NULL;
+out:
+	wim_keep_free(keep);
+	free(stored);
+	free(dir);
+	free(src);
+	free(dst);
+	free(where);
+	return ret;
+}
+
+/* Open what was written and check every edit is in it, as a reader would
+ * see it: a fresh open, a fresh extraction, a fresh hive parse. */
+static int verify_written(const char *written, const struct pending *pend, size_t n_pend, const struct file_report *fr,
+			  int image_count, int boot_index, const char *scratch)
+{
+	static unsigned pass;	/* a split set is read back twice */
+	struct wim *w = wim_open(written, false);
+	int ret = EXIT_OK;
+
+	if (!w)
+		return EXIT_WRITE;
+	pass++;
+	msg_verbose("%s: reading back what was written", written);
+	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
+		msg_error("%s: verification failed: image count or boot index changed", written);
+		wim_close(w);
+		return EXIT_WRITE;
+	}
+	for (size_t i = 0; i < n_pend && ret == EXIT_OK; i++) {
+		char *dir = NULL, *file = NULL, *where = NULL;
+		const char *base = strrchr(pend[i].stored, '/') + 1;
+		if (asprintf(&dir, "%s/verify-%u-%zu", scratch, pass, i) < 0 ||
+		    asprintf(&file, "%s/%s", dir, base) < 0 ||
+		    asprintf(&where, "%s: image %d: %s", written, pend[i].image,
+			     pend[i].stored + 1) < 0) {
+			msg_error("out of memory");
+			ret = EXIT_INTERNAL;
+		} else if (mkdir(dir, 0700) < 0 ||
+			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != EXIT_OK) {
+			msg_error("%s: verification failed: cannot extract the written hive", where);
+			ret = EXIT_WRITE;
+		} else {
+			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
+					      false);
+		}
+		if (ret == EXIT_OK && pend[i].meta) {
+			char *now = wim_file_metadata(w, pend[i].image, pend[i].stored);
+			if (!now || strcmp(now, pend[i].meta) != 0) {
+				msg_error("%s: verification failed: the hive's metadata (security "
+					  "descriptor, attributes, short name, named streams, links or "
+					  "times) changed", where);
+				ret = EXIT_WRITE;
+			}
+			free(now);
+		}
+		free(dir);
+		free(file);
+		free(where);
+	}
+	wim_close(w);
+	return ret;
+}
+
+/* A split set is written by splitting the patched WIM again, which
+ * wimlib cannot do with solid resources: refuse those before any work. */
+static int check_splittable(struct wim *w)
+{
+	if (wim_is_split(w) && wim_is_solid(w)) {
+		msg_error("%s: a split set with solid (LZMS, ESD-style) resources cannot be patched: "
+			  "it would have to be split again, and wimlib cannot split solid "
+			  "resources; export it to a non-solid WIM first (wimlib-imagex export "
+			  "--ref)", wim_path(w));
+		return EXIT_INPUT;
+	}
+	return EXIT_OK;
+}
+
+int patch_wim_check_split(const char *path)
+{
+	struct wim *w = wim_open(path, false);
+	int ret = w ? check_splittable(w) : EXIT_INPUT;
+	wim_close(w);
+	return ret;
+}
+
+/* The parts of a re-split set go where the old ones were (in place) or
+ * are named after -o; none of the -o names may exist yet. */
+static char **split_destinations(struct wim *w, const struct patch_opts *o, unsigned n_new)
+{
+	char **dst = calloc(n_new, sizeof(*dst));
+	unsigned n_old = wim_part_count(w);
+
+	if (!dst) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	for (unsigned k = 1; k <= n_new; k++) {
+		struct stat st;
+		dst[k - 1] = !o->output && k <= n_old ? strdup(wim_part_path(w, k))
+						      : wim_part_name(o->output ? o->output : wim_path(w), k);
+		if (!dst[k - 1]) {
+			msg_error("out of memory");
+			goto fail;
+		}
+		if (o->output && lstat(dst[k - 1], &st) == 0) {
+			msg_error("%s: already exists; wimpatch does not overwrite an output "
+				  "(part %u of the new split set would go there)", dst[k - 1], k);
+			goto fail;
+		}
+	}
+	return dst;
+fail:
+	for (unsigned k = 0; k < n_new; k++)
+		free(dst[k]);
+	free(dst);
+	return NULL;
+}
+
+/*
+ * A split set: the patched WIM is written whole into a scratch directory
+ * next to where the parts go (media are too big for TMPDIR), read back,
+ * split again with the part size the old parts imply, read back as a set,
+ * and only then moved into place part by part (rename, directory synced);
+ * old parts beyond the new count are removed last.  Until the first
+ * rename, an interruption leaves the old set and the scratch directory;
+ * during the renames (signals are held back, so only a kill or a crash)
+ * a mix of old and new parts, with the rest of the new set in the scratch
+ * directory.
+ */
+static int write_split(struct wim *w, const struct patch_opts *o, struct file_report *fr,
+		       const struct pending *pend, size_t n_pend, const char *scratch)
+{
+	const char *path = wim_path(w), *first = o->output ? o->output : path;
+	int images = wim_image_count(w), boot = wim_boot_index(w);
+	unsigned n_old = wim_part_count(w), n_new = 0, moved = 0;
+	char *work = NULL, *whole = NULL, *newp1 = NULL, **dst = NULL;
+	int ret = EXIT_WRITE;
+
+	uint64_t part_size = wim_split_part_size(w);
+	const char *base = strrchr(first, '/') ? strrchr(first, '/') + 1 : first;
+	if (!(work = fs_make_tempdir_near(first)))
+		return EXIT_WRITE;
+	if (asprintf(&whole, "%s/whole.wim", work) < 0 || asprintf(&newp1, "%s/%s", work, base) < 0) {
+		msg_error("out of memory");
+		ret = EXIT_INTERNAL;
+		goto out;
+	}
+	msg_verbose("%s: writing the patched WIM whole to %s, then splitting it into parts of at "
+		    "most %llu bytes of data", path, whole, (unsigned long long)part_size);
+	if (wim_commit_scratch(w, whole) < 0)
+		goto out;
+	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != EXIT_OK)
+		goto out;
+	ret = EXIT_WRITE;
+	if (wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new) < 0)
+		goto out;
+	unlink(whole);
+	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
+	if ((ret = verify_written(newp1, pend, n_pend, fr, images, boot, scratch)) != EXIT_OK)
+		goto out;
+	ret = EXIT_WRITE;
+	if (!(dst = split_destinations(w, o, n_new)))
+		goto out;
+
+	fs_hold_signals(true);
+	for (unsigned k = 1; k <= n_new; k++) {
+		char *from = wim_part_name(newp1, k);
+		if (!from) {
+			msg_error("out of memory");
+			break;
+		}
+		msg_verbose("%s: new part %u -> %s", path, k, dst[k - 1]);
+		int r = fs_rename_synced(from, dst[k - 1]);
+		free(from);
+		if (r < 0)
+			break;
+		moved++;
+	}
+	for (unsigned k = n_new + 1; moved == n_new && !o->output && k <= n_old; k++) {
+		msg_verbose("%s: removing old part %u, %s", path, k, wim_part_path(w, k));
+		if (unlink(wim_part_path(w, k)) < 0) {
+			msg_error("%s: cannot remove this old part of the split set (the new set has "
+				  "%u parts): %s", wim_part_path(w, k), n_new, strerror(errno));
+			moved = 0;
+			break;
+		}
+	}
+	if (moved == n_new && n_new < n_old && !o->output && fs_sync_dir_of(path) < 0)
+		moved = 0;
+	fs_hold_signals(false);
+	if (moved == n_new && n_new > 0) {
+		ret = EXIT_OK;
+		fr->status = FILE_WRITTEN;
+	} else if (moved > 0 && !o->output) {
+		msg_error("%s: the split set is now a mix of old and new parts: %u of the %u new "
+			  "parts are in place, the others are in %s; move them next to %s to complete "
+			  "it", path, moved, n_new, work, path);
+		fs_keep_tempdir(work);
+		work = NULL;
+	} else {
+		/* -o: an incomplete output set is removed (it was all new). */
+		for (unsigned k = 0; k < moved; k++)
+			unlink(dst[k]);
+	}
+out:
+	for (unsigned k = 0; dst && k < n_new; k++)
+		free(dst[k]);
+	free(dst);
+	free(whole);
+	free(newp1);
+	fs_remove_tempdir(work);
+	return ret;
+}
+
+/* Writes the WIM *wp (opened from `path`), then closes it before reading
+ * back what was written: the images it holds in memory are not needed
+ * any more, and peak memory is the larger of the two, not their sum. */
+static int write_out(struct wim **wp, const char *path, const struct patch_opts *o,
+		     struct file_report *fr, const struct pending *pend, size_t n_pend,
+		     const char *scratch)
+{
+	struct wim *w = *wp;
+	int images = wim_image_count(w), boot = wim_boot_index(w);
+
+	if (wim_is_split(w))
+		return write_split(w, o, fr, pend, n_pend, scratch);
+	if (!o->output && !o->rebuild) {
+		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
+			    n_pend == 1 ? "" : "s");
+		if (wim_commit_in_place(w) < 0)
+			return EXIT_WRITE;
+		wim_close(w);
+		*wp = NULL;
+		int r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
+		if (r == EXIT_OK)
+			fr->status = FILE_WRITTEN;
+		return r;
+	}
+	/* A whole new file: the output, or (--rebuild) the original's
+	 * replacement, written next to it, read back, then renamed over it. */
+	const char *dst = o->output ? o->output : path;
+	struct stat st;
+	bool rebuild = !o->output;
+	if (rebuild && stat(dst, &st) < 0) {
+		msg_error("%s: %s", dst, strerror(errno));
+		return EXIT_WRITE;
+	}
+	char *tmp = fs_temp_sibling(dst);
+	if (!tmp)
+		return EXIT_WRITE;
+	if (rebuild)
+		msg_verbose("%s: writing %zu hive%s (rebuilding the whole WIM in %s, then renaming "
+			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", tmp);
+	/* wimlib_write wants to create the file itself. */
+	unlink(tmp);
+	int r = wim_commit_to(w, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
+	wim_close(w);
+	*wp = NULL;
+	/* A rebuilt WIM keeps the original's mode and (when we may) owner. */
+	if (r == EXIT_OK && rebuild &&
+	    (chmod(tmp, st.st_mode & 07777) < 0 ||
+	     (geteuid() == 0 && chown(tmp, st.st_uid, st.st_gid) < 0))) {
+		msg_error("%s: cannot give it the original's mode or owner: %s", tmp, strerror(errno));
+		r = EXIT_WRITE;
+	}
+	if (r == EXIT_OK)
+		r = verify_written(tmp, pend, n_pend, fr, images, boot, scratch);
+	if (r == EXIT_OK && fs_commit_temp(tmp, dst) < 0)
+		r = EXIT_WRITE;
+	if (r != EXIT_OK)
+		fs_discard_temp(tmp);
+	else
+		free(tmp);
+	if (r == EXIT_OK)
+		fr->status = FILE_WRITTEN;
+	return r;
+}
+
+/* -o and nothing to change: the file (every part of a split set) is
+ * copied as it is. */
+static int copy_parts(struct wim *w, const struct patch_opts *o)
+{
+	unsigned n = wim_part_count(w);
+	char **dst = split_destinations(w, o, n);
+	int ret = dst ? EXIT_OK : EXIT_WRITE;
+
+	for (unsigned k = 1; dst && k <= n && ret == EXIT_OK; k++) {
+		char *tmp = fs_temp_sibling(dst[k - 1]);
+		if (!tmp || fs_copy_file(wim_part_path(w, k), tmp) < 0 ||
+		    fs_commit_temp(tmp, dst[k - 1]) < 0) {
+			fs_discard_temp(tmp);
+			ret = EXIT_WRITE;
+		} else {
+			free(tmp);
+		}
+	}
+	for (unsigned k = 0; dst && k < n; k++)
+		free(dst[k]);
+	free(dst);
+	return ret;
+}
+
+/* In a tree, boot.wim is the setup environment and install.wim/esd the
+ * installed system, whatever the XML says; a disagreement is worth a
+ * warning (a renamed or rebuilt image), not a refusal. */
+static void apply_role_hint(const char *path, struct wim_image *img, enum role hint)
+{
+	if (hint == ROLE_ANY)
+		return;
+	bool agrees = img->install_type && img->role == hint;
+	if (img->install_type && !agrees)
+		msg_warn("%s: image %d \"%s\": its XML says INSTALLATIONTYPE %s, but its place "
+			 "in the tree makes it the %s image; using the tree's role",
+			 path, img->index, img->name, img->install_type, role_name(hint));
+	img->role = hint;
+	img->role_source = agrees ? "tree, matching the XML" : "tree";
+}
+
+static void free_jobs(struct wim_keep_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		wim_keep_free(jobs[i].keep);
+		free(jobs[i].stored);
+		free((char *)jobs[i].scratch);
+		free(jobs[i].copy);
+	}
+	free(jobs);
+}
+
+/*
+ * Solid (ESD) archives: extracting a hive means decompressing a chunk of
+ * up to 64 MiB, the longest step of a run.  Do it up front for every hive
+ * the plan touches, in two threads (wim_keep_prepare_many, which looks
+ * the hives up itself: no image is loaded here, so the threads' memory
+ * and the main loop's do not add up), with the same order and scratch
+ * directories as the main loop, which takes the results over.  Nothing is
+ * reported here: what fails is left to the main loop, which does it
+ * again and says why.
+ */
+static void prefetch(struct wim *w, const struct patch_opts *o, const bool *sel,
+		     const char *scratch, struct wim_keep_job **jobs_out, size_t *n_out)
+{
+	int n = wim_image_count(w);
+	size_t nr = o->plan->n_rules, nj = 0;
+	const struct rule **rules = calloc(nr ? nr : 1, sizeof(*rules));
+	const char **hives = calloc(nr ? nr : 1, sizeof(*hives));
+	struct wim_keep_job *jobs = calloc((size_t)n * (nr ? nr : 1) + 1, sizeof(*jobs));
+	unsigned seq = 0;
+
+	if (!rules || !hives || !jobs)
+		goto out;
+	msg_thread_silence(true);
+	for (int i = 1; i <= n; i++) {
+		struct wim_image img;
+		if (!sel[i])
+			continue;
+		if (wim_image_get(w, i, &img) < 0)
+			break;
+		enum role role = o->role_hint != ROLE_ANY ? o->role_hint : img.role;
+		size_t k = 0;
+		for (size_t r = 0; r < nr; r++)
+			if (rule_matches_image(&o->plan->rules[r], i, img.name, role))
+				rules[k++] = &o->plan->rules[r];
+		size_t nh = distinct_hives(rules, k, hives);
+		for (size_t h = 0; h < nh; h++, seq++) {
+			char *dir = NULL;
+			if (asprintf(&dir, "%s/%u", scratch, seq) < 0 || mkdir(dir, 0700) < 0) {
+				free(dir);
+				continue;
+			}
+			jobs[nj].image = i;
+			jobs[nj].path = hives[h];
+			jobs[nj].scratch = dir;
+			nj++;
+		}
+		wim_image_free(&img);
+	}
+	msg_thread_silence(false);
+	wim_keep_prepare_many(w, jobs, nj);
+	*jobs_out = jobs;
+	*n_out = nj;
+	jobs = NULL;
+out:
+	free(rules);
+	free(hives);
+	free(jobs);
+}
+
+int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
+{
+	bool in_place = !o->dry_run && !o->output;
+	struct wim *w = wim_open(path, in_place);
+	char *scratch = NULL;
+	bool *sel = NULL;
+	struct pending *pend = NULL;
+	const struct rule **rules = NULL;
+	const char **hives = NULL;
+	struct wim_keep_job *jobs = NULL;
+	size_t n_pend = 0, n_jobs = 0;
+	unsigned seq = 0;
+	int ret = EXIT_INTERNAL;
+
+	fr->kind = "wim";
+	fr->status = FILE_UNCHANGED;
+	if (!w)
+		return EXIT_INPUT;
+	int n = wim_image_count(w);
+	size_t nr = o->plan->n_rules;
+	sel = calloc((size_t)n + 1, sizeof(*sel));
+	rules = calloc(nr ? nr : 1, sizeof(*rules));
+	hives = calloc(nr ? nr : 1, sizeof(*hives));
+	/* At most one pending hive per (image, distinct hive). */
+	pend = calloc((size_t)n * (nr ? nr : 1) + 1, sizeof(*pend));
+	if (!sel || !rules || !hives || !pend) {
+		msg_error("out of memory");
+		goto out;
+	}
+	if ((ret = select_images(w, o, sel)) != EXIT_OK)
+		goto out;
+	if (!o->dry_run && (ret = check_splittable(w)) != EXIT_OK)
+		goto out;
+	if (!(scratch = fs_make_tempdir())) {
+		ret = EXIT_WRITE;
+		goto out;
+	}
+	if (!o->dry_run && !o->plain_replace && wim_is_solid(w))
+		prefetch(w, o, sel, scratch, &jobs, &n_jobs);
+
+	for (int i = 1; i <= n && ret == EXIT_OK; i++) {
+		struct wim_image img;
+		if (!sel[i])
+			continue;
+		if (wim_image_get(w, i, &img) < 0) {
+			ret = EXIT_INTERNAL;
+			break;
+		}
+		apply_role_hint(path, &img, o->role_hint);
+		msg_verbose("%s: image %d \"%s\": role %s (from %s)", path, i, img.name,
+			    role_name(img.role), img.role_source);
+		size_t k = 0;
+		for (size_t r = 0; r < nr; r++) {
+			const struct rule *ru = &o->plan->rules[r];
+			bool m = rule_matches_image(ru, i, img.name, img.role);
+			msg_verbose("%s: image %d: rule %s%s%s (%s:%d, role %s) %s", path, i,
+				    ru->id ? "'" : "", ru->id ? ru->id : "", ru->id ? "'" : "",
+				    ru->src_file, ru->src_line, role_name(ru->role),
+				    m ? "applies" : "does not apply");
+			if (m)
+				rules[k++] = ru;
+		}
+		size_t nh = distinct_hives(rules, k, hives);
+		for (size_t h = 0; h < nh && ret == EXIT_OK; h++) {
+			/* The rules for this hive, in plan order. */
+			const struct rule **sub = calloc(k, sizeof(*sub));
+			size_t ns = 0;
+			if (!sub) {
+				msg_error("out of memory");
+				ret = EXIT_INTERNAL;
+				break;
+			}
+			for (size_t r = 0; r < k; r++)
+				if (strcasecmp(rules[r]->hive, hives[h]) == 0)
+					sub[ns++] = rules[r];
+			char *dir = NULL;
+			struct wim_keep *pre = NULL;
+			if (asprintf(&dir, "%s/%u", scratch, seq) >= 0) {
+				for (size_t j = 0; j < n_jobs && !pre; j++)
+					if (jobs[j].keep && strcmp(jobs[j].scratch, dir) == 0) {
+						pre = jobs[j].keep;
+						jobs[j].keep = NULL;
+					}
+				free(dir);
+			}
+			ret = patch_one_hive(w, &img, hives[h], sub, ns, o, scratch, seq++, pre, fr,
+					     pend, &n_pend);
+			free(sub);
+		}
+		wim_image_free(&img);
+	}
+	if (ret != EXIT_OK)
+		goto out;
+
+	if (file_report_changes(fr) == 0) {
+		if (o->output && !o->dry_run) {
+			ret = copy_parts(w, o);
+			if (ret == EXIT_OK)
+				fr->status = FILE_COPIED;
+		}
+		goto out;
+	}
+	if (o->dry_run) {
+		fr->status = FILE_PENDING;
+		goto out;
+	}
+	ret = write_out(&w, path, o, fr, pend, n_pend, scratch);
+out:
+	for (size_t i = 0; i < n_pend; i++) {
+		free(pend[i].stored);
+		free(pend[i].meta);
+	}
+	free(pend);
+	free(hives);
+	free(rules);
+	free(sel);
+	free_jobs(jobs, n_jobs);
+	wim_close(w);
+	fs_remove_tempdir(scratch);
+	return ret;
+}

@@ -1,0 +1,115 @@
+/*
+ * patch.h - apply a plan to one target file (a WIM/ESD or a bare hive),
+ * write it crash-safely, read it back, and fill in a report.
+ */
+#ifndef WIMPATCH_PATCH_H
+#define WIMPATCH_PATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/change.h"
+#include "core/plan.h"
+#include "core/report.h"
+
+struct patch_opts {
+	const struct plan *plan;
+	bool dry_run;			/* compute changes, write nothing */
+	const char *output;		/* write the result here instead of in place */
+	const char *const *images;	/* --image selections (index or name) */
+	size_t n_images;
+	const char *hive_name;		/* --hive: what a bare hive file is */
+	enum role role_hint;		/* the role the file's place in a tree
+					   gives its images (ROLE_ANY: none) */
+	bool allow_dirty;		/* edit hives with pending transaction logs */
+	bool plain_replace;		/* put hives back into WIMs as new files,
+					   losing their metadata (--plain-replace) */
+	bool rebuild;			/* rewrite a WIM whole into a temporary
+					   sibling and rename it over the original,
+					   instead of appending (--rebuild) */
+	const char *work_dir;		/* ISO targets: make the scratch tree in
+					   this directory (--work-dir), not next
+					   to the output (or, for diff, the image) */
+	const char *iso_label;		/* ISO output: its volume label (--label);
+					   NULL: the source's */
+	uint64_t split_swm;		/* ISO output: split install.wim into
+					   install.swm, install2.swm, ... of at
+					   most this many bytes (--split-swm); 0: no */
+};
+
+/* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
+int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
+/* Can the split set whose first part is `path` be patched (all parts
+ * there, not solid)?  For trees, before anything is written.  Returns an
+ * EXIT_* code (the reason is reported). */
+int patch_wim_check_split(const char *path);
+int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
+
+/* A BCD store: the plan's BCD rules for `store` (BCD_STORE_ANY for a bare
+ * store file: every BCD rule applies). */
+int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
+		   struct file_report *fr);
+/* Is this hive file a BCD store (Description and Objects at its root)? */
+bool bcdfile_is_store(const char *path);
+/* Open a hive file (hive_open flags) that must be a BCD store; NULL after
+ * reporting why not. */
+struct hive *bcdfile_open(const char *path, int flags);
+/* Open a store and apply the BCD rules for `store` in memory; *n_rules
+ * says how many applied.  Returns an EXIT_* code. */
+struct hive;
+int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
+		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules);
+
+/*
+ * An extracted installation tree: every WIM (and BCD store) in it, in
+ * place or, with o->output, into a new tree that holds copies of all
+ * other files.  `done` is called with each file's report as it finishes.
+ * Returns an EXIT_* code; stops at the first file that fails.
+ */
+int patch_tree(const char *root, const struct patch_opts *o,
+	       void (*done)(const struct file_report *fr, void *ctx), void *ctx);
+
+/*
+ * A Windows medium in an ISO image (iso.h).  With o->output (required
+ * unless o->dry_run: an image is never patched in place), the image is
+ * extracted whole into a scratch tree (next to the output, or in
+ * o->work_dir), patched there as a tree, written into a new image with
+ * the same boot layout and label (or o->iso_label), read back and
+ * checked with independent readers, and renamed to o->output.  A dry run
+ * extracts only the WIMs and BCD stores.  Reports name the files as
+ * "IMAGE.iso/sources/boot.wim".  The scratch tree is always removed; on
+ * error no output exists.  Returns an EXIT_* code.
+ */
+int patch_iso(const char *iso, const struct patch_opts *o,
+	      void (*done)(const struct file_report *fr, void *ctx), void *ctx);
+
+/*
+ * The steps both share.  hivefile_edit opens the hive at `src` into memory,
+ * applies `rules` and records the changes in `out`; the edited hive is
+ * returned in *h (close it with hivefile_close).  hivefile_write writes
+ * it to `dst`, syncs it, re-opens it and verifies every change is there.
+ * Both return an EXIT_* code.
+ */
+struct hive;
+int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
+		  const char *where, bool allow_dirty, struct changelist *out, struct hive **h);
+int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
+		   const char *where);
+void hivefile_close(struct hive *h);
+
+/*
+ * The end both share: a dry run only says whether anything is pending;
+ * otherwise an edited hive is written to a temporary sibling of the
+ * destination (the file itself, or o->output), verified and renamed into
+ * place, and with -o an unchanged one is copied.  Nothing changed and no
+ * -o: not a byte is written.  Sets *status; returns an EXIT_* code.
+ */
+int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+		    const struct changelist *cl, enum file_status *status);
+
+/* Re-open a written hive and check `cl` against it.  Returns an EXIT_* code. */
+int hivefile_verify(const char *path, const struct changelist *cl, const char *where,
+		    bool allow_dirty);
+
+#endif

@@ -1,0 +1,212 @@
+/* tree.c - find the files of an extracted installation medium; see tree.h. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "util/msg.h"
+#include "targets/tree.h"
+
+/* The on-disk name in `dir` matching `name` without regard to case, or
+ * NULL.  An exact match wins over a folded one. */
+static char *find_entry(const char *dir, const char *name)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *found = NULL;
+
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		if (strcmp(e->d_name, name) == 0) {
+			free(found);
+			found = strdup(e->d_name);
+			break;
+		}
+		if (!found && strcasecmp(e->d_name, name) == 0)
+			found = strdup(e->d_name);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Resolve a '/'-separated path below root case-insensitively; returns the
+ * relative path as on disk (malloc'd) or NULL if some part is missing. */
+static char *find_path(const char *root, const char *path)
+{
+	char cur[PATH_MAX], rel[PATH_MAX] = "";
+	char *copy = strdup(path), *save = NULL;
+
+	if (!copy)
+		return NULL;
+	snprintf(cur, sizeof(cur), "%s", root);
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		char *e = find_entry(cur, c);
+		if (!e) {
+			free(copy);
+			return NULL;
+		}
+		size_t n = strlen(cur);
+		snprintf(cur + n, sizeof(cur) - n, "/%s", e);
+		n = strlen(rel);
+		snprintf(rel + n, sizeof(rel) - n, "%s%s", n ? "/" : "", e);
+		free(e);
+	}
+	free(copy);
+	return strdup(rel);
+}
+
+bool tree_looks_like_media(const char *dir)
+{
+	char *p = find_path(dir, "sources/boot.wim");
+	free(p);
+	return p != NULL;
+}
+
+int tree_check_inside(const char *root, const char *rel)
+{
+	char rroot[PATH_MAX], rfile[PATH_MAX], full[PATH_MAX];
+
+	if (!realpath(root, rroot)) {
+		msg_error("%s: %s", root, strerror(errno));
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%s/%s", root, rel);
+	if (!realpath(full, rfile)) {
+		msg_error("%s: %s", full, strerror(errno));
+		return -1;
+	}
+	size_t n = strlen(rroot);
+	if (strncmp(rfile, rroot, n) != 0 || (rfile[n] != '/' && rfile[n] != '\0')) {
+		msg_error("%s: leads outside the tree (to %s): refusing to touch it", full, rfile);
+		return -1;
+	}
+	return 0;
+}
+
+static int add(struct media_tree *t, enum tree_file_kind k, char *rel)
+{
+	struct tree_file *nf = realloc(t->files, (t->n_files + 1) * sizeof(*nf));
+	if (!nf) {
+		free(rel);
+		msg_error("out of memory");
+		return -1;
+	}
+	t->files = nf;
+	nf[t->n_files].kind = k;
+	nf[t->n_files].rel = rel;
+	t->n_files++;
+	if (tree_check_inside(t->root, rel) < 0)
+		return -1;
+	struct stat st;
+	char full[PATH_MAX];
+	snprintf(full, sizeof(full), "%s/%s", t->root, rel);
+	if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
+		msg_error("%s: not a regular file", full);
+		return -1;
+	}
+	return 0;
+}
+
+/* install.swm, install2.swm, ...: a split set.  install.swm is the first
+ * part (the set is opened through it, see wim.h); the others, named with
+ * their part number, are listed so that -o does not copy them. */
+static int scan_split(struct media_tree *t, const char *sources)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", t->root, sources);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool first = false;
+	char *other = NULL;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && ret == 0) {
+		size_t n = strlen(e->d_name), digits = 0;
+		if (n < 11 || strncasecmp(e->d_name, "install", 7) != 0 ||
+		    strcasecmp(e->d_name + n - 4, ".swm") != 0)
+			continue;
+		while (7 + digits < n - 4 && e->d_name[7 + digits] >= '0' && e->d_name[7 + digits] <= '9')
+			digits++;
+		if (7 + digits != n - 4)
+			continue;	/* install-old.swm and the like: just a file */
+		char *rel;
+		if (asprintf(&rel, "%s/%s", sources, e->d_name) < 0) {
+			ret = -1;
+			break;
+		}
+		if (digits == 0)
+			first = true;
+		else if (!other && !(other = strdup(rel)))
+			ret = -1;
+		if (ret == 0)
+			ret = add(t, digits ? TF_SPLIT_PART : TF_SPLIT, rel);
+		else
+			free(rel);
+	}
+	closedir(d);
+	if (ret == 0 && other && !first) {
+		msg_error("%s/%s: a part of a split WIM, but there is no first part (install.swm) "
+			  "next to it", t->root, other);
+		ret = -1;
+	}
+	free(other);
+	return ret;
+}
+
+int tree_scan(const char *root, struct media_tree *t)
+{
+	static const struct {
+		const char *path;
+		enum tree_file_kind kind;
+	} known[] = {
+		{ "sources/boot.wim", TF_BOOT_WIM },
+		{ "sources/install.wim", TF_INSTALL },
+		{ "sources/install.esd", TF_INSTALL },
+		{ "boot/bcd", TF_BCD_BIOS },
+		{ "efi/microsoft/boot/bcd", TF_BCD_EFI },
+	};
+
+	memset(t, 0, sizeof(*t));
+	if (!(t->root = strdup(root))) {
+		msg_error("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		char *rel = find_path(root, known[i].path);
+		if (rel && add(t, known[i].kind, rel) < 0)
+			return -1;
+	}
+	char *sources = find_path(root, "sources");
+	if (sources) {
+		int r = scan_split(t, sources);
+		free(sources);
+		if (r < 0)
+			return -1;
+	}
+	bool boot = false;
+	for (size_t i = 0; i < t->n_files; i++)
+		boot |= t->files[i].kind == TF_BOOT_WIM;
+	if (!boot) {
+		msg_error("%s: not a Windows installation medium (no sources/boot.wim)", root);
+		return -1;
+	}
+	return 0;
+}
+
+void tree_free(struct media_tree *t)
+{
+	for (size_t i = 0; i < t->n_files; i++)
+		free(t->files[i].rel);
+	free(t->files);
+	free(t->root);
+	memset(t, 0, sizeof(*t));
+}

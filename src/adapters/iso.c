@@ -14,7 +14,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/iso.h"
 #include "util/msg.h"
@@ -58,11 +58,11 @@ static bool tool_lookup(struct tool *t)
 	return t->path[0] != '\0';
 }
 
-int iso_tools_find(unsigned need, const char *what)
+enum wp_err iso_tools_find(unsigned need, const char *what)
 {
 	char missing[1024] = "";
 	size_t n = 0;
-	int ret = EXIT_OK;
+	int ret = WP_OK;
 
 	for (int i = 0; i < 3; i++) {
 		if (!(need & (1u << i)) || tool_lookup(&tools[i]))
@@ -76,10 +76,10 @@ int iso_tools_find(unsigned need, const char *what)
 					      n ? "; " : "", tools[i].what, tools[i].package);
 		if (n >= sizeof(missing))
 			n = sizeof(missing) - 1;
-		if (ret == EXIT_OK)
-			ret = i == 0 ? EXIT_INPUT : EXIT_WRITE;
+		if (ret == WP_OK)
+			ret = i == 0 ? WP_ERR_INPUT : WP_ERR_WRITE;
 	}
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		msg_error("%s needs programs that are not installed: %s", what, missing);
 	return ret;
 }
@@ -273,14 +273,14 @@ static char *human(uint64_t n, char *buf, size_t size)
 	return buf;
 }
 
-int iso_probe(const char *path, struct iso_info *info)
+enum wp_err iso_probe(const char *path, struct iso_info *info)
 {
 	unsigned char b[SECTOR];
 	char udf_label[sizeof(info->label)] = "";
 	uint32_t catalog = 0;
 	bool nsr = false;
 	struct stat st;
-	int ret = EXIT_INPUT;
+	int ret = WP_ERR_INPUT;
 
 	memset(info, 0, sizeof(*info));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -324,7 +324,7 @@ int iso_probe(const char *path, struct iso_info *info)
 	}
 	if (catalog && read_catalog(fd, path, catalog, info) < 0)
 		goto out;
-	ret = EXIT_OK;
+	ret = WP_OK;
 out:
 	if (fd >= 0)
 		close(fd);
@@ -490,7 +490,7 @@ static int list_raw(const char *path, const struct iso_info *info, struct iso_li
 	const char *argv[] = { tools[0].path, "l", "-slt", type_switch(info), "-sccUTF-8", "--", path,
 			       NULL };
 	struct spawn_io io = { 0 };
-	int ret = EXIT_INPUT;
+	int ret = WP_ERR_INPUT;
 
 	memset(l, 0, sizeof(*l));
 	if (spawn_run(argv, &io) < 0)
@@ -504,16 +504,16 @@ static int list_raw(const char *path, const struct iso_info *info, struct iso_li
 		iso_listing_free(l);
 		goto out;
 	}
-	ret = EXIT_OK;
+	ret = WP_OK;
 out:
 	spawn_io_free(&io);
 	return ret;
 }
 
-int iso_list(const char *path, const struct iso_info *info, struct iso_listing *l)
+enum wp_err iso_list(const char *path, const struct iso_info *info, struct iso_listing *l)
 {
 	int ret = list_raw(path, info, l);
-	if (ret == EXIT_OK)
+	if (ret == WP_OK)
 		iso_listing_sort(l);
 	return ret;
 }
@@ -522,15 +522,15 @@ static int walk(const char *root, const char *rel, struct iso_listing *l)
 {
 	char dirpath[PATH_MAX];
 	struct dirent *e;
-	int ret = EXIT_OK;
+	int ret = WP_OK;
 
 	snprintf(dirpath, sizeof(dirpath), "%s%s%s", root, *rel ? "/" : "", rel);
 	DIR *d = opendir(dirpath);
 	if (!d) {
 		msg_error("%s: %s", dirpath, strerror(errno));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
-	while (ret == EXIT_OK && (e = readdir(d))) {
+	while (ret == WP_OK && (e = readdir(d))) {
 		char sub[PATH_MAX], full[PATH_MAX];
 		struct stat st;
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
@@ -539,34 +539,34 @@ static int walk(const char *root, const char *rel, struct iso_listing *l)
 		int k2 = snprintf(full, sizeof(full), "%s/%s", root, sub);
 		if (k1 < 0 || k2 < 0 || (size_t)k1 >= sizeof(sub) || (size_t)k2 >= sizeof(full)) {
 			msg_error("%s/%s: path too long", dirpath, e->d_name);
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 		} else if (lstat(full, &st) < 0) {
 			msg_error("%s: %s", full, strerror(errno));
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 		} else if (S_ISDIR(st.st_mode)) {
 			if (listing_add(l, sub, strlen(sub), 0, true) < 0)
-				ret = EXIT_INTERNAL;
+				ret = WP_ERR_INTERNAL;
 			else
 				ret = walk(root, sub, l);
 		} else if (S_ISREG(st.st_mode)) {
 			if (listing_add(l, sub, strlen(sub), (uint64_t)st.st_size, false) < 0)
-				ret = EXIT_INTERNAL;
+				ret = WP_ERR_INTERNAL;
 		} else {
 			msg_error("%s: not a regular file or directory; an image holds only those", full);
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 		}
 	}
 	closedir(d);
-	if (ret == EXIT_INTERNAL)
+	if (ret == WP_ERR_INTERNAL)
 		msg_error("out of memory");
 	return ret;
 }
 
-int iso_list_tree(const char *root, struct iso_listing *l)
+enum wp_err iso_list_tree(const char *root, struct iso_listing *l)
 {
 	memset(l, 0, sizeof(*l));
 	int ret = walk(root, "", l);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		iso_listing_free(l);
 	else
 		iso_listing_sort(l);
@@ -575,19 +575,19 @@ int iso_list_tree(const char *root, struct iso_listing *l)
 
 /* ---- extracting ---------------------------------------------------------- */
 
-int iso_extract(const char *path, const struct iso_info *info, const char *dir,
+enum wp_err iso_extract(const char *path, const struct iso_info *info, const char *dir,
 		const char *const *paths, size_t n_paths)
 {
 	const char **argv = calloc(n_paths + 16, sizeof(*argv));
 	char *odir = NULL;
 	struct spawn_io io = { 0 };
 	size_t a = 0;
-	int ret = EXIT_INPUT;
+	int ret = WP_ERR_INPUT;
 
 	if (!argv || asprintf(&odir, "-o%s", dir) < 0) {
 		msg_error("out of memory");
 		free(argv);
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	argv[a++] = tools[0].path;
 	argv[a++] = "x";
@@ -610,7 +610,7 @@ int iso_extract(const char *path, const struct iso_info *info, const char *dir,
 		    n_paths ? "the WIMs and BCD stores" : "every file", tools[0].path, dir);
 	if (spawn_run(argv, &io) == 0) {
 		if (io.status == 0)
-			ret = EXIT_OK;
+			ret = WP_OK;
 		else
 			msg_error("%s: 7-Zip could not extract %s: %s", path,
 				  n_paths ? "its WIMs and BCD stores" : "its files", spawn_said(&io));
@@ -637,12 +637,12 @@ static bool has_entry(const char *dir, const char *name)
 	return found;
 }
 
-int iso_write(const char *root, const char *out, const struct iso_layout *lay)
+enum wp_err iso_write(const char *root, const char *out, const struct iso_layout *lay)
 {
 	const char *argv[48];
 	struct spawn_io io = { 0 };
 	size_t a = 0;
-	int ret = EXIT_WRITE;
+	int ret = WP_ERR_WRITE;
 
 	/* genisoimage puts the boot catalog in the tree; it is hidden from
 	 * every directory, as on Microsoft's media, under a name no file has. */
@@ -692,7 +692,7 @@ int iso_write(const char *root, const char *out, const struct iso_layout *lay)
 		    lay->uefi_image ? " UEFI" : "");
 	if (spawn_run(argv, &io) == 0) {
 		if (io.status == 0)
-			ret = EXIT_OK;
+			ret = WP_OK;
 		else
 			msg_error("%s: genisoimage could not write the image: %s", out, spawn_said(&io));
 	}
@@ -748,7 +748,7 @@ static void scan_xorriso(const char *text, char *label, size_t label_size, struc
 	}
 }
 
-int iso_verify_boot(const char *path, const struct iso_layout *lay)
+enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay)
 {
 	const char *argv[] = { tools[2].path, "-no_rc", "-indev", path, "-report_el_torito", "plain",
 			       NULL };
@@ -756,7 +756,7 @@ int iso_verify_boot(const char *path, const struct iso_layout *lay)
 	struct torito_line e[8];
 	char label[256] = "";
 	size_t n = 0, want = (lay->bios_image ? 1 : 0) + (lay->uefi_image ? 1 : 0);
-	int ret = EXIT_WRITE;
+	int ret = WP_ERR_WRITE;
 
 	memset(e, 0, sizeof(e));
 	if (spawn_run(argv, &io) < 0)
@@ -805,7 +805,7 @@ int iso_verify_boot(const char *path, const struct iso_layout *lay)
 	}
 	msg_verbose("%s: xorriso reads label '%s' and %zu El Torito entr%s as written", path, label,
 		    n, n == 1 ? "y" : "ies");
-	ret = EXIT_OK;
+	ret = WP_OK;
 out:
 	spawn_io_free(&io);
 	return ret;
@@ -912,16 +912,16 @@ static int compare_chunk(const char *data, size_t n, void *p)
 	return 0;
 }
 
-int iso_verify_content(const char *path, const char *root, const struct iso_listing *tree)
+enum wp_err iso_verify_content(const char *path, const char *root, const struct iso_listing *tree)
 {
 	struct iso_info info = { .udf = true };
 	struct iso_listing raw = { 0 }, sorted = { 0 };
 	struct spawn_io io = { 0 };
 	struct compare *c = NULL;
-	int ret = EXIT_WRITE;
+	int ret = WP_ERR_WRITE;
 
 	/* The image's files as 7-Zip reads them from UDF. */
-	if (list_raw(path, &info, &raw) != EXIT_OK)
+	if (list_raw(path, &info, &raw) != WP_OK)
 		goto out;
 	sorted.n = raw.n;
 	if (raw.n && !(sorted.v = malloc(raw.n * sizeof(*sorted.v)))) {
@@ -972,7 +972,7 @@ int iso_verify_content(const char *path, const char *root, const struct iso_list
 		goto out;
 	}
 	msg_verbose("%s: %zu entries read back, every byte as in %s", path, raw.n, root);
-	ret = EXIT_OK;
+	ret = WP_OK;
 out:
 	if (c && c->fd >= 0)
 		close(c->fd);
@@ -999,23 +999,23 @@ static bool is_swm(const char *p)
 	       strcasecmp(p + n - 4, ".swm") == 0;
 }
 
-int iso_media_open(const char *path, struct iso_media *m)
+enum wp_err iso_media_open(const char *path, struct iso_media *m)
 {
 	int ret;
 
 	memset(m, 0, sizeof(*m));
-	if ((ret = iso_probe(path, &m->info)) != EXIT_OK)
+	if ((ret = iso_probe(path, &m->info)) != WP_OK)
 		return ret;
-	if ((ret = iso_list(path, &m->info, &m->files)) != EXIT_OK)
+	if ((ret = iso_list(path, &m->info, &m->files)) != WP_OK)
 		return ret;
 	const struct iso_entry *bw = iso_listing_find(&m->files, "sources/boot.wim");
 	if (!bw || bw->dir) {
 		msg_error("%s: not a Windows installation medium (no sources/boot.wim in the image)",
 			  path);
 		iso_media_close(m);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
 /* The directory part of `path` ("." for none). */
@@ -1042,13 +1042,13 @@ static int make_writable(const char *root, const struct iso_listing *l)
 		if (lstat(full, &st) == 0 && (st.st_mode & want) != want &&
 		    chmod(full, (st.st_mode & 07777) | want) < 0) {
 			msg_error("%s: %s", full, strerror(errno));
-			return EXIT_WRITE;
+			return WP_ERR_WRITE;
 		}
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
-int iso_media_extract(struct iso_media *m, const char *path, const char *near,
+enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,
 		      const char *work_dir, bool whole)
 {
 	const char **sel = NULL;
@@ -1060,7 +1060,7 @@ int iso_media_extract(struct iso_media *m, const char *path, const char *near,
 
 	if (!(sel = calloc(m->files.n + 1, sizeof(*sel)))) {
 		msg_error("out of memory");
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	for (size_t i = 0; i < m->files.n; i++) {
 		const struct iso_entry *e = &m->files.v[i];
@@ -1083,7 +1083,7 @@ int iso_media_extract(struct iso_media *m, const char *path, const char *near,
 		int e = stat(work_dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 		if (e) {
 			msg_error("--work-dir %s: %s", work_dir, strerror(e));
-			ret = EXIT_USAGE;
+			ret = WP_ERR_USAGE;
 			goto out;
 		}
 		if (asprintf(&base, "%s/%s", work_dir, slash ? slash + 1 : near) < 0)
@@ -1093,18 +1093,18 @@ int iso_media_extract(struct iso_media *m, const char *path, const char *near,
 	}
 	if (!base) {
 		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	dir_of(base, dir, sizeof(dir));
 	if (access(dir, W_OK | X_OK) < 0) {
 		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
 			  "elsewhere)", dir, strerror(errno));
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	if (!(m->work = fs_make_tempdir_near(base))) {
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	/* Room for the extracted files and, on the same file system, the new
@@ -1120,50 +1120,50 @@ int iso_media_extract(struct iso_media *m, const char *path, const char *near,
 			  "DIR puts the extracted files elsewhere", path, dir, human(need, a, sizeof(a)),
 			  whole ? "the extracted files and the new image" : "the WIMs and BCD stores",
 			  human((uint64_t)vfs.f_bavail * vfs.f_frsize, b, sizeof(b)));
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	if (asprintf(&m->root, "%s/tree", m->work) < 0) {
 		m->root = NULL;
 		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	if (mkdir(m->root, 0700) < 0) {
 		msg_error("%s: %s", m->root, strerror(errno));
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
-	if ((ret = iso_extract(path, &m->info, m->root, sel, n_sel)) != EXIT_OK)
+	if ((ret = iso_extract(path, &m->info, m->root, sel, n_sel)) != WP_OK)
 		goto out;
 
 	/* Did everything arrive?  7-Zip's exit status alone does not say. */
 	struct iso_listing got;
-	if ((ret = iso_list_tree(m->root, &got)) != EXIT_OK)
+	if ((ret = iso_list_tree(m->root, &got)) != WP_OK)
 		goto out;
 	if (whole) {
 		char what[PATH_MAX + 64];
 		snprintf(what, sizeof(what), "%s: extraction incomplete", path);
 		if (listing_diff(&m->files, "the image", &got, "the extracted tree", what) > 0)
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 	} else {
-		for (size_t i = 0; i < n_sel && ret == EXIT_OK; i++) {
+		for (size_t i = 0; i < n_sel && ret == WP_OK; i++) {
 			const struct iso_entry *want = iso_listing_find(&m->files, sel[i]);
 			const struct iso_entry *have = iso_listing_find(&got, sel[i]);
 			if (!have || have->dir || have->size != want->size) {
 				msg_error("%s: extraction incomplete: %s %s", path, sel[i],
 					  have ? "differs in size" : "is missing");
-				ret = EXIT_INPUT;
+				ret = WP_ERR_INPUT;
 			}
 		}
 	}
-	if (ret == EXIT_OK)
+	if (ret == WP_OK)
 		ret = make_writable(m->root, &got);
 	iso_listing_free(&got);
 out:
 	free(base);
 	free(sel);
-	if (ret != EXIT_OK) {
+	if (ret != WP_OK) {
 		fs_remove_tempdir(m->work);
 		m->work = NULL;
 		free(m->root);

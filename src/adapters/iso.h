@@ -23,7 +23,7 @@
  * stderr goes into the error messages.  The environment variables
  * WIMPATCH_7Z, WIMPATCH_GENISOIMAGE and WIMPATCH_XORRISO name other
  * programs to use instead.  Every function reports its errors, naming the
- * file, and returns an EXIT_* code (exitcode.h) unless it says otherwise.
+ * file, and returns an enum wp_err (core/error.h) unless it says otherwise.
  */
 #ifndef WIMPATCH_ISO_H
 #define WIMPATCH_ISO_H
@@ -41,8 +41,8 @@ enum {
 
 /* Find the programs in `need`; if any is missing, say which and which
  * Debian package has it, for `what` ("SRC.iso: reading an ISO image"),
- * and return EXIT_INPUT (no reader) or EXIT_WRITE (no writer/checker). */
-int iso_tools_find(unsigned need, const char *what);
+ * and return WP_ERR_INPUT (no reader) or WP_ERR_WRITE (no writer/checker). */
+enum wp_err iso_tools_find(unsigned need, const char *what);
 
 /* Does the file look like an ISO 9660 or UDF image?  Does not report. */
 bool iso_file_is_iso(const char *path);
@@ -71,8 +71,8 @@ struct iso_info {
 };
 
 /* Read the volume descriptors and the boot catalog; a file that is not
- * an image, is truncated or damaged is reported and EXIT_INPUT returned. */
-int iso_probe(const char *path, struct iso_info *info);
+ * an image, is truncated or damaged is reported and WP_ERR_INPUT returned. */
+enum wp_err iso_probe(const char *path, struct iso_info *info);
 
 /* "BIOS (no emulation, 8 sectors), UEFI (no emulation)": for show. */
 void iso_describe_boot(const struct iso_info *info, char *buf, size_t size);
@@ -90,10 +90,10 @@ struct iso_listing {
 };
 
 /* List the image's files with 7-Zip, sorted by path. */
-int iso_list(const char *path, const struct iso_info *info, struct iso_listing *l);
+enum wp_err iso_list(const char *path, const struct iso_info *info, struct iso_listing *l);
 /* List a directory tree the same way (regular files and directories
  * only: anything else is reported as an error). */
-int iso_list_tree(const char *root, struct iso_listing *l);
+enum wp_err iso_list_tree(const char *root, struct iso_listing *l);
 /* The entry whose path matches `path` without regard to case, or NULL. */
 const struct iso_entry *iso_listing_find(const struct iso_listing *l, const char *path);
 /* Sort by path (as iso_list and iso_list_tree return them). */
@@ -102,7 +102,7 @@ void iso_listing_free(struct iso_listing *l);
 
 /* Extract the image's files into the existing directory `dir`: all of
  * them (n_paths 0) or the listed paths (spelled as iso_list gives them). */
-int iso_extract(const char *path, const struct iso_info *info, const char *dir,
+enum wp_err iso_extract(const char *path, const struct iso_info *info, const char *dir,
 		const char *const *paths, size_t n_paths);
 
 /* What an image is written with: the label and the boot images (paths
@@ -119,16 +119,16 @@ int iso_check_label(const char *label, const char *what);
 
 /* Write the tree `root` as an image into `out` (an existing file is
  * overwritten; the caller makes it a temporary sibling). */
-int iso_write(const char *root, const char *out, const struct iso_layout *lay);
+enum wp_err iso_write(const char *root, const char *out, const struct iso_layout *lay);
 
 /* Read the El Torito catalog and the label of a written image back with
  * xorriso and check they are what `lay` asked for. */
-int iso_verify_boot(const char *path, const struct iso_layout *lay);
+enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay);
 
 /* Read every file of a written image back with 7-Zip and compare it, byte
  * for byte, with the tree it was written from; the image's file list
  * must equal the tree's (`tree`, as iso_list_tree gives it). */
-int iso_verify_content(const char *path, const char *root, const struct iso_listing *tree);
+enum wp_err iso_verify_content(const char *path, const char *root, const struct iso_listing *tree);
 
 /*
  * A Windows medium in an image.  iso_media_open probes and lists it and
@@ -147,8 +147,8 @@ struct iso_media {
 	char *work;			/* the scratch directory, or NULL */
 	char *root;			/* work/tree: the extracted files */
 };
-int iso_media_open(const char *path, struct iso_media *m);
-int iso_media_extract(struct iso_media *m, const char *path, const char *near,
+enum wp_err iso_media_open(const char *path, struct iso_media *m);
+enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,
 		      const char *work_dir, bool whole);
 /* Remove the scratch directory (if any) and free everything. */
 void iso_media_close(struct iso_media *m);

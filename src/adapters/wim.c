@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <wimlib.h>
 
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/msg.h"
 #include "util/progress.h"
 #include "adapters/ntfsvol.h"
@@ -622,7 +622,7 @@ int wim_extract_file(struct wim *w, int image, const char *stored, const char *d
 		snprintf(what, sizeof(what), "cannot extract %s", stored);
 		wfail(w->path, image, r, what);
 		return r == WIMLIB_ERR_WRITE || r == WIMLIB_ERR_OPEN || r == WIMLIB_ERR_MKDIR
-			       ? EXIT_WRITE : EXIT_INPUT;
+			       ? WP_ERR_WRITE : WP_ERR_INPUT;
 	}
 	return 0;
 }
@@ -1181,9 +1181,9 @@ static int replace_plain(struct wim *w, int image, const char *src, const char *
 		char what[512];
 		snprintf(what, sizeof(what), "cannot replace %s", stored);
 		wfail(w->path, image, r, what);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
 /*
@@ -1357,7 +1357,7 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 {
 	struct wim_keep *k = calloc(1, sizeof(*k));
 	char *vol = NULL;
-	int ret = EXIT_INTERNAL;
+	int ret = WP_ERR_INTERNAL;
 
 	*out = NULL;
 	if (!k || !(k->stored = strdup(stored)) || !(k->scratch = strdup(scratch)) ||
@@ -1369,7 +1369,7 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 	}
 	k->image = image;
 	const char *where = k->where;
-	ret = EXIT_INPUT;
+	ret = WP_ERR_INPUT;
 	if (file_info_get(w->ws, w->path, image, stored, &k->fi) < 0)
 		goto out;
 	if (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY | WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
@@ -1382,13 +1382,13 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 		msg_warn("%s: its UNIX owner and mode (a wimlib extension) are not kept", where);
 	if (!(k->T = add_target(&k->fi, where, &k->renamed)))
 		goto out;
-	ret = EXIT_INTERNAL;
+	ret = WP_ERR_INTERNAL;
 	for (size_t i = 0; i < k->fi.links.n; i++)
 		if (strv_add(&k->rel, k->fi.links.v[i] + strlen(k->T)) < 0) {
 			msg_error("out of memory");
 			goto out;
 		}
-	ret = EXIT_WRITE;
+	ret = WP_ERR_WRITE;
 	if (!(k->before = metadata_text(w->ws, w->path, image, stored, false)))
 		goto out;
 	k->room = k->fi.size > room ? k->fi.size : room;
@@ -1398,7 +1398,7 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 			w->volumes = vs;
 		vol = NULL;
 		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	w->volumes = vs;
@@ -1438,7 +1438,7 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 	} else {
 		msg_verbose("%s: extracted to the scratch volume from the image itself", where);
 	}
-	ret = EXIT_OK;
+	ret = WP_OK;
 	*out = k;
 	k = NULL;
 out:
@@ -1458,7 +1458,7 @@ static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 		.short_name = k->renamed ? k->fi.short_name : NULL,
 	};
 	if (ntfsvol_replace_data(k->volpath, &e, where) < 0)
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 
 	/* Back in: the volume's root lands on T; directories already there
 	 * keep their own metadata, each link is replaced by the captured one. */
@@ -1481,17 +1481,17 @@ static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 			  wimlib_get_error_string(r), *why ? ": " : "", why);
 	wlog_free(&log);
 	if (r)
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	/* Check before anything is written. */
 	char *after = metadata_text(w->ws, w->path, k->image, k->stored, false);
 	if (!after)
-		return EXIT_WRITE;
-	int ret = EXIT_OK;
+		return WP_ERR_WRITE;
+	int ret = WP_OK;
 	if (strcmp(k->before, after) != 0) {
 		msg_error("%s: the file's metadata would change on the way back in; nothing is "
 			  "written (--plain-replace replaces it as a new file)", where);
 		msg_verbose("before:\n%safter:\n%s", k->before, after);
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 	}
 	free(after);
 	return ret;
@@ -1503,15 +1503,15 @@ int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *s
 	/* Sparse: room costs nothing until written. */
 	struct wim_keep *k;
 	int r = keep_prepare(w, image, stored, scratch, 0, &k);
-	if (r != EXIT_OK)
+	if (r != WP_OK)
 		return r;
 	k->room = 2 * k->room + (1u << 20);
 	if (ntfsvol_read_data(k->volpath, k->rel.v[0], copy, k->where) < 0) {
 		wim_keep_free(k);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	*out = k;
-	return EXIT_OK;
+	return WP_OK;
 }
 
 int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
@@ -1520,14 +1520,14 @@ int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 
 	if (stat(src, &st) < 0) {
 		msg_error("%s: %s: %s", k->where, src, strerror(errno));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	if ((uint64_t)st.st_size <= k->room)
 		return keep_commit(w, k, src);
 	/* Grown past the volume: a new one, big enough. */
 	struct wim_keep *k2;
 	int r = keep_prepare(w, k->image, k->stored, k->scratch, (uint64_t)st.st_size, &k2);
-	if (r == EXIT_OK)
+	if (r == WP_OK)
 		r = keep_commit(w, k2, src);
 	wim_keep_free(k2);
 	return r;
@@ -1685,10 +1685,10 @@ static int replace_keeping(struct wim *w, int image, const char *src, const char
 	if (stat(src, &st) < 0) {
 		msg_error("%s: image %d: %s: %s: %s", w->path, image, stored + 1, src,
 			  strerror(errno));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	int r = keep_prepare(w, image, stored, scratch, (uint64_t)st.st_size, &k);
-	if (r == EXIT_OK)
+	if (r == WP_OK)
 		r = keep_commit(w, k, src);
 	wim_keep_free(k);
 	return r;

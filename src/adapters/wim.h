@@ -61,8 +61,8 @@ int wim_image_by_name(const struct wim *w, const char *name);
 int wim_find_file(struct wim *w, int image, const char *path, char **stored);
 
 /* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
- * Returns 0, or an EXIT_* code: EXIT_WRITE when writing the copy failed
- * (no space, size limit), EXIT_INPUT when the WIM's data is bad. */
+ * Returns 0, or an enum wp_err: WP_ERR_WRITE when writing the copy failed
+ * (no space, size limit), WP_ERR_INPUT when the WIM's data is bad. */
 int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
 
 /* How wim_replace_file puts a file back. */
@@ -88,13 +88,13 @@ enum wim_replace_mode {
  * file is put back by adding a directory above it, which must be below
  * the image root (adding onto the root would make wimlib rewrite the
  * image's WINDOWS XML): a file directly in the root, or one whose hard
- * links lie in different top-level directories, is refused (EXIT_INPUT),
+ * links lie in different top-level directories, is refused (WP_ERR_INPUT),
  * as are directories, reparse points and encrypted files.
  *
  * WIM_REPLACE_PLAIN: wimlib reads `src` only when the WIM is written: it
  * must stay in place until then; `scratch` is not used.
  *
- * Returns 0, or an EXIT_* code (the error is reported).
+ * Returns 0, or an enum wp_err (the error is reported).
  */
 int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
 		     enum wim_replace_mode mode, const char *scratch);
@@ -107,7 +107,7 @@ int wim_replace_file(struct wim *w, int image, const char *src, const char *stor
  * the file's data from there to the new file `copy`; wim_keep_commit
  * replaces the data on the volume by the bytes of `src` and puts the file
  * back (on a new volume if `src` is more than twice the old size).  Both
- * return 0 or an EXIT_* code (reported).  wim_keep_free may be called on
+ * return 0 or an enum wp_err (reported).  wim_keep_free may be called on
  * a handle that was never committed; the volume stays until wim_close.
  */
 struct wim_keep;

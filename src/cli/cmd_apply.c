@@ -19,7 +19,7 @@
 
 #include "cli/commands.h"
 #include "util/cpus.h"
-#include "cli/exitcode.h"
+#include "cli/exit.h"
 #include "util/fsutil.h"
 #include "adapters/hive.h"
 #include "adapters/iso.h"
@@ -290,15 +290,15 @@ static int add_param(struct profile_param **arr, size_t *n, const char *arg)
 	return 0;
 }
 
-static int run_target(const char *target, const struct patch_opts *po, struct sink *sink)
+static enum wp_err run_target(const char *target, const struct patch_opts *po, struct sink *sink)
 {
 	struct file_report fr = { 0 };
 	struct stat st;
-	int ret;
+	enum wp_err ret;
 
 	if (stat(target, &st) < 0) {
 		msg_error("%s: %s", target, strerror(errno));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		ret = patch_tree(target, po, print_report, sink);
@@ -306,17 +306,17 @@ static int run_target(const char *target, const struct patch_opts *po, struct si
 	}
 	if (!S_ISREG(st.st_mode)) {
 		msg_error("%s: not a regular file", target);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	if (!wim_file_is_wim(target) && !hive_file_is_regf(target) && iso_file_is_iso(target))
 		return patch_iso(target, po, print_report, sink);
 	if (po->iso_label || po->split_swm) {
 		msg_error("%s: --label and --split-swm are for .iso images", target);
-		return EXIT_USAGE;
+		return WP_ERR_USAGE;
 	}
 	if (!(fr.path = strdup(target)) || (po->output && !(fr.output = strdup(po->output)))) {
 		msg_error("out of memory");
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	if (wim_file_is_wim(target)) {
 		ret = patch_wim(target, po, &fr);
@@ -326,9 +326,9 @@ static int run_target(const char *target, const struct patch_opts *po, struct si
 		ret = patch_hive_file(target, po, &fr);
 	} else {
 		msg_error("%s: not a WIM/ESD archive or a registry hive", target);
-		ret = EXIT_INPUT;
+		ret = WP_ERR_INPUT;
 	}
-	if (ret == EXIT_OK)
+	if (ret == WP_OK)
 		print_report(&fr, sink);
 	file_report_free(&fr);
 	return ret;
@@ -560,7 +560,7 @@ static int run(int argc, char **argv, bool diff)
 		progress_init();
 		for (int i = optind; i < argc && ret == EXIT_OK; i++) {
 			set_interrupt_note(argv, optind, i, argc);
-			ret = run_target(argv[i], &po, &sink);
+			ret = exit_status(run_target(argv[i], &po, &sink));
 		}
 		fs_set_interrupt_note("");
 		if (ret == EXIT_OK && sink.pending)

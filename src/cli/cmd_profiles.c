@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/exitcode.h"
+#include "cli/exit.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
 #include "core/plan.h"

@@ -15,7 +15,7 @@
 
 #include "targets/bcd.h"
 #include "cli/commands.h"
-#include "cli/exitcode.h"
+#include "cli/exit.h"
 #include "util/fsutil.h"
 #include "adapters/hive.h"
 #include "targets/inventory.h"
@@ -74,17 +74,17 @@ static const char *shown(const char *path)
 	return buf;
 }
 
-static int show_wim(const char *path, enum role hint)
+static enum wp_err show_wim(const char *path, enum role hint)
 {
 	struct wim *w = wim_open(path, false);
 	char *scratch = NULL;
-	int ret = EXIT_OK;
+	enum wp_err ret = WP_OK;
 
 	if (!w)
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	if (!(scratch = fs_make_tempdir())) {
 		wim_close(w);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	printf("%s: %d image%s, boot index %d", shown(path), wim_image_count(w),
 	       wim_image_count(w) == 1 ? "" : "s", wim_boot_index(w));
@@ -92,11 +92,11 @@ static int show_wim(const char *path, enum role hint)
 		printf(", split set of %u part%s", wim_part_count(w),
 		       wim_part_count(w) == 1 ? "" : "s");
 	printf("\n");
-	for (int i = 1; i <= wim_image_count(w) && ret == EXIT_OK; i++) {
+	for (int i = 1; i <= wim_image_count(w) && ret == WP_OK; i++) {
 		struct wim_image img;
 		char *stored = NULL, *dir = NULL, *file = NULL, *where = NULL;
 		if (wim_image_get(w, i, &img) < 0) {
-			ret = EXIT_INTERNAL;
+			ret = WP_ERR_INTERNAL;
 			break;
 		}
 		if (hint != ROLE_ANY)
@@ -106,20 +106,20 @@ static int show_wim(const char *path, enum role hint)
 		       img.build ? img.build : "?", img.arch ? img.arch : "?", role_name(img.role));
 		int f = wim_find_file(w, i, DEFAULT_HIVE, &stored);
 		if (f < 0) {
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 		} else if (f == 0) {
 			printf("    (no %s)\n", DEFAULT_HIVE);
 		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
 			   asprintf(&file, "%s/%s", dir, strrchr(stored, '/') + 1) < 0 ||
 			   asprintf(&where, "%s: image %d: %s", shown(path), i, stored + 1) < 0) {
-			ret = EXIT_INTERNAL;
+			ret = WP_ERR_INTERNAL;
 		} else if (mkdir(dir, 0700) < 0) {
 			msg_error("%s: %s", dir, strerror(errno));
-			ret = EXIT_WRITE;
-		} else if ((ret = wim_extract_file(w, i, stored, dir)) == EXIT_OK) {
+			ret = WP_ERR_WRITE;
+		} else if ((ret = wim_extract_file(w, i, stored, dir)) == WP_OK) {
 			struct system_state st;
 			if (inventory_read_system(file, where, &st) < 0)
-				ret = EXIT_INPUT;
+				ret = WP_ERR_INPUT;
 			else
 				print_state("    ", &st, img.build ? atol(img.build) : 0);
 		}
@@ -134,17 +134,17 @@ static int show_wim(const char *path, enum role hint)
 	return ret;
 }
 
-static int show_bcd(const char *path, const char *what)
+static enum wp_err show_bcd(const char *path, const char *what)
 {
 	struct hive *h = bcdfile_open(path, HIVE_ALLOW_DIRTY);
 	struct bcd_description d;
-	int ret = EXIT_OK;
+	enum wp_err ret = WP_OK;
 
 	if (!h)
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	printf("%s: BCD store%s\n", shown(path), what);
 	if (bcd_describe(h, path, &d) < 0) {
-		ret = EXIT_INPUT;
+		ret = WP_ERR_INPUT;
 	} else {
 		if (!d.has_default)
 			printf("  default loader: none (%s)\n", d.no_default);
@@ -170,21 +170,21 @@ static int show_bcd(const char *path, const char *what)
 	return ret;
 }
 
-static int show_tree(const char *root)
+static enum wp_err show_tree(const char *root)
 {
 	struct media_tree t;
-	int ret = EXIT_OK;
+	enum wp_err ret = WP_OK;
 
 	if (tree_scan(root, &t) < 0) {
 		tree_free(&t);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	printf("%s: Windows installation medium\n", shown(root));
-	for (size_t i = 0; i < t.n_files && ret == EXIT_OK; i++) {
+	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
 		const struct tree_file *f = &t.files[i];
 		char *full;
 		if (asprintf(&full, "%s/%s", root, f->rel) < 0)
-			return EXIT_INTERNAL;
+			return WP_ERR_INTERNAL;
 		switch (f->kind) {
 		case TF_BOOT_WIM:
 			ret = show_wim(full, ROLE_SETUP);
@@ -212,20 +212,20 @@ static int show_tree(const char *root)
 
 static const char *work_dir;	/* --work-dir */
 
-static int show_iso(const char *path)
+static enum wp_err show_iso(const char *path)
 {
 	struct iso_media m;
 	char boot[256], what[PATH_MAX + 64];
-	int ret;
+	enum wp_err ret;
 
 	snprintf(what, sizeof(what), "%s: reading an ISO image", path);
-	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != EXIT_OK)
+	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != WP_OK)
 		return ret;
-	if ((ret = iso_media_open(path, &m)) != EXIT_OK)
+	if ((ret = iso_media_open(path, &m)) != WP_OK)
 		return ret;
 	/* Only the WIMs and BCD stores, in a scratch directory next to the
 	 * image (or in --work-dir), removed when done. */
-	if ((ret = iso_media_extract(&m, path, path, work_dir, false)) == EXIT_OK) {
+	if ((ret = iso_media_extract(&m, path, path, work_dir, false)) == WP_OK) {
 		iso_describe_boot(&m.info, boot, sizeof(boot));
 		printf("%s: ISO image (%s), label '%s', boot %s\n", path,
 		       m.info.udf ? "UDF + ISO 9660" : "ISO 9660", m.info.label, boot);
@@ -238,13 +238,13 @@ static int show_iso(const char *path)
 	return ret;
 }
 
-static int show_target(const char *target)
+static enum wp_err show_target(const char *target)
 {
 	struct stat st;
 
 	if (stat(target, &st) < 0) {
 		msg_error("%s: %s", target, strerror(errno));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	if (S_ISDIR(st.st_mode))
 		return show_tree(target);
@@ -259,16 +259,16 @@ static int show_target(const char *target)
 			return show_bcd(target, "");
 		struct system_state s;
 		if (inventory_read_system(target, target, &s) < 0)
-			return EXIT_INPUT;
+			return WP_ERR_INPUT;
 		printf("%s: registry hive\n", target);
 		print_state("  ", &s, 0);
-		return EXIT_OK;
+		return WP_OK;
 	}
 	if (iso_file_is_iso(target))
 		return show_iso(target);
 	msg_error("%s: not an installation tree, an ISO image, a WIM/ESD archive or a registry hive",
 		  target);
-	return EXIT_INPUT;
+	return WP_ERR_INPUT;
 }
 
 int cmd_show(int argc, char **argv)
@@ -311,7 +311,7 @@ int cmd_show(int argc, char **argv)
 		return EXIT_INTERNAL;
 	fs_install_signal_cleanup();
 	for (int i = optind; i < argc && ret == EXIT_OK; i++)
-		ret = show_target(argv[i]);
+		ret = exit_status(show_target(argv[i]));
 	wim_cleanup();
 	return ret;
 }

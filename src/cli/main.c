@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
-#include "cli/exitcode.h"
+#include "cli/exit.h"
 #include "profiles/profile.h"
 #include "adapters/wim.h"
 
@@ -63,15 +63,15 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return EXIT_OK;
+		return exit_after_output(EXIT_OK);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		version();
-		return EXIT_OK;
+		return exit_after_output(EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return exit_after_output(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "wimpatch: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

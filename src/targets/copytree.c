@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "targets/copytree.h"
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 
@@ -41,7 +41,7 @@ static int copy_link(const char *path, const char *out)
 
 	if (n < 0) {
 		msg_error("%s: %s", path, strerror(errno));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	target[n] = '\0';
 	size_t rl = strlen(walk.rsrc);
@@ -49,13 +49,13 @@ static int copy_link(const char *path, const char *out)
 	    (real[rl] != '/' && real[rl] != '\0')) {
 		msg_error("%s: symbolic link to %s leads outside the tree: refusing to copy it",
 			  path, target);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	if (symlink(target, out) < 0) {
 		msg_error("%s: %s", out, strerror(errno));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
 static int visit(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -68,37 +68,37 @@ static int visit(const char *path, const struct stat *st, int flag, struct FTW *
 		rel++;
 	if (snprintf(out, sizeof(out), "%s/%s", walk.dst, rel) >= (int)sizeof(out)) {
 		msg_error("%s: path too long", path);
-		walk.ret = EXIT_INPUT;
+		walk.ret = WP_ERR_INPUT;
 		return 1;
 	}
 	switch (flag) {
 	case FTW_D:
 		if (*rel && mkdir(out, (st->st_mode & 07777) | 0700) < 0) {
 			msg_error("%s: %s", out, strerror(errno));
-			walk.ret = EXIT_WRITE;
+			walk.ret = WP_ERR_WRITE;
 			return 1;
 		}
 		return 0;
 	case FTW_SL:
 	case FTW_SLN:
 		walk.ret = copy_link(path, out);
-		return walk.ret != EXIT_OK;
+		return walk.ret != WP_OK;
 	case FTW_F:
 		if (skipped(rel))
 			return 0;
 		if (!S_ISREG(st->st_mode)) {
 			msg_error("%s: not a regular file, directory or link: refusing to copy it", path);
-			walk.ret = EXIT_INPUT;
+			walk.ret = WP_ERR_INPUT;
 			return 1;
 		}
 		if (fs_copy_file(path, out) < 0 || chmod(out, (st->st_mode & 07777) | 0200) < 0) {
-			walk.ret = EXIT_WRITE;
+			walk.ret = WP_ERR_WRITE;
 			return 1;
 		}
 		return 0;
 	default:
 		msg_error("%s: cannot read it", path);
-		walk.ret = EXIT_INPUT;
+		walk.ret = WP_ERR_INPUT;
 		return 1;
 	}
 }
@@ -131,26 +131,26 @@ int copy_tree(const char *src, const char *dst, const char *const *skip, size_t 
 	if (lstat(dst, &st) == 0) {
 		if (!S_ISDIR(st.st_mode) || rmdir(dst) < 0) {
 			msg_error("%s: exists and is not an empty directory", dst);
-			return EXIT_USAGE;
+			return WP_ERR_USAGE;
 		}
 	}
 	if (mkdir(dst, 0755) < 0) {
 		msg_error("%s: %s", dst, strerror(errno));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	if (!realpath(src, walk.rsrc)) {
 		msg_error("%s: %s", src, strerror(errno));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	walk.src = src;
 	walk.dst = dst;
 	walk.src_len = strlen(src);
 	walk.skip = skip;
 	walk.n_skip = n_skip;
-	walk.ret = EXIT_OK;
-	if (nftw(src, visit, 32, FTW_PHYS) < 0 && walk.ret == EXIT_OK) {
+	walk.ret = WP_OK;
+	if (nftw(src, visit, 32, FTW_PHYS) < 0 && walk.ret == WP_OK) {
 		msg_error("%s: %s", src, strerror(errno));
-		walk.ret = EXIT_INPUT;
+		walk.ret = WP_ERR_INPUT;
 	}
 	return walk.ret;
 }

@@ -13,7 +13,7 @@
  * the file system can, copied otherwise; directories are created
  * writable by their owner so a read-only source (copied off a mounted
  * ISO) works.  Symbolic links are recreated if they stay inside the tree
- * and refused if they lead out.  Returns 0, or an EXIT_* code with the
+ * and refused if they lead out.  Returns 0, or an enum wp_err with the
  * reason reported.
  */
 int copy_tree(const char *src, const char *dst, const char *const *skip, size_t n_skip);

@@ -5,28 +5,28 @@
 #include <stdlib.h>
 
 #include "targets/engine.h"
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/hive.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "core/report.h"
 
-int hivefile_verify(const char *path, const struct changelist *cl, const char *where,
+enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,
 		    bool allow_dirty)
 {
 	char err[512];
 	struct hive *h = hive_open(path, allow_dirty ? HIVE_ALLOW_DIRTY : 0, err, sizeof(err));
 	if (!h) {
 		msg_error("%s: the written hive cannot be read back: %s", where, err);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	int r = engine_verify(h, cl, where);
 	hive_close(h);
-	return r < 0 ? EXIT_WRITE : EXIT_OK;
+	return r < 0 ? WP_ERR_WRITE : WP_OK;
 }
 
-int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
+enum wp_err hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
 		  const char *where, bool allow_dirty, struct changelist *out, struct hive **hp)
 {
 	char err[512];
@@ -36,25 +36,25 @@ int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rul
 	*hp = NULL;
 	if (!h) {
 		msg_error("%s: %s", where, err);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	if (engine_apply(h, rules, n_rules, where, out) < 0) {
 		hive_close(h);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	*hp = h;
-	return EXIT_OK;
+	return WP_OK;
 }
 
-int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
+enum wp_err hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
 		   const char *where)
 {
 	if (hive_commit(h, dst) < 0) {
 		msg_error("%s: cannot write %s: %s", where, dst, hive_error(h));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	if (fs_fsync_file(dst) < 0)
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	/* hivex writes the whole hive anew with equal sequence numbers, so
 	 * the result is checked without the dirty-hive exemption. */
 	return hivefile_verify(dst, cl, where, false);
@@ -65,7 +65,7 @@ void hivefile_close(struct hive *h)
 	hive_close(h);
 }
 
-int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
 		    const struct changelist *cl, enum file_status *status)
 {
 	const char *dest = o->output ? o->output : src;
@@ -75,23 +75,23 @@ int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
 	*status = FILE_UNCHANGED;
 	if (o->dry_run) {
 		*status = cl->n ? FILE_PENDING : FILE_UNCHANGED;
-		return EXIT_OK;
+		return WP_OK;
 	}
 	if (cl->n == 0 && !o->output)
-		return EXIT_OK;	/* nothing to change: not a byte written */
+		return WP_OK;	/* nothing to change: not a byte written */
 	if (!(tmp = fs_temp_sibling(dest)))
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	if (cl->n) {
 		ret = hivefile_write(h, tmp, cl, src);
 		*status = FILE_WRITTEN;
 	} else {
 		/* -o always leaves a result, even an unchanged one. */
-		ret = fs_copy_file(src, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
+		ret = fs_copy_file(src, tmp) < 0 ? WP_ERR_WRITE : WP_OK;
 		*status = FILE_COPIED;
 	}
-	if (ret == EXIT_OK && fs_commit_temp(tmp, dest) < 0)
-		ret = EXIT_WRITE;
-	if (ret == EXIT_OK) {
+	if (ret == WP_OK && fs_commit_temp(tmp, dest) < 0)
+		ret = WP_ERR_WRITE;
+	if (ret == WP_OK) {
 		free(tmp);
 	} else {
 		*status = FILE_UNCHANGED;

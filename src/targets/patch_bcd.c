@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "targets/bcd.h"
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "adapters/hive.h"
 #include "util/msg.h"
 #include "targets/targets.h"
@@ -89,7 +89,7 @@ struct hive *bcdfile_open(const char *path, int flags)
 	return h;
 }
 
-int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
+enum wp_err bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
 		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules)
 {
 	struct hive *h = bcdfile_open(path, HIVE_WRITABLE | (allow_dirty ? HIVE_ALLOW_DIRTY : 0));
@@ -97,7 +97,7 @@ int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *
 	*hp = NULL;
 	*n_rules = 0;
 	if (!h)
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	struct bcd_ctx c = { .h = h, .where = path, .out = out };
 	for (size_t i = 0; i < plan->n_bcd_rules; i++) {
 		const struct bcd_rule *r = &plan->bcd_rules[i];
@@ -113,15 +113,15 @@ int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *
 					  r->ops[j].src_file, r->ops[j].src_line,
 					  bcd_op_kind_name(r->ops[j].kind));
 				hive_close(h);
-				return EXIT_INPUT;
+				return WP_ERR_INPUT;
 			}
 		}
 	}
 	*hp = h;
-	return EXIT_OK;
+	return WP_OK;
 }
 
-int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
+enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
 		   struct file_report *fr)
 {
 	struct hive *h = NULL;
@@ -133,11 +133,11 @@ int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patc
 	struct hive_report *rep = file_report_add(fr);
 	if (!rep || !(rep->hive = strdup(path)) || !(rep->reg_root = strdup("HKEY_LOCAL_MACHINE\\BCD00000000"))) {
 		msg_error("out of memory");
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	rep->bcd = true;
 	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		return ret;
 	if (n_rules == 0)
 		msg_verbose("%s: no BCD rule applies", path);

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "adapters/hive.h"
 #include "util/msg.h"
 #include "targets/targets.h"
@@ -25,12 +25,12 @@ static char *hive_identity(const char *path, const struct patch_opts *o)
 	return strndup(b, strcspn(b, "."));
 }
 
-int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr)
+enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
 	char *id = hive_identity(path, o);
 	const struct rule **rules = calloc(o->plan->n_rules + 1, sizeof(*rules));
 	size_t k = 0;
-	int ret = EXIT_INTERNAL;
+	int ret = WP_ERR_INTERNAL;
 
 	fr->kind = "hive";
 	fr->status = FILE_UNCHANGED;
@@ -60,7 +60,7 @@ int patch_hive_file(const char *path, const struct patch_opts *o, struct file_re
 	}
 	struct hive *h;
 	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		goto out;
 	ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
 	hivefile_close(h);

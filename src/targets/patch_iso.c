@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/iso.h"
 #include "util/msg.h"
@@ -109,17 +109,17 @@ static int split_request(const char *iso, const struct iso_listing *files, const
 				  iso);
 		else
 			msg_error("%s: --split-swm: the image has no sources/install.wim to split", iso);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	*wim_rel = w->path;
 	size_t n = strlen(w->path);
 	if (!(*swm_rel = strdup(w->path))) {
 		msg_error("out of memory");
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	bool upper = w->path[n - 3] == 'W';
 	memcpy(*swm_rel + n - 3, upper ? "SWM" : "swm", 3);
-	return EXIT_OK;
+	return WP_OK;
 }
 
 static char *join(const char *a, const char *b)
@@ -133,15 +133,15 @@ static int check_splittable(const char *iso, const char *root, const char *wim_r
 {
 	char *full = join(root, wim_rel);
 	struct wim *w = full ? wim_open(full, false) : NULL;
-	int ret = EXIT_OK;
+	int ret = WP_OK;
 
 	if (!w) {
-		ret = full ? EXIT_INPUT : EXIT_INTERNAL;
+		ret = full ? WP_ERR_INPUT : WP_ERR_INTERNAL;
 	} else if (wim_is_solid(w)) {
 		msg_error("%s: --split-swm: %s holds solid (LZMS, ESD-style) resources, which wimlib "
 			  "cannot split; export it to a non-solid WIM first (wimlib-imagex export ... "
 			  "--compress=LZX)", iso, wim_rel);
-		ret = EXIT_INPUT;
+		ret = WP_ERR_INPUT;
 	}
 	if (w)
 		wim_close(w);
@@ -157,7 +157,7 @@ static int split_install(const char *iso, const char *root, const char *wim_rel,
 	char *wim = join(root, wim_rel), *part1 = join(root, swm_rel);
 	struct wim *w = NULL;
 	unsigned parts = 0;
-	int ret = EXIT_INTERNAL, images = 0;
+	int ret = WP_ERR_INTERNAL, images = 0;
 	bool integrity = false;
 
 	if (!wim || !part1) {
@@ -165,14 +165,14 @@ static int split_install(const char *iso, const char *root, const char *wim_rel,
 		goto out;
 	}
 	if (!(w = wim_open(wim, false))) {
-		ret = EXIT_INPUT;
+		ret = WP_ERR_INPUT;
 		goto out;
 	}
 	images = wim_image_count(w);
 	integrity = wim_has_integrity(w);
 	wim_close(w);
 	msg_verbose("%s: splitting %s into parts of at most %" PRIu64 " bytes", iso, wim_rel, size);
-	ret = EXIT_WRITE;
+	ret = WP_ERR_WRITE;
 	if (wim_split_file(wim, part1, size, integrity, &parts) < 0)
 		goto out;
 	if (!(w = wim_open(part1, false)))
@@ -190,7 +190,7 @@ static int split_install(const char *iso, const char *root, const char *wim_rel,
 	}
 	msg_info("%s: %s split into %u part%s (%s, ...) of at most %" PRIu64 " bytes", iso, wim_rel,
 		 parts, parts == 1 ? "" : "s", swm_rel, size);
-	ret = EXIT_OK;
+	ret = WP_OK;
 out:
 	free(wim);
 	free(part1);
@@ -233,7 +233,7 @@ static int check_file_list(const char *iso, const struct iso_listing *src,
 			msg_error("%s: the new image's file list differs from the source's: %s %s", iso, p,
 				  why);
 	}
-	return bad ? EXIT_WRITE : EXIT_OK;
+	return bad ? WP_ERR_WRITE : WP_OK;
 }
 
 /* Read the written image back: its descriptors and boot catalog (here),
@@ -243,8 +243,8 @@ static int verify_image(const char *tmp, const struct iso_layout *lay, const cha
 {
 	size_t want = (lay->bios_image ? 1 : 0) + (lay->uefi_image ? 1 : 0), k = 0;
 
-	if (iso_probe(tmp, oi) != EXIT_OK)
-		return EXIT_WRITE;
+	if (iso_probe(tmp, oi) != WP_OK)
+		return WP_ERR_WRITE;
 	if (!oi->udf || !oi->iso9660 || strcmp(oi->label, lay->label) != 0 || oi->n_boot != want ||
 	    (lay->bios_image && oi->boot[k++].platform != ISO_PLATFORM_BIOS) ||
 	    (lay->uefi_image && oi->boot[k].platform != ISO_PLATFORM_UEFI)) {
@@ -253,15 +253,15 @@ static int verify_image(const char *tmp, const struct iso_layout *lay, const cha
 		msg_error("%s: verification failed: the written image has %s%s, label '%s', boot %s",
 			  tmp, oi->udf ? "UDF" : "no UDF", oi->iso9660 ? " + ISO 9660" : "", oi->label,
 			  boot);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	int ret = iso_verify_boot(tmp, lay);
-	if (ret == EXIT_OK)
+	if (ret == WP_OK)
 		ret = iso_verify_content(tmp, root, tree);
 	return ret;
 }
 
-int patch_iso(const char *iso, const struct patch_opts *o,
+enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	      void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
 	struct iso_media m;
@@ -278,7 +278,7 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 	if (apply && !o->output) {
 		msg_error("%s: an ISO image is not patched in place: wimpatch builds a new image; "
 			  "give it a name with -o NEW.iso (%s stays as it is)", iso, iso);
-		return EXIT_USAGE;
+		return WP_ERR_USAGE;
 	}
 	if (apply) {
 		/* The new image goes next to where it is named: that must be a
@@ -290,17 +290,17 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 		if (access(dir, W_OK | X_OK) < 0) {
 			msg_error("%s: cannot write the new image there: %s: %s", o->output, dir,
 				  strerror(errno));
-			return EXIT_WRITE;
+			return WP_ERR_WRITE;
 		}
 	}
 	snprintf(what, sizeof(what), "%s: %s", iso,
 		 apply ? "rebuilding an ISO image" : "reading an ISO image");
 	ret = iso_tools_find(ISO_TOOL_READER | (apply ? ISO_TOOL_WRITER | ISO_TOOL_CHECKER : 0), what);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		return ret;
 	if (apply && o->iso_label && iso_check_label(o->iso_label, "--label") < 0)
-		return EXIT_USAGE;
-	if ((ret = iso_media_open(iso, &m)) != EXIT_OK)
+		return WP_ERR_USAGE;
+	if ((ret = iso_media_open(iso, &m)) != WP_OK)
 		return ret;
 
 	if (apply) {
@@ -308,7 +308,7 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 		if (!o->iso_label && lay.label[0] &&
 		    iso_check_label(lay.label, "the source's volume label") < 0) {
 			msg_error("%s: give the new image a label with --label", iso);
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 			goto out;
 		}
 		const struct iso_entry *b = iso_listing_find(&m.files, "boot/etfsboot.com");
@@ -318,7 +318,7 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 		if (!lay.bios_image && !lay.uefi_image) {
 			msg_error("%s: neither boot/etfsboot.com (BIOS) nor efi/microsoft/boot/efisys.bin "
 				  "(UEFI) is in the image: a new image would not boot", iso);
-			ret = EXIT_INPUT;
+			ret = WP_ERR_INPUT;
 			goto out;
 		}
 		if (!lay.uefi_image)
@@ -327,13 +327,13 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 		else if (!lay.bios_image)
 			msg_verbose("%s: no boot/etfsboot.com (as on ARM64 media): the new image gets a "
 				    "UEFI boot entry only", iso);
-		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != EXIT_OK)
+		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != WP_OK)
 			goto out;
 	}
 	ret = iso_media_extract(&m, iso, apply ? o->output : iso, o->work_dir, apply);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		goto out;
-	if (wim_rel && (ret = check_splittable(iso, m.root, wim_rel)) != EXIT_OK)
+	if (wim_rel && (ret = check_splittable(iso, m.root, wim_rel)) != WP_OK)
 		goto out;
 
 	struct patch_opts sub = *o;
@@ -344,31 +344,31 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 	r.wim_rel = wim_rel;
 	r.swm_rel = swm_rel;
 	said_written = apply;	/* reports name the new image from here on */
-	if ((ret = patch_tree(m.root, &sub, relay_done, &r)) != EXIT_OK || !apply)
+	if ((ret = patch_tree(m.root, &sub, relay_done, &r)) != WP_OK || !apply)
 		goto out;
-	if (wim_rel && (ret = split_install(iso, m.root, wim_rel, swm_rel, o->split_swm)) != EXIT_OK)
+	if (wim_rel && (ret = split_install(iso, m.root, wim_rel, swm_rel, o->split_swm)) != WP_OK)
 		goto out;
-	if ((ret = iso_list_tree(m.root, &tree)) != EXIT_OK ||
-	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != EXIT_OK)
+	if ((ret = iso_list_tree(m.root, &tree)) != WP_OK ||
+	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != WP_OK)
 		goto out;
 
 	/* The new image: a temporary sibling of the output until verified. */
 	if (!(tmp = fs_temp_sibling(o->output))) {
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
-	if ((ret = iso_write(m.root, tmp, &lay)) != EXIT_OK ||
-	    (ret = verify_image(tmp, &lay, m.root, &tree, &oi)) != EXIT_OK)
+	if ((ret = iso_write(m.root, tmp, &lay)) != WP_OK ||
+	    (ret = verify_image(tmp, &lay, m.root, &tree, &oi)) != WP_OK)
 		goto out;
 	mode_t um = umask(0);
 	umask(um);
 	if (chmod(tmp, 0666 & ~um) < 0) {
 		msg_error("%s: %s", tmp, strerror(errno));
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	if (fs_fsync_file(tmp) < 0 || fs_commit_temp(tmp, o->output) < 0) {
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	free(tmp);
@@ -380,7 +380,7 @@ int patch_iso(const char *iso, const struct patch_opts *o,
 		 wim_rel ? " (install.wim split)" : "");
 out:
 	fs_discard_temp(tmp);
-	if (ret != EXIT_OK && said_written)
+	if (ret != WP_OK && said_written)
 		msg_info("%s: not written (the changes above went into the work directory only); "
 			 "%s is unchanged", o->output, iso);
 	iso_listing_free(&tree);

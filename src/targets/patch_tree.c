@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "targets/copytree.h"
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "targets/targets.h"
@@ -37,7 +37,7 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	if (!fr.path || (o->output && !fr.output)) {
 		msg_error("out of memory");
 		file_report_free(&fr);
-		return EXIT_INTERNAL;
+		return WP_ERR_INTERNAL;
 	}
 	sub.output = fr.output;
 	sub.role_hint = role_of(f->kind);
@@ -54,27 +54,27 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 		ret = patch_bcd_file(fr.path, BCD_STORE_EFI, &sub, &fr);
 		break;
 	default:
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		break;
 	}
-	if (ret == EXIT_OK)
+	if (ret == WP_OK)
 		done(&fr, ctx);
 	file_report_free(&fr);
 	return ret;
 }
 
-int patch_tree(const char *root, const struct patch_opts *o,
+enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	       void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
 	struct media_tree t;
 	const char **skip = NULL;
 	size_t n_skip = 0;
 	bool created = false;
-	int ret = EXIT_OK;
+	int ret = WP_OK;
 
 	if (tree_scan(root, &t) < 0) {
 		tree_free(&t);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	for (size_t i = 0; i < t.n_files; i++)
 		msg_verbose("%s: found %s", root, t.files[i].rel);
@@ -84,15 +84,15 @@ int patch_tree(const char *root, const struct patch_opts *o,
 		if (t.files[i].kind != TF_SPLIT)
 			continue;
 		char *p = join(root, t.files[i].rel);
-		ret = p ? patch_wim_check_split(p) : EXIT_INTERNAL;
+		ret = p ? patch_wim_check_split(p) : WP_ERR_INTERNAL;
 		free(p);
-		if (ret != EXIT_OK)
+		if (ret != WP_OK)
 			goto out;
 	}
 	skip = calloc(t.n_files + 1, sizeof(*skip));
 	if (!skip) {
 		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	/* The files wimpatch writes itself: the WIMs (every part of a split
@@ -108,15 +108,15 @@ int patch_tree(const char *root, const struct patch_opts *o,
 		if (path_is_inside(o->output, root)) {
 			msg_error("%s: the output tree cannot be inside the source tree %s",
 				  o->output, root);
-			ret = EXIT_USAGE;
+			ret = WP_ERR_USAGE;
 			goto out;
 		}
 		msg_verbose("%s: copying the files wimpatch does not write to %s", root, o->output);
 		created = true;
-		if ((ret = copy_tree(root, o->output, skip, n_skip)) != EXIT_OK)
+		if ((ret = copy_tree(root, o->output, skip, n_skip)) != WP_OK)
 			goto out;
 	}
-	for (size_t i = 0; i < n_skip && ret == EXIT_OK; i++) {
+	for (size_t i = 0; i < n_skip && ret == WP_OK; i++) {
 		for (size_t j = 0; j < t.n_files; j++)
 			if (t.files[j].rel == skip[i] && t.files[j].kind != TF_SPLIT_PART)
 				ret = patch_file(&t, &t.files[j], o, done, ctx);
@@ -124,7 +124,7 @@ int patch_tree(const char *root, const struct patch_opts *o,
 out:
 	/* An unfinished output tree is worse than none: a pipeline could
 	 * take it for a result. */
-	if (ret != EXIT_OK && created && ret != EXIT_USAGE) {
+	if (ret != WP_OK && created && ret != WP_ERR_USAGE) {
 		msg_info("%s: removing the unfinished output tree", o->output);
 		fs_remove_tree(o->output);
 	}

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/exitcode.h"
+#include "core/error.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "targets/targets.h"
@@ -38,15 +38,15 @@ static int select_images(struct wim *w, const struct patch_opts *o, bool *sel)
 			if (idx < 1 || idx > n) {
 				msg_error("%s: no image %s (the WIM has %d image%s)", wim_path(w), s,
 					  n, n == 1 ? "" : "s");
-				return EXIT_INPUT;
+				return WP_ERR_INPUT;
 			}
 		} else if ((idx = wim_image_by_name(w, s)) == 0) {
 			msg_error("%s: no image named \"%s\"", wim_path(w), s);
-			return EXIT_INPUT;
+			return WP_ERR_INPUT;
 		}
 		sel[idx] = true;
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
 /* Distinct hive paths among the rules, compared without case. */
@@ -84,15 +84,15 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	/* Keeping the hive's metadata, it goes through a scratch NTFS volume:
 	 * extracted there once, and copied out to be edited. */
 	bool keeping = !o->dry_run && !o->plain_replace;
-	int ret = EXIT_INTERNAL;
+	int ret = WP_ERR_INTERNAL;
 
 	int f = wim_find_file(w, img->index, hive, &stored);
 	if (f < 0)
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	if (f == 0) {
 		msg_error("%s: image %d \"%s\": no hive file %s in the image", wim_path(w),
 			  img->index, img->name, hive);
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
 	const char *base = strrchr(stored, '/') + 1;
 	if (asprintf(&dir, "%s/%u", scratch, seq) < 0 ||
@@ -105,16 +105,16 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	/* prefetch() may have made it. */
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		msg_error("%s: %s", dir, strerror(errno));
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	msg_verbose("%s: extracting%s", where, keep ? " (done in advance)" : "");
-	ret = keep ? EXIT_OK
+	ret = keep ? WP_OK
 		   : keeping ? wim_keep_prepare(w, img->index, stored, dir, src, &keep)
 			     : wim_extract_file(w, img->index, stored, dir);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		goto out;
-	ret = EXIT_INTERNAL;
+	ret = WP_ERR_INTERNAL;
 
 	struct hive_report *rep = file_report_add(fr);
 	if (!rep || !(rep->image_name = strdup(img->name)) || !(rep->hive = strdup(stored + 1)) ||
@@ -126,21 +126,21 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	rep->role = img->role;
 	struct hive *h;
 	ret = hivefile_edit(src, rules, n_rules, where, o->allow_dirty, &rep->changes, &h);
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		goto out;
 	if (!o->dry_run && rep->changes.n)
 		ret = hivefile_write(h, dst, &rep->changes, where);
 	hivefile_close(h);
-	if (ret != EXIT_OK || o->dry_run || rep->changes.n == 0)
+	if (ret != WP_OK || o->dry_run || rep->changes.n == 0)
 		goto out;
 	char *meta = NULL;
 	if (!o->plain_replace && !(meta = wim_file_metadata(w, img->index, stored))) {
-		ret = EXIT_INPUT;
+		ret = WP_ERR_INPUT;
 		goto out;
 	}
 	ret = keeping ? wim_keep_commit(w, keep, dst)
 		      : wim_replace_file(w, img->index, dst, stored, WIM_REPLACE_PLAIN, dir);
-	if (ret != EXIT_OK) {
+	if (ret != WP_OK) {
 		free(meta);
 		goto out;
 	}
@@ -172,18 +172,18 @@ static int verify_written(const char *written, const struct pending *pend, size_
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
-	int ret = EXIT_OK;
+	int ret = WP_OK;
 
 	if (!w)
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	pass++;
 	msg_verbose("%s: reading back what was written", written);
 	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
 		msg_error("%s: verification failed: image count or boot index changed", written);
 		wim_close(w);
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
-	for (size_t i = 0; i < n_pend && ret == EXIT_OK; i++) {
+	for (size_t i = 0; i < n_pend && ret == WP_OK; i++) {
 		char *dir = NULL, *file = NULL, *where = NULL;
 		const char *base = strrchr(pend[i].stored, '/') + 1;
 		if (asprintf(&dir, "%s/verify-%u-%zu", scratch, pass, i) < 0 ||
@@ -191,22 +191,22 @@ static int verify_written(const char *written, const struct pending *pend, size_
 		    asprintf(&where, "%s: image %d: %s", written, pend[i].image,
 			     pend[i].stored + 1) < 0) {
 			msg_error("out of memory");
-			ret = EXIT_INTERNAL;
+			ret = WP_ERR_INTERNAL;
 		} else if (mkdir(dir, 0700) < 0 ||
-			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != EXIT_OK) {
+			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != WP_OK) {
 			msg_error("%s: verification failed: cannot extract the written hive", where);
-			ret = EXIT_WRITE;
+			ret = WP_ERR_WRITE;
 		} else {
 			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
 					      false);
 		}
-		if (ret == EXIT_OK && pend[i].meta) {
+		if (ret == WP_OK && pend[i].meta) {
 			char *now = wim_file_metadata(w, pend[i].image, pend[i].stored);
 			if (!now || strcmp(now, pend[i].meta) != 0) {
 				msg_error("%s: verification failed: the hive's metadata (security "
 					  "descriptor, attributes, short name, named streams, links or "
 					  "times) changed", where);
-				ret = EXIT_WRITE;
+				ret = WP_ERR_WRITE;
 			}
 			free(now);
 		}
@@ -227,15 +227,15 @@ static int check_splittable(struct wim *w)
 			  "it would have to be split again, and wimlib cannot split solid "
 			  "resources; export it to a non-solid WIM first (wimlib-imagex export "
 			  "--ref)", wim_path(w));
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	}
-	return EXIT_OK;
+	return WP_OK;
 }
 
-int patch_wim_check_split(const char *path)
+enum wp_err patch_wim_check_split(const char *path)
 {
 	struct wim *w = wim_open(path, false);
-	int ret = w ? check_splittable(w) : EXIT_INPUT;
+	int ret = w ? check_splittable(w) : WP_ERR_INPUT;
 	wim_close(w);
 	return ret;
 }
@@ -291,31 +291,31 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	int images = wim_image_count(w), boot = wim_boot_index(w);
 	unsigned n_old = wim_part_count(w), n_new = 0, moved = 0;
 	char *work = NULL, *whole = NULL, *newp1 = NULL, **dst = NULL;
-	int ret = EXIT_WRITE;
+	int ret = WP_ERR_WRITE;
 
 	uint64_t part_size = wim_split_part_size(w);
 	const char *base = strrchr(first, '/') ? strrchr(first, '/') + 1 : first;
 	if (!(work = fs_make_tempdir_near(first)))
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	if (asprintf(&whole, "%s/whole.wim", work) < 0 || asprintf(&newp1, "%s/%s", work, base) < 0) {
 		msg_error("out of memory");
-		ret = EXIT_INTERNAL;
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	msg_verbose("%s: writing the patched WIM whole to %s, then splitting it into parts of at "
 		    "most %llu bytes of data", path, whole, (unsigned long long)part_size);
 	if (wim_commit_scratch(w, whole) < 0)
 		goto out;
-	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != EXIT_OK)
+	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
-	ret = EXIT_WRITE;
+	ret = WP_ERR_WRITE;
 	if (wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new) < 0)
 		goto out;
 	unlink(whole);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, pend, n_pend, fr, images, boot, scratch)) != EXIT_OK)
+	if ((ret = verify_written(newp1, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
-	ret = EXIT_WRITE;
+	ret = WP_ERR_WRITE;
 	if (!(dst = split_destinations(w, o, n_new)))
 		goto out;
 
@@ -346,7 +346,7 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 		moved = 0;
 	fs_hold_signals(false);
 	if (moved == n_new && n_new > 0) {
-		ret = EXIT_OK;
+		ret = WP_OK;
 		fr->status = FILE_WRITTEN;
 	} else if (moved > 0 && !o->output) {
 		msg_error("%s: the split set is now a mix of old and new parts: %u of the %u new "
@@ -385,11 +385,11 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
 		if (wim_commit_in_place(w) < 0)
-			return EXIT_WRITE;
+			return WP_ERR_WRITE;
 		wim_close(w);
 		*wp = NULL;
 		int r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
-		if (r == EXIT_OK)
+		if (r == WP_OK)
 			fr->status = FILE_WRITTEN;
 		return r;
 	}
@@ -400,35 +400,35 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	bool rebuild = !o->output;
 	if (rebuild && stat(dst, &st) < 0) {
 		msg_error("%s: %s", dst, strerror(errno));
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	}
 	char *tmp = fs_temp_sibling(dst);
 	if (!tmp)
-		return EXIT_WRITE;
+		return WP_ERR_WRITE;
 	if (rebuild)
 		msg_verbose("%s: writing %zu hive%s (rebuilding the whole WIM in %s, then renaming "
 			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", tmp);
 	/* wimlib_write wants to create the file itself. */
 	unlink(tmp);
-	int r = wim_commit_to(w, tmp) < 0 ? EXIT_WRITE : EXIT_OK;
+	int r = wim_commit_to(w, tmp) < 0 ? WP_ERR_WRITE : WP_OK;
 	wim_close(w);
 	*wp = NULL;
 	/* A rebuilt WIM keeps the original's mode and (when we may) owner. */
-	if (r == EXIT_OK && rebuild &&
+	if (r == WP_OK && rebuild &&
 	    (chmod(tmp, st.st_mode & 07777) < 0 ||
 	     (geteuid() == 0 && chown(tmp, st.st_uid, st.st_gid) < 0))) {
 		msg_error("%s: cannot give it the original's mode or owner: %s", tmp, strerror(errno));
-		r = EXIT_WRITE;
+		r = WP_ERR_WRITE;
 	}
-	if (r == EXIT_OK)
+	if (r == WP_OK)
 		r = verify_written(tmp, pend, n_pend, fr, images, boot, scratch);
-	if (r == EXIT_OK && fs_commit_temp(tmp, dst) < 0)
-		r = EXIT_WRITE;
-	if (r != EXIT_OK)
+	if (r == WP_OK && fs_commit_temp(tmp, dst) < 0)
+		r = WP_ERR_WRITE;
+	if (r != WP_OK)
 		fs_discard_temp(tmp);
 	else
 		free(tmp);
-	if (r == EXIT_OK)
+	if (r == WP_OK)
 		fr->status = FILE_WRITTEN;
 	return r;
 }
@@ -439,14 +439,14 @@ static int copy_parts(struct wim *w, const struct patch_opts *o)
 {
 	unsigned n = wim_part_count(w);
 	char **dst = split_destinations(w, o, n);
-	int ret = dst ? EXIT_OK : EXIT_WRITE;
+	int ret = dst ? WP_OK : WP_ERR_WRITE;
 
-	for (unsigned k = 1; dst && k <= n && ret == EXIT_OK; k++) {
+	for (unsigned k = 1; dst && k <= n && ret == WP_OK; k++) {
 		char *tmp = fs_temp_sibling(dst[k - 1]);
 		if (!tmp || fs_copy_file(wim_part_path(w, k), tmp) < 0 ||
 		    fs_commit_temp(tmp, dst[k - 1]) < 0) {
 			fs_discard_temp(tmp);
-			ret = EXIT_WRITE;
+			ret = WP_ERR_WRITE;
 		} else {
 			free(tmp);
 		}
@@ -543,7 +543,7 @@ out:
 	free(jobs);
 }
 
-int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
+enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
 	bool in_place = !o->dry_run && !o->output;
 	struct wim *w = wim_open(path, in_place);
@@ -555,12 +555,12 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 	struct wim_keep_job *jobs = NULL;
 	size_t n_pend = 0, n_jobs = 0;
 	unsigned seq = 0;
-	int ret = EXIT_INTERNAL;
+	int ret = WP_ERR_INTERNAL;
 
 	fr->kind = "wim";
 	fr->status = FILE_UNCHANGED;
 	if (!w)
-		return EXIT_INPUT;
+		return WP_ERR_INPUT;
 	int n = wim_image_count(w);
 	size_t nr = o->plan->n_rules;
 	sel = calloc((size_t)n + 1, sizeof(*sel));
@@ -572,23 +572,23 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 		msg_error("out of memory");
 		goto out;
 	}
-	if ((ret = select_images(w, o, sel)) != EXIT_OK)
+	if ((ret = select_images(w, o, sel)) != WP_OK)
 		goto out;
-	if (!o->dry_run && (ret = check_splittable(w)) != EXIT_OK)
+	if (!o->dry_run && (ret = check_splittable(w)) != WP_OK)
 		goto out;
 	if (!(scratch = fs_make_tempdir())) {
-		ret = EXIT_WRITE;
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	if (!o->dry_run && !o->plain_replace && wim_is_solid(w))
 		prefetch(w, o, sel, scratch, &jobs, &n_jobs);
 
-	for (int i = 1; i <= n && ret == EXIT_OK; i++) {
+	for (int i = 1; i <= n && ret == WP_OK; i++) {
 		struct wim_image img;
 		if (!sel[i])
 			continue;
 		if (wim_image_get(w, i, &img) < 0) {
-			ret = EXIT_INTERNAL;
+			ret = WP_ERR_INTERNAL;
 			break;
 		}
 		apply_role_hint(path, &img, o->role_hint);
@@ -606,13 +606,13 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 				rules[k++] = ru;
 		}
 		size_t nh = distinct_hives(rules, k, hives);
-		for (size_t h = 0; h < nh && ret == EXIT_OK; h++) {
+		for (size_t h = 0; h < nh && ret == WP_OK; h++) {
 			/* The rules for this hive, in plan order. */
 			const struct rule **sub = calloc(k, sizeof(*sub));
 			size_t ns = 0;
 			if (!sub) {
 				msg_error("out of memory");
-				ret = EXIT_INTERNAL;
+				ret = WP_ERR_INTERNAL;
 				break;
 			}
 			for (size_t r = 0; r < k; r++)
@@ -634,13 +634,13 @@ int patch_wim(const char *path, const struct patch_opts *o, struct file_report *
 		}
 		wim_image_free(&img);
 	}
-	if (ret != EXIT_OK)
+	if (ret != WP_OK)
 		goto out;
 
 	if (file_report_changes(fr) == 0) {
 		if (o->output && !o->dry_run) {
 			ret = copy_parts(w, o);
-			if (ret == EXIT_OK)
+			if (ret == WP_OK)
 				fr->status = FILE_COPIED;
 		}
 		goto out;

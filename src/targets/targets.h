@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/change.h"
+#include "core/error.h"
 #include "core/plan.h"
 #include "core/report.h"
 
@@ -38,17 +39,17 @@ struct patch_opts {
 					   most this many bytes (--split-swm); 0: no */
 };
 
-/* Each returns an EXIT_* code and fills `fr` (also on error, as far as it got). */
-int patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
+/* Each returns an enum wp_err and fills `fr` (also on error, as far as it got). */
+enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
 /* Can the split set whose first part is `path` be patched (all parts
  * there, not solid)?  For trees, before anything is written.  Returns an
- * EXIT_* code (the reason is reported). */
-int patch_wim_check_split(const char *path);
-int patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
+ * enum wp_err (the reason is reported). */
+enum wp_err patch_wim_check_split(const char *path);
+enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr);
 
 /* A BCD store: the plan's BCD rules for `store` (BCD_STORE_ANY for a bare
  * store file: every BCD rule applies). */
-int patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
+enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const struct patch_opts *o,
 		   struct file_report *fr);
 /* Is this hive file a BCD store (Description and Objects at its root)? */
 bool bcdfile_is_store(const char *path);
@@ -56,18 +57,18 @@ bool bcdfile_is_store(const char *path);
  * reporting why not. */
 struct hive *bcdfile_open(const char *path, int flags);
 /* Open a store and apply the BCD rules for `store` in memory; *n_rules
- * says how many applied.  Returns an EXIT_* code. */
+ * says how many applied.  Returns an enum wp_err. */
 struct hive;
-int bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
+enum wp_err bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
 		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules);
 
 /*
  * An extracted installation tree: every WIM (and BCD store) in it, in
  * place or, with o->output, into a new tree that holds copies of all
  * other files.  `done` is called with each file's report as it finishes.
- * Returns an EXIT_* code; stops at the first file that fails.
+ * Returns an enum wp_err; stops at the first file that fails.
  */
-int patch_tree(const char *root, const struct patch_opts *o,
+enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	       void (*done)(const struct file_report *fr, void *ctx), void *ctx);
 
 /*
@@ -79,9 +80,9 @@ int patch_tree(const char *root, const struct patch_opts *o,
  * checked with independent readers, and renamed to o->output.  A dry run
  * extracts only the WIMs and BCD stores.  Reports name the files as
  * "IMAGE.iso/sources/boot.wim".  The scratch tree is always removed; on
- * error no output exists.  Returns an EXIT_* code.
+ * error no output exists.  Returns an enum wp_err.
  */
-int patch_iso(const char *iso, const struct patch_opts *o,
+enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	      void (*done)(const struct file_report *fr, void *ctx), void *ctx);
 
 /*
@@ -89,12 +90,12 @@ int patch_iso(const char *iso, const struct patch_opts *o,
  * applies `rules` and records the changes in `out`; the edited hive is
  * returned in *h (close it with hivefile_close).  hivefile_write writes
  * it to `dst`, syncs it, re-opens it and verifies every change is there.
- * Both return an EXIT_* code.
+ * Both return an enum wp_err.
  */
 struct hive;
-int hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
+enum wp_err hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
 		  const char *where, bool allow_dirty, struct changelist *out, struct hive **h);
-int hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
+enum wp_err hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
 		   const char *where);
 void hivefile_close(struct hive *h);
 
@@ -103,13 +104,13 @@ void hivefile_close(struct hive *h);
  * otherwise an edited hive is written to a temporary sibling of the
  * destination (the file itself, or o->output), verified and renamed into
  * place, and with -o an unchanged one is copied.  Nothing changed and no
- * -o: not a byte is written.  Sets *status; returns an EXIT_* code.
+ * -o: not a byte is written.  Sets *status; returns an enum wp_err.
  */
-int hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
 		    const struct changelist *cl, enum file_status *status);
 
-/* Re-open a written hive and check `cl` against it.  Returns an EXIT_* code. */
-int hivefile_verify(const char *path, const struct changelist *cl, const char *where,
+/* Re-open a written hive and check `cl` against it.  Returns an enum wp_err. */
+enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,
 		    bool allow_dirty);
 
 #endif

@@ -1,0 +1,32 @@
+/*
+ * exit.h - the exit statuses wimpatch promises pipelines, and the only
+ * place where an internal result (core/error.h) becomes one.  Every
+ * command uses the same ones; the man page and --help list them.
+ */
+#ifndef WIMPATCH_EXIT_H
+#define WIMPATCH_EXIT_H
+
+#include "core/error.h"
+
+enum {
+	EXIT_OK = 0,		/* success; for diff: nothing would change */
+	EXIT_PENDING = 1,	/* diff / --dry-run: changes would be made */
+	EXIT_USAGE = 2,		/* bad command line */
+	EXIT_PROFILE = 3,	/* a profile is missing, malformed or invalid */
+	EXIT_INPUT = 4,		/* a target is missing, malformed or lacks what a rule needs */
+	EXIT_WRITE = 5,		/* writing or verifying the result failed; inputs intact */
+	EXIT_INTERNAL = 6,	/* out of memory or a bug */
+};
+
+/* The exit status for an internal result. */
+int exit_status(enum wp_err e);
+
+/*
+ * The status a command's run ends with, once its report is out: a report
+ * that did not reach stdout in full (a full disk, a closed pipe) is a
+ * write error (EXIT_WRITE, said on stderr), whatever the command found,
+ * so that a pipeline never reads a truncated report as success.
+ */
+int exit_after_output(int status);
+
+#endif

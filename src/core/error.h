@@ -1,0 +1,33 @@
+/*
+ * error.h - the one error model below the command line.
+ *
+ * A function that can fail in a way its caller must tell apart returns an
+ * enum wp_err: WP_OK (0) on success, otherwise the kind of failure, after
+ * reporting the reason itself with msg_error() (naming the file, image,
+ * hive and key), where it is known.  Callers pass the code up unchanged;
+ * only the command line turns it into an exit status (cli/exit.c), so the
+ * numbers here are deliberately not the exit statuses.
+ *
+ * Helpers that can only succeed or fail (most of util/, the hive adapter's
+ * primitives) return 0 or -1 instead and say in their header how the
+ * reason is reported.
+ */
+#ifndef WIMPATCH_ERROR_H
+#define WIMPATCH_ERROR_H
+
+enum wp_err {
+	WP_OK = 0,
+	WP_ERR_USAGE,		/* an option or argument that cannot work here */
+	WP_ERR_PROFILE,		/* a profile is missing, malformed or invalid */
+	WP_ERR_INPUT,		/* a target is missing, malformed or lacks what a rule needs */
+	WP_ERR_WRITE,		/* writing or verifying a result failed; inputs intact */
+	WP_ERR_INTERNAL,	/* out of memory or a bug */
+};
+
+/* The worse of two results, for runs that go on after a failure. */
+static inline enum wp_err wp_err_worst(enum wp_err a, enum wp_err b)
+{
+	return a > b ? a : b;
+}
+
+#endif

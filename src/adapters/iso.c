@@ -262,17 +262,6 @@ static int read_udf(int fd, const char *path, struct iso_info *info, char *udf_l
 	return 0;
 }
 
-static char *human(uint64_t n, char *buf, size_t size)
-{
-	if (n >= (uint64_t)1 << 30)
-		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
-	else if (n >= 1 << 20)
-		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
-	else
-		snprintf(buf, size, "%" PRIu64 " bytes", n);
-	return buf;
-}
-
 enum wp_err iso_probe(const char *path, struct iso_info *info)
 {
 	unsigned char b[SECTOR];
@@ -813,8 +802,8 @@ out:
 
 /* Compare two sorted listings (paths, kinds, sizes of files); report the
  * first few differences.  Returns the number found. */
-static size_t listing_diff(const struct iso_listing *a, const char *a_name,
-			   const struct iso_listing *b, const char *b_name, const char *what)
+size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
+			const struct iso_listing *b, const char *b_name, const char *what)
 {
 	size_t i = 0, j = 0, found = 0;
 	while (i < a->n || j < b->n) {
@@ -933,7 +922,7 @@ enum wp_err iso_verify_content(const char *path, const char *root, const struct 
 	iso_listing_sort(&sorted);
 	char what[PATH_MAX + 64];
 	snprintf(what, sizeof(what), "%s: verification failed", path);
-	if (listing_diff(&sorted, "the image", tree, "the tree written", what) > 0)
+	if (iso_listing_diff(&sorted, "the image", tree, "the tree written", what) > 0)
 		goto out;
 
 	/* Every file's bytes, streamed by 7-Zip in index order. */
@@ -981,204 +970,4 @@ out:
 	free(sorted.v);		/* shares its strings with raw */
 	iso_listing_free(&raw);
 	return ret;
-}
-
-/* ---- a Windows medium ------------------------------------------------------ */
-
-/* The files wimpatch reads on a medium (tree.h knows them by the same
- * names); install*.swm are matched separately. */
-static const char *const media_files[] = {
-	"sources/boot.wim", "sources/install.wim", "sources/install.esd",
-	"boot/bcd", "efi/microsoft/boot/bcd",
-};
-
-static bool is_swm(const char *p)
-{
-	size_t n = strlen(p);
-	return n >= 19 && strncasecmp(p, "sources/install", 15) == 0 && !strchr(p + 8, '/') &&
-	       strcasecmp(p + n - 4, ".swm") == 0;
-}
-
-enum wp_err iso_media_open(const char *path, struct iso_media *m)
-{
-	int ret;
-
-	memset(m, 0, sizeof(*m));
-	if ((ret = iso_probe(path, &m->info)) != WP_OK)
-		return ret;
-	if ((ret = iso_list(path, &m->info, &m->files)) != WP_OK)
-		return ret;
-	const struct iso_entry *bw = iso_listing_find(&m->files, "sources/boot.wim");
-	if (!bw || bw->dir) {
-		msg_error("%s: not a Windows installation medium (no sources/boot.wim in the image)",
-			  path);
-		iso_media_close(m);
-		return WP_ERR_INPUT;
-	}
-	return WP_OK;
-}
-
-/* The directory part of `path` ("." for none). */
-static void dir_of(const char *path, char *dir, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, size, ".");
-	else if (slash == path)
-		snprintf(dir, size, "/");
-	else
-		snprintf(dir, size, "%.*s", (int)(slash - path), path);
-}
-
-/* Make the extracted tree writable by its owner: wimpatch writes
- * temporary siblings next to the files it patches. */
-static int make_writable(const char *root, const struct iso_listing *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		char full[PATH_MAX];
-		struct stat st;
-		snprintf(full, sizeof(full), "%s/%s", root, l->v[i].path);
-		mode_t want = l->v[i].dir ? S_IRWXU : S_IRUSR | S_IWUSR;
-		if (lstat(full, &st) == 0 && (st.st_mode & want) != want &&
-		    chmod(full, (st.st_mode & 07777) | want) < 0) {
-			msg_error("%s: %s", full, strerror(errno));
-			return WP_ERR_WRITE;
-		}
-	}
-	return WP_OK;
-}
-
-enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,
-		      const char *work_dir, bool whole)
-{
-	const char **sel = NULL;
-	size_t n_sel = 0;
-	uint64_t need = 0;
-	char *base = NULL;
-	char dir[PATH_MAX], near_dir[PATH_MAX];
-	int ret;
-
-	if (!(sel = calloc(m->files.n + 1, sizeof(*sel)))) {
-		msg_error("out of memory");
-		return WP_ERR_INTERNAL;
-	}
-	for (size_t i = 0; i < m->files.n; i++) {
-		const struct iso_entry *e = &m->files.v[i];
-		if (e->dir)
-			continue;
-		bool wanted = whole || is_swm(e->path);
-		for (size_t k = 0; !wanted && k < sizeof(media_files) / sizeof(media_files[0]); k++)
-			wanted = strcasecmp(e->path, media_files[k]) == 0;
-		if (wanted) {
-			need += e->size;
-			if (!whole)
-				sel[n_sel++] = e->path;
-		}
-	}
-
-	/* The scratch directory: next to `near`, or in --work-dir. */
-	if (work_dir) {
-		struct stat st;
-		const char *slash = strrchr(near, '/');
-		int e = stat(work_dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
-		if (e) {
-			msg_error("--work-dir %s: %s", work_dir, strerror(e));
-			ret = WP_ERR_USAGE;
-			goto out;
-		}
-		if (asprintf(&base, "%s/%s", work_dir, slash ? slash + 1 : near) < 0)
-			base = NULL;
-	} else {
-		base = strdup(near);
-	}
-	if (!base) {
-		msg_error("out of memory");
-		ret = WP_ERR_INTERNAL;
-		goto out;
-	}
-	dir_of(base, dir, sizeof(dir));
-	if (access(dir, W_OK | X_OK) < 0) {
-		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
-			  "elsewhere)", dir, strerror(errno));
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	if (!(m->work = fs_make_tempdir_near(base))) {
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	/* Room for the extracted files and, on the same file system, the new
-	 * image: about twice the image's size to rebuild it. */
-	struct statvfs vfs;
-	struct stat ws, ns;
-	dir_of(near, near_dir, sizeof(near_dir));
-	if (whole && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 && ws.st_dev == ns.st_dev)
-		need += m->info.size;
-	if (statvfs(m->work, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
-		char a[32], b[32];
-		msg_error("%s: not enough free space in %s: about %s needed (%s), %s free; --work-dir "
-			  "DIR puts the extracted files elsewhere", path, dir, human(need, a, sizeof(a)),
-			  whole ? "the extracted files and the new image" : "the WIMs and BCD stores",
-			  human((uint64_t)vfs.f_bavail * vfs.f_frsize, b, sizeof(b)));
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	if (asprintf(&m->root, "%s/tree", m->work) < 0) {
-		m->root = NULL;
-		msg_error("out of memory");
-		ret = WP_ERR_INTERNAL;
-		goto out;
-	}
-	if (mkdir(m->root, 0700) < 0) {
-		msg_error("%s: %s", m->root, strerror(errno));
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	if ((ret = iso_extract(path, &m->info, m->root, sel, n_sel)) != WP_OK)
-		goto out;
-
-	/* Did everything arrive?  7-Zip's exit status alone does not say. */
-	struct iso_listing got;
-	if ((ret = iso_list_tree(m->root, &got)) != WP_OK)
-		goto out;
-	if (whole) {
-		char what[PATH_MAX + 64];
-		snprintf(what, sizeof(what), "%s: extraction incomplete", path);
-		if (listing_diff(&m->files, "the image", &got, "the extracted tree", what) > 0)
-			ret = WP_ERR_INPUT;
-	} else {
-		for (size_t i = 0; i < n_sel && ret == WP_OK; i++) {
-			const struct iso_entry *want = iso_listing_find(&m->files, sel[i]);
-			const struct iso_entry *have = iso_listing_find(&got, sel[i]);
-			if (!have || have->dir || have->size != want->size) {
-				msg_error("%s: extraction incomplete: %s %s", path, sel[i],
-					  have ? "differs in size" : "is missing");
-				ret = WP_ERR_INPUT;
-			}
-		}
-	}
-	if (ret == WP_OK)
-		ret = make_writable(m->root, &got);
-	iso_listing_free(&got);
-out:
-	free(base);
-	free(sel);
-	if (ret != WP_OK) {
-		fs_remove_tempdir(m->work);
-		m->work = NULL;
-		free(m->root);
-		m->root = NULL;
-	}
-	return ret;
-}
-
-void iso_media_close(struct iso_media *m)
-{
-	if (m->work)
-		msg_verbose("removing the work directory %s", m->work);
-	fs_remove_tempdir(m->work);
-	m->work = NULL;
-	free(m->root);
-	m->root = NULL;
-	iso_listing_free(&m->files);
 }

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/error.h"
+
 /* The programs an action needs (a mask for iso_tools_find). */
 enum {
 	ISO_TOOL_READER = 1,	/* 7-Zip: list and extract */
@@ -130,27 +132,10 @@ enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay);
  * must equal the tree's (`tree`, as iso_list_tree gives it). */
 enum wp_err iso_verify_content(const char *path, const char *root, const struct iso_listing *tree);
 
-/*
- * A Windows medium in an image.  iso_media_open probes and lists it and
- * refuses an image without sources/boot.wim (nothing is extracted yet).
- * iso_media_extract then extracts the whole tree (to rebuild the image)
- * or only the files wimpatch reads (WIMs and BCD stores, for diff and
- * show) into a scratch directory made next to `near`
- * (".<name>.wimpatch-XXXXXX") or inside `work_dir` when that is given,
- * after checking there is room; the directory is tracked (fsutil.h), so
- * that an interrupting signal removes it too, and the extraction is
- * checked against the listing.
- */
-struct iso_media {
-	struct iso_info info;
-	struct iso_listing files;	/* the image's files, as 7-Zip lists them */
-	char *work;			/* the scratch directory, or NULL */
-	char *root;			/* work/tree: the extracted files */
-};
-enum wp_err iso_media_open(const char *path, struct iso_media *m);
-enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,
-		      const char *work_dir, bool whole);
-/* Remove the scratch directory (if any) and free everything. */
-void iso_media_close(struct iso_media *m);
+/* Compare two sorted listings (paths, kinds, sizes of files) and report
+ * the first few differences as "WHAT: PATH is missing from B_NAME" and
+ * the like.  Returns the number of differences. */
+size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
+			const struct iso_listing *b, const char *b_name, const char *what);
 
 #endif

@@ -20,6 +20,7 @@
 #include "adapters/hive.h"
 #include "targets/inventory.h"
 #include "adapters/iso.h"
+#include "targets/iso_media.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "core/plan.h"
@@ -185,25 +186,11 @@ static enum wp_err show_tree(const char *root)
 		char *full;
 		if (asprintf(&full, "%s/%s", root, f->rel) < 0)
 			return WP_ERR_INTERNAL;
-		switch (f->kind) {
-		case TF_BOOT_WIM:
-			ret = show_wim(full, ROLE_SETUP);
-			break;
-		case TF_INSTALL:
-			ret = show_wim(full, ROLE_INSTALLED);
-			break;
-		case TF_SPLIT:		/* the whole set, through its first part */
-			ret = show_wim(full, ROLE_INSTALLED);
-			break;
-		case TF_SPLIT_PART:	/* listed with the first part */
-			break;
-		case TF_BCD_BIOS:
-			ret = show_bcd(full, " (BIOS)");
-			break;
-		case TF_BCD_EFI:
-			ret = show_bcd(full, " (UEFI)");
-			break;
-		}
+		/* A split set is shown whole, through its first part. */
+		if (media_kind_is_bcd(f->kind))
+			ret = show_bcd(full, media_bcd_label(f->kind));
+		else if (f->kind != MEDIA_SPLIT_PART)
+			ret = show_wim(full, media_role(f->kind));
 		free(full);
 	}
 	tree_free(&t);

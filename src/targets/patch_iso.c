@@ -16,13 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/iso.h"
+#include "targets/iso_media.h"
+#include "targets/media.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "adapters/wim.h"
@@ -67,23 +68,17 @@ static void relay_done(const struct file_report *fr, void *p)
 
 /* A part of a split install.wim: a set written again may have more or
  * fewer parts, and --split-swm makes them. */
-static bool is_swm(const char *rel)
+static bool is_split_part(const char *rel)
 {
-	size_t n = strlen(rel);
-	return n >= 19 && strncasecmp(rel, "sources/install", 15) == 0 && !strchr(rel + 8, '/') &&
-	       strcasecmp(rel + n - 4, ".swm") == 0;
+	enum media_kind k;
+	return media_classify(rel, &k) && (k == MEDIA_SPLIT || k == MEDIA_SPLIT_PART);
 }
 
 /* The files wimpatch may rewrite (their sizes change). */
 static bool is_media_file(const char *rel)
 {
-	static const char *const names[] = { "sources/boot.wim", "sources/install.wim",
-					     "sources/install.esd", "boot/bcd",
-					     "efi/microsoft/boot/bcd" };
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcasecmp(rel, names[i]) == 0)
-			return true;
-	return is_swm(rel);
+	enum media_kind k;
+	return media_classify(rel, &k);
 }
 
 /* --split-swm: which file to split, and the name of the set's first part
@@ -98,7 +93,7 @@ static int split_request(const char *iso, const struct iso_listing *files, const
 	if (!w || w->dir) {
 		bool split = false;
 		for (size_t i = 0; i < files->n; i++)
-			split |= !files->v[i].dir && is_swm(files->v[i].path);
+			split |= !files->v[i].dir && is_split_part(files->v[i].path);
 		if (e && !e->dir)
 			msg_error("%s: --split-swm: %s holds solid (LZMS, ESD-style) resources, which "
 				  "wimlib cannot split; export it to an LZX install.wim first "
@@ -210,12 +205,12 @@ static int check_file_list(const char *iso, const struct iso_listing *src,
 		const char *p, *why = NULL;
 		if (c < 0) {
 			p = src->v[i++].path;
-			if ((wim_rel && strcmp(p, wim_rel) == 0) || is_swm(p))
+			if ((wim_rel && strcmp(p, wim_rel) == 0) || is_split_part(p))
 				continue;
 			why = "is missing from the tree to write";
 		} else if (c > 0) {
 			p = tree->v[j++].path;
-			if (is_swm(p))
+			if (is_split_part(p))
 				continue;
 			why = "is not in the source image";
 		} else {

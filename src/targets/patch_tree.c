@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "targets/media.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
 
@@ -17,11 +18,6 @@ static char *join(const char *a, const char *b)
 {
 	char *s;
 	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
-}
-
-static enum role role_of(enum tree_file_kind k)
-{
-	return k == TF_BOOT_WIM ? ROLE_SETUP : ROLE_INSTALLED;
 }
 
 static int patch_file(const struct media_tree *t, const struct tree_file *f,
@@ -40,23 +36,14 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 		return WP_ERR_INTERNAL;
 	}
 	sub.output = fr.output;
-	sub.role_hint = role_of(f->kind);
-	switch (f->kind) {
-	case TF_BOOT_WIM:
-	case TF_INSTALL:
-	case TF_SPLIT:		/* the whole set, through its first part */
-		ret = patch_wim(fr.path, &sub, &fr);
-		break;
-	case TF_BCD_BIOS:
-		ret = patch_bcd_file(fr.path, BCD_STORE_BIOS, &sub, &fr);
-		break;
-	case TF_BCD_EFI:
-		ret = patch_bcd_file(fr.path, BCD_STORE_EFI, &sub, &fr);
-		break;
-	default:
+	sub.role_hint = media_role(f->kind);
+	/* A split set is patched whole, through its first part. */
+	if (f->kind == MEDIA_SPLIT_PART)
 		ret = WP_ERR_INTERNAL;
-		break;
-	}
+	else if (media_kind_is_wim(f->kind))
+		ret = patch_wim(fr.path, &sub, &fr);
+	else
+		ret = patch_bcd_file(fr.path, media_bcd_store(f->kind), &sub, &fr);
 	if (ret == WP_OK)
 		done(&fr, ctx);
 	file_report_free(&fr);
@@ -81,7 +68,7 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	/* A split set that cannot be written fails the run before boot.wim
 	 * is touched. */
 	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
-		if (t.files[i].kind != TF_SPLIT)
+		if (t.files[i].kind != MEDIA_SPLIT)
 			continue;
 		char *p = join(root, t.files[i].rel);
 		ret = p ? patch_wim_check_split(p) : WP_ERR_INTERNAL;
@@ -99,9 +86,8 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	 * set), and the BCD stores when the plan has BCD rules (else they are
 	 * copied like any file). */
 	for (size_t i = 0; i < t.n_files; i++) {
-		enum tree_file_kind k = t.files[i].kind;
-		if (k == TF_BOOT_WIM || k == TF_INSTALL || k == TF_SPLIT || k == TF_SPLIT_PART ||
-		    ((k == TF_BCD_BIOS || k == TF_BCD_EFI) && o->plan->n_bcd_rules))
+		enum media_kind k = t.files[i].kind;
+		if (media_kind_is_wim(k) || (media_kind_is_bcd(k) && o->plan->n_bcd_rules))
 			skip[n_skip++] = t.files[i].rel;
 	}
 	if (o->output && !o->dry_run) {
@@ -118,7 +104,7 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	}
 	for (size_t i = 0; i < n_skip && ret == WP_OK; i++) {
 		for (size_t j = 0; j < t.n_files; j++)
-			if (t.files[j].rel == skip[i] && t.files[j].kind != TF_SPLIT_PART)
+			if (t.files[j].rel == skip[i] && t.files[j].kind != MEDIA_SPLIT_PART)
 				ret = patch_file(&t, &t.files[j], o, done, ctx);
 	}
 out:

@@ -62,13 +62,6 @@ static char *find_path(const char *root, const char *path)
 	return strdup(rel);
 }
 
-bool tree_looks_like_media(const char *dir)
-{
-	char *p = find_path(dir, "sources/boot.wim");
-	free(p);
-	return p != NULL;
-}
-
 int tree_check_inside(const char *root, const char *rel)
 {
 	char rroot[PATH_MAX], rfile[PATH_MAX], full[PATH_MAX];
@@ -90,7 +83,7 @@ int tree_check_inside(const char *root, const char *rel)
 	return 0;
 }
 
-static int add(struct media_tree *t, enum tree_file_kind k, char *rel)
+static int add(struct media_tree *t, enum media_kind k, char *rel)
 {
 	struct tree_file *nf = realloc(t->files, (t->n_files + 1) * sizeof(*nf));
 	if (!nf) {
@@ -130,25 +123,22 @@ static int scan_split(struct media_tree *t, const char *sources)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && ret == 0) {
-		size_t n = strlen(e->d_name), digits = 0;
-		if (n < 11 || strncasecmp(e->d_name, "install", 7) != 0 ||
-		    strcasecmp(e->d_name + n - 4, ".swm") != 0)
-			continue;
-		while (7 + digits < n - 4 && e->d_name[7 + digits] >= '0' && e->d_name[7 + digits] <= '9')
-			digits++;
-		if (7 + digits != n - 4)
-			continue;	/* install-old.swm and the like: just a file */
 		char *rel;
+		enum media_kind kind;
 		if (asprintf(&rel, "%s/%s", sources, e->d_name) < 0) {
 			ret = -1;
 			break;
 		}
-		if (digits == 0)
+		if (!media_classify(rel, &kind) || (kind != MEDIA_SPLIT && kind != MEDIA_SPLIT_PART)) {
+			free(rel);
+			continue;	/* install-old.swm and the like: just a file */
+		}
+		if (kind == MEDIA_SPLIT)
 			first = true;
 		else if (!other && !(other = strdup(rel)))
 			ret = -1;
 		if (ret == 0)
-			ret = add(t, digits ? TF_SPLIT_PART : TF_SPLIT, rel);
+			ret = add(t, kind, rel);
 		else
 			free(rel);
 	}
@@ -164,28 +154,17 @@ static int scan_split(struct media_tree *t, const char *sources)
 
 int tree_scan(const char *root, struct media_tree *t)
 {
-	static const struct {
-		const char *path;
-		enum tree_file_kind kind;
-	} known[] = {
-		{ "sources/boot.wim", TF_BOOT_WIM },
-		{ "sources/install.wim", TF_INSTALL },
-		{ "sources/install.esd", TF_INSTALL },
-		{ "boot/bcd", TF_BCD_BIOS },
-		{ "efi/microsoft/boot/bcd", TF_BCD_EFI },
-	};
-
 	memset(t, 0, sizeof(*t));
 	if (!(t->root = strdup(root))) {
 		msg_error("out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		char *rel = find_path(root, known[i].path);
-		if (rel && add(t, known[i].kind, rel) < 0)
+	for (size_t i = 0; i < media_n_fixed_files; i++) {
+		char *rel = find_path(root, media_fixed_files[i].path);
+		if (rel && add(t, media_fixed_files[i].kind, rel) < 0)
 			return -1;
 	}
-	char *sources = find_path(root, "sources");
+	char *sources = find_path(root, MEDIA_SOURCES);
 	if (sources) {
 		int r = scan_split(t, sources);
 		free(sources);
@@ -194,9 +173,9 @@ int tree_scan(const char *root, struct media_tree *t)
 	}
 	bool boot = false;
 	for (size_t i = 0; i < t->n_files; i++)
-		boot |= t->files[i].kind == TF_BOOT_WIM;
+		boot |= t->files[i].kind == MEDIA_BOOT_WIM;
 	if (!boot) {
-		msg_error("%s: not a Windows installation medium (no sources/boot.wim)", root);
+		msg_error("%s: not a Windows installation medium (no " MEDIA_REQUIRED ")", root);
 		return -1;
 	}
 	return 0;

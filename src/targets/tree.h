@@ -1,6 +1,6 @@
 /*
  * tree.h - an extracted Windows installation medium (ISO tree): which of
- * its files wimpatch works on.
+ * its files wimpatch works on (media.h says which those are).
  *
  * Names are matched without regard to case (extractors write SOURCES/,
  * Boot/BCD, ...); the paths kept are the ones on disk, relative to the
@@ -13,17 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-enum tree_file_kind {
-	TF_BOOT_WIM,		/* sources/boot.wim: the setup environment */
-	TF_INSTALL,		/* sources/install.wim or install.esd */
-	TF_SPLIT,		/* sources/install.swm: first part of a split set */
-	TF_SPLIT_PART,		/* sources/install2.swm, install3.swm, ...: the others */
-	TF_BCD_BIOS,		/* boot/bcd */
-	TF_BCD_EFI,		/* efi/microsoft/boot/bcd */
-};
+#include "targets/media.h"
 
 struct tree_file {
-	enum tree_file_kind kind;
+	enum media_kind kind;
 	char *rel;		/* path relative to the root, as on disk */
 };
 
@@ -32,9 +25,6 @@ struct media_tree {
 	struct tree_file *files;
 	size_t n_files;
 };
-
-/* Is `dir` a Windows medium (has sources/boot.wim)?  Does not report. */
-bool tree_looks_like_media(const char *dir);
 
 /* Find the files; errors (with the path) are reported.  Returns 0 or -1. */
 int tree_scan(const char *root, struct media_tree *t);

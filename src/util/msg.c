@@ -1,6 +1,7 @@
 /* msg.c - error, warning and progress messages; see msg.h. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -80,4 +81,15 @@ void msg_verbose(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsay("", fmt, ap);
 	va_end(ap);
+}
+
+char *msg_human_size(uint64_t n, char *buf, size_t size)
+{
+	if (n >= (uint64_t)1 << 30)
+		snprintf(buf, size, "%.1f GiB", (double)n / (1 << 30));
+	else if (n >= 1 << 20)
+		snprintf(buf, size, "%.1f MiB", (double)n / (1 << 20));
+	else
+		snprintf(buf, size, "%" PRIu64 " bytes", n);
+	return buf;
 }

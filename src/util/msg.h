@@ -9,6 +9,9 @@
 #ifndef WIMPATCH_MSG_H
 #define WIMPATCH_MSG_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 enum verbosity { VERB_QUIET = 0, VERB_NORMAL = 1, VERB_VERBOSE = 2 };
 
 extern enum verbosity msg_verbosity;
@@ -27,5 +30,8 @@ void msg_thread_silence(_Bool on);
 /* Also hand every error message (without the "wimpatch: error: "
  * prefix) to `fn`, e.g. for the JSON report.  NULL stops it. */
 void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx);
+
+/* "4.6 GiB", "12.0 MiB", "512 bytes": a size for a message, in buf. */
+char *msg_human_size(uint64_t n, char *buf, size_t size);
 
 #endif

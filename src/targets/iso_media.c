@@ -1,0 +1,229 @@
+/* iso_media.c - a Windows medium in an ISO image, extracted; see iso_media.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "targets/iso_media.h"
+#include "targets/media.h"
+#include "util/fsutil.h"
+#include "util/msg.h"
+
+enum wp_err iso_media_open(const char *path, struct iso_media *m)
+{
+	enum wp_err ret;
+
+	memset(m, 0, sizeof(*m));
+	if ((ret = iso_probe(path, &m->info)) != WP_OK)
+		return ret;
+	if ((ret = iso_list(path, &m->info, &m->files)) != WP_OK)
+		return ret;
+	const struct iso_entry *bw = iso_listing_find(&m->files, MEDIA_REQUIRED);
+	if (!bw || bw->dir) {
+		msg_error("%s: not a Windows installation medium (no " MEDIA_REQUIRED " in the image)",
+			  path);
+		iso_media_close(m);
+		return WP_ERR_INPUT;
+	}
+	return WP_OK;
+}
+
+/* The directory part of `path` ("." for none). */
+static void dir_of(const char *path, char *dir, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		snprintf(dir, size, ".");
+	else if (slash == path)
+		snprintf(dir, size, "/");
+	else
+		snprintf(dir, size, "%.*s", (int)(slash - path), path);
+}
+
+/* Make the extracted tree writable by its owner: wimpatch writes
+ * temporary siblings next to the files it patches. */
+static enum wp_err make_writable(const char *root, const struct iso_listing *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		char full[PATH_MAX];
+		struct stat st;
+		snprintf(full, sizeof(full), "%s/%s", root, l->v[i].path);
+		mode_t want = l->v[i].dir ? S_IRWXU : S_IRUSR | S_IWUSR;
+		if (lstat(full, &st) == 0 && (st.st_mode & want) != want &&
+		    chmod(full, (st.st_mode & 07777) | want) < 0) {
+			msg_error("%s: %s", full, strerror(errno));
+			return WP_ERR_WRITE;
+		}
+	}
+	return WP_OK;
+}
+
+/* The files to extract (all of them when `whole`: then *n_sel stays 0,
+ * which iso_extract reads as "everything") and the bytes they take. */
+static const char **select_files(const struct iso_media *m, bool whole, size_t *n_sel,
+				 uint64_t *need)
+{
+	const char **sel = calloc(m->files.n + 1, sizeof(*sel));
+
+	if (!sel) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	*n_sel = 0;
+	*need = 0;
+	for (size_t i = 0; i < m->files.n; i++) {
+		const struct iso_entry *e = &m->files.v[i];
+		enum media_kind kind;
+		if (e->dir || !(whole || media_classify(e->path, &kind)))
+			continue;
+		*need += e->size;
+		if (!whole)
+			sel[(*n_sel)++] = e->path;
+	}
+	return sel;
+}
+
+/* Make the scratch directory, next to `near` or in `work_dir`, and its
+ * tree/ inside; the space check is done on the directory it is in. */
+static enum wp_err make_work(struct iso_media *m, const char *near, const char *work_dir,
+			     char *dir, size_t dir_size)
+{
+	char *base = NULL;
+	enum wp_err ret = WP_OK;
+
+	if (work_dir) {
+		struct stat st;
+		const char *slash = strrchr(near, '/');
+		int e = stat(work_dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+		if (e) {
+			msg_error("--work-dir %s: %s", work_dir, strerror(e));
+			return WP_ERR_USAGE;
+		}
+		if (asprintf(&base, "%s/%s", work_dir, slash ? slash + 1 : near) < 0)
+			base = NULL;
+	} else {
+		base = strdup(near);
+	}
+	if (!base) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	dir_of(base, dir, dir_size);
+	if (access(dir, W_OK | X_OK) < 0) {
+		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
+			  "elsewhere)", dir, strerror(errno));
+		ret = WP_ERR_WRITE;
+	} else if (!(m->work = fs_make_tempdir_near(base))) {
+		ret = WP_ERR_WRITE;
+	} else if (asprintf(&m->root, "%s/tree", m->work) < 0) {
+		m->root = NULL;
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
+	}
+	free(base);
+	return ret;
+}
+
+/* Room for the extracted files and, on the same file system, the new
+ * image: about twice the image's size to rebuild it. */
+static enum wp_err check_space(const struct iso_media *m, const char *path, const char *near,
+			       const char *dir, bool whole, uint64_t need)
+{
+	struct statvfs vfs;
+	struct stat ws, ns;
+	char near_dir[PATH_MAX];
+
+	dir_of(near, near_dir, sizeof(near_dir));
+	if (whole && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 && ws.st_dev == ns.st_dev)
+		need += m->info.size;
+	if (statvfs(m->work, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
+		char a[32], b[32];
+		msg_error("%s: not enough free space in %s: about %s needed (%s), %s free; --work-dir "
+			  "DIR puts the extracted files elsewhere", path, dir,
+			  msg_human_size(need, a, sizeof(a)),
+			  whole ? "the extracted files and the new image" : "the WIMs and BCD stores",
+			  msg_human_size((uint64_t)vfs.f_bavail * vfs.f_frsize, b, sizeof(b)));
+		return WP_ERR_WRITE;
+	}
+	return WP_OK;
+}
+
+/* Did everything arrive?  7-Zip's exit status alone does not say. */
+static enum wp_err check_extracted(const struct iso_media *m, const char *path, bool whole,
+				   const char *const *sel, size_t n_sel)
+{
+	struct iso_listing got;
+	enum wp_err ret;
+
+	if ((ret = iso_list_tree(m->root, &got)) != WP_OK)
+		return ret;
+	if (whole) {
+		char what[PATH_MAX + 64];
+		snprintf(what, sizeof(what), "%s: extraction incomplete", path);
+		if (iso_listing_diff(&m->files, "the image", &got, "the extracted tree", what) > 0)
+			ret = WP_ERR_INPUT;
+	}
+	for (size_t i = 0; i < n_sel && ret == WP_OK; i++) {
+		const struct iso_entry *want = iso_listing_find(&m->files, sel[i]);
+		const struct iso_entry *have = iso_listing_find(&got, sel[i]);
+		if (!have || have->dir || have->size != want->size) {
+			msg_error("%s: extraction incomplete: %s %s", path, sel[i],
+				  have ? "differs in size" : "is missing");
+			ret = WP_ERR_INPUT;
+		}
+	}
+	if (ret == WP_OK)
+		ret = make_writable(m->root, &got);
+	iso_listing_free(&got);
+	return ret;
+}
+
+enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,
+			      const char *work_dir, bool whole)
+{
+	size_t n_sel = 0;
+	uint64_t need = 0;
+	char dir[PATH_MAX];
+	const char **sel = select_files(m, whole, &n_sel, &need);
+	enum wp_err ret;
+
+	if (!sel)
+		return WP_ERR_INTERNAL;
+	ret = make_work(m, near, work_dir, dir, sizeof(dir));
+	if (ret == WP_OK)
+		ret = check_space(m, path, near, dir, whole, need);
+	if (ret == WP_OK && mkdir(m->root, 0700) < 0) {
+		msg_error("%s: %s", m->root, strerror(errno));
+		ret = WP_ERR_WRITE;
+	}
+	if (ret == WP_OK)
+		ret = iso_extract(path, &m->info, m->root, sel, n_sel);
+	if (ret == WP_OK)
+		ret = check_extracted(m, path, whole, sel, n_sel);
+	free(sel);
+	if (ret != WP_OK) {
+		fs_remove_tempdir(m->work);
+		m->work = NULL;
+		free(m->root);
+		m->root = NULL;
+	}
+	return ret;
+}
+
+void iso_media_close(struct iso_media *m)
+{
+	if (m->work)
+		msg_verbose("removing the work directory %s", m->work);
+	fs_remove_tempdir(m->work);
+	m->work = NULL;
+	free(m->root);
+	m->root = NULL;
+	iso_listing_free(&m->files);
+}

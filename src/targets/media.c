@@ -1,0 +1,81 @@
+/* media.c - the layout of a Windows installation medium; see media.h. */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "targets/media.h"
+
+const struct media_file_def media_fixed_files[] = {
+	{ "sources/boot.wim", MEDIA_BOOT_WIM },
+	{ "sources/install.wim", MEDIA_INSTALL },
+	{ "sources/install.esd", MEDIA_INSTALL },
+	{ "boot/bcd", MEDIA_BCD_BIOS },
+	{ "efi/microsoft/boot/bcd", MEDIA_BCD_EFI },
+};
+const size_t media_n_fixed_files = sizeof(media_fixed_files) / sizeof(media_fixed_files[0]);
+
+unsigned media_split_part(const char *name)
+{
+	size_t n = strlen(name), digits = 0;
+	unsigned part = 0;
+
+	if (n < 11 || strncasecmp(name, "install", 7) != 0 || strcasecmp(name + n - 4, ".swm") != 0)
+		return 0;
+	while (7 + digits < n - 4 && name[7 + digits] >= '0' && name[7 + digits] <= '9') {
+		if (part > 9999)
+			return 0;	/* no set has that many parts */
+		part = part * 10 + (unsigned)(name[7 + digits] - '0');
+		digits++;
+	}
+	if (7 + digits != n - 4)
+		return 0;
+	return digits == 0 ? 1 : part;
+}
+
+bool media_classify(const char *rel, enum media_kind *kind)
+{
+	for (size_t i = 0; i < media_n_fixed_files; i++) {
+		if (strcasecmp(rel, media_fixed_files[i].path) == 0) {
+			*kind = media_fixed_files[i].kind;
+			return true;
+		}
+	}
+	size_t n = strlen(MEDIA_SOURCES);
+	if (strncasecmp(rel, MEDIA_SOURCES "/", n + 1) != 0 || strchr(rel + n + 1, '/'))
+		return false;
+	const char *name = rel + n + 1;
+	unsigned part = media_split_part(name);
+	if (part == 0)
+		return false;
+	/* install1.swm is not how a first part is named. */
+	*kind = strcasecmp(name, "install.swm") == 0 ? MEDIA_SPLIT : MEDIA_SPLIT_PART;
+	return true;
+}
+
+bool media_kind_is_wim(enum media_kind k)
+{
+	return k == MEDIA_BOOT_WIM || k == MEDIA_INSTALL || k == MEDIA_SPLIT || k == MEDIA_SPLIT_PART;
+}
+
+bool media_kind_is_bcd(enum media_kind k)
+{
+	return k == MEDIA_BCD_BIOS || k == MEDIA_BCD_EFI;
+}
+
+enum role media_role(enum media_kind k)
+{
+	if (k == MEDIA_BOOT_WIM)
+		return ROLE_SETUP;
+	return media_kind_is_wim(k) ? ROLE_INSTALLED : ROLE_ANY;
+}
+
+enum bcd_store_sel media_bcd_store(enum media_kind k)
+{
+	return k == MEDIA_BCD_BIOS ? BCD_STORE_BIOS : k == MEDIA_BCD_EFI ? BCD_STORE_EFI : BCD_STORE_ANY;
+}
+
+const char *media_bcd_label(enum media_kind k)
+{
+	return k == MEDIA_BCD_BIOS ? " (BIOS)" : k == MEDIA_BCD_EFI ? " (UEFI)" : "";
+}

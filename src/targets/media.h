@@ -1,0 +1,65 @@
+/*
+ * media.h - what a Windows installation medium holds, written once: the
+ * files wimpatch reads and may rewrite, where they are, what they are
+ * and which role their images play.  Trees (tree.c), ISO images
+ * (iso_media.c, patch_iso.c) and show all take the layout from here.
+ *
+ * Paths are relative to the medium's root, '/'-separated and matched
+ * without regard to case (extractors write SOURCES/, Boot/BCD, ...).
+ */
+#ifndef WIMPATCH_MEDIA_H
+#define WIMPATCH_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/plan.h"
+
+enum media_kind {
+	MEDIA_BOOT_WIM,		/* sources/boot.wim: the setup environment */
+	MEDIA_INSTALL,		/* sources/install.wim or install.esd: the installed system */
+	MEDIA_SPLIT,		/* sources/install.swm: first part of a split install.wim */
+	MEDIA_SPLIT_PART,	/* sources/install2.swm, install3.swm, ...: the other parts */
+	MEDIA_BCD_BIOS,		/* boot/bcd */
+	MEDIA_BCD_EFI,		/* efi/microsoft/boot/bcd */
+};
+
+/* The files at fixed places, in the order they are patched and shown. */
+struct media_file_def {
+	const char *path;
+	enum media_kind kind;
+};
+extern const struct media_file_def media_fixed_files[];
+extern const size_t media_n_fixed_files;
+
+/* Where split parts live, and what every medium must have. */
+#define MEDIA_SOURCES "sources"
+#define MEDIA_REQUIRED "sources/boot.wim"
+
+/*
+ * Is `rel` one of the medium's files?  Sets *kind.  install.swm and
+ * installN.swm (N decimal) in sources/ are split parts; install-old.swm
+ * and the like are just files.
+ */
+bool media_classify(const char *rel, enum media_kind *kind);
+
+/* The part number a file name in sources/ gives a split part: 1 for
+ * install.swm, N for installN.swm, 0 for any other name. */
+unsigned media_split_part(const char *name);
+
+/* Is it a WIM (any part of a set), or a BCD store? */
+bool media_kind_is_wim(enum media_kind k);
+bool media_kind_is_bcd(enum media_kind k);
+
+/* The role a WIM's place on the medium gives its images: boot.wim is the
+ * setup environment, install.* the installed system (ROLE_ANY for BCD). */
+enum role media_role(enum media_kind k);
+
+/* The BCD rules that apply to a store at this place (BCD_STORE_ANY for
+ * anything that is not a store). */
+enum bcd_store_sel media_bcd_store(enum media_kind k);
+
+/* " (BIOS)", " (UEFI)" or "", for show. */
+const char *media_bcd_label(enum media_kind k);
+
+#endif

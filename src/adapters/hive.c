@@ -66,10 +66,9 @@ static uint32_t le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-bool hive_file_is_regf(const char *path)
+bool hive_header_is_regf(const unsigned char *head, size_t n)
 {
-	unsigned char b[4];
-	return read_base_block(path, b, sizeof(b)) == 0 && memcmp(b, "regf", 4) == 0;
+	return n >= 4 && memcmp(head, "regf", 4) == 0;
 }
 
 struct hive *hive_open(const char *path, int flags, char *err, size_t errlen)

@@ -36,8 +36,8 @@ struct hive *hive_open(const char *path, int flags, char *err, size_t errlen);
 void hive_close(struct hive *h);
 const char *hive_error(const struct hive *h);
 
-/* Read the base block only: is this file a regf hive?  Does not need hivex. */
-bool hive_file_is_regf(const char *path);
+/* Do a file's first n bytes make it a regf hive?  Does not need hivex. */
+bool hive_header_is_regf(const unsigned char *head, size_t n);
 
 hive_node hive_root(struct hive *h);
 /* The stored name of a node (malloc'd), or NULL on error. */

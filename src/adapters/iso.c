@@ -115,19 +115,12 @@ static bool vrs_id(const unsigned char *s, const char *id)
 	return memcmp(s + 1, id, 5) == 0;
 }
 
-bool iso_file_is_iso(const char *path)
+bool iso_header_is_iso(const unsigned char *head, size_t n)
 {
-	unsigned char b[SECTOR];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	bool yes = false;
-
-	if (fd < 0)
+	const unsigned char *b = head + 16 * SECTOR;
+	if (n < 17 * SECTOR)
 		return false;
-	if (read_sector(fd, 16, b))
-		yes = vrs_id(b, "CD001") || vrs_id(b, "BEA01") || vrs_id(b, "NSR02") ||
-		      vrs_id(b, "NSR03");
-	close(fd);
-	return yes;
+	return vrs_id(b, "CD001") || vrs_id(b, "BEA01") || vrs_id(b, "NSR02") || vrs_id(b, "NSR03");
 }
 
 /* Append code point c as UTF-8. */

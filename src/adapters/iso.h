@@ -46,8 +46,10 @@ enum {
  * and return WP_ERR_INPUT (no reader) or WP_ERR_WRITE (no writer/checker). */
 enum wp_err iso_tools_find(unsigned need, const char *what);
 
-/* Does the file look like an ISO 9660 or UDF image?  Does not report. */
-bool iso_file_is_iso(const char *path);
+/* Does the file look like an ISO 9660 or UDF image, by the volume
+ * descriptor at 32 KiB in its first n bytes (ISO_HEADER_SIZE needed)? */
+#define ISO_HEADER_SIZE (17 * 2048)
+bool iso_header_is_iso(const unsigned char *head, size_t n);
 
 #define ISO_LABEL_MAX 32	/* ISO 9660 volume identifier: 32 characters */
 

@@ -102,17 +102,10 @@ const char *wim_library_version(void)
 	return wimlib_get_version_string();
 }
 
-bool wim_file_is_wim(const char *path)
+bool wim_header_is_wim(const unsigned char *head, size_t n)
 {
-	unsigned char magic[8];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t r = read(fd, magic, sizeof(magic));
-	close(fd);
 	/* "MSWIM" for normal WIMs and ESDs, "WLPWM" for pipable ones. */
-	return r == (ssize_t)sizeof(magic) &&
-	       (memcmp(magic, "MSWIM\0\0\0", 8) == 0 || memcmp(magic, "WLPWM\0\0\0", 8) == 0);
+	return n >= 8 && (memcmp(head, "MSWIM\0\0\0", 8) == 0 || memcmp(head, "WLPWM\0\0\0", 8) == 0);
 }
 
 /* wimlib reports bytes written, extracted and checksummed; the bar shows

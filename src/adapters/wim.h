@@ -9,6 +9,7 @@
 #define WIMPATCH_WIM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/plan.h"
 
@@ -34,8 +35,8 @@ struct wim_settings {
 /* Process-wide setup (wimlib is global); call once. */
 int wim_init(const struct wim_settings *s);
 void wim_cleanup(void);
-/* Is this file a WIM (or ESD) by its magic number? */
-bool wim_file_is_wim(const char *path);
+/* Do a file's first n bytes make it a WIM (or ESD), by its magic number? */
+bool wim_header_is_wim(const unsigned char *head, size_t n);
 const char *wim_library_version(void);
 
 /* `writable`: fail early if the file cannot be updated in place. */

@@ -6,12 +6,12 @@
 #include "config.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "util/array.h"
 #include "cli/exit.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
@@ -20,75 +20,51 @@
 
 enum { OPT_PROFILE_DIR = 256 };
 
-static const struct option long_opts[] = {
-	{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+static const struct cli_option profile_dir_options[] = {
+	{ OPT_PROFILE_DIR, 0, "profile-dir", "DIR", "look for profiles in DIR first (repeatable)",
+	  COMP_DIR, NULL },
+	{ 0 },
 };
 
-/* Shared option parsing: returns -1 to continue, else an exit code. */
-static int parse(int argc, char **argv, const char *usage_text, const char ***dirs,
-		 size_t *n_dirs)
+struct dirs {
+	const char **v;
+	size_t n, alloc;
+};
+
+static int on_option(int id, const char *arg, void *ctx)
 {
-	int c;
-	while ((c = getopt_long(argc, argv, "qvh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_PROFILE_DIR: {
-			const char **nd = realloc(*dirs, (*n_dirs + 1) * sizeof(*nd));
-			if (!nd)
-				return EXIT_INTERNAL;
-			nd[(*n_dirs)++] = optarg;
-			*dirs = nd;
-			break;
-		}
-		case 'q':
-			msg_verbosity = VERB_QUIET;
-			break;
-		case 'v':
-			msg_verbosity = VERB_VERBOSE;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return EXIT_OK;
-		default:
-			fputs(usage_text, stderr);
-			return EXIT_USAGE;
-		}
+	struct dirs *d = ctx;
+	if (id != OPT_PROFILE_DIR)
+		return -1;
+	if (!ARRAY_GROW(d->v, d->n + 1, d->alloc)) {
+		msg_error("out of memory");
+		return -1;
 	}
-	return -1;
+	d->v[d->n++] = arg;
+	return 0;
 }
 
-static const char validate_usage[] =
-	"Usage: wimpatch validate [--profile-dir DIR] FILE...\n"
-	"\n"
-	"Check profiles against the schema and wimpatch's rules; touch nothing.\n"
-	"Exit status: 0 all valid, 2 usage error, 3 a profile is invalid.\n";
-
-int cmd_validate(int argc, char **argv)
+static int run_validate(const struct cli_command *cmd, int argc, char **argv)
 {
-	const char **dirs = NULL;
-	size_t n_dirs = 0;
+	struct dirs dirs = { 0 };
 	struct profile_path pp;
-	int ret = parse(argc, argv, validate_usage, &dirs, &n_dirs);
+	int first, ret = opt_parse(cmd, argc, argv, on_option, &dirs, &first);
 
 	if (ret >= 0)
 		goto out;
-	if (optind >= argc) {
+	if (first >= argc) {
 		msg_error("no profile file given");
-		fputs(validate_usage, stderr);
-		ret = EXIT_USAGE;
+		ret = opt_usage_error(cmd);
 		goto out;
 	}
 	profile_init();
-	if (paths_init(&pp, dirs, n_dirs) < 0) {
+	if (paths_init(&pp, dirs.v, dirs.n) < 0) {
 		ret = EXIT_INTERNAL;
 		goto out_xml;
 	}
 	pp.sample_params = true;
 	ret = EXIT_OK;
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		if (profile_validate_file(argv[i], &pp) < 0)
 			ret = EXIT_PROFILE;
 		else
@@ -98,15 +74,9 @@ int cmd_validate(int argc, char **argv)
 out_xml:
 	profile_cleanup();
 out:
-	free(dirs);
+	free(dirs.v);
 	return ret;
 }
-
-static const char profiles_usage[] =
-	"Usage: wimpatch profiles [--profile-dir DIR] [NAME]\n"
-	"\n"
-	"List the profiles on the search path with the first line of their\n"
-	"description, or show one profile's description and rules.\n";
 
 static void show_one(const struct plan *plan)
 {
@@ -166,24 +136,23 @@ static void list_dir(const char *dir, const struct profile_path *pp)
 	free(ents);
 }
 
-int cmd_profiles(int argc, char **argv)
+static int run_profiles(const struct cli_command *cmd, int argc, char **argv)
 {
-	const char **dirs = NULL;
-	size_t n_dirs = 0;
+	struct dirs dirs = { 0 };
 	struct profile_path pp;
-	int ret = parse(argc, argv, profiles_usage, &dirs, &n_dirs);
+	int first, ret = opt_parse(cmd, argc, argv, on_option, &dirs, &first);
 
 	if (ret >= 0)
 		goto out;
 	profile_init();
-	if (paths_init(&pp, dirs, n_dirs) < 0) {
+	if (paths_init(&pp, dirs.v, dirs.n) < 0) {
 		ret = EXIT_INTERNAL;
 		goto out_xml;
 	}
 	pp.sample_params = true;
 	ret = EXIT_OK;
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
+	if (first < argc) {
+		for (int i = first; i < argc; i++) {
 			struct plan plan;
 			plan_init(&plan);
 			if (profile_load(&plan, argv[i], &pp) < 0)
@@ -200,6 +169,29 @@ int cmd_profiles(int argc, char **argv)
 out_xml:
 	profile_cleanup();
 out:
-	free(dirs);
+	free(dirs.v);
 	return ret;
 }
+
+const struct cli_command cli_profiles = {
+	.name = "profiles",
+	.summary = "list the available profiles, or show one",
+	.usage = "[--profile-dir DIR] [NAME]",
+	.description = "List the profiles on the search path with the first line of their\n"
+		       "description, or show one profile's description and rules.\n",
+	.epilogue = "Exit status: 0 listed, 2 usage error, 3 a profile is missing or invalid.\n",
+	.options = profile_dir_options,
+	.operands = COMP_PROFILE,
+	.run = run_profiles,
+};
+
+const struct cli_command cli_validate = {
+	.name = "validate",
+	.summary = "check profile files against the schema",
+	.usage = "[--profile-dir DIR] FILE...",
+	.description = "Check profiles against the schema and wimpatch's rules; touch nothing.\n",
+	.epilogue = "Exit status: 0 all valid, 2 usage error, 3 a profile is invalid.\n",
+	.options = profile_dir_options,
+	.operands = COMP_FILE,
+	.run = run_validate,
+};

@@ -1,11 +1,13 @@
-/* commands.h - one function per subcommand; main.c holds the table. */
+/* commands.h - one command per file of cli/; main.c holds the table. */
 #ifndef WIMPATCH_COMMANDS_H
 #define WIMPATCH_COMMANDS_H
 
-int cmd_apply(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
-int cmd_validate(int argc, char **argv);
-int cmd_profiles(int argc, char **argv);
-int cmd_show(int argc, char **argv);
+#include "cli/options.h"
+
+extern const struct cli_command cli_apply;	/* cmd_apply.c */
+extern const struct cli_command cli_diff;	/* cmd_apply.c */
+extern const struct cli_command cli_show;	/* cmd_show.c */
+extern const struct cli_command cli_profiles;	/* cmd_profiles.c */
+extern const struct cli_command cli_validate;	/* cmd_profiles.c */
 
 #endif

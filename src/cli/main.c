@@ -1,34 +1,37 @@
 /*
  * main.c - wimpatch: patch Windows installation media offline.
  *
- * The data flow, from here to the bytes on disk:
- *   profiles (profile.c) -> a plan of rules (plan.h)
- *   -> each target: a WIM's images (patch_wim.c) or a bare hive (patch_hive.c)
- *   -> each hive: rules applied in memory (engine.c on hive.c), a change list
- *   -> written to a fresh file, read back and verified (hivefile.c)
- *   -> put back into the WIM and written once per file (wim.c)
- *   -> reported (report.c).
+ * The data flow, from here to the bytes on disk (HACKING.md says more):
+ *   cli/        the command table below, each command's option table
+ *               (options.c), the report sinks (sink.c), exit statuses
+ *               (exit.c: the only place an internal error becomes one)
+ *   profiles/   XML profiles (libxml2) -> a plan of rules (core/plan.h)
+ *   targets/    what a path is (target.c) and the kind's apply or show:
+ *               an ISO image (patch_iso.c, iso_media.c) or a tree
+ *               (patch_tree.c, tree.c, media.c) -> its WIMs and BCD
+ *               stores; a WIM's images (patch_wim.c) or a bare hive
+ *               (patch_hive.c) -> hives, edited in memory (engine.c) or
+ *               as BCD stores (bcd*.c) -> a list of changes (core/change.h)
+ *               -> written to a fresh file, read back and verified
+ *               (hivefile.c) -> put back into the WIM
+ *   adapters/   wimlib (wim*.c), hivex (hive.c), libntfs-3g (ntfsvol.c),
+ *               json-c (json_report.c), ISO images and their tools (iso.c)
+ *   core/       the project's own types: values, plans, changes, reports,
+ *               .reg files, the error enum
+ *   util/       messages, crash-safe file steps, subprocesses, arrays
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <string.h>
 
+#include "adapters/wim.h"
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "profiles/profile.h"
-#include "adapters/wim.h"
 
-static const struct command {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} commands[] = {
-	{ "apply", cmd_apply, "apply profiles to WIM/ESD files or hives (in place or -o)" },
-	{ "diff", cmd_diff, "show what profiles would change; write nothing" },
-	{ "show", cmd_show, "show what a medium, WIM or hive holds now; write nothing" },
-	{ "profiles", cmd_profiles, "list the available profiles, or show one" },
-	{ "validate", cmd_validate, "check profile files against the schema" },
+const struct cli_command *const cli_commands[] = {
+	&cli_apply, &cli_diff, &cli_show, &cli_profiles, &cli_validate, NULL,
 };
 
 static void usage(FILE *f)
@@ -40,8 +43,8 @@ static void usage(FILE *f)
 	      "images of boot.wim and install.wim/esd, driven by XML profiles.\n"
 	      "\nCommands:\n",
 	      f);
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; cli_commands[i]; i++)
+		fprintf(f, "  %-10s %s\n", cli_commands[i]->name, cli_commands[i]->summary);
 	fputs("\nRun 'wimpatch COMMAND --help' for a command's options.\n"
 	      "Example: wimpatch apply -p iscsi-boot sources/boot.wim sources/install.wim\n",
 	      f);
@@ -54,7 +57,18 @@ static void version(void)
 	       profile_library_version());
 }
 
-int main(int argc, char **argv)
+/* "wimpatch __complete [COMMAND]": what the bash completion offers, from
+ * the option tables (options.h). */
+static int complete(int argc, char **argv)
+{
+	const struct cli_command *cmd = argc > 2 ? cli_find_command(argv[2]) : NULL;
+	if (argc > 2 && !cmd)
+		return EXIT_USAGE;
+	opt_print_completion(cmd, stdout);
+	return EXIT_OK;
+}
+
+static int run(int argc, char **argv)
 {
 	if (argc < 2) {
 		usage(stderr);
@@ -63,16 +77,23 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		usage(stdout);
-		return exit_after_output(EXIT_OK);
+		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		version();
-		return exit_after_output(EXIT_OK);
+		return EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return exit_after_output(commands[i].fn(argc - 1, argv + 1));
+	if (strcmp(argv[1], "__complete") == 0)
+		return complete(argc, argv);
+	const struct cli_command *cmd = cli_find_command(argv[1]);
+	if (cmd)
+		return cmd->run(cmd, argc - 1, argv + 1);
 	fprintf(stderr, "wimpatch: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return exit_after_output(run(argc, argv));
 }

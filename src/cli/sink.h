@@ -1,0 +1,35 @@
+/*
+ * sink.h - where a run's file reports go: text on stdout as each file is
+ * done, a .reg file of the changes (--format=reg) on stdout, the JSON
+ * document printed at the end (--json), and the undo file (--undo-file)
+ * that reverses what was written.
+ */
+#ifndef WIMPATCH_SINK_H
+#define WIMPATCH_SINK_H
+
+#include <stdbool.h>
+
+#include "core/report.h"
+
+struct sink {
+	bool pending;			/* some file has changes pending (a dry run) */
+	struct json_report *json;
+	struct regfile_out *reg;
+	struct regfile_out *undo;
+};
+
+/* Open what was asked for (command "apply" or "diff" for the JSON
+ * document); from then on every error also goes into the JSON document.
+ * Returns an exit status, EXIT_OK when all is open. */
+int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
+	      const char *undo_file, bool utf16);
+
+/* A target_type report_fn: record one file's report (ctx is the sink). */
+void sink_file_done(const struct file_report *fr, void *ctx);
+
+/* Close everything; the JSON document gets `status` as its exit code.
+ * Returns `status`, or EXIT_WRITE when the undo file could not be
+ * written and nothing worse happened. */
+int sink_close(struct sink *s, int status);
+
+#endif

@@ -1,0 +1,145 @@
+/* target.c - the kinds of target and how one is recognised; see target.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "adapters/hive.h"
+#include "adapters/iso.h"
+#include "adapters/wim.h"
+#include "targets/target.h"
+#include "util/msg.h"
+
+/* The kinds that are one file with one report. */
+static enum wp_err apply_one(const char *path, const struct patch_opts *o, report_fn done,
+			     void *ctx, enum wp_err (*patch)(const char *, const struct patch_opts *,
+							     struct file_report *))
+{
+	struct file_report fr = { 0 };
+	enum wp_err ret;
+
+	if (!(fr.path = strdup(path)) || (o->output && !(fr.output = strdup(o->output)))) {
+		msg_error("out of memory");
+		file_report_free(&fr);
+		return WP_ERR_INTERNAL;
+	}
+	ret = patch(path, o, &fr);
+	if (ret == WP_OK)
+		done(&fr, ctx);
+	file_report_free(&fr);
+	return ret;
+}
+
+static enum wp_err patch_bcd_any(const char *path, const struct patch_opts *o,
+				 struct file_report *fr)
+{
+	/* A store on its own: every BCD rule applies, whichever store it names. */
+	return patch_bcd_file(path, BCD_STORE_ANY, o, fr);
+}
+
+static enum wp_err apply_wim(const char *path, const struct patch_opts *o, report_fn done, void *ctx)
+{
+	return apply_one(path, o, done, ctx, patch_wim);
+}
+
+static enum wp_err apply_bcd(const char *path, const struct patch_opts *o, report_fn done, void *ctx)
+{
+	return apply_one(path, o, done, ctx, patch_bcd_any);
+}
+
+static enum wp_err apply_hive(const char *path, const struct patch_opts *o, report_fn done,
+			      void *ctx)
+{
+	return apply_one(path, o, done, ctx, patch_hive_file);
+}
+
+static const struct target_type types[] = {
+	[TARGET_TREE] = { TARGET_TREE, "an installation tree", patch_tree, show_tree },
+	[TARGET_ISO] = { TARGET_ISO, "an ISO image", patch_iso, show_iso },
+	[TARGET_WIM] = { TARGET_WIM, "a WIM/ESD archive", apply_wim, show_wim },
+	[TARGET_BCD] = { TARGET_BCD, "a BCD store", apply_bcd, show_bcd },
+	[TARGET_HIVE] = { TARGET_HIVE, "a registry hive", apply_hive, show_hive },
+};
+
+/* Read the first `size` bytes (fewer if the file is shorter). */
+static ssize_t read_head(const char *path, unsigned char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -1;
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	return (ssize_t)got;
+}
+
+static enum target_kind kind_of_file(const char *path, const unsigned char *head, size_t n,
+				     bool *known)
+{
+	*known = true;
+	if (wim_header_is_wim(head, n))
+		return TARGET_WIM;
+	if (hive_header_is_regf(head, n))
+		return bcdfile_is_store(path) ? TARGET_BCD : TARGET_HIVE;
+	if (iso_header_is_iso(head, n))
+		return TARGET_ISO;
+	*known = false;
+	return TARGET_HIVE;
+}
+
+enum wp_err target_detect(const char *path, const struct target_type **type)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
+		return WP_ERR_INPUT;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		*type = &types[TARGET_TREE];
+		return WP_OK;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		msg_error("%s: not a regular file", path);
+		return WP_ERR_INPUT;
+	}
+	unsigned char *head = malloc(ISO_HEADER_SIZE);
+	if (!head) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	ssize_t n = read_head(path, head, ISO_HEADER_SIZE);
+	if (n < 0) {
+		msg_error("%s: %s", path, strerror(errno));
+		free(head);
+		return WP_ERR_INPUT;
+	}
+	bool known;
+	enum target_kind k = kind_of_file(path, head, (size_t)n, &known);
+	free(head);
+	if (!known) {
+		msg_error("%s: not a WIM/ESD archive or a registry hive, nor an ISO image or an "
+			  "installation tree", path);
+		return WP_ERR_INPUT;
+	}
+	*type = &types[k];
+	return WP_OK;
+}

@@ -1,0 +1,51 @@
+/*
+ * target.h - the kinds of target wimpatch works on, in one table, and the
+ * one routine that tells them apart.
+ *
+ * A target is what the command line names: an extracted installation
+ * tree, an ISO image of one, a WIM/ESD archive (or the first part of a
+ * split set), a BCD store or another registry hive.  Each kind says how
+ * it is patched (apply, also for diff: o->dry_run) and shown.
+ */
+#ifndef WIMPATCH_TARGET_H
+#define WIMPATCH_TARGET_H
+
+#include "core/error.h"
+#include "core/report.h"
+#include "targets/targets.h"
+
+enum target_kind { TARGET_TREE, TARGET_ISO, TARGET_WIM, TARGET_BCD, TARGET_HIVE };
+
+/* Called with each file's report as it is finished. */
+typedef void (*report_fn)(const struct file_report *fr, void *ctx);
+
+struct show_opts {
+	const char *work_dir;		/* ISO images: scratch space here (--work-dir) */
+};
+
+struct target_type {
+	enum target_kind kind;
+	const char *name;		/* "an ISO image", for messages */
+	enum wp_err (*apply)(const char *path, const struct patch_opts *o, report_fn done,
+			     void *ctx);
+	enum wp_err (*show)(const char *path, const struct show_opts *o);
+};
+
+/*
+ * What `path` is: a directory is a tree; of a file the first 34 KiB are
+ * read once, for the magic numbers of a WIM ("MSWIM"/"WLPWM" at 0), a
+ * hive ("regf" at 0) and an ISO 9660/UDF volume (at 32 KiB), in that
+ * order; a hive is a BCD store when its root holds Description and
+ * Objects.  Anything else is reported, naming the file, and WP_ERR_INPUT
+ * returned.
+ */
+enum wp_err target_detect(const char *path, const struct target_type **type);
+
+/* The show side of each kind (show.c). */
+enum wp_err show_tree(const char *root, const struct show_opts *o);
+enum wp_err show_iso(const char *path, const struct show_opts *o);
+enum wp_err show_wim(const char *path, const struct show_opts *o);
+enum wp_err show_bcd(const char *path, const struct show_opts *o);
+enum wp_err show_hive(const char *path, const struct show_opts *o);
+
+#endif

@@ -36,7 +36,6 @@ struct loader {
 /* A parameter a profile declares, with the value it has in this run. */
 struct doc_param {
 	char *name;
-	char *type;
 	char *value;		/* -D value, else the default; NULL: unset (optional) */
 };
 

@@ -126,7 +126,6 @@ void parse_param(struct doc_ctx *d, xmlNodePtr n)
 		goto oom;
 	d->params = np;
 	np[d->n_params].name = name;
-	np[d->n_params].type = type;
 	np[d->n_params].value = value ? strdup(value) : NULL;
 	if (value && !np[d->n_params].value)
 		goto oom;
@@ -141,7 +140,7 @@ void parse_param(struct doc_ctx *d, xmlNodePtr n)
 	d->param_summary = sum;
 	msg_verbose("%s: parameter %s = %s%s", d->file, name, value ? value : "(unset)",
 		    given ? " (from -D)" : value ? " (default)" : "");
-	name = type = NULL;
+	name = NULL;
 	goto out;
 oom:
 	doc_oom(d);
@@ -156,7 +155,6 @@ void free_params(struct doc_ctx *d)
 {
 	for (size_t i = 0; i < d->n_params; i++) {
 		free(d->params[i].name);
-		free(d->params[i].type);
 		free(d->params[i].value);
 	}
 	free(d->params);

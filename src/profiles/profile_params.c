@@ -134,8 +134,10 @@ void parse_param(struct doc_ctx *d, xmlNodePtr n)
 	if (asprintf(&sum, "%s%s%s (%s%s%s%s)", d->param_summary ? d->param_summary : "",
 		     d->param_summary ? ", " : "", name, type,
 		     req && strcmp(req, "true") == 0 ? ", required" : "", def ? ", default " : "",
-		     def ? def : "") < 0)
+		     def ? def : "") < 0) {
+		name = NULL;	/* d->params holds it now */
 		goto oom;
+	}
 	free(d->param_summary);
 	d->param_summary = sum;
 	msg_verbose("%s: parameter %s = %s%s", d->file, name, value ? value : "(unset)",

@@ -183,7 +183,8 @@ oom:
 	return false;
 }
 
-static void parse_bcd_op(struct doc_ctx *d, struct bcd_rule *r, xmlNodePtr n)
+/* The operation an element names; false if it names none. */
+static bool bcd_op_kind_of(xmlNodePtr n, enum bcd_op_kind *kind)
 {
 	static const struct {
 		const char *elem;
@@ -199,34 +200,105 @@ static void parse_bcd_op(struct doc_ctx *d, struct bcd_rule *r, xmlNodePtr n)
 		{ "recoveryenabled", BOP_RECOVERYENABLED },
 		{ "set-element", BOP_SET_ELEMENT },
 	};
-	struct attrs a = { 0 };
-	bool oom = false, found = false;
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (doc_is_element(n, kinds[i].elem)) {
+			*kind = kinds[i].kind;
+			found = true;
+		}
+	return found;
+}
+
+/* Every attribute a BCD operation may have, parameters expanded. */
+static void attrs_read(struct doc_ctx *d, xmlNodePtr n, struct attrs *a, bool *oom)
+{
+	a->object = doc_attr(d, n, "object", oom);
+	a->value = doc_attr(d, n, "value", oom);
+	a->type = doc_attr(d, n, "type", oom);
+	a->debugport = doc_attr(d, n, "debugport", oom);
+	a->baudrate = doc_attr(d, n, "baudrate", oom);
+	a->channel = doc_attr(d, n, "channel", oom);
+	a->targetname = doc_attr(d, n, "targetname", oom);
+	a->hostip = doc_attr(d, n, "hostip", oom);
+	a->port = doc_attr(d, n, "port", oom);
+	a->key = doc_attr(d, n, "key", oom);
+	a->create = doc_attr(d, n, "create-missing", oom);
+	a->id = doc_attr(d, n, "id", oom);
+}
+
+/* Check the operation's values and fill them into op (its kind is set);
+ * errors are reported and counted. */
+static void parse_bcd_values(struct doc_ctx *d, xmlNodePtr n, struct attrs *a,
+			     struct bcd_op *op)
+{
 	char err[512];
+	uint64_t num = 0;
+	uint32_t u32;
+	enum bcd_bootstatuspolicy bsp;
+
+	switch (op->kind) {
+	case BOP_DEBUG:
+	case BOP_BOOTDEBUG:
+	case BOP_EMS:
+	case BOP_RECOVERYENABLED:
+		if (op->kind == BOP_BOOTDEBUG && !need(d, n, a->object, "object"))
+			break;
+		if (need(d, n, a->value, "value") && !bcd_parse_bool(a->value, &op->on, err, sizeof(err)))
+			doc_error(d, n, "%s: %s", (const char *)n->name, err);
+		break;
+	case BOP_EMSSETTINGS:
+		if (a->port && !bcd_parse_debugport(a->port, &op->ems_port, err, sizeof(err)))
+			doc_error(d, n, "emssettings port: %s", err);
+		else if (a->baudrate && !bcd_parse_baudrate(a->baudrate, &op->ems_baudrate, err, sizeof(err)))
+			doc_error(d, n, "emssettings baudrate: %s", err);
+		break;
+	case BOP_DBGSETTINGS:
+		parse_dbgsettings(d, n, a, op);
+		break;
+	case BOP_TIMEOUT:
+		if (need(d, n, a->value, "value")) {
+			if (!bcd_parse_integer(a->value, &num, err, sizeof(err)))
+				doc_error(d, n, "timeout: %s", err);
+			op->number = num;
+		}
+		break;
+	case BOP_BOOTSTATUSPOLICY:
+		if (need(d, n, a->value, "value")) {
+			if (!bcd_parse_bootstatuspolicy(a->value, &bsp, err, sizeof(err)))
+				doc_error(d, n, "bootstatuspolicy: %s", err);
+			op->number = (unsigned long long)bsp;
+		}
+		break;
+	case BOP_SET_ELEMENT:
+		if (!need(d, n, a->object, "object") || !need(d, n, a->id, "id") ||
+		    !need(d, n, a->value, "value"))
+			break;
+		if (!bcd_parse_element_id(a->id, &u32, err, sizeof(err)) ||
+		    !bcd_check_element_text(u32, a->value, err, sizeof(err))) {
+			doc_error(d, n, "set-element: %s", err);
+			break;
+		}
+		op->element = u32;
+		if (!(op->text = strdup(a->value)))
+			doc_oom(d);
+		break;
+	}
+}
+
+static void parse_bcd_op(struct doc_ctx *d, struct bcd_rule *r, xmlNodePtr n)
+{
+	struct attrs a = { 0 };
+	bool oom = false;
 	enum bcd_op_kind kind = BOP_DEBUG;
 	struct bcd_op *op;
 	int before = d->errors;
 
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (doc_is_element(n, kinds[i].elem)) {
-			kind = kinds[i].kind;
-			found = true;
-		}
-	if (!found) {
+	if (!bcd_op_kind_of(n, &kind)) {
 		doc_error(d, n, "unknown BCD operation <%s>", (const char *)n->name);
 		return;
 	}
-	a.object = doc_attr(d, n, "object", &oom);
-	a.value = doc_attr(d, n, "value", &oom);
-	a.type = doc_attr(d, n, "type", &oom);
-	a.debugport = doc_attr(d, n, "debugport", &oom);
-	a.baudrate = doc_attr(d, n, "baudrate", &oom);
-	a.channel = doc_attr(d, n, "channel", &oom);
-	a.targetname = doc_attr(d, n, "targetname", &oom);
-	a.hostip = doc_attr(d, n, "hostip", &oom);
-	a.port = doc_attr(d, n, "port", &oom);
-	a.key = doc_attr(d, n, "key", &oom);
-	a.create = doc_attr(d, n, "create-missing", &oom);
-	a.id = doc_attr(d, n, "id", &oom);
+	attrs_read(d, n, &a, &oom);
 	if (oom) {
 		doc_oom(d);
 		goto out;
@@ -243,56 +315,7 @@ static void parse_bcd_op(struct doc_ctx *d, struct bcd_rule *r, xmlNodePtr n)
 		doc_oom(d);
 		goto out;
 	}
-	uint64_t num = 0;
-	uint32_t u32;
-	enum bcd_bootstatuspolicy bsp;
-	switch (kind) {
-	case BOP_DEBUG:
-	case BOP_BOOTDEBUG:
-	case BOP_EMS:
-	case BOP_RECOVERYENABLED:
-		if (kind == BOP_BOOTDEBUG && !need(d, n, a.object, "object"))
-			break;
-		if (need(d, n, a.value, "value") && !bcd_parse_bool(a.value, &op->on, err, sizeof(err)))
-			doc_error(d, n, "%s: %s", (const char *)n->name, err);
-		break;
-	case BOP_EMSSETTINGS:
-		if (a.port && !bcd_parse_debugport(a.port, &op->ems_port, err, sizeof(err)))
-			doc_error(d, n, "emssettings port: %s", err);
-		else if (a.baudrate && !bcd_parse_baudrate(a.baudrate, &op->ems_baudrate, err, sizeof(err)))
-			doc_error(d, n, "emssettings baudrate: %s", err);
-		break;
-	case BOP_DBGSETTINGS:
-		parse_dbgsettings(d, n, &a, op);
-		break;
-	case BOP_TIMEOUT:
-		if (need(d, n, a.value, "value")) {
-			if (!bcd_parse_integer(a.value, &num, err, sizeof(err)))
-				doc_error(d, n, "timeout: %s", err);
-			op->number = num;
-		}
-		break;
-	case BOP_BOOTSTATUSPOLICY:
-		if (need(d, n, a.value, "value")) {
-			if (!bcd_parse_bootstatuspolicy(a.value, &bsp, err, sizeof(err)))
-				doc_error(d, n, "bootstatuspolicy: %s", err);
-			op->number = (unsigned long long)bsp;
-		}
-		break;
-	case BOP_SET_ELEMENT:
-		if (!need(d, n, a.object, "object") || !need(d, n, a.id, "id") ||
-		    !need(d, n, a.value, "value"))
-			break;
-		if (!bcd_parse_element_id(a.id, &u32, err, sizeof(err)) ||
-		    !bcd_check_element_text(u32, a.value, err, sizeof(err))) {
-			doc_error(d, n, "set-element: %s", err);
-			break;
-		}
-		op->element = u32;
-		if (!(op->text = strdup(a.value)))
-			doc_oom(d);
-		break;
-	}
+	parse_bcd_values(d, n, &a, op);
 out:
 	attrs_free(&a);
 }

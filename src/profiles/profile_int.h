@@ -1,7 +1,7 @@
 /*
- * profile_int.h - what the files of the profile module (profile.c,
- * profile_bcd.c) share.  Private to the module: the rest of the project
- * speaks profile.h and plan.h, never libxml2.
+ * profile_int.h - what the files of the profile module share, grouped by
+ * the file that defines it.  Private to the module: the rest of the
+ * project speaks profile.h and plan.h, never libxml2.
  */
 #ifndef WIMPATCH_PROFILE_INT_H
 #define WIMPATCH_PROFILE_INT_H
@@ -14,12 +14,28 @@
 #include "core/plan.h"
 #include "profiles/profile.h"
 
-struct loader;
+/* ------------------------------------------------------------------ */
+/* Shared state                                                        */
+
+struct chain_link {
+	char *real;		/* realpath, for identity */
+	char *file;		/* as the user or the include named it, for messages */
+};
+
+/* One profile_load() or profile_validate_file() call. */
+struct loader {
+	const struct profile_path *path;
+	struct plan scratch;	/* what this call adds, moved over on success */
+	char **seen;		/* realpaths of profiles in the plan or loaded now */
+	size_t n_seen;
+	struct chain_link *chain;	/* files being loaded, outermost first */
+	size_t n_chain;
+	bool oom;
+};
 
 /* A parameter a profile declares, with the value it has in this run. */
 struct doc_param {
 	char *name;
-	char *type;
 	char *value;		/* -D value, else the default; NULL: unset (optional) */
 };
 
@@ -34,14 +50,41 @@ struct doc_ctx {
 	char *param_summary;	/* for profile_info.params */
 };
 
+/* ------------------------------------------------------------------ */
+/* profile_xml.c: libxml2                                              */
+
+/* Report "FILE:LINE: reason" (or "FILE: reason" when no line applies). */
+void err_at(const char *file, long line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void err_oom(const char *file);
+
+/* Parse and schema-check one profile.  NULL (errors reported) if bad. */
+xmlDocPtr load_valid_doc(const char *file, const char *schema_file);
+xmlNodePtr doc_root(xmlDocPtr doc);
+void doc_free(xmlDocPtr doc);
+
+bool doc_is_element(xmlNodePtr n, const char *name);
+long doc_line(xmlNodePtr n);
+/* An attribute as a malloc'd string, as written (no parameters expanded:
+ * see doc_attr()).  NULL if absent; *oom set on allocation failure. */
+char *doc_raw_attr(xmlNodePtr n, const char *name, bool *oom);
+/* Text content, malloc'd ("" if none); NULL on allocation failure. */
+char *doc_text(xmlNodePtr n);
+/* Text content with surrounding whitespace removed, malloc'd. */
+char *doc_trimmed_text(xmlNodePtr n);
+
+/* ------------------------------------------------------------------ */
+/* profile_load.c: loading files and includes                          */
+
 /* Report a semantic error at the node's line; counts it. */
 void doc_error(struct doc_ctx *d, xmlNodePtr n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void doc_oom(struct doc_ctx *d);
-bool doc_is_element(xmlNodePtr n, const char *name);
-long doc_line(xmlNodePtr n);
 /* The plan this load builds (moved into the caller's on success). */
 struct plan *doc_plan(struct doc_ctx *d);
+
+/* ------------------------------------------------------------------ */
+/* profile_params.c: <param> and ${name}                               */
 
 /*
  * An attribute with ${name} parameter references expanded ("$$" is a
@@ -53,7 +96,19 @@ struct plan *doc_plan(struct doc_ctx *d);
  */
 char *doc_attr(struct doc_ctx *d, xmlNodePtr n, const char *name, bool *oom);
 
-/* <bcd> rules (profile_bcd.c). */
+/* <param name= type= required= default=>: adds it to d->params. */
+void parse_param(struct doc_ctx *d, xmlNodePtr n);
+void free_params(struct doc_ctx *d);
+
+/* ------------------------------------------------------------------ */
+/* profile_rules.c: registry <rule>s                                   */
+
+/* A <rule> and its operations, appended to doc_plan(d). */
+void parse_rule(struct doc_ctx *d, xmlNodePtr n);
+
+/* ------------------------------------------------------------------ */
+/* profile_bcd.c: <bcd> rules and parameter types                      */
+
 void parse_bcd(struct doc_ctx *d, xmlNodePtr n);
 
 /* A valid value of a parameter type, for validating profiles without -D. */

@@ -1,4 +1,4 @@
-/* paths.c - profile search path and data directory; see paths.h. */
+/* profile_path.c - profile search path and data directory; see profile_path.h. */
 #include "config.h"
 
 #include <stdio.h>

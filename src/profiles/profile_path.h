@@ -1,5 +1,5 @@
 /*
- * paths.h - where shipped profiles and the schema are found.
+ * profile_path.h - where shipped profiles and the schema are found.
  *
  * Search order for "-p NAME": each --profile-dir, then each directory in
  * $WIMPATCH_PROFILE_PATH (colon-separated), ~/.config/wimpatch/profiles,

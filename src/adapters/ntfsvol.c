@@ -4,13 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include <ntfs-3g/volume.h>
 
 #include "util/msg.h"
+#include "util/spawn.h"
 #include "adapters/ntfsvol.h"
 
 uint64_t ntfsvol_size_for(uint64_t data_bytes, uint64_t stream_bytes)
@@ -36,9 +35,14 @@ uint64_t ntfsvol_size_for(uint64_t data_bytes, uint64_t stream_bytes)
 /* ------------------------------------------------------------ mkntfs */
 
 /* Debian installs mkntfs in /usr/sbin, which is not on an ordinary
- * user's PATH: look there (and where configure found it) first. */
+ * user's PATH: look there (and where configure found it) first.
+ * $WIMPATCH_MKNTFS names another program to use instead (as
+ * WIMPATCH_7Z and the like do for the ISO tools). */
 static const char *find_mkntfs(char *buf, size_t len)
 {
+	const char *env = getenv("WIMPATCH_MKNTFS");
+	if (env && *env)
+		return access(env, X_OK) == 0 ? env : NULL;
 	static const char *const fixed[] = {
 #ifdef MKNTFS_PATH
 		MKNTFS_PATH,
@@ -61,77 +65,45 @@ static const char *find_mkntfs(char *buf, size_t len)
 	return NULL;
 }
 
-/* Run mkntfs on `path`; its chatter (it warns about geometry even with -q)
- * is shown only if it fails. */
+/* The last non-blank line of `text` (in place), or "". */
+static const char *last_line(char *text)
+{
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
+		text[--n] = '\0';
+	const char *last = strrchr(text, '\n');
+	return last ? last + 1 : text;
+}
+
+/* Run mkntfs on `path` (through util/spawn.h, so that an interrupting
+ * signal kills it too); its chatter (it warns about geometry even with
+ * -q) is shown only if it fails. */
 static int run_mkntfs(const char *mkntfs, const char *path, const char *where)
 {
 	/* A fixed environment: the format must not depend on the caller's
 	 * locale, and nothing of ours (a preload, say) belongs in mkntfs. */
 	char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-	char *const argv[] = { "mkntfs", "-F", "-f", "-q", "-L", "wimpatch", (char *)path, NULL };
-	posix_spawn_file_actions_t fa;
-	char out[1024];
-	size_t n_out = 0;
-	int pfd[2], status = 0, err;
-	pid_t pid;
+	const char *const argv[] = { "mkntfs", "-F", "-f", "-q", "-L", "wimpatch", path, NULL };
+	struct spawn_io io = { .program = mkntfs, .envp = envp };
 
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		msg_error("%s: cannot run mkntfs: %s", where, strerror(errno));
+	if (spawn_run(argv, &io) < 0) {
+		msg_error("%s: cannot run %s", where, mkntfs);
 		return -1;
 	}
-	if ((err = posix_spawn_file_actions_init(&fa)) != 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		msg_error("%s: cannot run mkntfs: %s", where, strerror(err));
-		return -1;
-	}
-	err = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	if (!err)
-		err = posix_spawn(&pid, mkntfs, &fa, NULL, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (err) {
-		close(pfd[0]);
-		msg_error("%s: cannot run %s: %s", where, mkntfs, strerror(err));
-		return -1;
-	}
-	for (;;) {
-		char buf[512];
-		ssize_t r = read(pfd[0], buf, sizeof(buf));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		size_t keep = sizeof(out) - 1 - n_out;
-		if ((size_t)r < keep)
-			keep = (size_t)r;
-		memcpy(out + n_out, buf, keep);
-		n_out += keep;
-	}
-	close(pfd[0]);
-	out[n_out] = '\0';
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			msg_error("%s: mkntfs: %s", where, strerror(errno));
-			return -1;
-		}
-	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	int st = io.status;
+	if (st == 0) {
+		spawn_io_free(&io);
 		return 0;
+	}
 	/* mkntfs's last line is the one that says what went wrong. */
-	while (n_out > 0 && (out[n_out - 1] == '\n' || out[n_out - 1] == ' '))
-		out[--n_out] = '\0';
-	const char *last = strrchr(out, '\n');
-	last = last ? last + 1 : out;
-	if (WIFEXITED(status))
-		msg_error("%s: mkntfs failed (exit %d)%s%s", where, WEXITSTATUS(status),
-			  *last ? ": " : "", last);
+	const char *last = last_line(io.err);
+	if (!*last)
+		last = last_line(io.out);
+	if (st < 128)
+		msg_error("%s: mkntfs failed (exit %d)%s%s", where, st, *last ? ": " : "", last);
 	else
-		msg_error("%s: mkntfs killed by signal %d", where, WTERMSIG(status));
+		msg_error("%s: mkntfs killed by signal %d", where, st - 128);
+	spawn_io_free(&io);
 	return -1;
 }
 

@@ -111,19 +111,34 @@ void fs_set_interrupt_note(const char *note)
 	note_len = (sig_atomic_t)strlen(interrupt_note);
 }
 
-/* The subprocess running now (spawn.h), killed before its scratch goes. */
-static volatile sig_atomic_t tracked_child;
+/* The subprocesses running now (spawn.h), killed before their scratch
+ * goes.  Threads register theirs with compare-and-swap on a free slot;
+ * the signal handler only reads. */
+#define MAX_CHILDREN 16
+static volatile sig_atomic_t children[MAX_CHILDREN];
 
-void fs_track_child(pid_t pid)
+bool fs_child_started(pid_t pid)
 {
-	tracked_child = (sig_atomic_t)pid;
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (__sync_bool_compare_and_swap(&children[i], 0, (sig_atomic_t)pid))
+			return true;
+	return false;
+}
+
+void fs_child_ended(pid_t pid)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (__sync_bool_compare_and_swap(&children[i], (sig_atomic_t)pid, 0))
+			return;
 }
 
 static void on_signal(int sig)
 {
-	pid_t child = (pid_t)tracked_child;
-	if (child > 0) {
-		/* It may be writing into a scratch directory: stop it first. */
+	/* They may be writing into a scratch directory: stop them first. */
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		pid_t child = (pid_t)children[i];
+		if (child <= 0)
+			continue;
 		kill(child, SIGKILL);
 		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
 			;

@@ -49,10 +49,12 @@ int fs_sync_dir_of(const char *path);
 /* Copy a file's bytes (reflink when the file system can). */
 int fs_copy_file(const char *src, const char *dst);
 
-/* The external program running now (0: none): an interrupting signal
- * kills it and waits for it before removing the scratch files it may be
- * writing into (spawn.h). */
-void fs_track_child(pid_t pid);
+/* The external programs running now, from any thread (spawn.h): an
+ * interrupting signal kills them and waits for them before removing the
+ * scratch files they may be writing into.  fs_child_started is false
+ * when too many run at once (the caller must not start another). */
+bool fs_child_started(pid_t pid);
+void fs_child_ended(pid_t pid);
 
 /* Install SIGINT/SIGTERM/SIGHUP handlers that remove tracked scratch files
  * and print the note set with fs_set_interrupt_note(). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,8 +46,10 @@ static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
 	return 0;
 }
 
-/* The child: never returns.  Only async-signal-safe calls before exec. */
-static void child(const char *const argv[], int out, int err, int report)
+/* The child: never returns.  Only async-signal-safe calls before exec
+ * (other threads may hold locks the child would wait for forever). */
+static void child(const char *const argv[], const struct spawn_io *io, int out, int err,
+		  int report)
 {
 	sigset_t none;
 	int nul;
@@ -67,122 +70,170 @@ static void child(const char *const argv[], int out, int err, int report)
 		(void)!write(report, &e, sizeof(e));
 		_exit(127);
 	}
-	execvp(argv[0], (char *const *)argv);
+	if (io->program && io->envp)
+		execve(io->program, (char *const *)argv, io->envp);
+	else if (io->program)
+		execv(io->program, (char *const *)argv);
+	else
+		execvp(argv[0], (char *const *)argv);
 	int e = errno;
 	(void)!write(report, &e, sizeof(e));
 	_exit(127);
 }
 
-int spawn_run(const char *const argv[], struct spawn_io *io)
-{
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
-	size_t out_cap = 0, err_cap = 0;
-	sigset_t block, old;
-	int ret = -1, status = 0, exec_errno = 0;
-	bool stopped = false, oom = false;
+/* One run: the pipes, the child, what it said so far. */
+struct run {
+	int out[2], err[2], rep[2];
+	pid_t pid;
+	size_t out_cap, err_cap;
+	bool stopped, oom;
+	char buf[64 * 1024];
+};
 
-	io->out = io->err = NULL;
-	io->out_len = io->err_len = 0;
-	io->status = -1;
-	if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
-		msg_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto close_all;
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void close_all(struct run *r)
+{
+	for (int i = 0; i < 2; i++) {
+		close_fd(&r->out[i]);
+		close_fd(&r->err[i]);
+		close_fd(&r->rep[i]);
 	}
-	/* No signal between the fork and the registration of the child. */
+}
+
+/* Fork and register the child, with no signal in between (an
+ * interrupting one would not know to kill it).  Returns 0 or -1. */
+static int start(struct run *r, const char *const argv[], const struct spawn_io *io)
+{
+	sigset_t block, old;
+	int e = 0;
+
+	if (pipe2(r->out, O_CLOEXEC) < 0 || pipe2(r->err, O_CLOEXEC) < 0 ||
+	    pipe2(r->rep, O_CLOEXEC) < 0) {
+		msg_error("cannot run %s: %s", argv[0], strerror(errno));
+		return -1;
+	}
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGHUP);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid == 0)
-		child(argv, outp[1], errp[1], rep[1]);
-	if (pid > 0)
-		fs_track_child(pid);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid < 0) {
-		msg_error("cannot run %s: %s", argv[0], strerror(errno));
-		goto close_all;
+	r->pid = fork();
+	if (r->pid == 0)
+		child(argv, io, r->out[1], r->err[1], r->rep[1]);
+	if (r->pid < 0)
+		e = errno;
+	else if (!fs_child_started(r->pid))
+		e = EAGAIN;
+	if (e == EAGAIN) {
+		kill(r->pid, SIGKILL);
+		while (waitpid(r->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
-	close(outp[1]);
-	close(errp[1]);
-	close(rep[1]);
-	outp[1] = errp[1] = rep[1] = -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e) {
+		msg_error("cannot run %s: %s", argv[0], strerror(e));
+		return -1;
+	}
+	close_fd(&r->out[1]);
+	close_fd(&r->err[1]);
+	close_fd(&r->rep[1]);
+	return 0;
+}
 
-	struct pollfd pf[2] = { { .fd = outp[0], .events = POLLIN }, { .fd = errp[0], .events = POLLIN } };
-	static char buf[64 * 1024];
-	while ((pf[0].fd >= 0 || pf[1].fd >= 0) && !stopped) {
+/* A piece of the child's stderr (i = 1) or stdout (i = 0). */
+static void take(struct run *r, struct spawn_io *io, int i, size_t n)
+{
+	if (i == 1) {
+		if (append(&io->err, &io->err_len, &r->err_cap, r->buf, n) < 0) {
+			r->oom = r->stopped = true;
+		} else if (io->err_len > 2 * ERR_KEEP) {
+			memmove(io->err, io->err + io->err_len - ERR_KEEP, ERR_KEEP + 1);
+			io->err_len = ERR_KEEP;
+		}
+	} else if (io->on_stdout) {
+		if (io->on_stdout(r->buf, n, io->ctx) < 0)
+			r->stopped = true;
+	} else if (append(&io->out, &io->out_len, &r->out_cap, r->buf, n) < 0) {
+		r->oom = r->stopped = true;
+	}
+}
+
+/* Read both pipes until the child closes them (or is to be stopped). */
+static void collect(struct run *r, struct spawn_io *io)
+{
+	struct pollfd pf[2] = { { .fd = r->out[0], .events = POLLIN },
+				{ .fd = r->err[0], .events = POLLIN } };
+
+	while ((pf[0].fd >= 0 || pf[1].fd >= 0) && !r->stopped) {
 		if (poll(pf, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		for (int i = 0; i < 2 && !stopped; i++) {
+		for (int i = 0; i < 2 && !r->stopped; i++) {
 			if (pf[i].fd < 0 || !pf[i].revents)
 				continue;
-			ssize_t n = read(pf[i].fd, buf, sizeof(buf));
+			ssize_t n = read(pf[i].fd, r->buf, sizeof(r->buf));
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0) {
-				close(pf[i].fd);
-				pf[i].fd = -1;
-				if (i == 0)
-					outp[0] = -1;
-				else
-					errp[0] = -1;
+			if (n > 0) {
+				take(r, io, i, (size_t)n);
 				continue;
 			}
-			if (i == 1) {
-				if (append(&io->err, &io->err_len, &err_cap, buf, (size_t)n) < 0) {
-					oom = stopped = true;
-				} else if (io->err_len > 2 * ERR_KEEP) {
-					memmove(io->err, io->err + io->err_len - ERR_KEEP, ERR_KEEP + 1);
-					io->err_len = ERR_KEEP;
-				}
-			} else if (io->on_stdout) {
-				if (io->on_stdout(buf, (size_t)n, io->ctx) < 0)
-					stopped = true;
-			} else if (append(&io->out, &io->out_len, &out_cap, buf, (size_t)n) < 0) {
-				oom = stopped = true;
-			}
+			close_fd(i == 0 ? &r->out[0] : &r->err[0]);
+			pf[i].fd = -1;
 		}
 	}
-	if (stopped)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	fs_track_child(0);
-	if (read(rep[0], &exec_errno, sizeof(exec_errno)) == (ssize_t)sizeof(exec_errno)) {
-		msg_error("cannot run %s: %s", argv[0], strerror(exec_errno));
-		goto close_all;
-	}
-	if (oom) {
+}
+
+int spawn_run(const char *const argv[], struct spawn_io *io)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	int ret = -1, status = 0, exec_errno = 0;
+
+	io->out = io->err = NULL;
+	io->out_len = io->err_len = 0;
+	io->status = -1;
+	if (!r) {
 		msg_error("out of memory");
-		goto close_all;
+		return -1;
 	}
-	if (stopped)
-		goto close_all;
-	io->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-	ret = 0;
-close_all:
-	for (int i = 0; i < 2; i++) {
-		if (outp[i] >= 0)
-			close(outp[i]);
-		if (errp[i] >= 0)
-			close(errp[i]);
-		if (rep[i] >= 0)
-			close(rep[i]);
-	}
+	for (int i = 0; i < 2; i++)
+		r->out[i] = r->err[i] = r->rep[i] = -1;
+	if (start(r, argv, io) < 0)
+		goto out;
+	collect(r, io);
+	if (r->stopped)
+		kill(r->pid, SIGKILL);
+	while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	fs_child_ended(r->pid);
+	if (read(r->rep[0], &exec_errno, sizeof(exec_errno)) == (ssize_t)sizeof(exec_errno))
+		msg_error("cannot run %s: %s", io->program ? io->program : argv[0],
+			  strerror(exec_errno));
+	else if (r->oom)
+		msg_error("out of memory");
+	else if (!r->stopped)
+		ret = 0;
 	if (ret == 0) {
+		io->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		/* Callers may read both as strings. */
-		if (!io->out && append(&io->out, &io->out_len, &out_cap, "", 0) < 0)
-			ret = -1;
-		if (!io->err && append(&io->err, &io->err_len, &err_cap, "", 0) < 0)
-			ret = -1;
-		if (ret < 0)
+		if ((!io->out && append(&io->out, &io->out_len, &r->out_cap, "", 0) < 0) ||
+		    (!io->err && append(&io->err, &io->err_len, &r->err_cap, "", 0) < 0)) {
 			msg_error("out of memory");
+			ret = -1;
+		}
 	}
+out:
+	close_all(r);
+	free(r);
 	return ret;
 }
 
@@ -218,14 +269,13 @@ char *spawn_find_program(const char *name)
 
 const char *spawn_said(struct spawn_io *io)
 {
-	static char said[700];
+	char *said = io->said;
 	size_t n = 0;
 
 	said[0] = '\0';
 	if (io->err) {
 		/* Walk the lines from the end, so that the last ones are kept. */
 		char *e = io->err + io->err_len;
-		char tmp[sizeof(said)];
 		while (e > io->err) {
 			char *end = e;
 			while (end > io->err && (end[-1] == '\n' || end[-1] == '\r' ||
@@ -240,20 +290,23 @@ const char *spawn_said(struct spawn_io *io)
 			size_t len = (size_t)(end - start);
 			if (!len)
 				continue;
-			if (n + len + 2 >= sizeof(said) - 4) {
+			if (n + len + 2 >= sizeof(io->said) - 4) {
 				if (n == 0) {	/* one long line: its end */
-					snprintf(said, sizeof(said), "...%.*s", (int)(sizeof(said) - 8),
-						 end - (sizeof(said) - 8));
+					snprintf(said, sizeof(io->said), "...%.*s", (int)(sizeof(io->said) - 8),
+						 end - (sizeof(io->said) - 8));
 					n = strlen(said);
 				}
 				break;
 			}
-			snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)len, start, n ? "; " : "", said);
-			memcpy(said, tmp, sizeof(said));
-			n = strlen(said);
+			/* Put the line in front ("line; later lines"). */
+			size_t sep = n ? 2 : 0;
+			memmove(said + len + sep, said, n + 1);
+			memcpy(said, start, len);
+			memcpy(said + len, "; ", sep);
+			n += len + sep;
 		}
 	}
 	if (n == 0)
-		snprintf(said, sizeof(said), "exit status %d", io->status);
+		snprintf(said, sizeof(io->said), "exit status %d", io->status);
 	return said;
 }

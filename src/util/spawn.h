@@ -2,13 +2,14 @@
  * spawn.h - run an external program (7-Zip, genisoimage, xorriso) as a
  * subprocess.
  *
- * The program is started with an argument vector (fork and execvp, never
+ * The program is started with an argument vector (fork and exec, never
  * a shell), stdin from /dev/null; its stdout is collected in memory or
  * handed to a callback as it arrives, its stderr is kept for the error
  * messages of the caller.  While it runs it is registered with fsutil.h,
  * so that an interrupting signal kills it before the scratch files it may
  * be writing into are removed; it also dies with wimpatch (parent-death
- * signal).
+ * signal).  Any thread may run programs: nothing here is shared between
+ * calls but fsutil's list of running children.
  */
 #ifndef WIMPATCH_SPAWN_H
 #define WIMPATCH_SPAWN_H
@@ -17,6 +18,9 @@
 #include <stddef.h>
 
 struct spawn_io {
+	/* Set by the caller (zero: the defaults). */
+	const char *program;	/* the file to run; NULL: argv[0], searched in PATH */
+	char *const *envp;	/* its environment; NULL: wimpatch's */
 	/* Each piece of stdout as it arrives.  A negative return stops the
 	 * program (it is killed) and makes spawn_run return -1.  NULL: stdout
 	 * is collected into `out`. */
@@ -29,11 +33,12 @@ struct spawn_io {
 	char *err;		/* the last 64 KiB of stderr, NUL-terminated */
 	size_t err_len;
 	int status;		/* exit status, or 128 + the signal that ended it */
+	char said[700];		/* spawn_said's text */
 };
 
 /*
- * Run argv[0] (looked up in PATH) with `argv` (NULL-terminated) and wait
- * for it.  Returns 0 when it ran to its end, whatever its exit status
+ * Run io->program (or argv[0], looked up in PATH) with `argv`
+ * (NULL-terminated) and wait for it; io's output fields are reset.  Returns 0 when it ran to its end, whatever its exit status
  * (see io->status); -1 when it could not be started (reported, naming
  * the program) or on_stdout stopped it (not reported).
  */
@@ -46,8 +51,8 @@ char *spawn_find_program(const char *name);
 
 /* What the program said on stderr, for an error message: its non-empty
  * lines joined with "; ", at most about 600 characters (the last ones),
- * or "exit status N" when it said nothing.  Points into `io` or a static
- * buffer; valid until the next call or spawn_io_free. */
+ * or "exit status N" when it said nothing.  Points into `io`; valid until
+ * the next call or spawn_io_free. */
 const char *spawn_said(struct spawn_io *io);
 
 #endif

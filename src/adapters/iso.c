@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/iso.h"
+#include "adapters/iso_parse.h"
 #include "util/msg.h"
 #include "util/spawn.h"
 
@@ -86,16 +87,6 @@ enum wp_err iso_tools_find(unsigned need, const char *what)
 
 /* ---- volume descriptors and the boot catalog ---------------------------- */
 
-static uint32_t le32(const unsigned char *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static unsigned le16(const unsigned char *p)
-{
-	return (unsigned)p[0] | (unsigned)p[1] << 8;
-}
-
 static bool read_sector(int fd, uint64_t lba, unsigned char *buf)
 {
 	size_t got = 0;
@@ -110,159 +101,78 @@ static bool read_sector(int fd, uint64_t lba, unsigned char *buf)
 	return true;
 }
 
-static bool vrs_id(const unsigned char *s, const char *id)
-{
-	return memcmp(s + 1, id, 5) == 0;
-}
-
-bool iso_header_is_iso(const unsigned char *head, size_t n)
-{
-	const unsigned char *b = head + 16 * SECTOR;
-	if (n < 17 * SECTOR)
-		return false;
-	return vrs_id(b, "CD001") || vrs_id(b, "BEA01") || vrs_id(b, "NSR02") || vrs_id(b, "NSR03");
-}
-
-/* Append code point c as UTF-8. */
-static void put_utf8(char *out, size_t size, size_t *n, unsigned c)
-{
-	char u[4];
-	size_t k;
-	if (c < 0x80) {
-		u[0] = (char)c;
-		k = 1;
-	} else if (c < 0x800) {
-		u[0] = (char)(0xC0 | c >> 6);
-		u[1] = (char)(0x80 | (c & 0x3F));
-		k = 2;
-	} else {
-		u[0] = (char)(0xE0 | c >> 12);
-		u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-		u[2] = (char)(0x80 | (c & 0x3F));
-		k = 3;
-	}
-	if (*n + k < size) {
-		memcpy(out + *n, u, k);
-		*n += k;
-		out[*n] = '\0';
-	}
-}
-
-static void trim_right(char *s)
-{
-	size_t n = strlen(s);
-	while (n && (s[n - 1] == ' ' || s[n - 1] == '\0'))
-		s[--n] = '\0';
-}
-
-/* A UDF dstring (OSTA compressed unicode): 8 or 16 bits per character,
- * the last byte the used length. */
-static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t size)
-{
-	size_t len = d[field - 1], n = 0;
-	out[0] = '\0';
-	if (len < 1 || len > field - 1)
-		return;
-	if (d[0] == 8) {
-		for (size_t i = 1; i < len; i++)
-			put_utf8(out, size, &n, d[i]);
-	} else if (d[0] == 16) {
-		for (size_t i = 1; i + 1 < len; i += 2)
-			put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
-	}
-	trim_right(out);
-}
-
-static void add_boot(struct iso_info *info, unsigned platform, const unsigned char *e)
-{
-	if (info->n_boot >= sizeof(info->boot) / sizeof(info->boot[0]))
-		return;
-	struct iso_boot_entry *b = &info->boot[info->n_boot++];
-	b->platform_id = platform;
-	b->platform = platform == 0 ? ISO_PLATFORM_BIOS : platform == 0xEF ? ISO_PLATFORM_UEFI
-									 : ISO_PLATFORM_OTHER;
-	b->bootable = e[0] == 0x88;
-	b->no_emulation = (e[1] & 0x0F) == 0;
-	b->load_sectors = le16(e + 6);
-	b->lba = le32(e + 8);
-}
-
-static int read_catalog(int fd, const char *path, uint32_t lba, struct iso_info *info)
+static bool read_catalog(int fd, const char *path, uint32_t lba, struct iso_info *info)
 {
 	unsigned char c[SECTOR];
-	unsigned sum = 0;
+	char why[64];
 
 	if (!read_sector(fd, lba, c)) {
 		msg_error("%s: cannot read the El Torito boot catalog at block %" PRIu32
 			  " (truncated or damaged image)", path, lba);
-		return -1;
+		return false;
 	}
-	for (int i = 0; i < 32; i += 2)
-		sum += le16(c + i);
-	if (c[0] != 1 || c[30] != 0x55 || c[31] != 0xAA || (sum & 0xFFFF) != 0) {
-		msg_error("%s: the El Torito boot catalog at block %" PRIu32 " is damaged "
-			  "(bad validation entry)", path, lba);
-		return -1;
+	if (!iso_parse_catalog(c, info, why, sizeof(why))) {
+		msg_error("%s: the El Torito boot catalog at block %" PRIu32 " is damaged (%s)", path,
+			  lba, why);
+		return false;
 	}
-	add_boot(info, c[1], c + 32);
-	for (size_t off = 64; off + 32 <= SECTOR;) {
-		unsigned h = c[off];
-		if (h != 0x90 && h != 0x91)
-			break;
-		unsigned platform = c[off + 1], n = le16(c + off + 2);
-		off += 32;
-		for (unsigned i = 0; i < n && off + 32 <= SECTOR; i++) {
-			add_boot(info, platform, c + off);
-			off += 32;
-			while (off + 32 <= SECTOR && c[off] == 0x44)	/* extension entries */
-				off += 32;
-		}
-		if (h == 0x91)
-			break;
-	}
-	return 0;
+	return true;
 }
 
 /* UDF: the anchor at block 256 leads to the volume descriptor sequence,
  * which holds the logical volume's name and the partition's extent. */
-static int read_udf(int fd, const char *path, struct iso_info *info, char *udf_label, size_t size)
+static bool read_udf(int fd, const char *path, struct iso_info *info, char *label, size_t size)
 {
 	unsigned char b[SECTOR];
+	uint32_t len, loc;
 
-	if (!read_sector(fd, 256, b) || le16(b) != 2) {
+	if (!read_sector(fd, 256, b) || !iso_parse_udf_anchor(b, &len, &loc)) {
 		msg_error("%s: the UDF anchor at block 256 is missing (truncated or damaged image)",
 			  path);
-		return -1;
+		return false;
 	}
-	uint32_t len = le32(b + 16), loc = le32(b + 20);
 	for (uint32_t i = 0; i < len / SECTOR && i < 64; i++) {
 		if (!read_sector(fd, (uint64_t)loc + i, b)) {
 			msg_error("%s: cannot read the UDF volume descriptors (truncated or damaged "
 				  "image)", path);
-			return -1;
+			return false;
 		}
-		unsigned tag = le16(b);
-		if (tag == 8)		/* terminating descriptor */
+		if (!iso_parse_udf_vd(b, label, size, &info->volume_size))
 			break;
-		if (tag == 6)		/* logical volume descriptor */
-			udf_dstring(b + 84, 128, udf_label, size);
-		if (tag == 5) {		/* partition descriptor */
-			uint64_t end = ((uint64_t)le32(b + 188) + le32(b + 192)) * SECTOR;
-			if (end > info->volume_size)
-				info->volume_size = end;
+	}
+	return true;
+}
+
+/* The descriptors from sector 16 on: ISO 9660's, the UDF recognition
+ * sequence; *catalog gets El Torito's boot catalog (0: none). */
+static void read_descriptors(int fd, struct iso_info *info, bool *nsr, uint32_t *catalog)
+{
+	unsigned char b[SECTOR];
+	struct iso_vd_info vd;
+
+	for (uint64_t s = 16; s < 16 + 64 && read_sector(fd, s, b); s++) {
+		enum iso_vd k = iso_parse_vd(b, &vd);
+		if (k == ISO_VD_END)
+			break;
+		if (k == ISO_VD_PRIMARY && !info->iso9660) {
+			info->iso9660 = true;
+			snprintf(info->label, sizeof(info->label), "%s", vd.label);
+			info->volume_size = vd.volume_size;
+		} else if (k == ISO_VD_BOOT) {
+			*catalog = vd.catalog_lba;
+		} else if (k == ISO_VD_NSR) {
+			*nsr = true;
 		}
 	}
-	return 0;
 }
 
 enum wp_err iso_probe(const char *path, struct iso_info *info)
 {
-	unsigned char b[SECTOR];
 	char udf_label[sizeof(info->label)] = "";
 	uint32_t catalog = 0;
 	bool nsr = false;
 	struct stat st;
-	int ret = WP_ERR_INPUT;
+	enum wp_err ret = WP_ERR_INPUT;
 
 	memset(info, 0, sizeof(*info));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -271,30 +181,13 @@ enum wp_err iso_probe(const char *path, struct iso_info *info)
 		goto out;
 	}
 	info->size = (uint64_t)st.st_size;
-	for (uint64_t s = 16; s < 16 + 64 && read_sector(fd, s, b); s++) {
-		if (vrs_id(b, "CD001")) {
-			if (b[0] == 1 && !info->iso9660) {
-				info->iso9660 = true;
-				memcpy(info->label, b + 40, 32);
-				info->label[32] = '\0';
-				trim_right(info->label);
-				unsigned bs = le16(b + 128);
-				info->volume_size = (uint64_t)le32(b + 80) * (bs ? bs : SECTOR);
-			} else if (b[0] == 0 && memcmp(b + 7, "EL TORITO SPECIFICATION", 23) == 0) {
-				catalog = le32(b + 0x47);
-			}
-		} else if (vrs_id(b, "NSR02") || vrs_id(b, "NSR03")) {
-			nsr = true;
-		} else if (!vrs_id(b, "BEA01") && !vrs_id(b, "TEA01") && !vrs_id(b, "BOOT2")) {
-			break;
-		}
-	}
+	read_descriptors(fd, info, &nsr, &catalog);
 	if (!info->iso9660 && !nsr) {
 		msg_error("%s: not an ISO 9660 or UDF image (no volume descriptors at 32 KiB%s)", path,
 			  info->size < 17 * SECTOR ? "; the file is too short: truncated?" : "");
 		goto out;
 	}
-	if (nsr && read_udf(fd, path, info, udf_label, sizeof(udf_label)) < 0)
+	if (nsr && !read_udf(fd, path, info, udf_label, sizeof(udf_label)))
 		goto out;
 	info->udf = nsr;
 	if (!info->label[0] && udf_label[0])
@@ -304,7 +197,7 @@ enum wp_err iso_probe(const char *path, struct iso_info *info)
 			  " bytes", path, info->volume_size, info->size);
 		goto out;
 	}
-	if (catalog && read_catalog(fd, path, catalog, info) < 0)
+	if (catalog && !read_catalog(fd, path, catalog, info))
 		goto out;
 	ret = WP_OK;
 out:

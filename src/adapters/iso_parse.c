@@ -1,0 +1,176 @@
+/* iso_parse.c - ISO 9660, UDF and El Torito structures from memory; see iso_parse.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "adapters/iso_parse.h"
+
+#define SECTOR ISO_SECTOR
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static unsigned le16(const unsigned char *p)
+{
+	return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static bool vrs_id(const unsigned char *s, const char *id)
+{
+	return memcmp(s + 1, id, 5) == 0;
+}
+
+bool iso_header_is_iso(const unsigned char *head, size_t n)
+{
+	const unsigned char *b = head + 16 * SECTOR;
+	if (n < 17 * SECTOR)
+		return false;
+	return vrs_id(b, "CD001") || vrs_id(b, "BEA01") || vrs_id(b, "NSR02") || vrs_id(b, "NSR03");
+}
+
+/* Append code point c as UTF-8. */
+static void put_utf8(char *out, size_t size, size_t *n, unsigned c)
+{
+	char u[4];
+	size_t k;
+	if (c < 0x80) {
+		u[0] = (char)c;
+		k = 1;
+	} else if (c < 0x800) {
+		u[0] = (char)(0xC0 | c >> 6);
+		u[1] = (char)(0x80 | (c & 0x3F));
+		k = 2;
+	} else {
+		u[0] = (char)(0xE0 | c >> 12);
+		u[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+		u[2] = (char)(0x80 | (c & 0x3F));
+		k = 3;
+	}
+	if (*n + k < size) {
+		memcpy(out + *n, u, k);
+		*n += k;
+		out[*n] = '\0';
+	}
+}
+
+static void trim_right(char *s)
+{
+	size_t n = strlen(s);
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\0'))
+		s[--n] = '\0';
+}
+
+/* A UDF dstring (OSTA compressed unicode): 8 or 16 bits per character,
+ * the last byte the used length. */
+static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t size)
+{
+	size_t len = d[field - 1], n = 0;
+	out[0] = '\0';
+	if (len < 1 || len > field - 1)
+		return;
+	if (d[0] == 8) {
+		for (size_t i = 1; i < len; i++)
+			put_utf8(out, size, &n, d[i]);
+	} else if (d[0] == 16) {
+		for (size_t i = 1; i + 1 < len; i += 2)
+			put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
+	}
+	trim_right(out);
+}
+
+static void add_boot(struct iso_info *info, unsigned platform, const unsigned char *e)
+{
+	if (info->n_boot >= sizeof(info->boot) / sizeof(info->boot[0]))
+		return;
+	struct iso_boot_entry *b = &info->boot[info->n_boot++];
+	b->platform_id = platform;
+	b->platform = platform == 0 ? ISO_PLATFORM_BIOS : platform == 0xEF ? ISO_PLATFORM_UEFI
+									 : ISO_PLATFORM_OTHER;
+	b->bootable = e[0] == 0x88;
+	b->no_emulation = (e[1] & 0x0F) == 0;
+	b->load_sectors = le16(e + 6);
+	b->lba = le32(e + 8);
+}
+
+enum iso_vd iso_parse_vd(const unsigned char s[ISO_SECTOR], struct iso_vd_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (vrs_id(s, "CD001")) {
+		if (s[0] == 1) {
+			memcpy(out->label, s + 40, 32);
+			out->label[32] = '\0';
+			trim_right(out->label);
+			unsigned bs = le16(s + 128);
+			out->volume_size = (uint64_t)le32(s + 80) * (bs ? bs : SECTOR);
+			return ISO_VD_PRIMARY;
+		}
+		if (s[0] == 0 && memcmp(s + 7, "EL TORITO SPECIFICATION", 23) == 0) {
+			out->catalog_lba = le32(s + 0x47);
+			return ISO_VD_BOOT;
+		}
+		return ISO_VD_OTHER_9660;
+	}
+	if (vrs_id(s, "NSR02") || vrs_id(s, "NSR03"))
+		return ISO_VD_NSR;
+	if (vrs_id(s, "BEA01") || vrs_id(s, "TEA01") || vrs_id(s, "BOOT2"))
+		return ISO_VD_VRS;
+	return ISO_VD_END;
+}
+
+bool iso_parse_catalog(const unsigned char c[ISO_SECTOR], struct iso_info *info, char *why,
+		       size_t why_size)
+{
+	unsigned sum = 0;
+
+	for (int i = 0; i < 32; i += 2)
+		sum += le16(c + i);
+	if (c[0] != 1 || c[30] != 0x55 || c[31] != 0xAA || (sum & 0xFFFF) != 0) {
+		snprintf(why, why_size, "bad validation entry");
+		return false;
+	}
+	add_boot(info, c[1], c + 32);
+	for (size_t off = 64; off + 32 <= SECTOR;) {
+		unsigned h = c[off];
+		if (h != 0x90 && h != 0x91)
+			break;
+		unsigned platform = c[off + 1], n = le16(c + off + 2);
+		off += 32;
+		for (unsigned i = 0; i < n && off + 32 <= SECTOR; i++) {
+			add_boot(info, platform, c + off);
+			off += 32;
+			while (off + 32 <= SECTOR && c[off] == 0x44)	/* extension entries */
+				off += 32;
+		}
+		if (h == 0x91)
+			break;
+	}
+	return true;
+}
+
+bool iso_parse_udf_anchor(const unsigned char s[ISO_SECTOR], uint32_t *len, uint32_t *loc)
+{
+	if (le16(s) != 2)
+		return false;
+	*len = le32(s + 16);
+	*loc = le32(s + 20);
+	return true;
+}
+
+bool iso_parse_udf_vd(const unsigned char s[ISO_SECTOR], char *label, size_t size, uint64_t *end)
+{
+	unsigned tag = le16(s);
+	if (tag == 8)		/* terminating descriptor */
+		return false;
+	if (tag == 6)		/* logical volume descriptor */
+		udf_dstring(s + 84, 128, label, size);
+	if (tag == 5) {		/* partition descriptor */
+		uint64_t e = ((uint64_t)le32(s + 188) + le32(s + 192)) * SECTOR;
+		if (e > *end)
+			*end = e;
+	}
+	return true;
+}

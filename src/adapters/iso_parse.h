@@ -1,0 +1,57 @@
+/*
+ * iso_parse.h - the on-disk structures of an ISO image, read from memory:
+ * ISO 9660 volume descriptors (ECMA-119 8), the UDF volume recognition
+ * sequence, anchor and volume descriptors (ECMA-167 2/9, 3/10; OSTA UDF
+ * 1.02) and the El Torito boot catalog.  No I/O and no messages: each
+ * function takes one 2048-byte sector and fills a result, so that unit
+ * tests and fuzzers can call them directly (tests/unit-iso.c); iso.c
+ * reads the sectors and reports.  (iso_header_is_iso of iso.h is here too.)
+ */
+#ifndef WIMPATCH_ISO_PARSE_H
+#define WIMPATCH_ISO_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "adapters/iso.h"
+
+#define ISO_SECTOR 2048
+
+/* What a sector of the volume descriptor area (from sector 16) is. */
+enum iso_vd {
+	ISO_VD_PRIMARY,		/* ISO 9660 primary volume descriptor */
+	ISO_VD_BOOT,		/* ISO 9660 boot record of El Torito */
+	ISO_VD_OTHER_9660,	/* another ISO 9660 descriptor (supplementary, terminator) */
+	ISO_VD_NSR,		/* UDF: NSR02 or NSR03 (a UDF file system follows) */
+	ISO_VD_VRS,		/* BEA01, TEA01, BOOT2: the rest of the recognition sequence */
+	ISO_VD_END,		/* anything else: the descriptors end here */
+};
+
+struct iso_vd_info {
+	char label[33];			/* PRIMARY: volume identifier, blanks trimmed */
+	uint64_t volume_size;		/* PRIMARY: volume space size x logical block size */
+	uint32_t catalog_lba;		/* BOOT: where the boot catalog is */
+};
+
+/* Classify one sector of the descriptor area and read what it holds. */
+enum iso_vd iso_parse_vd(const unsigned char s[ISO_SECTOR], struct iso_vd_info *out);
+
+/* Read the El Torito boot catalog's entries into info->boot (at most
+ * its size; the rest are dropped).  False, with the reason in `why`,
+ * when the validation entry is wrong. */
+bool iso_parse_catalog(const unsigned char s[ISO_SECTOR], struct iso_info *info, char *why,
+		       size_t why_size);
+
+/* The UDF anchor volume descriptor pointer (tag 2): the main volume
+ * descriptor sequence's length in bytes and location.  False if the
+ * sector is no anchor. */
+bool iso_parse_udf_anchor(const unsigned char s[ISO_SECTOR], uint32_t *len, uint32_t *loc);
+
+/* One descriptor of the UDF volume descriptor sequence: a logical volume
+ * descriptor (tag 6) gives the label (UTF-8, at most `size` bytes with
+ * its NUL), a partition descriptor (tag 5) raises *end to where the
+ * partition ends, in bytes.  False at the terminating descriptor (tag 8). */
+bool iso_parse_udf_vd(const unsigned char s[ISO_SECTOR], char *label, size_t size, uint64_t *end);
+
+#endif

@@ -32,6 +32,7 @@ void json_report_add_file(struct json_report *j, const struct file_report *fr);
 void json_report_add_error(struct json_report *j, const char *message);
 /* Print the document to `out` and free everything. */
 void json_report_finish(struct json_report *j, int exit_code, FILE *out);
+/* "0.16": the json-c in use, for --version. */
 const char *json_library_version(void);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "adapters/json_report.h"
 #include "adapters/wim.h"
 #include "cli/commands.h"
 #include "cli/exit.h"
@@ -53,8 +54,8 @@ static void usage(FILE *f)
 static void version(void)
 {
 	printf("wimpatch %s\n", PACKAGE_VERSION);
-	printf("wimlib %s, hivex %s (built with), %s\n", wim_library_version(), HIVEX_BUILD_VERSION,
-	       profile_library_version());
+	printf("wimlib %s, hivex %s (built with), %s, json-c %s\n", wim_library_version(),
+	       HIVEX_BUILD_VERSION, profile_library_version(), json_library_version());
 }
 
 /* "wimpatch __complete [COMMAND]": what the bash completion offers, from

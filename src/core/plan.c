@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/plan.h"
+#include "util/path.h"
 
 const char *role_name(enum role r)
 {
@@ -240,10 +241,9 @@ oom:
 char *reg_root_for(const char *hive_path)
 {
 	static const char *const machine[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY" };
-	const char *base = strrchr(hive_path, '/');
+	const char *base = path_base(hive_path);
 	char *r;
 
-	base = base ? base + 1 : hive_path;
 	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++)
 		if (strcasecmp(base, machine[i]) == 0)
 			return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", machine[i]) < 0 ? NULL : r;

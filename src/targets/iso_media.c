@@ -15,6 +15,7 @@
 #include "targets/media.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "util/path.h"
 
 enum wp_err iso_media_open(const char *path, struct iso_media *m)
 {
@@ -33,18 +34,6 @@ enum wp_err iso_media_open(const char *path, struct iso_media *m)
 		return WP_ERR_INPUT;
 	}
 	return WP_OK;
-}
-
-/* The directory part of `path` ("." for none). */
-static void dir_of(const char *path, char *dir, size_t size)
-{
-	const char *slash = strrchr(path, '/');
-	if (!slash)
-		snprintf(dir, size, ".");
-	else if (slash == path)
-		snprintf(dir, size, "/");
-	else
-		snprintf(dir, size, "%.*s", (int)(slash - path), path);
 }
 
 /* Make the extracted tree writable by its owner: wimpatch writes
@@ -100,14 +89,12 @@ static enum wp_err make_work(struct iso_media *m, const char *near, const char *
 
 	if (work_dir) {
 		struct stat st;
-		const char *slash = strrchr(near, '/');
 		int e = stat(work_dir, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
 		if (e) {
 			msg_error("--work-dir %s: %s", work_dir, strerror(e));
 			return WP_ERR_USAGE;
 		}
-		if (asprintf(&base, "%s/%s", work_dir, slash ? slash + 1 : near) < 0)
-			base = NULL;
+		base = path_join(work_dir, path_base(near));
 	} else {
 		base = strdup(near);
 	}
@@ -115,7 +102,9 @@ static enum wp_err make_work(struct iso_media *m, const char *near, const char *
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
 	}
-	dir_of(base, dir, dir_size);
+	char *d = path_dir(base);
+	snprintf(dir, dir_size, "%s", d ? d : ".");
+	free(d);
 	if (access(dir, W_OK | X_OK) < 0) {
 		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
 			  "elsewhere)", dir, strerror(errno));
@@ -138,11 +127,12 @@ static enum wp_err check_space(const struct iso_media *m, const char *path, cons
 {
 	struct statvfs vfs;
 	struct stat ws, ns;
-	char near_dir[PATH_MAX];
+	char *near_dir = path_dir(near);
 
-	dir_of(near, near_dir, sizeof(near_dir));
-	if (whole && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 && ws.st_dev == ns.st_dev)
+	if (whole && near_dir && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 &&
+	    ws.st_dev == ns.st_dev)
 		need += m->info.size;
+	free(near_dir);
 	if (statvfs(m->work, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
 		char a[32], b[32];
 		msg_error("%s: not enough free space in %s: about %s needed (%s), %s free; --work-dir "

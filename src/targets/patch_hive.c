@@ -10,18 +10,13 @@
 #include "adapters/hive.h"
 #include "util/msg.h"
 #include "targets/targets.h"
-
-static const char *basename_of(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
+#include "util/path.h"
 
 /* Which hive a bare file is: --hive, else its file name without extension
  * ("SYSTEM", "system.hiv", "SYSTEM.bak" all mean SYSTEM). */
 static char *hive_identity(const char *path, const struct patch_opts *o)
 {
-	const char *b = o->hive_name ? o->hive_name : basename_of(path);
+	const char *b = o->hive_name ? o->hive_name : path_base(path);
 	return strndup(b, strcspn(b, "."));
 }
 
@@ -43,7 +38,7 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 	/* On a bare hive, role and images do not apply: the file is the hive. */
 	for (size_t i = 0; i < o->plan->n_rules; i++) {
 		const struct rule *r = &o->plan->rules[i];
-		bool m = strcasecmp(basename_of(r->hive), id) == 0;
+		bool m = strcasecmp(path_base(r->hive), id) == 0;
 		msg_verbose("%s: rule from %s:%d edits %s: %s", path, r->src_file, r->src_line,
 			    r->hive, m ? "applies" : "does not apply");
 		if (m)

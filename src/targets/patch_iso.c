@@ -27,6 +27,7 @@
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "adapters/wim.h"
+#include "util/path.h"
 
 /* Reports name the files in the images ("SRC.iso/sources/boot.wim"),
  * not their scratch copies. */
@@ -117,16 +118,10 @@ static int split_request(const char *iso, const struct iso_listing *files, const
 	return WP_OK;
 }
 
-static char *join(const char *a, const char *b)
-{
-	char *s;
-	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
-}
-
 /* Before install.wim is patched: can wimlib split it? */
 static int check_splittable(const char *iso, const char *root, const char *wim_rel)
 {
-	char *full = join(root, wim_rel);
+	char *full = path_join(root, wim_rel);
 	struct wim *w = full ? wim_open(full, false) : NULL;
 	int ret = WP_OK;
 
@@ -149,7 +144,7 @@ static int check_splittable(const char *iso, const char *root, const char *wim_r
 static int split_install(const char *iso, const char *root, const char *wim_rel,
 			 const char *swm_rel, uint64_t size)
 {
-	char *wim = join(root, wim_rel), *part1 = join(root, swm_rel);
+	char *wim = path_join(root, wim_rel), *part1 = path_join(root, swm_rel);
 	struct wim *w = NULL;
 	unsigned parts = 0;
 	int ret = WP_ERR_INTERNAL, images = 0;

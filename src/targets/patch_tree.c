@@ -13,12 +13,7 @@
 #include "targets/media.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
-
-static char *join(const char *a, const char *b)
-{
-	char *s;
-	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
-}
+#include "util/path.h"
 
 static int patch_file(const struct media_tree *t, const struct tree_file *f,
 		      const struct patch_opts *o,
@@ -28,8 +23,8 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	struct patch_opts sub = *o;
 	int ret;
 
-	fr.path = join(t->root, f->rel);
-	fr.output = o->output ? join(o->output, f->rel) : NULL;
+	fr.path = path_join(t->root, f->rel);
+	fr.output = o->output ? path_join(o->output, f->rel) : NULL;
 	if (!fr.path || (o->output && !fr.output)) {
 		msg_error("out of memory");
 		file_report_free(&fr);
@@ -70,7 +65,7 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
 		if (t.files[i].kind != MEDIA_SPLIT)
 			continue;
-		char *p = join(root, t.files[i].rel);
+		char *p = path_join(root, t.files[i].rel);
 		ret = p ? patch_wim_check_split(p) : WP_ERR_INTERNAL;
 		free(p);
 		if (ret != WP_OK)

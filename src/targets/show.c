@@ -25,6 +25,7 @@
 #include "targets/tree.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "util/path.h"
 
 static void print_state(const char *indent, const struct system_state *st, long build)
 {
@@ -98,7 +99,7 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 		} else if (f == 0) {
 			printf("    (no %s)\n", DEFAULT_HIVE);
 		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
-			   asprintf(&file, "%s/%s", dir, strrchr(stored, '/') + 1) < 0 ||
+			   asprintf(&file, "%s/%s", dir, path_base(stored)) < 0 ||
 			   asprintf(&where, "%s: image %d: %s", shown(c, path), i, stored + 1) < 0) {
 			ret = WP_ERR_INTERNAL;
 		} else if (mkdir(dir, 0700) < 0) {

@@ -19,6 +19,7 @@
 
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "util/path.h"
 
 /* Paths to remove if a signal ends the run.  A handful at most are live
  * at once (scratch dir, one temp sibling). */
@@ -290,23 +291,22 @@ int fs_fsync_file(const char *path)
 
 static int fsync_dir_of(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char dir[PATH_MAX];
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == path)
-		strcpy(dir, "/");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		msg_error("%s: cannot sync directory: %s", dir, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	char *dir = path_dir(path);
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	int ret = 0;
+
+	if (!dir) {
+		msg_error("out of memory");
 		return -1;
 	}
-	close(fd);
-	return 0;
+	if (fd < 0 || fsync(fd) < 0) {
+		msg_error("%s: cannot sync directory: %s", dir, strerror(errno));
+		ret = -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	return ret;
 }
 
 int fs_commit_temp(char *tmp, const char *dst)

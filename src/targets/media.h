@@ -32,6 +32,11 @@ struct media_file_def {
 extern const struct media_file_def media_fixed_files[];
 extern const size_t media_n_fixed_files;
 
+/* The El Torito boot images of Microsoft's media: BIOS (no emulation, 8
+ * sectors) and UEFI (a FAT image); ARM64 media have the UEFI one only. */
+#define MEDIA_BIOS_BOOT_IMAGE "boot/etfsboot.com"
+#define MEDIA_UEFI_BOOT_IMAGE "efi/microsoft/boot/efisys.bin"
+
 /* Where split parts live, and what every medium must have. */
 #define MEDIA_SOURCES "sources"
 #define MEDIA_REQUIRED "sources/boot.wim"

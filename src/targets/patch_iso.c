@@ -251,6 +251,84 @@ static int verify_image(const char *tmp, const struct iso_layout *lay, const cha
 	return ret;
 }
 
+/* The new image goes next to where it is named: that must be a
+ * directory we may write in. */
+static enum wp_err check_output_dir(const char *output)
+{
+	char *dir = path_dir(output);
+	enum wp_err ret = WP_OK;
+
+	if (!dir) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		msg_error("%s: cannot write the new image there: %s: %s", output, dir,
+			  strerror(errno));
+		ret = WP_ERR_WRITE;
+	}
+	free(dir);
+	return ret;
+}
+
+/* The new image's label and boot images, as the source has them. */
+static enum wp_err choose_layout(const char *iso, const struct patch_opts *o,
+				 const struct iso_media *m, struct iso_layout *lay)
+{
+	lay->label = o->iso_label ? o->iso_label : m->info.label;
+	if (!o->iso_label && lay->label[0] &&
+	    iso_check_label(lay->label, "the source's volume label") < 0) {
+		msg_error("%s: give the new image a label with --label", iso);
+		return WP_ERR_INPUT;
+	}
+	const struct iso_entry *b = iso_listing_find(&m->files, MEDIA_BIOS_BOOT_IMAGE);
+	const struct iso_entry *u = iso_listing_find(&m->files, MEDIA_UEFI_BOOT_IMAGE);
+	lay->bios_image = b && !b->dir ? b->path : NULL;
+	lay->uefi_image = u && !u->dir ? u->path : NULL;
+	if (!lay->bios_image && !lay->uefi_image) {
+		msg_error("%s: neither " MEDIA_BIOS_BOOT_IMAGE " (BIOS) nor " MEDIA_UEFI_BOOT_IMAGE
+			  " (UEFI) is in the image: a new image would not boot", iso);
+		return WP_ERR_INPUT;
+	}
+	if (!lay->uefi_image)
+		msg_warn("%s: no " MEDIA_UEFI_BOOT_IMAGE ": the new image gets a BIOS boot entry "
+			 "only", iso);
+	else if (!lay->bios_image)
+		msg_verbose("%s: no " MEDIA_BIOS_BOOT_IMAGE " (as on ARM64 media): the new image "
+			    "gets a UEFI boot entry only", iso);
+	return WP_OK;
+}
+
+/* The new image: a temporary sibling of the output until verified, then
+ * renamed into place. */
+static enum wp_err write_image(const char *output, const struct iso_layout *lay, const char *root,
+			       const struct iso_listing *tree, struct iso_info *oi)
+{
+	char *tmp = fs_temp_sibling(output);
+	enum wp_err ret;
+
+	if (!tmp)
+		return WP_ERR_WRITE;
+	if ((ret = iso_write(root, tmp, lay)) != WP_OK ||
+	    (ret = verify_image(tmp, lay, root, tree, oi)) != WP_OK) {
+		fs_discard_temp(tmp);
+		return ret;
+	}
+	mode_t um = umask(0);
+	umask(um);
+	if (chmod(tmp, 0666 & ~um) < 0) {
+		msg_error("%s: %s", tmp, strerror(errno));
+		fs_discard_temp(tmp);
+		return WP_ERR_WRITE;
+	}
+	if (fs_fsync_file(tmp) < 0 || fs_commit_temp(tmp, output) < 0) {
+		fs_discard_temp(tmp);
+		return WP_ERR_WRITE;
+	}
+	free(tmp);
+	return WP_OK;
+}
+
 enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	      void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
@@ -260,7 +338,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	struct iso_info oi;
 	struct relay r = { .done = done, .ctx = ctx, .iso = iso };
 	const char *wim_rel = NULL;
-	char *swm_rel = NULL, *tmp = NULL;
+	char *swm_rel = NULL;
 	char what[4096];
 	bool apply = !o->dry_run, said_written = false;
 	int ret;
@@ -270,19 +348,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 			  "give it a name with -o NEW.iso (%s stays as it is)", iso, iso);
 		return WP_ERR_USAGE;
 	}
-	if (apply) {
-		/* The new image goes next to where it is named: that must be a
-		 * directory we may write in. */
-		const char *slash = strrchr(o->output, '/');
-		int len = slash ? (int)(slash - o->output) + (slash == o->output) : 1;
-		char dir[4096];
-		snprintf(dir, sizeof(dir), "%.*s", len, slash ? o->output : ".");
-		if (access(dir, W_OK | X_OK) < 0) {
-			msg_error("%s: cannot write the new image there: %s: %s", o->output, dir,
-				  strerror(errno));
-			return WP_ERR_WRITE;
-		}
-	}
+	if (apply && (ret = check_output_dir(o->output)) != WP_OK)
+		return ret;
 	snprintf(what, sizeof(what), "%s: %s", iso,
 		 apply ? "rebuilding an ISO image" : "reading an ISO image");
 	ret = iso_tools_find(ISO_TOOL_READER | (apply ? ISO_TOOL_WRITER | ISO_TOOL_CHECKER : 0), what);
@@ -294,29 +361,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		return ret;
 
 	if (apply) {
-		lay.label = o->iso_label ? o->iso_label : m.info.label;
-		if (!o->iso_label && lay.label[0] &&
-		    iso_check_label(lay.label, "the source's volume label") < 0) {
-			msg_error("%s: give the new image a label with --label", iso);
-			ret = WP_ERR_INPUT;
+		if ((ret = choose_layout(iso, o, &m, &lay)) != WP_OK)
 			goto out;
-		}
-		const struct iso_entry *b = iso_listing_find(&m.files, "boot/etfsboot.com");
-		const struct iso_entry *u = iso_listing_find(&m.files, "efi/microsoft/boot/efisys.bin");
-		lay.bios_image = b && !b->dir ? b->path : NULL;
-		lay.uefi_image = u && !u->dir ? u->path : NULL;
-		if (!lay.bios_image && !lay.uefi_image) {
-			msg_error("%s: neither boot/etfsboot.com (BIOS) nor efi/microsoft/boot/efisys.bin "
-				  "(UEFI) is in the image: a new image would not boot", iso);
-			ret = WP_ERR_INPUT;
-			goto out;
-		}
-		if (!lay.uefi_image)
-			msg_warn("%s: no efi/microsoft/boot/efisys.bin: the new image gets a BIOS boot "
-				 "entry only", iso);
-		else if (!lay.bios_image)
-			msg_verbose("%s: no boot/etfsboot.com (as on ARM64 media): the new image gets a "
-				    "UEFI boot entry only", iso);
 		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != WP_OK)
 			goto out;
 	}
@@ -342,34 +388,14 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != WP_OK)
 		goto out;
 
-	/* The new image: a temporary sibling of the output until verified. */
-	if (!(tmp = fs_temp_sibling(o->output))) {
-		ret = WP_ERR_WRITE;
+	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi)) != WP_OK)
 		goto out;
-	}
-	if ((ret = iso_write(m.root, tmp, &lay)) != WP_OK ||
-	    (ret = verify_image(tmp, &lay, m.root, &tree, &oi)) != WP_OK)
-		goto out;
-	mode_t um = umask(0);
-	umask(um);
-	if (chmod(tmp, 0666 & ~um) < 0) {
-		msg_error("%s: %s", tmp, strerror(errno));
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	if (fs_fsync_file(tmp) < 0 || fs_commit_temp(tmp, o->output) < 0) {
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
 	char boot[256];
 	iso_describe_boot(&oi, boot, sizeof(boot));
 	msg_info("%s: written and verified: UDF + ISO 9660/Joliet, label '%s', boot %s, %zu files "
 		 "and directories as in %s%s", o->output, oi.label, boot, tree.n, iso,
 		 wim_rel ? " (install.wim split)" : "");
 out:
-	fs_discard_temp(tmp);
 	if (ret != WP_OK && said_written)
 		msg_info("%s: not written (the changes above went into the work directory only); "
 			 "%s is unchanged", o->output, iso);

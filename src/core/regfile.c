@@ -16,6 +16,7 @@
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "core/regfile.h"
+#include "util/strbuf.h"
 #include "core/regval.h"
 
 /* ------------------------------------------------------------ writing */
@@ -24,9 +25,7 @@ struct regfile_out {
 	FILE *stream;		/* writing straight to a stream */
 	char *path, *tmp;	/* or building a file, renamed at close */
 	bool utf16;
-	char *buf;		/* the file's text, UTF-8 */
-	size_t len, cap;
-	bool oom;
+	struct strbuf text;	/* the file's text, UTF-8 */
 	const char *last_key;	/* the section header last written */
 	char *last_root;
 };
@@ -42,27 +41,7 @@ static void out(struct regfile_out *r, const char *fmt, ...)
 		va_end(ap);
 		return;
 	}
-	va_list copy;
-	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
-	va_end(copy);
-	if (n < 0 || r->oom) {
-		va_end(ap);
-		return;
-	}
-	if (r->len + (size_t)n + 1 > r->cap) {
-		size_t ncap = (r->cap + (size_t)n + 1) * 2;
-		char *nb = realloc(r->buf, ncap);
-		if (!nb) {
-			r->oom = true;
-			va_end(ap);
-			return;
-		}
-		r->buf = nb;
-		r->cap = ncap;
-	}
-	vsnprintf(r->buf + r->len, r->cap - r->len, fmt, ap);
-	r->len += (size_t)n;
+	strbuf_vaddf(&r->text, fmt, ap);
 	va_end(ap);
 }
 
@@ -143,7 +122,7 @@ static void value_line(struct regfile_out *r, const char *name, const struct reg
 	}
 	char *data = regval_to_reg(v);
 	if (!data) {
-		r->oom = true;
+		r->text.failed = true;
 		return;
 	}
 	out(r, "=");
@@ -246,15 +225,15 @@ int regfile_close(struct regfile_out *r)
 		free(r);
 		return 0;
 	}
-	unsigned char *data = (unsigned char *)r->buf;
-	size_t len = r->len;
+	unsigned char *data = (unsigned char *)r->text.buf;
+	size_t len = r->text.len;
 	unsigned char *u16 = NULL;
-	if (r->oom) {
+	if (r->text.failed) {
 		msg_error("%s: out of memory", r->path);
 		ret = -1;
 	} else if (r->utf16) {
 		size_t n;
-		if (!(u16 = utf8_to_utf16le(r->buf ? r->buf : "", &n))) {
+		if (!(u16 = utf8_to_utf16le(r->text.buf ? r->text.buf : "", &n))) {
 			msg_error("%s: cannot convert to UTF-16", r->path);
 			ret = -1;
 		}
@@ -278,7 +257,7 @@ int regfile_close(struct regfile_out *r)
 	else
 		fs_discard_temp(r->tmp);
 	free(u16);
-	free(r->buf);
+	strbuf_release(&r->text);
 	free(r->path);
 	free(r->last_root);
 	free(r);

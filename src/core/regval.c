@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/regval.h"
+#include "util/strbuf.h"
 
 static const struct {
 	const char *name;
@@ -307,54 +308,6 @@ void regval_free(struct regval *v)
 	v->len = 0;
 }
 
-/* A growable string for the renderers below. */
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	if (b->oom)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		int n = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->s && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t ncap = (b->cap + (size_t)n + 1) * 2;
-		char *ns = realloc(b->s, ncap);
-		if (!ns) {
-			b->oom = true;
-			return;
-		}
-		b->s = ns;
-		b->cap = ncap;
-	}
-}
-
-static char *sb_done(struct sbuf *b)
-{
-	if (b->oom) {
-		free(b->s);
-		return NULL;
-	}
-	if (!b->s)
-		return strdup("");
-	return b->s;
-}
-
 static uint64_t le_int(const struct regval *v)
 {
 	uint64_t x = 0;
@@ -371,22 +324,22 @@ static char *sz_text(const struct regval *v)
 	return utf16le_to_utf8(v->data, v->len - 2);
 }
 
-static void sb_quoted(struct sbuf *b, const char *s)
+static void sb_quoted(struct strbuf *b, const char *s)
 {
-	sb_add(b, "\"");
+	strbuf_addf(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			sb_add(b, "\\%c", *s);
+			strbuf_addf(b, "\\%c", *s);
 		else
-			sb_add(b, "%c", *s);
+			strbuf_addf(b, "%c", *s);
 	}
-	sb_add(b, "\"");
+	strbuf_addf(b, "\"");
 }
 
-static void sb_hex(struct sbuf *b, const struct regval *v, const char *sep)
+static void sb_hex(struct strbuf *b, const struct regval *v, const char *sep)
 {
 	for (size_t i = 0; i < v->len; i++)
-		sb_add(b, "%s%02x", i ? sep : "", v->data[i]);
+		strbuf_addf(b, "%s%02x", i ? sep : "", v->data[i]);
 }
 
 /* A REG_SZ renders as "text" only if converting back gives the same bytes
@@ -409,31 +362,31 @@ static char *sz_text_exact(const struct regval *v)
 
 char *regval_to_reg(const struct regval *v)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char *t;
 
 	if (v->type == REGT_DWORD && v->len == 4) {
-		sb_add(&b, "dword:%08" PRIx64, le_int(v));
+		strbuf_addf(&b, "dword:%08" PRIx64, le_int(v));
 	} else if (v->type == REGT_SZ && (t = sz_text_exact(v))) {
 		sb_quoted(&b, t);
 		free(t);
 	} else {
 		if (v->type == REGT_BINARY)
-			sb_add(&b, "hex:");
+			strbuf_addf(&b, "hex:");
 		else
-			sb_add(&b, "hex(%" PRIx32 "):", v->type);
+			strbuf_addf(&b, "hex(%" PRIx32 "):", v->type);
 		sb_hex(&b, v, ",");
 	}
-	return sb_done(&b);
+	return strbuf_finish(&b);
 }
 
 /* Walk the NUL-terminated UTF-16 items of a REG_MULTI_SZ.  Returns false
  * if an item is not valid UTF-16 (the caller then shows bytes). */
-static bool sb_multi(struct sbuf *b, const struct regval *v)
+static bool sb_multi(struct strbuf *b, const struct regval *v)
 {
 	size_t off = 0, items = 0;
 
-	sb_add(b, "[");
+	strbuf_addf(b, "[");
 	while (off + 1 < v->len) {
 		size_t end = off;
 		while (end + 1 < v->len && (v->data[end] || v->data[end + 1]))
@@ -449,18 +402,18 @@ static bool sb_multi(struct sbuf *b, const struct regval *v)
 		char *item = utf16le_to_utf8(v->data + off, end - off);
 		if (!item)
 			return false;
-		sb_add(b, "%s", items++ ? ", " : "");
+		strbuf_addf(b, "%s", items++ ? ", " : "");
 		sb_quoted(b, item);
 		free(item);
 		off = end + 2;
 	}
-	sb_add(b, "]");
+	strbuf_addf(b, "]");
 	return true;
 }
 
 char *regval_to_text(const struct regval *v)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = { 0 };
 	char *t;
 
 	switch (v->type) {
@@ -468,8 +421,8 @@ char *regval_to_text(const struct regval *v)
 	case REGT_QWORD:
 		if (v->len == (v->type == REGT_DWORD ? 4u : 8u)) {
 			uint64_t x = le_int(v);
-			sb_add(&b, "%" PRIu64 " (0x%" PRIx64 ")", x, x);
-			return sb_done(&b);
+			strbuf_addf(&b, "%" PRIu64 " (0x%" PRIx64 ")", x, x);
+			return strbuf_finish(&b);
 		}
 		break;
 	case REGT_SZ:
@@ -478,13 +431,13 @@ char *regval_to_text(const struct regval *v)
 		if ((t = sz_text_exact(v))) {
 			sb_quoted(&b, t);
 			free(t);
-			return sb_done(&b);
+			return strbuf_finish(&b);
 		}
 		break;
 	case REGT_MULTI_SZ:
 		if (v->len % 2 == 0) {
 			if (sb_multi(&b, v))
-				return sb_done(&b);
+				return strbuf_finish(&b);
 			b.len = 0;
 		}
 		break;
@@ -492,7 +445,7 @@ char *regval_to_text(const struct regval *v)
 		break;
 	}
 	if (v->len == 0)
-		sb_add(&b, "(empty)");
+		strbuf_addf(&b, "(empty)");
 	sb_hex(&b, v, " ");
-	return sb_done(&b);
+	return strbuf_finish(&b);
 }

@@ -17,6 +17,7 @@
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/spawn.h"
+#include "util/strbuf.h"
 
 #define ERR_KEEP (64 * 1024)
 
@@ -26,24 +27,6 @@ void spawn_io_free(struct spawn_io *io)
 	free(io->err);
 	io->out = io->err = NULL;
 	io->out_len = io->err_len = 0;
-}
-
-static int append(char **buf, size_t *len, size_t *cap, const char *p, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		size_t nc = *cap ? *cap : 4096;
-		while (nc < *len + n + 1)
-			nc *= 2;
-		char *nb = realloc(*buf, nc);
-		if (!nb)
-			return -1;
-		*buf = nb;
-		*cap = nc;
-	}
-	memcpy(*buf + *len, p, n);
-	*len += n;
-	(*buf)[*len] = '\0';
-	return 0;
 }
 
 /* The child: never returns.  Only async-signal-safe calls before exec
@@ -85,7 +68,7 @@ static void child(const char *const argv[], const struct spawn_io *io, int out, 
 struct run {
 	int out[2], err[2], rep[2];
 	pid_t pid;
-	size_t out_cap, err_cap;
+	struct strbuf out_text, err_text;	/* what it said, until handed to io */
 	bool stopped, oom;
 	char buf[64 * 1024];
 };
@@ -150,19 +133,22 @@ static int start(struct run *r, const char *const argv[], const struct spawn_io 
 /* A piece of the child's stderr (i = 1) or stdout (i = 0). */
 static void take(struct run *r, struct spawn_io *io, int i, size_t n)
 {
+	struct strbuf *e = &r->err_text;
+
 	if (i == 1) {
-		if (append(&io->err, &io->err_len, &r->err_cap, r->buf, n) < 0) {
-			r->oom = r->stopped = true;
-		} else if (io->err_len > 2 * ERR_KEEP) {
-			memmove(io->err, io->err + io->err_len - ERR_KEEP, ERR_KEEP + 1);
-			io->err_len = ERR_KEEP;
+		strbuf_add(e, r->buf, n);
+		if (e->len > 2 * ERR_KEEP) {
+			memmove(e->buf, e->buf + e->len - ERR_KEEP, ERR_KEEP + 1);
+			e->len = ERR_KEEP;
 		}
 	} else if (io->on_stdout) {
 		if (io->on_stdout(r->buf, n, io->ctx) < 0)
 			r->stopped = true;
-	} else if (append(&io->out, &io->out_len, &r->out_cap, r->buf, n) < 0) {
-		r->oom = r->stopped = true;
+	} else {
+		strbuf_add(&r->out_text, r->buf, n);
 	}
+	if (r->out_text.failed || e->failed)
+		r->oom = r->stopped = true;
 }
 
 /* Read both pipes until the child closes them (or is to be stopped). */
@@ -225,14 +211,20 @@ int spawn_run(const char *const argv[], struct spawn_io *io)
 	if (ret == 0) {
 		io->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 		/* Callers may read both as strings. */
-		if ((!io->out && append(&io->out, &io->out_len, &r->out_cap, "", 0) < 0) ||
-		    (!io->err && append(&io->err, &io->err_len, &r->err_cap, "", 0) < 0)) {
+		io->out_len = r->out_text.len;
+		io->err_len = r->err_text.len;
+		io->out = strbuf_finish(&r->out_text);
+		io->err = strbuf_finish(&r->err_text);
+		if (!io->out || !io->err) {
 			msg_error("out of memory");
+			spawn_io_free(io);
 			ret = -1;
 		}
 	}
 out:
 	close_all(r);
+	strbuf_release(&r->out_text);
+	strbuf_release(&r->err_text);
 	free(r);
 	return ret;
 }

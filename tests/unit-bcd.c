@@ -1,5 +1,6 @@
 /*
- * unit-bcd.c - BCD stores (src/bcd.c over src/hive.c).
+ * unit-bcd.c - BCD stores (src/targets/bcd_*.c and src/core/bcd_syntax.c over
+ * src/adapters/hive.c).
  *
  * Every recipe is applied to a fresh copy of a store, written, and read
  * back: the whole store (every key, every value with type and bytes) must
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "targets/bcd.h"
+#include "core/bcd_syntax.h"
 #include "core/change.h"
 #include "adapters/hive.h"
 #include "util/msg.h"

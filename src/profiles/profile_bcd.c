@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "targets/bcd.h"
+#include "core/bcd_syntax.h"
 #include "profiles/profile_int.h"
 
 const char *param_sample(const char *type)
@@ -69,20 +68,22 @@ bool param_value_ok(const char *type, const char *v, char *err, size_t errlen)
 /* Object names are checked for form here; the store resolves them. */
 static bool object_ok(struct doc_ctx *d, xmlNodePtr n, const char *obj)
 {
+	char guid[BCD_GUID_LEN + 1], err[256];
+
 	if (!obj)
 		return true;
-	if (strcasecmp(obj, "{current}") == 0 || strcasecmp(obj, "current") == 0) {
+	switch (bcd_parse_object_name(obj, guid, err, sizeof(err))) {
+	case BCD_NAME_CURRENT:
 		doc_error(d, n, "{current} means the running system's loader and has no meaning "
 			  "offline: name the object ({default}, {all-loaders}, {bootmgr}, a {guid})");
 		return false;
-	}
-	if (strcasecmp(obj, "{all-loaders}") == 0 || strcasecmp(obj, "{default}") == 0)
-		return true;
-	/* Aliases and GUIDs resolve without a store; {default} needs one. */
-	char guid[BCD_GUID_LEN + 1], err[256];
-	if (bcd_resolve_object(NULL, obj, guid, err, sizeof(err)) < 0) {
+	case BCD_NAME_BAD:
 		doc_error(d, n, "object: %s", err);
 		return false;
+	case BCD_NAME_GUID:		/* aliases and GUIDs resolve without a store */
+	case BCD_NAME_DEFAULT:		/* these two need one */
+	case BCD_NAME_ALL_LOADERS:
+		break;
 	}
 	return true;
 }

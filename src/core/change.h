@@ -48,8 +48,6 @@ struct change {
 	size_t n_snapshot;
 	char *note;		/* optional higher-level reading of the change
 				   (e.g. a BCD element "debug: No -> Yes"); malloc'd */
-	const struct rule *rule;	/* where it came from */
-	const struct op *op;
 };
 
 struct changelist {

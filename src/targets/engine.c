@@ -40,12 +40,7 @@ static struct change *record(struct ctx *c, enum change_kind kind, const char *k
 			     const char *name, const struct regval *old,
 			     const struct regval *new_val)
 {
-	struct change *ch = changelist_add(c->out, kind, key, name, old, new_val);
-	if (ch) {
-		ch->rule = c->rule;
-		ch->op = c->op;
-	}
-	return ch;
+	return changelist_add(c->out, kind, key, name, old, new_val);
 }
 
 static bool is_control_set_name(const char *s)

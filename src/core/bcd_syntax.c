@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "core/bcd_syntax.h"
+#include "util/array.h"
 
 /* ------------------------------------------------------------ tables */
 
@@ -114,13 +115,6 @@ bool bcd_fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return false;
-}
-
-void bcd_free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 /* ------------------------------------------------------------ names */
@@ -609,7 +603,7 @@ static bool split_words(const char *text, char ***words, size_t *n)
 			free(d);
 			if (nv)
 				*words = nv;
-			bcd_free_strv(*words, *n);
+			array_free_strings(*words, *n);
 			free(copy);
 			return false;
 		}
@@ -691,7 +685,7 @@ bool bcd_encode_element_text(uint32_t id, const char *text, bcd_object_fn *objec
 	}
 	r = true;
 out:
-	bcd_free_strv(words, n);
+	array_free_strings(words, n);
 	return r;
 }
 

@@ -233,7 +233,4 @@ bool bcd_check_element_text(uint32_t id, const char *text, char *err, size_t err
 /* Write a reason into err, snprintf-style; returns false. */
 bool bcd_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Free `n` malloc'd strings and the array that holds them. */
-void bcd_free_strv(char **v, size_t n);
-
 #endif

@@ -19,6 +19,7 @@
 #include "core/regfile.h"
 #include "core/regval.h"
 #include "profiles/profile_int.h"
+#include "util/array.h"
 
 /* ------------------------------------------------------------------ */
 /* Semantic checks the schema cannot express                           */
@@ -186,13 +187,6 @@ static char **multi_strings(xmlNodePtr n, size_t *np, bool *oom)
 	return v;
 }
 
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static bool has_string_children(xmlNodePtr n)
 {
 	for (xmlNodePtr c = n->children; c; c = c->next)
@@ -276,7 +270,7 @@ out:
 	free(type_name);
 	free(name);
 	free(text);
-	free_strv(strv, nstr);
+	array_free_strings(strv, nstr);
 }
 
 /* <import-reg file="x.reg"/>: a standard .reg file's entries become the

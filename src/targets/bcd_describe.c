@@ -12,6 +12,7 @@
 
 #include "targets/bcd_int.h"
 #include "util/msg.h"
+#include "util/array.h"
 
 /* ------------------------------------------------------------ values */
 
@@ -114,7 +115,7 @@ char *bcd_value_text(uint32_t id, const struct regval *v, bool quote)
 		if (!bcd_multi_items(v, &items, &n))
 			break;
 		s = join_objects(items, n);
-		bcd_free_strv(items, n);
+		array_free_strings(items, n);
 		return s;
 	}
 	case BCD_FMT_INTEGER_LIST:

@@ -13,6 +13,7 @@
 
 #include "targets/bcd_int.h"
 #include "util/msg.h"
+#include "util/array.h"
 
 /* "debug (element 260000a0)" or "element 260000a0", for error messages. */
 static void msg_name(char *buf, size_t n, uint32_t id, uint32_t objtype)
@@ -391,13 +392,13 @@ static int ensure_inherits(struct bcd_ctx *c, struct bobj *o, const char *guid)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (strcasecmp(items[i], guid) == 0) {
-			bcd_free_strv(items, n);
+			array_free_strings(items, n);
 			return 0;
 		}
 	}
 	const char **strv = malloc((n + 1) * sizeof(*strv));
 	if (!strv) {
-		bcd_free_strv(items, n);
+		array_free_strings(items, n);
 		return bcd_oom();
 	}
 	for (size_t i = 0; i < n; i++)
@@ -411,7 +412,7 @@ static int ensure_inherits(struct bcd_ctx *c, struct bobj *o, const char *guid)
 		regval_free(&nv);
 	}
 	free(strv);
-	bcd_free_strv(items, n);
+	array_free_strings(items, n);
 	return ret;
 }
 
@@ -849,7 +850,7 @@ static int open_dbgsettings(struct bcd_ctx *c, bool create_missing, struct bobj 
 	}
 	if (open_object(c, "{globalsettings}", g) < 0 || read_inherit(c, g, &items, &n, &found) < 0)
 		return -1;
-	bcd_free_strv(items, n);
+	array_free_strings(items, n);
 	*creating = true;
 	msg_verbose("%s: creating {dbgsettings} as asked", c->where);
 	return create_object(c, DBGSETTINGS_GUID, BCD_TYPE_LIBRARY_SETTINGS, o);

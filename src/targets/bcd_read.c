@@ -14,6 +14,7 @@
 
 #include "targets/bcd_int.h"
 #include "util/msg.h"
+#include "util/array.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -66,7 +67,7 @@ bool bcd_multi_items(const struct regval *v, char ***items, size_t *n)
 		char **nv = s ? realloc(*items, (*n + 1) * sizeof(**items)) : NULL;
 		if (!nv) {
 			free(s);
-			bcd_free_strv(*items, *n);
+			array_free_strings(*items, *n);
 			*items = NULL;
 			*n = 0;
 			return false;

@@ -9,6 +9,7 @@
 
 #include "targets/engine.h"
 #include "util/msg.h"
+#include "util/array.h"
 
 #define CCS "CurrentControlSet"
 
@@ -93,13 +94,6 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 	return 0;
 }
 
-static void free_strv(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 /* The concrete key paths an op's key stands for: itself, or with
  * CurrentControlSet replaced by the current (or every) control set. */
 static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
@@ -132,7 +126,7 @@ static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
 			char *name = hive_node_name(c->h, kids[i]);
 			if (!name) {
 				free(kids);
-				free_strv(sets, ns);
+				array_free_strings(sets, ns);
 				return op_fail(c, "\\", hive_error(c->h));
 			}
 			if (!is_control_set_name(name)) {
@@ -497,7 +491,7 @@ static int apply_op(struct ctx *c)
 			break;
 		}
 	}
-	free_strv(keys, nk);
+	array_free_strings(keys, nk);
 	return ret;
 }
 

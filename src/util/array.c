@@ -25,3 +25,10 @@ bool array_grow(void **v, size_t elem_size, size_t need, size_t *alloc)
 	*alloc = n;
 	return true;
 }
+
+void array_free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}

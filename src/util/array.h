@@ -19,4 +19,7 @@ bool array_grow(void **v, size_t elem_size, size_t need, size_t *alloc);
 
 #define ARRAY_GROW(v, need, alloc) array_grow((void **)&(v), sizeof(*(v)), (need), &(alloc))
 
+/* Free n malloc'd strings and the array holding them (NULL is fine). */
+void array_free_strings(char **v, size_t n);
+
 #endif

@@ -20,6 +20,7 @@
 #include "adapters/iso_parse.h"
 #include "util/msg.h"
 #include "util/spawn.h"
+#include "util/array.h"
 
 #define SECTOR 2048
 
@@ -262,19 +263,15 @@ void iso_listing_free(struct iso_listing *l)
 		free(l->v[i].path);
 	free(l->v);
 	l->v = NULL;
-	l->n = 0;
+	l->n = l->alloc = 0;
 }
 
 static int listing_add(struct iso_listing *l, const char *path, size_t len, uint64_t size, bool dir)
 {
-	struct iso_entry *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
-	if (!nv)
+	if (!ARRAY_GROW(l->v, l->n + 1, l->alloc) || !(l->v[l->n].path = strndup(path, len)))
 		return -1;
-	l->v = nv;
-	if (!(nv[l->n].path = strndup(path, len)))
-		return -1;
-	nv[l->n].size = size;
-	nv[l->n].dir = dir;
+	l->v[l->n].size = size;
+	l->v[l->n].dir = dir;
 	l->n++;
 	return 0;
 }

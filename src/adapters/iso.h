@@ -90,7 +90,7 @@ struct iso_entry {
 };
 struct iso_listing {
 	struct iso_entry *v;
-	size_t n;
+	size_t n, alloc;
 };
 
 /* List the image's files with 7-Zip, sorted by path. */

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/change.h"
+#include "util/array.h"
 
 const char *change_kind_name(enum change_kind k)
 {
@@ -26,11 +27,9 @@ struct change *changelist_add(struct changelist *cl, enum change_kind kind,
 			      const char *key, const char *name,
 			      const struct regval *old, const struct regval *new_val)
 {
-	struct change *nv = realloc(cl->v, (cl->n + 1) * sizeof(*nv));
-	if (!nv)
+	if (!ARRAY_GROW(cl->v, cl->n + 1, cl->alloc))
 		return NULL;
-	cl->v = nv;
-	struct change *c = &nv[cl->n];
+	struct change *c = &cl->v[cl->n];
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
 	c->key = strdup(key);
@@ -80,6 +79,7 @@ void changelist_free(struct changelist *cl)
 	}
 	free(cl->v);
 	cl->v = NULL;
+	cl->alloc = 0;
 	cl->n = 0;
 }
 

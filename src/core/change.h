@@ -52,7 +52,7 @@ struct change {
 
 struct changelist {
 	struct change *v;
-	size_t n;
+	size_t n, alloc;
 };
 
 const char *change_kind_name(enum change_kind k);

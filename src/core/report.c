@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "core/report.h"
+#include "util/array.h"
 
 /* Red for what goes, green for what comes: only on a terminal, and never
  * when NO_COLOR is set (https://no-color.org). */
@@ -24,12 +25,10 @@ static void colours_for(FILE *out)
 
 struct hive_report *file_report_add(struct file_report *fr)
 {
-	struct hive_report *nh = realloc(fr->hives, (fr->n_hives + 1) * sizeof(*nh));
-	if (!nh)
+	if (!ARRAY_GROW(fr->hives, fr->n_hives + 1, fr->a_hives))
 		return NULL;
-	fr->hives = nh;
-	memset(&nh[fr->n_hives], 0, sizeof(*nh));
-	return &nh[fr->n_hives++];
+	memset(&fr->hives[fr->n_hives], 0, sizeof(fr->hives[0]));
+	return &fr->hives[fr->n_hives++];
 }
 
 size_t file_report_changes(const struct file_report *fr)

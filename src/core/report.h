@@ -35,7 +35,7 @@ struct file_report {
 	const char *kind;	/* "wim", "hive" or "bcd" */
 	enum file_status status;
 	struct hive_report *hives;
-	size_t n_hives;
+	size_t n_hives, a_hives;
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */

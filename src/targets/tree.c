@@ -12,6 +12,7 @@
 
 #include "util/msg.h"
 #include "targets/tree.h"
+#include "util/array.h"
 
 /* The on-disk name in `dir` matching `name` without regard to case, or
  * NULL.  An exact match wins over a folded one. */
@@ -85,15 +86,13 @@ int tree_check_inside(const char *root, const char *rel)
 
 static int add(struct media_tree *t, enum media_kind k, char *rel)
 {
-	struct tree_file *nf = realloc(t->files, (t->n_files + 1) * sizeof(*nf));
-	if (!nf) {
+	if (!ARRAY_GROW(t->files, t->n_files + 1, t->a_files)) {
 		free(rel);
 		msg_error("out of memory");
 		return -1;
 	}
-	t->files = nf;
-	nf[t->n_files].kind = k;
-	nf[t->n_files].rel = rel;
+	t->files[t->n_files].kind = k;
+	t->files[t->n_files].rel = rel;
 	t->n_files++;
 	if (tree_check_inside(t->root, rel) < 0)
 		return -1;

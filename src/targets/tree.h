@@ -23,7 +23,7 @@ struct tree_file {
 struct media_tree {
 	char *root;
 	struct tree_file *files;
-	size_t n_files;
+	size_t n_files, a_files;
 };
 
 /* Find the files; errors (with the path) are reported.  Returns 0 or -1. */

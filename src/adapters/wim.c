@@ -26,9 +26,67 @@
 
 struct wim_settings settings;
 
-int wfail(const char *path, int image, int code, const char *what)
+enum wp_err wim_err(int code, enum wside side)
+{
+	int e = errno;
+
+	switch (code) {
+	case 0:
+		return WP_OK;
+	case WIMLIB_ERR_NOMEM:
+	/* wimpatch asked for what wimlib cannot do (on_progress never
+	 * aborts): a bug. */
+	case WIMLIB_ERR_INVALID_PARAM:
+	case WIMLIB_ERR_ABORTED_BY_PROGRESS:
+	case WIMLIB_ERR_UNKNOWN_PROGRESS_STATUS:
+		return WP_ERR_INTERNAL;
+	default:
+		break;
+	}
+	if (side == WS_OWN)
+		return WP_ERR_WRITE;
+	/* Only writing runs out of space or into a limit or a read-only file
+	 * system, whatever wimlib calls the failure. */
+	if (side == WS_OUT && (e == ENOSPC || e == EDQUOT || e == EFBIG || e == EROFS))
+		return WP_ERR_WRITE;
+	switch (code) {
+	/* Writing, making or changing a file: only outputs are written. */
+	case WIMLIB_ERR_WRITE:
+	case WIMLIB_ERR_MKDIR:
+	case WIMLIB_ERR_MKNOD:
+	case WIMLIB_ERR_LINK:
+	case WIMLIB_ERR_RENAME:
+	case WIMLIB_ERR_SET_ATTRIBUTES:
+	case WIMLIB_ERR_SET_REPARSE_DATA:
+	case WIMLIB_ERR_SET_SECURITY:
+	case WIMLIB_ERR_SET_SHORT_NAME:
+	case WIMLIB_ERR_SET_TIMESTAMPS:
+	case WIMLIB_ERR_SET_XATTR:
+	/* wimpatch uses NTFS-3G on its scratch volumes only. */
+	case WIMLIB_ERR_NTFS_3G:
+	/* The WIM cannot be updated in place (another writer, read-only). */
+	case WIMLIB_ERR_ALREADY_LOCKED:
+	case WIMLIB_ERR_WIM_IS_READONLY:
+		return WP_ERR_WRITE;
+	/* Opening or finding a file: an output, when the call writes one. */
+	case WIMLIB_ERR_OPEN:
+	case WIMLIB_ERR_OPENDIR:
+	case WIMLIB_ERR_STAT:
+	case WIMLIB_ERR_NOTDIR:
+	case WIMLIB_ERR_IS_DIRECTORY:
+		return side == WS_OUT ? WP_ERR_WRITE : WP_ERR_INPUT;
+	/* Reading the WIM (READ, UNEXPECTED_END_OF_FILE), or what it holds is
+	 * malformed or unsupported (DECOMPRESSION, INVALID_*, INTEGRITY, XML,
+	 * RESOURCE_NOT_FOUND, RESOURCE_ORDER, UNSUPPORTED, ...). */
+	default:
+		return WP_ERR_INPUT;
+	}
+}
+
+enum wp_err wfail(const char *path, int image, int code, enum wside side, const char *what)
 {
 	char sys[128] = "";
+	enum wp_err ret = wim_err(code, side);
 
 	/* wimlib's strings for I/O errors are generic; the system's reason
 	 * (no space, file too large, read-only) is what a user can act on. */
@@ -41,15 +99,17 @@ int wfail(const char *path, int image, int code, const char *what)
 			  wimlib_get_error_string(code), sys);
 	else
 		msg_error("%s: %s: %s%s", path, what, wimlib_get_error_string(code), sys);
-	return -1;
+	return ret;
 }
 
-int wim_init(const struct wim_settings *s)
+/* Setting wimlib up fails only for want of memory or for a compression
+ * level the command line let through: internal either way. */
+enum wp_err wim_init(const struct wim_settings *s)
 {
 	int r = wimlib_global_init(0);
 	if (r) {
 		msg_error("cannot initialise wimlib: %s", wimlib_get_error_string(r));
-		return -1;
+		return WP_ERR_INTERNAL;
 	}
 	/* wimlib's own messages only when asked: ours name file and image. */
 	wimlib_set_print_errors(msg_verbosity >= VERB_VERBOSE);
@@ -61,7 +121,7 @@ int wim_init(const struct wim_settings *s)
 		if (r) {
 			msg_error("compression level %d: %s", settings.compression_level,
 				  wimlib_get_error_string(r));
-			return -1;
+			return WP_ERR_INTERNAL;
 		}
 	}
 	if (settings.lzms_level > 0) {
@@ -70,10 +130,10 @@ int wim_init(const struct wim_settings *s)
 		if (r) {
 			msg_error("LZMS compression level %d: %s", settings.lzms_level,
 				  wimlib_get_error_string(r));
-			return -1;
+			return WP_ERR_INTERNAL;
 		}
 	}
-	return 0;
+	return WP_OK;
 }
 
 void wim_cleanup(void)
@@ -190,13 +250,13 @@ struct wim *wim_open(const char *path, bool writable)
 	int flags = writable && !w->split ? WIMLIB_OPEN_FLAG_WRITE_ACCESS : 0;
 	int r = wimlib_open_wim_with_progress(path, flags, &w->ws, on_progress, w);
 	if (r) {
-		wfail(path, 0, r, writable ? "cannot open for update" : "cannot open");
+		wfail(path, 0, r, WS_IN, writable ? "cannot open for update" : "cannot open");
 		free(w->path);
 		free(w);
 		return NULL;
 	}
 	wimlib_get_wim_info(w->ws, &w->info);
-	if (w->split && open_split_set(w, writable) < 0) {
+	if (w->split && open_split_set(w, writable) != WP_OK) {
 		wim_close(w);
 		return NULL;
 	}
@@ -288,7 +348,7 @@ static char *arch_name(const char *v)
 	return strdup(v);
 }
 
-int wim_image_get(struct wim *w, int index, struct wim_image *out)
+enum wp_err wim_image_get(struct wim *w, int index, struct wim_image *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->index = index;
@@ -300,13 +360,13 @@ int wim_image_get(struct wim *w, int index, struct wim_image *out)
 	out->arch = arch_name(wimlib_get_image_property(w->ws, index, "WINDOWS/ARCH"));
 	if (!out->name) {
 		msg_error("out of memory");
-		return -1;
+		return WP_ERR_INTERNAL;
 	}
 	if (out->install_type) {
 		out->role = strcasecmp(out->install_type, "WindowsPE") == 0 ? ROLE_SETUP
 									     : ROLE_INSTALLED;
 		out->role_source = "XML";
-		return 0;
+		return WP_OK;
 	}
 	const char *base = strrchr(w->path, '/');
 	base = base ? base + 1 : w->path;
@@ -320,7 +380,7 @@ int wim_image_get(struct wim *w, int index, struct wim_image *out)
 		out->role = ROLE_UNKNOWN;
 		out->role_source = "none";
 	}
-	return 0;
+	return WP_OK;
 }
 
 void wim_image_free(struct wim_image *img)
@@ -372,11 +432,11 @@ static int lookup_cb(const struct wimlib_dir_entry *d, void *ctx)
 	return 0;
 }
 
-int wim_find_file(struct wim *w, int image, const char *path, char **stored)
+enum wp_err wim_find_file(struct wim *w, int image, const char *path, char **stored)
 {
 	char *copy = strdup(path), *save = NULL;
 	char *cur = malloc(strlen(path) + 2);
-	int ret = -1;
+	enum wp_err ret = WP_ERR_INTERNAL;
 	bool is_dir = true;
 
 	*stored = NULL;
@@ -388,7 +448,7 @@ int wim_find_file(struct wim *w, int image, const char *path, char **stored)
 	for (char *comp = strtok_r(copy, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
 		struct lookup l = { .want = comp };
 		if (!is_dir) {
-			ret = 0;
+			ret = WP_OK;
 			goto out;
 		}
 		int r = wimlib_iterate_dir_tree(w->ws, image, cur,
@@ -396,7 +456,7 @@ int wim_find_file(struct wim *w, int image, const char *path, char **stored)
 		if (r) {
 			free(l.exact);
 			free(l.folded);
-			wfail(w->path, image, r, cur);
+			ret = wfail(w->path, image, r, WS_IN, cur);
 			goto out;
 		}
 		const char *name;
@@ -407,12 +467,13 @@ int wim_find_file(struct wim *w, int image, const char *path, char **stored)
 			msg_error("%s: image %d: %s: several entries match '%s' without regard to case",
 				  w->path, image, cur, comp);
 			free(l.folded);
+			ret = WP_ERR_INPUT;
 			goto out;
 		} else if (l.folded) {
 			name = l.folded;
 			is_dir = l.is_dir_folded;
 		} else {
-			ret = 0;
+			ret = WP_OK;
 			goto out;
 		}
 		if (strcmp(cur, "/") != 0)
@@ -421,20 +482,18 @@ int wim_find_file(struct wim *w, int image, const char *path, char **stored)
 		free(l.exact);
 		free(l.folded);
 	}
-	if (is_dir) {
-		ret = 0;	/* a directory is not the hive file we want */
-		goto out;
-	}
+	ret = WP_OK;
+	if (is_dir)
+		goto out;	/* a directory is not the hive file we want */
 	*stored = cur;
 	cur = NULL;
-	ret = 1;
 out:
 	free(copy);
 	free(cur);
 	return ret;
 }
 
-int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
+enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
 {
 	const char *paths[1] = { stored };
 	errno = 0;
@@ -444,11 +503,9 @@ int wim_extract_file(struct wim *w, int image, const char *stored, const char *d
 	if (r) {
 		char what[512];
 		snprintf(what, sizeof(what), "cannot extract %s", stored);
-		wfail(w->path, image, r, what);
-		return r == WIMLIB_ERR_WRITE || r == WIMLIB_ERR_OPEN || r == WIMLIB_ERR_MKDIR
-			       ? WP_ERR_WRITE : WP_ERR_INPUT;
+		return wfail(w->path, image, r, WS_OUT, what);
 	}
-	return 0;
+	return WP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -492,7 +549,7 @@ static unsigned write_threads(struct wim *w)
 	return threads;
 }
 
-int wim_commit_in_place(struct wim *w)
+enum wp_err wim_commit_in_place(struct wim *w)
 {
 	/* Append mode (no REBUILD, no UNSAFE_COMPACT): new data and metadata go
 	 * after the old, the header is rewritten last.  FSYNC makes the new
@@ -503,11 +560,11 @@ int wim_commit_in_place(struct wim *w)
 	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, threads);
 	progress_clear();
 	if (r)
-		return wfail(w->path, 0, r, "cannot write the updated WIM");
-	return 0;
+		return wfail(w->path, 0, r, WS_OUT, "cannot write the updated WIM");
+	return WP_OK;
 }
 
-int wim_commit_to(struct wim *w, const char *path)
+enum wp_err wim_commit_to(struct wim *w, const char *path)
 {
 	/* The output is the same WIM, patched: it keeps the GUID, as an
 	 * update in place does. */
@@ -520,11 +577,11 @@ int wim_commit_to(struct wim *w, const char *path)
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, threads);
 	progress_clear();
 	if (r)
-		return wfail(path, 0, r, "cannot write WIM");
-	return 0;
+		return wfail(path, 0, r, WS_OUT, "cannot write WIM");
+	return WP_OK;
 }
 
-int wim_commit_scratch(struct wim *w, const char *path)
+enum wp_err wim_commit_scratch(struct wim *w, const char *path)
 {
 	drop_shadow(w);
 	errno = 0;
@@ -532,6 +589,6 @@ int wim_commit_scratch(struct wim *w, const char *path)
 			     settings.threads);
 	progress_clear();
 	if (r)
-		return wfail(path, 0, r, "cannot write the patched WIM to split");
-	return 0;
+		return wfail(path, 0, r, WS_OUT, "cannot write the patched WIM to split");
+	return WP_OK;
 }

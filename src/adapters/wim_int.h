@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <wimlib.h>
 
+#include "core/error.h"
 #include "adapters/wim.h"
 
 /* ---- wim.c: the WIM, wimlib's settings, errors and messages */
@@ -37,9 +38,34 @@ struct wim {
 /* What wim_init was given (threads never 0). */
 extern struct wim_settings settings;
 
+/*
+ * What a failed wimlib call worked on, which decides what its error code
+ * means (wim_err):
+ */
+enum wside {
+	/* It read the WIM (the input): a file it cannot open or read, or
+	 * data it cannot make sense of, is the input's fault. */
+	WS_IN,
+	/* It read the WIM and wrote a file (an extracted copy, a scratch
+	 * volume, the written WIM): the files it opens or makes are the
+	 * outputs (the WIM is open already), the data it reads is the
+	 * input's. */
+	WS_OUT,
+	/* It worked on what wimpatch made: its scratch files, volumes and
+	 * WIMs, an image as wimpatch changed it in memory.  Whatever fails
+	 * there fails the writing. */
+	WS_OWN,
+};
+
+/* The one place where wimlib's error codes become enum wp_err; `side`:
+ * what the call worked on.  Reads errno (for no space, file too large,
+ * read-only: those are the output's whatever wimlib calls them).  0 gives
+ * WP_OK. */
+enum wp_err wim_err(int code, enum wside side);
 /* Report wimlib's error `code` for `path` (image `image` if > 0) while
- * doing `what`, with the system's reason for I/O errors.  Returns -1. */
-int wfail(const char *path, int image, int code, const char *what);
+ * doing `what`, with the system's reason for I/O errors; returns
+ * wim_err(code, side). */
+enum wp_err wfail(const char *path, int image, int code, enum wside side, const char *what);
 
 /* wimlib's error codes for NTFS-3G failures are generic ("NTFS-3G
  * encountered an error") and errno is gone by the time it returns; its
@@ -63,11 +89,11 @@ void wlog_free(struct wlog *l);
  * opened; wimlib's own open checks the header properly. */
 bool header_says_split(const char *path);
 /* Find and check the other parts of the set w->path is the first part of
- * (see wim.h), and reference them in w->ws.  Returns 0 or -1 (reported). */
-int open_split_set(struct wim *w, bool writable);
-/* wimlib reads the other parts' data through these references.  Returns
- * 0 or -1 (reported). */
-int reference_parts(struct wim *w, WIMStruct *ws);
+ * (see wim.h), and reference them in w->ws.  Reports what fails. */
+enum wp_err open_split_set(struct wim *w, bool writable);
+/* wimlib reads the other parts' data through these references.  Reports
+ * what fails. */
+enum wp_err reference_parts(struct wim *w, WIMStruct *ws);
 
 /* ---- wim_meta.c: lists of strings, a file's metadata as text */
 
@@ -82,10 +108,12 @@ void strv_free(struct strv *s);
 bool strv_has(const struct strv *s, const char *str);
 
 /* What WIM_REPLACE_KEEP_METADATA keeps of `stored` in image `image` of
- * `ws` (see wim_file_metadata); `hashes`: with the named streams'
- * hashes.  NULL on error (reported, naming `wpath`). */
-char *metadata_text(WIMStruct *ws, const char *wpath, int image, const char *stored,
-		    bool hashes);
+ * `ws` (see wim_file_metadata), into *text (NULL on error); `hashes`:
+ * with the named streams' hashes; `side`: what `ws` is (an image as the
+ * WIM holds it, or as wimpatch changed it).  Reports what fails, naming
+ * `wpath`. */
+enum wp_err metadata_text(WIMStruct *ws, const char *wpath, int image, const char *stored,
+			  bool hashes, enum wside side, char **text);
 
 /* ---- wim_keep.c: replacing a file, keeping its metadata */
 
@@ -100,10 +128,10 @@ struct file_info {
 	struct strv links, short_names;		/* every link (this one first) */
 };
 
-/* Look `stored` up in `ws` and, if it has several links, find them all.
- * Returns 0 or -1 (reported, naming `wpath`). */
-int file_info_get(WIMStruct *ws, const char *wpath, int image, const char *stored,
-		  struct file_info *fi);
+/* Look `stored` up in `ws` (an image as the WIM holds it) and, if it has
+ * several links, find them all.  Reports what fails, naming `wpath`. */
+enum wp_err file_info_get(WIMStruct *ws, const char *wpath, int image, const char *stored,
+			  struct file_info *fi);
 
 /* A file on its way through a scratch NTFS volume (see wim.h). */
 struct wim_keep {
@@ -122,9 +150,10 @@ struct wim_keep {
 void drop_shadow(struct wim *w);
 /* Where the scratch volume is added back; NULL (reported) if nowhere. */
 char *add_target(const struct file_info *fi, const char *where, bool *renamed);
-/* The file's one link into the volume by a move in `ws` itself: 0 when
- * done, 1 when this way does not apply, -1 on error (reported). */
-int extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
-		  const struct strv *rel, const char *volpath, const char *where, bool throwaway);
+/* The file's one link into the volume by a move in `ws` itself; *done
+ * false: this way does not apply.  Reports what fails. */
+enum wp_err extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
+			  const struct strv *rel, const char *volpath, const char *where,
+			  bool throwaway, bool *done);
 
 #endif

@@ -88,8 +88,8 @@ static int links_cb(const struct wimlib_dir_entry *d, void *ctx)
 }
 
 /* Look `stored` up in `ws` and, if it has several links, find them all. */
-int file_info_get(WIMStruct *ws, const char *wpath, int image, const char *stored,
-		  struct file_info *fi)
+enum wp_err file_info_get(WIMStruct *ws, const char *wpath, int image, const char *stored,
+			  struct file_info *fi)
 {
 	char what[600];
 
@@ -97,24 +97,24 @@ int file_info_get(WIMStruct *ws, const char *wpath, int image, const char *store
 	snprintf(what, sizeof(what), "cannot look up %s", stored);
 	int r = wimlib_iterate_dir_tree(ws, image, stored, 0, file_info_cb, fi);
 	if (r)
-		return wfail(wpath, image, r, what);
+		return wfail(wpath, image, r, WS_IN, what);
 	if (strv_add(&fi->links, fi->path) < 0 || strv_add(&fi->short_names, fi->short_name) < 0) {
 		msg_error("out of memory");
-		return -1;
+		return WP_ERR_INTERNAL;
 	}
 	if (fi->num_links <= 1)
-		return 0;
+		return WP_OK;
 	/* Hard links: the whole image has to be searched for the others. */
 	r = wimlib_iterate_dir_tree(ws, image, "/", WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE,
 				    links_cb, fi);
 	if (r)
-		return wfail(wpath, image, r, "cannot list the image");
+		return wfail(wpath, image, r, WS_IN, "cannot list the image");
 	if (fi->links.n != fi->num_links) {
 		msg_error("%s: image %d: %s: the image says it has %u links, %zu were found", wpath,
 			  image, stored, fi->num_links, fi->links.n);
-		return -1;
+		return WP_ERR_INPUT;
 	}
-	return 0;
+	return WP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -264,31 +264,34 @@ out:
 	return r;
 }
 
-/* The throw-away WIMStruct, with image `image` as it is in the file. */
-static WIMStruct *shadow_for(struct wim *w, int image)
+/* The throw-away WIMStruct, with image `image` as it is in the file, into
+ * *out (NULL on error, reported). */
+static enum wp_err shadow_for(struct wim *w, int image, WIMStruct **out)
 {
+	*out = NULL;
 	if (w->shadow && w->shadow_used[image])
 		drop_shadow(w);
 	if (!w->shadow_used &&
 	    !(w->shadow_used = calloc(w->info.image_count + 1, sizeof(*w->shadow_used)))) {
 		msg_error("out of memory");
-		return NULL;
+		return WP_ERR_INTERNAL;
 	}
 	if (!w->shadow) {
 		int r = wimlib_open_wim(w->path, 0, &w->shadow);
 		if (r) {
-			wfail(w->path, 0, r, "cannot open a second time");
 			w->shadow = NULL;
-			return NULL;
+			return wfail(w->path, 0, r, WS_IN, "cannot open a second time");
 		}
-		if (reference_parts(w, w->shadow) < 0) {
+		enum wp_err ret = reference_parts(w, w->shadow);
+		if (ret != WP_OK) {
 			drop_shadow(w);
-			return NULL;
+			return ret;
 		}
 		memset(w->shadow_used, 0, (w->info.image_count + 1) * sizeof(*w->shadow_used));
 	}
 	w->shadow_used[image] = true;
-	return w->shadow;
+	*out = w->shadow;
+	return WP_OK;
 }
 
 void drop_shadow(struct wim *w)
@@ -300,7 +303,7 @@ void drop_shadow(struct wim *w)
 /* ------------------------------------------------------------------ */
 /* wim_replace_file */
 
-static int replace_plain(struct wim *w, int image, const char *src, const char *stored)
+static enum wp_err replace_plain(struct wim *w, int image, const char *src, const char *stored)
 {
 	struct wimlib_update_command cmd;
 
@@ -314,8 +317,7 @@ static int replace_plain(struct wim *w, int image, const char *src, const char *
 	if (r) {
 		char what[512];
 		snprintf(what, sizeof(what), "cannot replace %s", stored);
-		wfail(w->path, image, r, what);
-		return WP_ERR_WRITE;
+		return wfail(w->path, image, r, WS_OWN, what);
 	}
 	return WP_OK;
 }
@@ -388,21 +390,23 @@ char *add_target(const struct file_info *fi, const char *where, bool *renamed)
  * image may be written even if this file does not change), unless the
  * WIMStruct is a throw-away copy (`throwaway`: then wimlib's messages are
  * not collected either, which is not safe in a thread); nor is anything
- * moved onto a name the root already holds.  Returns 0 when
- * done, 1 when this way does not apply (use the scratch copy), -1 on
- * error (reported).
+ * moved onto a name the root already holds.  *done tells whether it was
+ * done: if not, this way does not apply (use the scratch copy).  Reports
+ * what fails.
  */
-int extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
-		  const struct strv *rel, const char *volpath, const char *where, bool throwaway)
+enum wp_err extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
+			  const struct strv *rel, const char *volpath, const char *where,
+			  bool throwaway, bool *done)
 {
 	struct strv kids = { 0 };
 	struct file_info top;
 	char *first = NULL, *from = NULL;
-	int ret = -1;
+	enum wp_err ret = WP_ERR_INTERNAL;
 
+	*done = false;
 	memset(&top, 0, sizeof(top));
 	if (rel->n != 1)
-		return 1;
+		return WP_OK;
 	const char *slash = strchr(rel->v[0] + 1, '/');
 	first = slash ? strndup(rel->v[0], (size_t)(slash - rel->v[0])) : strdup(rel->v[0]);
 	if (!first || asprintf(&from, "%s%s", T, first) < 0) {
@@ -415,26 +419,28 @@ int extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
 	if (!r)
 		r = wimlib_iterate_dir_tree(ws, image, from, 0, file_info_cb, &top);
 	if (r) {
-		wfail(wpath, image, r, "cannot list the image");
+		ret = wfail(wpath, image, r, WS_IN, "cannot list the image");
 		goto out;
 	}
-	ret = 1;
+	ret = WP_OK;
 	for (size_t i = 0; i < kids.n; i++)
 		if (strcasecmp(kids.v[i], first) == 0)
 			goto out;
 	if (top.short_name && !throwaway)
 		goto out;
 	if ((r = wimlib_rename_path(ws, image, from, first)) != 0) {
-		wfail(wpath, image, r, "cannot prepare the extraction to a scratch volume");
-		ret = -1;
+		ret = wfail(wpath, image, r, WS_OWN,
+			    "cannot prepare the extraction to a scratch volume");
 		goto out;
 	}
 	struct wlog log = { 0 };
 	const char *path = rel->v[0], *why = "";
 	if (!throwaway)
 		wlog_begin(&log);
+	errno = 0;
 	r = wimlib_extract_paths(ws, image, volpath, &path, 1,
 				 WIMLIB_EXTRACT_FLAG_NTFS | WIMLIB_EXTRACT_FLAG_NORPFIX);
+	ret = wim_err(r, WS_OUT);
 	if (!throwaway)
 		why = wlog_end(&log);
 	if (r)
@@ -445,9 +451,9 @@ int extract_moved(WIMStruct *ws, const char *wpath, int image, const char *T,
 	if (back) {
 		msg_error("%s: cannot move %s back to %s in the image (nothing is written): %s",
 			  where, first, from, wimlib_get_error_string(back));
-		ret = -1;
+		ret = wim_err(back, WS_OWN);
 	} else {
-		ret = r ? -1 : 0;
+		*done = ret == WP_OK;
 	}
 out:
 	strv_free(&kids);
@@ -473,12 +479,12 @@ void wim_keep_free(struct wim_keep *k)
 
 /* Make the volume (with room for `room` bytes of data) and put the file's
  * links, and only they, into it. */
-static int keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
-			uint64_t room, struct wim_keep **out)
+static enum wp_err keep_prepare(struct wim *w, int image, const char *stored,
+				const char *scratch, uint64_t room, struct wim_keep **out)
 {
 	struct wim_keep *k = calloc(1, sizeof(*k));
 	char *vol = NULL;
-	int ret = WP_ERR_INTERNAL;
+	enum wp_err ret = WP_ERR_INTERNAL;
 
 	*out = NULL;
 	if (!k || !(k->stored = strdup(stored)) || !(k->scratch = strdup(scratch)) ||
@@ -490,9 +496,9 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 	}
 	k->image = image;
 	const char *where = k->where;
-	ret = WP_ERR_INPUT;
-	if (file_info_get(w->ws, w->path, image, stored, &k->fi) < 0)
+	if ((ret = file_info_get(w->ws, w->path, image, stored, &k->fi)) != WP_OK)
 		goto out;
+	ret = WP_ERR_INPUT;
 	if (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY | WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
 				WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) {
 		msg_error("%s: is a directory, reparse point or encrypted file (attributes 0x%x): "
@@ -509,8 +515,8 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 			msg_error("out of memory");
 			goto out;
 		}
-	ret = WP_ERR_WRITE;
-	if (!(k->before = metadata_text(w->ws, w->path, image, stored, false)))
+	ret = metadata_text(w->ws, w->path, image, stored, false, WS_IN, &k->before);
+	if (ret != WP_OK)
 		goto out;
 	k->room = k->fi.size > room ? k->fi.size : room;
 	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
@@ -523,6 +529,7 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 		goto out;
 	}
 	w->volumes = vs;
+	ret = WP_ERR_WRITE;
 	msg_verbose("%s: keeping its metadata: %zu link%s, added back at %s from scratch volume %s",
 		    where, k->fi.links.n, k->fi.links.n == 1 ? "" : "s", k->T, vol);
 	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), where) < 0)
@@ -533,22 +540,26 @@ static int keep_prepare(struct wim *w, int image, const char *stored, const char
 
 	/* Moved up in this image for a moment, or from an untouched copy of
 	 * the image cut down. */
-	int r = extract_moved(w->ws, w->path, image, k->T, &k->rel, k->volpath, where, false);
-	if (r < 0)
+	bool done;
+	ret = extract_moved(w->ws, w->path, image, k->T, &k->rel, k->volpath, where, false, &done);
+	if (ret != WP_OK)
 		goto out;
-	if (r > 0) {
+	if (!done) {
 		struct wlog log;
-		WIMStruct *s = shadow_for(w, image);
-		if (!s)
+		WIMStruct *s;
+		if ((ret = shadow_for(w, image, &s)) != WP_OK)
 			goto out;
-		r = shadow_cut(s, image, k->T, &k->rel);
+		int r = shadow_cut(s, image, k->T, &k->rel);
 		if (r) {
-			wfail(w->path, image, r, "cannot prepare the scratch copy of the image");
+			ret = wfail(w->path, image, r, WS_OWN,
+				    "cannot prepare the scratch copy of the image");
 			goto out;
 		}
 		wlog_begin(&log);
+		errno = 0;
 		r = wimlib_extract_image(s, image, k->volpath,
 					 WIMLIB_EXTRACT_FLAG_NTFS | WIMLIB_EXTRACT_FLAG_NORPFIX);
+		ret = wim_err(r, WS_OUT);
 		const char *why = wlog_end(&log);
 		if (r)
 			msg_error("%s: cannot extract it to scratch volume %s: %s%s%s", where,
@@ -569,7 +580,7 @@ out:
 }
 
 /* The new data in, the volume back into the image, the metadata checked. */
-static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 {
 	const char *where = k->where;
 	struct ntfsvol_edit e = {
@@ -596,18 +607,19 @@ static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 			    (k->fi.has_sd ? 0 : WIMLIB_ADD_FLAG_NO_ACLS);
 	wlog_begin(&log);
 	int r = wimlib_update_image(w->ws, k->image, &cmd, 1, 0);
+	enum wp_err ret = wim_err(r, WS_OWN);
 	const char *why = wlog_end(&log);
 	if (r)
 		msg_error("%s: cannot add it back from scratch volume %s: %s%s%s", where, k->volpath,
 			  wimlib_get_error_string(r), *why ? ": " : "", why);
 	wlog_free(&log);
 	if (r)
-		return WP_ERR_WRITE;
+		return ret;
 	/* Check before anything is written. */
-	char *after = metadata_text(w->ws, w->path, k->image, k->stored, false);
-	if (!after)
-		return WP_ERR_WRITE;
-	int ret = WP_OK;
+	char *after;
+	ret = metadata_text(w->ws, w->path, k->image, k->stored, false, WS_OWN, &after);
+	if (ret != WP_OK)
+		return ret;
 	if (strcmp(k->before, after) != 0) {
 		msg_error("%s: the file's metadata would change on the way back in; nothing is "
 			  "written (--plain-replace replaces it as a new file)", where);
@@ -618,12 +630,12 @@ static int keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 	return ret;
 }
 
-int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
-		     const char *copy, struct wim_keep **out)
+enum wp_err wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
+			     const char *copy, struct wim_keep **out)
 {
 	/* Sparse: room costs nothing until written. */
 	struct wim_keep *k;
-	int r = keep_prepare(w, image, stored, scratch, 0, &k);
+	enum wp_err r = keep_prepare(w, image, stored, scratch, 0, &k);
 	if (r != WP_OK)
 		return r;
 	k->room = 2 * k->room + (1u << 20);
@@ -635,7 +647,7 @@ int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *s
 	return WP_OK;
 }
 
-int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+enum wp_err wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 {
 	struct stat st;
 
@@ -647,15 +659,15 @@ int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 		return keep_commit(w, k, src);
 	/* Grown past the volume: a new one, big enough. */
 	struct wim_keep *k2;
-	int r = keep_prepare(w, k->image, k->stored, k->scratch, (uint64_t)st.st_size, &k2);
+	enum wp_err r = keep_prepare(w, k->image, k->stored, k->scratch, (uint64_t)st.st_size, &k2);
 	if (r == WP_OK)
 		r = keep_commit(w, k2, src);
 	wim_keep_free(k2);
 	return r;
 }
 
-static int replace_keeping(struct wim *w, int image, const char *src, const char *stored,
-			   const char *scratch)
+static enum wp_err replace_keeping(struct wim *w, int image, const char *src,
+				   const char *stored, const char *scratch)
 {
 	struct wim_keep *k;
 	struct stat st;
@@ -665,15 +677,15 @@ static int replace_keeping(struct wim *w, int image, const char *src, const char
 			  strerror(errno));
 		return WP_ERR_WRITE;
 	}
-	int r = keep_prepare(w, image, stored, scratch, (uint64_t)st.st_size, &k);
+	enum wp_err r = keep_prepare(w, image, stored, scratch, (uint64_t)st.st_size, &k);
 	if (r == WP_OK)
 		r = keep_commit(w, k, src);
 	wim_keep_free(k);
 	return r;
 }
 
-int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
-		     enum wim_replace_mode mode, const char *scratch)
+enum wp_err wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
+			     enum wim_replace_mode mode, const char *scratch)
 {
 	if (mode == WIM_REPLACE_PLAIN)
 		return replace_plain(w, image, src, stored);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <wimlib.h>
 
+#include "core/error.h"
 #include "util/msg.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
@@ -179,13 +180,14 @@ static int meta_links_cb(const struct wimlib_dir_entry *d, void *ctx)
 	return meta_link(m, d);
 }
 
-char *metadata_text(WIMStruct *ws, const char *wpath, int image, const char *stored,
-		    bool hashes)
+enum wp_err metadata_text(WIMStruct *ws, const char *wpath, int image, const char *stored,
+			  bool hashes, enum wside side, char **text)
 {
 	struct meta_ctx m = { .hashes = hashes };
-	char *out = NULL;
+	enum wp_err ret = WP_ERR_INTERNAL;
 	char what[600];
 
+	*text = NULL;
 	snprintf(what, sizeof(what), "cannot look up %s", stored);
 	int r = wimlib_iterate_dir_tree(ws, image, stored, 0, meta_first_cb, &m);
 	if (!r && m.num_links > 1) {
@@ -194,7 +196,7 @@ char *metadata_text(WIMStruct *ws, const char *wpath, int image, const char *sto
 					    meta_links_cb, &m);
 	}
 	if (r) {
-		wfail(wpath, image, r, what);
+		ret = wfail(wpath, image, r, side, what);
 		goto out;
 	}
 	qsort(m.links.v, m.links.n, sizeof(*m.links.v), cmp_str);
@@ -204,15 +206,18 @@ char *metadata_text(WIMStruct *ws, const char *wpath, int image, const char *sto
 		msg_error("out of memory");
 		goto out;
 	}
-	out = m.inode.s;
+	*text = m.inode.s;
 	m.inode.s = NULL;
+	ret = WP_OK;
 out:
 	free(m.inode.s);
 	strv_free(&m.links);
-	return out;
+	return ret;
 }
 
 char *wim_file_metadata(struct wim *w, int image, const char *stored)
 {
-	return metadata_text(w->ws, w->path, image, stored, true);
+	char *text;
+	metadata_text(w->ws, w->path, image, stored, true, WS_IN, &text);
+	return text;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <wimlib.h>
 
+#include "core/error.h"
 #include "util/msg.h"
 #include "adapters/ntfsvol.h"
 #include "adapters/wim.h"
@@ -42,7 +43,7 @@ static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 	/* The path, as the image spells it, looked up through this thread's
 	 * WIMStruct. */
 	wt.ws = ws;
-	if (wim_find_file(&wt, job->image, job->path, &job->stored) != 1 ||
+	if (wim_find_file(&wt, job->image, job->path, &job->stored) != WP_OK || !job->stored ||
 	    asprintf(&job->copy, "%s/%s", job->scratch, strrchr(job->stored, '/') + 1) < 0) {
 		job->copy = NULL;
 		return;
@@ -55,13 +56,14 @@ static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 		goto fail;
 	}
 	k->image = job->image;
-	if (file_info_get(ws, w->path, job->image, job->stored, &k->fi) < 0 || k->fi.links.n != 1 ||
+	if (file_info_get(ws, w->path, job->image, job->stored, &k->fi) != WP_OK ||
+	    k->fi.links.n != 1 ||
 	    (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY |
 				 WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
 				 WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) ||
 	    !(k->T = add_target(&k->fi, k->where, &k->renamed)) ||
 	    strv_add(&k->rel, k->fi.links.v[0] + strlen(k->T)) < 0 ||
-	    !(k->before = metadata_text(ws, w->path, job->image, job->stored, false)))
+	    metadata_text(ws, w->path, job->image, job->stored, false, WS_IN, &k->before) != WP_OK)
 		goto fail;
 	k->room = 2 * k->fi.size + (1u << 20);
 	if (asprintf(&vol, "%s/image%d-p%zu.ntfs", job->scratch, job->image, i) < 0) {
@@ -71,8 +73,10 @@ static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), k->where) < 0)
 		goto fail;
 	k->volpath = vol;
-	if (extract_moved(ws, w->path, job->image, k->T, &k->rel, vol, k->where, true) != 0 ||
-	    ntfsvol_read_data(vol, k->rel.v[0], job->copy, k->where) < 0) {
+	bool done = false;
+	enum wp_err r = extract_moved(ws, w->path, job->image, k->T, &k->rel, vol, k->where, true,
+				      &done);
+	if (r != WP_OK || !done || ntfsvol_read_data(vol, k->rel.v[0], job->copy, k->where) < 0) {
 		unlink(vol);
 		unlink(job->copy);
 		goto fail;
@@ -100,7 +104,7 @@ static void *prep_worker(void *arg)
 		pthread_mutex_unlock(&p->lock);
 		if (i >= p->n)
 			break;
-		if (wimlib_open_wim(p->w->path, 0, &ws) == 0 && reference_parts(p->w, ws) == 0)
+		if (wimlib_open_wim(p->w->path, 0, &ws) == 0 && reference_parts(p->w, ws) == WP_OK)
 			prep_one(p, ws, i);
 		wimlib_free(ws);
 	}

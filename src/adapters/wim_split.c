@@ -145,24 +145,24 @@ static int not_one_set(const struct wim *w, const char *other, const char *why)
 	return -1;
 }
 
-int reference_parts(struct wim *w, WIMStruct *ws)
+enum wp_err reference_parts(struct wim *w, WIMStruct *ws)
 {
 	if (w->n_parts < 2)
-		return 0;
+		return WP_OK;
 	int r = wimlib_reference_resource_files(ws, (const char *const *)w->parts + 1,
 						w->n_parts - 1, 0, 0);
-	return r ? wfail(w->path, 0, r, "cannot read the other parts of the split set") : 0;
+	return r ? wfail(w->path, 0, r, WS_IN, "cannot read the other parts of the split set") : WP_OK;
 }
 
 static uint64_t implied_part_size(struct wim *w);
 
-int open_split_set(struct wim *w, bool writable)
+enum wp_err open_split_set(struct wim *w, bool writable)
 {
 	unsigned n = w->info.total_parts;
 	char *dir = NULL;
 	DIR *d = NULL;
 	struct dirent *e;
-	int ret = -1;
+	enum wp_err ret = WP_ERR_INPUT;
 
 	if (w->info.part_number != 1) {
 		char *first = first_part_name(w->path);
@@ -170,11 +170,12 @@ int open_split_set(struct wim *w, bool writable)
 			  w->path, w->info.part_number, n, first ? " (" : "", first ? first : "",
 			  first ? ")" : "");
 		free(first);
-		return -1;
+		return WP_ERR_INPUT;
 	}
 	if (!(dir = dir_of(w->path)) || !(w->parts = calloc(n ? n : 1, sizeof(*w->parts))) ||
 	    !(w->parts[0] = strdup(w->path))) {
 		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	w->n_parts = n ? n : 1;
@@ -197,11 +198,12 @@ int open_split_set(struct wim *w, bool writable)
 			continue;
 		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0) {
 			msg_error("out of memory");
+			ret = WP_ERR_INTERNAL;
 			goto out;
 		}
 		int r = wimlib_open_wim(p, 0, &ws);
 		if (r) {
-			wfail(p, 0, r, "cannot open this part of the split set");
+			ret = wfail(p, 0, r, WS_IN, "cannot open this part of the split set");
 			free(p);
 			goto out;
 		}
@@ -233,7 +235,7 @@ int open_split_set(struct wim *w, bool writable)
 		}
 	}
 	ret = reference_parts(w, w->ws);
-	if (ret == 0) {
+	if (ret == WP_OK) {
 		w->part_size = implied_part_size(w);
 		msg_verbose("%s: split set of %u part%s, split with a part size of about %llu "
 			    "bytes", w->path, w->n_parts, w->n_parts == 1 ? "" : "s",
@@ -316,25 +318,25 @@ uint64_t wim_split_part_size(struct wim *w)
 	return w->part_size;
 }
 
-int wim_split_file(const char *src, const char *part1, uint64_t part_size, bool integrity,
-		   unsigned *n_parts)
+enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_size, bool integrity,
+			   unsigned *n_parts)
 {
 	WIMStruct *ws;
 	unsigned part, total;
 
 	int r = wimlib_open_wim(src, 0, &ws);
 	if (r)
-		return wfail(src, 0, r, "cannot open the patched WIM to split it");
+		return wfail(src, 0, r, WS_OWN, "cannot open the patched WIM to split it");
 	errno = 0;
 	r = wimlib_split(ws, part1, part_size,
 			 WIMLIB_WRITE_FLAG_FSYNC | (integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0));
 	wimlib_free(ws);
 	if (r)
-		return wfail(part1, 0, r, "cannot write the new split set");
+		return wfail(part1, 0, r, WS_OWN, "cannot write the new split set");
 	if (header_parts(part1, &part, &total) < 0 || part != 1 || total < 1) {
 		msg_error("%s: cannot read back the header of the new first part", part1);
-		return -1;
+		return WP_ERR_WRITE;
 	}
 	*n_parts = total;
-	return 0;
+	return WP_OK;
 }

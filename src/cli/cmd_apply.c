@@ -549,7 +549,7 @@ static int run(int argc, char **argv, bool diff)
 			.compression_level = (int)level,
 			.lzms_level = level_given ? 0 : DEFAULT_LZMS_LEVEL,
 		};
-		if (wim_init(&ws) < 0)
+		if (wim_init(&ws) != WP_OK)
 			ret = EXIT_INTERNAL;
 	}
 	if (ret == EXIT_OK) {

@@ -86,10 +86,9 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	bool keeping = !o->dry_run && !o->plain_replace;
 	int ret = WP_ERR_INTERNAL;
 
-	int f = wim_find_file(w, img->index, hive, &stored);
-	if (f < 0)
-		return WP_ERR_INPUT;
-	if (f == 0) {
+	if ((ret = wim_find_file(w, img->index, hive, &stored)) != WP_OK)
+		return ret;
+	if (!stored) {
 		msg_error("%s: image %d \"%s\": no hive file %s in the image", wim_path(w),
 			  img->index, img->name, hive);
 		return WP_ERR_INPUT;
@@ -304,12 +303,11 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	}
 	msg_verbose("%s: writing the patched WIM whole to %s, then splitting it into parts of at "
 		    "most %llu bytes of data", path, whole, (unsigned long long)part_size);
-	if (wim_commit_scratch(w, whole) < 0)
+	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
 	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
-	ret = WP_ERR_WRITE;
-	if (wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new) < 0)
+	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlink(whole);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
@@ -384,11 +382,12 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	if (!o->output && !o->rebuild) {
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
-		if (wim_commit_in_place(w) < 0)
-			return WP_ERR_WRITE;
+		int r = wim_commit_in_place(w);
+		if (r != WP_OK)
+			return r;
 		wim_close(w);
 		*wp = NULL;
-		int r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
+		r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
 		if (r == WP_OK)
 			fr->status = FILE_WRITTEN;
 		return r;
@@ -410,7 +409,7 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", tmp);
 	/* wimlib_write wants to create the file itself. */
 	unlink(tmp);
-	int r = wim_commit_to(w, tmp) < 0 ? WP_ERR_WRITE : WP_OK;
+	int r = wim_commit_to(w, tmp);
 	wim_close(w);
 	*wp = NULL;
 	/* A rebuilt WIM keeps the original's mode and (when we may) owner. */
@@ -511,7 +510,7 @@ static void prefetch(struct wim *w, const struct patch_opts *o, const bool *sel,
 		struct wim_image img;
 		if (!sel[i])
 			continue;
-		if (wim_image_get(w, i, &img) < 0)
+		if (wim_image_get(w, i, &img) != WP_OK)
 			break;
 		enum role role = o->role_hint != ROLE_ANY ? o->role_hint : img.role;
 		size_t k = 0;
@@ -587,10 +586,8 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		struct wim_image img;
 		if (!sel[i])
 			continue;
-		if (wim_image_get(w, i, &img) < 0) {
-			ret = WP_ERR_INTERNAL;
+		if ((ret = wim_image_get(w, i, &img)) != WP_OK)
 			break;
-		}
 		apply_role_hint(path, &img, o->role_hint);
 		msg_verbose("%s: image %d \"%s\": role %s (from %s)", path, i, img.name,
 			    role_name(img.role), img.role_source);

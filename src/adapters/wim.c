@@ -24,7 +24,7 @@
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
 
-struct wim_settings settings;
+struct wim_settings wim_conf;
 
 enum wp_err wim_err(int code, enum wside side)
 {
@@ -113,22 +113,22 @@ enum wp_err wim_init(const struct wim_settings *s)
 	}
 	/* wimlib's own messages only when asked: ours name file and image. */
 	wimlib_set_print_errors(msg_verbosity >= VERB_VERBOSE);
-	settings = *s;
-	if (settings.threads == 0)
-		settings.threads = 1;
-	if (settings.compression_level > 0) {
-		r = wimlib_set_default_compression_level(-1, (unsigned)settings.compression_level);
+	wim_conf = *s;
+	if (wim_conf.threads == 0)
+		wim_conf.threads = 1;
+	if (wim_conf.compression_level > 0) {
+		r = wimlib_set_default_compression_level(-1, (unsigned)wim_conf.compression_level);
 		if (r) {
-			msg_error("compression level %d: %s", settings.compression_level,
+			msg_error("compression level %d: %s", wim_conf.compression_level,
 				  wimlib_get_error_string(r));
 			return WP_ERR_INTERNAL;
 		}
 	}
-	if (settings.lzms_level > 0) {
+	if (wim_conf.lzms_level > 0) {
 		r = wimlib_set_default_compression_level(WIMLIB_COMPRESSION_TYPE_LZMS,
-							 (unsigned)settings.lzms_level);
+							 (unsigned)wim_conf.lzms_level);
 		if (r) {
-			msg_error("LZMS compression level %d: %s", settings.lzms_level,
+			msg_error("LZMS compression level %d: %s", wim_conf.lzms_level,
 				  wimlib_get_error_string(r));
 			return WP_ERR_INTERNAL;
 		}
@@ -526,7 +526,7 @@ enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const
 
 static unsigned write_threads(struct wim *w)
 {
-	unsigned threads = settings.threads;
+	unsigned threads = wim_conf.threads;
 	if (!wim_is_solid(w))
 		return threads;
 	int r = wimlib_set_output_pack_chunk_size(w->ws, SOLID_CHUNK_SIZE);
@@ -586,7 +586,7 @@ enum wp_err wim_commit_scratch(struct wim *w, const char *path)
 	drop_shadow(w);
 	errno = 0;
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, WIMLIB_WRITE_FLAG_RETAIN_GUID,
-			     settings.threads);
+			     wim_conf.threads);
 	progress_clear();
 	if (r)
 		return wfail(path, 0, r, WS_OUT, "cannot write the patched WIM to split");

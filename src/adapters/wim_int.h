@@ -36,7 +36,7 @@ struct wim {
 };
 
 /* What wim_init was given (threads never 0). */
-extern struct wim_settings settings;
+extern struct wim_settings wim_conf;
 
 /*
  * What a failed wimlib call worked on, which decides what its error code

@@ -122,7 +122,7 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 {
 	struct prep_pool p = { .w = w, .jobs = jobs, .n = n };
 	pthread_t t[2];
-	unsigned nt = settings.threads < 2 ? settings.threads : 2, started = 0;
+	unsigned nt = wim_conf.threads < 2 ? wim_conf.threads : 2, started = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		jobs[i].keep = NULL;

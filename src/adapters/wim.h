@@ -1,16 +1,25 @@
 /*
  * wim.h - WIM and ESD archives, in the project's terms.  The only module
- * that uses wimlib.
+ * that uses wimlib (wim.c, wim_split.c, wim_meta.c, wim_keep.c,
+ * wim_prefetch.c).
  *
  * Errors are reported here, where wimlib's reason is known, naming the
- * file and image; functions then return -1.
+ * file and image.  A function that can fail returns an enum wp_err
+ * (core/error.h): WP_ERR_INPUT when the WIM cannot be read or what it
+ * holds is malformed or unsupported, WP_ERR_WRITE when writing a result
+ * (an extracted copy, a scratch volume, the written WIM or set) fails or
+ * does not verify, WP_ERR_INTERNAL when memory runs out (or for a bug);
+ * one function in wim.c (wim_err) turns wimlib's codes into these.  Those
+ * that give a pointer (wim_open, wim_file_metadata) return NULL instead.
  */
 #ifndef WIMPATCH_WIM_H
 #define WIMPATCH_WIM_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "core/error.h"
 #include "core/plan.h"
 
 struct wim;
@@ -32,8 +41,9 @@ struct wim_settings {
 	int lzms_level;			/* for LZMS (ESD) data; 0 = compression_level */
 };
 
-/* Process-wide setup (wimlib is global); call once. */
-int wim_init(const struct wim_settings *s);
+/* Process-wide setup (wimlib is global); call once.  WP_ERR_INTERNAL if
+ * wimlib cannot be set up. */
+enum wp_err wim_init(const struct wim_settings *s);
 void wim_cleanup(void);
 /* Do a file's first n bytes make it a WIM (or ESD), by its magic number? */
 bool wim_header_is_wim(const unsigned char *head, size_t n);
@@ -47,8 +57,9 @@ int wim_boot_index(const struct wim *w);
 const char *wim_path(const struct wim *w);
 
 /* Describe image `index`; the role comes from INSTALLATIONTYPE, else
- * from the file name (boot* = setup, install* = installed). */
-int wim_image_get(struct wim *w, int index, struct wim_image *out);
+ * from the file name (boot* = setup, install* = installed).  Fails only
+ * for want of memory (WP_ERR_INTERNAL). */
+enum wp_err wim_image_get(struct wim *w, int index, struct wim_image *out);
 void wim_image_free(struct wim_image *img);
 /* Find an image by name (exact); returns 0 if none. */
 int wim_image_by_name(const struct wim *w, const char *name);
@@ -56,15 +67,16 @@ int wim_image_by_name(const struct wim *w, const char *name);
 /*
  * Find `path` ('/'-separated) in the image, matching each component
  * without regard to case, as Windows does.  *stored gets the path as the
- * image spells it.  Returns 1 if found (a regular file), 0 if absent, -1
- * on error.
+ * image spells it if it is there (a regular file), NULL if it is absent;
+ * absent is not an error.  WP_ERR_INPUT when the image cannot be read or
+ * several entries match a component.
  */
-int wim_find_file(struct wim *w, int image, const char *path, char **stored);
+enum wp_err wim_find_file(struct wim *w, int image, const char *path, char **stored);
 
 /* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
- * Returns 0, or an enum wp_err: WP_ERR_WRITE when writing the copy failed
- * (no space, size limit), WP_ERR_INPUT when the WIM's data is bad. */
-int wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
+ * WP_ERR_WRITE when writing the copy failed (no space, size limit),
+ * WP_ERR_INPUT when the WIM's data is bad. */
+enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const char *dir);
 
 /* How wim_replace_file puts a file back. */
 enum wim_replace_mode {
@@ -95,10 +107,13 @@ enum wim_replace_mode {
  * WIM_REPLACE_PLAIN: wimlib reads `src` only when the WIM is written: it
  * must stay in place until then; `scratch` is not used.
  *
- * Returns 0, or an enum wp_err (the error is reported).
+ * WP_ERR_WRITE when the scratch volume cannot be made, written or read
+ * back, or the file cannot be put back; WP_ERR_INPUT when the file cannot
+ * be read from the image or is refused (above); WP_ERR_INTERNAL when its
+ * metadata would not survive the way back.
  */
-int wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
-		     enum wim_replace_mode mode, const char *scratch);
+enum wp_err wim_replace_file(struct wim *w, int image, const char *src, const char *stored,
+			     enum wim_replace_mode mode, const char *scratch);
 
 /*
  * WIM_REPLACE_KEEP_METADATA in two steps, so that the file's data is
@@ -108,13 +123,13 @@ int wim_replace_file(struct wim *w, int image, const char *src, const char *stor
  * the file's data from there to the new file `copy`; wim_keep_commit
  * replaces the data on the volume by the bytes of `src` and puts the file
  * back (on a new volume if `src` is more than twice the old size).  Both
- * return 0 or an enum wp_err (reported).  wim_keep_free may be called on
- * a handle that was never committed; the volume stays until wim_close.
+ * fail as wim_replace_file does.  wim_keep_free may be called on a handle
+ * that was never committed; the volume stays until wim_close.
  */
 struct wim_keep;
-int wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
-		     const char *copy, struct wim_keep **out);
-int wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src);
+enum wp_err wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
+			     const char *copy, struct wim_keep **out);
+enum wp_err wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src);
 void wim_keep_free(struct wim_keep *k);
 
 /*
@@ -148,10 +163,14 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n);
 char *wim_file_metadata(struct wim *w, int image, const char *stored);
 
 /* Write the queued changes into the file itself, by appending (the header
- * is the commit point, so an interrupted write leaves the old WIM). */
-int wim_commit_in_place(struct wim *w);
-/* Write the whole WIM, changes included, to `path` (which must not exist). */
-int wim_commit_to(struct wim *w, const char *path);
+ * is the commit point, so an interrupted write leaves the old WIM).
+ * WP_ERR_WRITE when writing fails (the WIM cannot be opened for writing,
+ * no space, size limit, I/O error), WP_ERR_INPUT when what is to be
+ * copied from the WIM cannot be read or is bad. */
+enum wp_err wim_commit_in_place(struct wim *w);
+/* Write the whole WIM, changes included, to `path` (which must not
+ * exist).  Fails as wim_commit_in_place does. */
+enum wp_err wim_commit_to(struct wim *w, const char *path);
 
 /*
  * Split sets (install.swm, install2.swm, ...).  wim_open() on the first
@@ -177,15 +196,17 @@ uint64_t wim_split_part_size(struct wim *w);
  * and Microsoft's tools name them: install.swm, install2.swm, ... */
 char *wim_part_name(const char *part1, unsigned k);
 /* Write the whole WIM to `path` as scratch data: no integrity table, no
- * sync (it is read back, then split). */
-int wim_commit_scratch(struct wim *w, const char *path);
+ * sync (it is read back, then split).  Fails as wim_commit_in_place does. */
+enum wp_err wim_commit_scratch(struct wim *w, const char *path);
 /* Split the standalone WIM `src` into parts of at most `part_size` bytes of
  * resources (a bigger single resource gets a part of its own), named
  * after `part1`, each synced; with an integrity table if `integrity`.
  * The parts get a new GUID (wimlib gives every split set its own).
- * *n_parts gets the number of parts.  Returns 0 or -1 (reported). */
-int wim_split_file(const char *src, const char *part1, uint64_t part_size, bool integrity,
-		   unsigned *n_parts);
+ * *n_parts gets the number of parts.  `src` is one wimpatch wrote (or
+ * copied): whatever fails is WP_ERR_WRITE (WP_ERR_INTERNAL for want of
+ * memory). */
+enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_size,
+			   bool integrity, unsigned *n_parts);
 /* Did the WIM (or the set's first part) have an integrity table? */
 bool wim_has_integrity(const struct wim *w);
 

@@ -429,7 +429,7 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	};
 	int ret = EXIT_OK;
 
-	if (wim_init(&ws) < 0)
+	if (wim_init(&ws) != WP_OK)
 		return EXIT_INTERNAL;
 	a->po.plan = plan;
 	a->po.images = a->images;

@@ -58,7 +58,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		msg_error("no target given");
 		return opt_usage_error(cmd);
 	}
-	if (wim_init(&ws) < 0)
+	if (wim_init(&ws) != WP_OK)
 		return EXIT_INTERNAL;
 	fs_install_signal_cleanup();
 	ret = EXIT_OK;

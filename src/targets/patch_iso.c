@@ -162,9 +162,9 @@ static int split_install(const char *iso, const char *root, const char *wim_rel,
 	integrity = wim_has_integrity(w);
 	wim_close(w);
 	msg_verbose("%s: splitting %s into parts of at most %" PRIu64 " bytes", iso, wim_rel, size);
-	ret = WP_ERR_WRITE;
-	if (wim_split_file(wim, part1, size, integrity, &parts) < 0)
+	if ((ret = wim_split_file(wim, part1, size, integrity, &parts)) != WP_OK)
 		goto out;
+	ret = WP_ERR_WRITE;
 	if (!(w = wim_open(part1, false)))
 		goto out;
 	if (wim_image_count(w) != images) {

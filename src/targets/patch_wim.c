@@ -5,7 +5,9 @@
  * and space.  Each edited hive gets its own scratch directory, kept until
  * the write returns, because wimlib reads added files only while writing:
  * the edited hive itself (--plain-replace) or the scratch NTFS volume that
- * carries it back with its metadata (see wim_replace_file).
+ * carries it back with its metadata (see wim_replace_file).  What a run
+ * does is one work list (struct work), built before any hive is touched:
+ * the prefetch of solid archives and the main loop both go through it.
  */
 #include "config.h"
 
@@ -64,6 +66,190 @@ static size_t distinct_hives(const struct rule *const *rules, size_t n, const ch
 	return k;
 }
 
+/*
+ * The work of a run: the selected images, each with the hives its rules
+ * touch, in the order they are patched.  Built once (build_work), before
+ * any hive is extracted; the prefetch (solid archives) and the main loop
+ * go through the same list, so a hive prepared in advance is found in its
+ * own entry.  Each hive has a scratch directory of its own.
+ */
+struct image_work {
+	struct wim_image img;		/* its role as the tree hints it */
+	bool xml_disagrees;		/* its XML gives another role than the tree */
+	size_t first, n_hives;		/* its hives: work.hives[first...] */
+};
+
+struct hive_work {
+	const struct image_work *iw;	/* its image */
+	const char *hive;		/* the path as the rules give it */
+	const struct rule **rules;	/* the rules for this hive, in plan order */
+	size_t n_rules;
+	char *dir;			/* its scratch directory: scratch/<index> */
+	struct wim_keep *keep;		/* prepared in advance (prefetch), or NULL */
+};
+
+struct work {
+	struct image_work *images;
+	size_t n_images;
+	struct hive_work *hives;
+	size_t n_hives;
+};
+
+/* In a tree, boot.wim is the setup environment and install.wim/esd the
+ * installed system, whatever the XML says; a disagreement is worth a
+ * warning (a renamed or rebuilt image: announce_image gives it), not a
+ * refusal.  Returns whether the XML disagrees. */
+static bool apply_role_hint(struct wim_image *img, enum role hint)
+{
+	if (hint == ROLE_ANY)
+		return false;
+	bool agrees = img->install_type && img->role == hint;
+	img->role = hint;
+	img->role_source = agrees ? "tree, matching the XML" : "tree";
+	return img->install_type && !agrees;
+}
+
+/* Append the entry for `hive` of image `iw`, with those of `rules` (the
+ * image's) that are for it. */
+static enum wp_err add_hive(struct work *wk, const struct image_work *iw, const char *hive,
+			    const struct rule *const *rules, size_t n_rules, const char *scratch)
+{
+	struct hive_work *hw = &wk->hives[wk->n_hives];
+
+	if (!(hw->rules = calloc(n_rules, sizeof(*hw->rules))) ||
+	    asprintf(&hw->dir, "%s/%zu", scratch, wk->n_hives) < 0) {
+		free(hw->rules);
+		hw->rules = NULL;
+		hw->dir = NULL;
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	hw->iw = iw;
+	hw->hive = hive;
+	for (size_t r = 0; r < n_rules; r++)
+		if (strcasecmp(rules[r]->hive, hive) == 0)
+			hw->rules[hw->n_rules++] = rules[r];
+	wk->n_hives++;
+	return WP_OK;
+}
+
+/* The work list for the images selected in `sel`; scratch directories
+ * are named, not made.  Says nothing but what fails (announce_image
+ * explains each image when the main loop comes to it). */
+static enum wp_err build_work(struct wim *w, const struct patch_opts *o, const bool *sel,
+			      const char *scratch, struct work *wk)
+{
+	int n = wim_image_count(w);
+	size_t nr = o->plan->n_rules;
+	const struct rule **rules = calloc(nr ? nr : 1, sizeof(*rules));
+	const char **hives = calloc(nr ? nr : 1, sizeof(*hives));
+	enum wp_err ret = WP_ERR_INTERNAL;
+
+	wk->images = calloc((size_t)n + 1, sizeof(*wk->images));
+	/* At most one entry per (image, distinct hive). */
+	wk->hives = calloc((size_t)n * (nr ? nr : 1) + 1, sizeof(*wk->hives));
+	if (!rules || !hives || !wk->images || !wk->hives) {
+		msg_error("out of memory");
+		goto out;
+	}
+	for (int i = 1; i <= n; i++) {
+		if (!sel[i])
+			continue;
+		struct image_work *iw = &wk->images[wk->n_images++];
+		if ((ret = wim_image_get(w, i, &iw->img)) != WP_OK)
+			goto out;
+		iw->xml_disagrees = apply_role_hint(&iw->img, o->role_hint);
+		size_t k = 0;
+		for (size_t r = 0; r < nr; r++)
+			if (rule_matches_image(&o->plan->rules[r], i, iw->img.name, iw->img.role))
+				rules[k++] = &o->plan->rules[r];
+		size_t nh = distinct_hives(rules, k, hives);
+		iw->first = wk->n_hives;
+		iw->n_hives = nh;
+		for (size_t h = 0; h < nh; h++)
+			if ((ret = add_hive(wk, iw, hives[h], rules, k, scratch)) != WP_OK)
+				goto out;
+	}
+	ret = WP_OK;
+out:
+	free(rules);
+	free(hives);
+	return ret;
+}
+
+static void work_free(struct work *wk)
+{
+	for (size_t i = 0; i < wk->n_hives; i++) {
+		free(wk->hives[i].rules);
+		free(wk->hives[i].dir);
+		wim_keep_free(wk->hives[i].keep);
+	}
+	for (size_t i = 0; i < wk->n_images; i++)
+		wim_image_free(&wk->images[i].img);
+	free(wk->hives);
+	free(wk->images);
+	memset(wk, 0, sizeof(*wk));
+}
+
+/* What the run says about an image as the main loop comes to it: the
+ * role hint's warning, and with -v its role and which rules apply. */
+static void announce_image(const char *path, const struct image_work *iw,
+			   const struct patch_opts *o)
+{
+	const struct wim_image *img = &iw->img;
+
+	if (iw->xml_disagrees)
+		msg_warn("%s: image %d \"%s\": its XML says INSTALLATIONTYPE %s, but its place "
+			 "in the tree makes it the %s image; using the tree's role",
+			 path, img->index, img->name, img->install_type, role_name(img->role));
+	msg_verbose("%s: image %d \"%s\": role %s (from %s)", path, img->index, img->name,
+		    role_name(img->role), img->role_source);
+	for (size_t r = 0; r < o->plan->n_rules; r++) {
+		const struct rule *ru = &o->plan->rules[r];
+		bool m = rule_matches_image(ru, img->index, img->name, img->role);
+		msg_verbose("%s: image %d: rule %s%s%s (%s:%d, role %s) %s", path, img->index,
+			    ru->id ? "'" : "", ru->id ? ru->id : "", ru->id ? "'" : "",
+			    ru->src_file, ru->src_line, role_name(ru->role),
+			    m ? "applies" : "does not apply");
+	}
+}
+
+/*
+ * Solid (ESD) archives: extracting a hive means decompressing a chunk of
+ * up to 64 MiB, the longest step of a run.  Do it up front for every hive
+ * of the work list, in two threads (wim_keep_prepare_many, which looks
+ * the hives up itself: no image is loaded here, so the threads' memory
+ * and the main loop's do not add up); each prepared handle goes into its
+ * hive's entry, for the main loop (its copy of the data is
+ * <dir>/<name as the image spells it>, where patch_one_hive looks).
+ * Nothing is reported here: what fails is left to the main loop, which
+ * does it again and says why.
+ */
+static void prefetch(struct wim *w, struct work *wk)
+{
+	struct wim_keep_job *jobs = calloc(wk->n_hives + 1, sizeof(*jobs));
+	struct hive_work **entry = calloc(wk->n_hives + 1, sizeof(*entry));
+	size_t nj = 0;
+
+	for (size_t i = 0; jobs && entry && i < wk->n_hives; i++) {
+		struct hive_work *hw = &wk->hives[i];
+		if (mkdir(hw->dir, 0700) < 0)
+			continue;
+		jobs[nj].image = hw->iw->img.index;
+		jobs[nj].path = hw->hive;
+		jobs[nj].scratch = hw->dir;
+		entry[nj++] = hw;
+	}
+	wim_keep_prepare_many(w, jobs, nj);
+	for (size_t j = 0; j < nj; j++) {
+		entry[j]->keep = jobs[j].keep;
+		free(jobs[j].stored);
+		free(jobs[j].copy);
+	}
+	free(jobs);
+	free(entry);
+}
+
 struct pending {
 	int image;
 	char *stored;			/* hive path in the image */
@@ -72,31 +258,31 @@ struct pending {
 					   (NULL with --plain-replace) */
 };
 
-/* `pre`: the hive, already prepared by prefetch() (taken over), or NULL. */
-static int patch_one_hive(struct wim *w, const struct wim_image *img, const char *hive,
-			  const struct rule *const *rules, size_t n_rules,
-			  const struct patch_opts *o, const char *scratch, unsigned seq,
-			  struct wim_keep *pre, struct file_report *fr, struct pending *pend,
-			  size_t *n_pend)
+/* One hive of the work list; its prepared handle, if any, is taken over. */
+static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patch_opts *o,
+			  struct file_report *fr, struct pending *pend, size_t *n_pend)
 {
-	char *stored = NULL, *dir = NULL, *src = NULL, *dst = NULL, *where = NULL;
-	struct wim_keep *keep = pre;
+	const struct wim_image *img = &hw->iw->img;
+	const char *dir = hw->dir;
+	char *stored = NULL, *src = NULL, *dst = NULL, *where = NULL;
+	struct wim_keep *keep = hw->keep;
 	/* Keeping the hive's metadata, it goes through a scratch NTFS volume:
 	 * extracted there once, and copied out to be edited. */
 	bool keeping = !o->dry_run && !o->plain_replace;
 	int ret = WP_ERR_INTERNAL;
 
-	int f = wim_find_file(w, img->index, hive, &stored);
-	if (f < 0)
-		return WP_ERR_INPUT;
-	if (f == 0) {
+	hw->keep = NULL;
+	if ((ret = wim_find_file(w, img->index, hw->hive, &stored)) != WP_OK)
+		goto out;
+	if (!stored) {
 		msg_error("%s: image %d \"%s\": no hive file %s in the image", wim_path(w),
-			  img->index, img->name, hive);
-		return WP_ERR_INPUT;
+			  img->index, img->name, hw->hive);
+		ret = WP_ERR_INPUT;
+		goto out;
 	}
+	ret = WP_ERR_INTERNAL;
 	const char *base = strrchr(stored, '/') + 1;
-	if (asprintf(&dir, "%s/%u", scratch, seq) < 0 ||
-	    asprintf(&src, "%s/%s", dir, base) < 0 ||
+	if (asprintf(&src, "%s/%s", dir, base) < 0 ||
 	    asprintf(&dst, "%s/%s.new", dir, base) < 0 ||
 	    asprintf(&where, "%s: image %d: %s", wim_path(w), img->index, stored + 1) < 0) {
 		msg_error("out of memory");
@@ -125,7 +311,7 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 	rep->image = img->index;
 	rep->role = img->role;
 	struct hive *h;
-	ret = hivefile_edit(src, rules, n_rules, where, o->allow_dirty, &rep->changes, &h);
+	ret = hivefile_edit(src, hw->rules, hw->n_rules, where, o->allow_dirty, &rep->changes, &h);
 	if (ret != WP_OK)
 		goto out;
 	if (!o->dry_run && rep->changes.n)
@@ -158,7 +344,6 @@ static int patch_one_hive(struct wim *w, const struct wim_image *img, const char
 out:
 	wim_keep_free(keep);
 	free(stored);
-	free(dir);
 	free(src);
 	free(dst);
 	free(where);
@@ -304,12 +489,11 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	}
 	msg_verbose("%s: writing the patched WIM whole to %s, then splitting it into parts of at "
 		    "most %llu bytes of data", path, whole, (unsigned long long)part_size);
-	if (wim_commit_scratch(w, whole) < 0)
+	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
 	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
-	ret = WP_ERR_WRITE;
-	if (wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new) < 0)
+	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlink(whole);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
@@ -384,11 +568,12 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	if (!o->output && !o->rebuild) {
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
-		if (wim_commit_in_place(w) < 0)
-			return WP_ERR_WRITE;
+		int r = wim_commit_in_place(w);
+		if (r != WP_OK)
+			return r;
 		wim_close(w);
 		*wp = NULL;
-		int r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
+		r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
 		if (r == WP_OK)
 			fr->status = FILE_WRITTEN;
 		return r;
@@ -410,7 +595,7 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", tmp);
 	/* wimlib_write wants to create the file itself. */
 	unlink(tmp);
-	int r = wim_commit_to(w, tmp) < 0 ? WP_ERR_WRITE : WP_OK;
+	int r = wim_commit_to(w, tmp);
 	wim_close(w);
 	*wp = NULL;
 	/* A rebuilt WIM keeps the original's mode and (when we may) owner. */
@@ -457,118 +642,22 @@ static int copy_parts(struct wim *w, const struct patch_opts *o)
 	return ret;
 }
 
-/* In a tree, boot.wim is the setup environment and install.wim/esd the
- * installed system, whatever the XML says; a disagreement is worth a
- * warning (a renamed or rebuilt image), not a refusal. */
-static void apply_role_hint(const char *path, struct wim_image *img, enum role hint)
-{
-	if (hint == ROLE_ANY)
-		return;
-	bool agrees = img->install_type && img->role == hint;
-	if (img->install_type && !agrees)
-		msg_warn("%s: image %d \"%s\": its XML says INSTALLATIONTYPE %s, but its place "
-			 "in the tree makes it the %s image; using the tree's role",
-			 path, img->index, img->name, img->install_type, role_name(hint));
-	img->role = hint;
-	img->role_source = agrees ? "tree, matching the XML" : "tree";
-}
-
-static void free_jobs(struct wim_keep_job *jobs, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		wim_keep_free(jobs[i].keep);
-		free(jobs[i].stored);
-		free((char *)jobs[i].scratch);
-		free(jobs[i].copy);
-	}
-	free(jobs);
-}
-
-/*
- * Solid (ESD) archives: extracting a hive means decompressing a chunk of
- * up to 64 MiB, the longest step of a run.  Do it up front for every hive
- * the plan touches, in two threads (wim_keep_prepare_many, which looks
- * the hives up itself: no image is loaded here, so the threads' memory
- * and the main loop's do not add up), with the same order and scratch
- * directories as the main loop, which takes the results over.  Nothing is
- * reported here: what fails is left to the main loop, which does it
- * again and says why.
- */
-static void prefetch(struct wim *w, const struct patch_opts *o, const bool *sel,
-		     const char *scratch, struct wim_keep_job **jobs_out, size_t *n_out)
-{
-	int n = wim_image_count(w);
-	size_t nr = o->plan->n_rules, nj = 0;
-	const struct rule **rules = calloc(nr ? nr : 1, sizeof(*rules));
-	const char **hives = calloc(nr ? nr : 1, sizeof(*hives));
-	struct wim_keep_job *jobs = calloc((size_t)n * (nr ? nr : 1) + 1, sizeof(*jobs));
-	unsigned seq = 0;
-
-	if (!rules || !hives || !jobs)
-		goto out;
-	msg_thread_silence(true);
-	for (int i = 1; i <= n; i++) {
-		struct wim_image img;
-		if (!sel[i])
-			continue;
-		if (wim_image_get(w, i, &img) < 0)
-			break;
-		enum role role = o->role_hint != ROLE_ANY ? o->role_hint : img.role;
-		size_t k = 0;
-		for (size_t r = 0; r < nr; r++)
-			if (rule_matches_image(&o->plan->rules[r], i, img.name, role))
-				rules[k++] = &o->plan->rules[r];
-		size_t nh = distinct_hives(rules, k, hives);
-		for (size_t h = 0; h < nh; h++, seq++) {
-			char *dir = NULL;
-			if (asprintf(&dir, "%s/%u", scratch, seq) < 0 || mkdir(dir, 0700) < 0) {
-				free(dir);
-				continue;
-			}
-			jobs[nj].image = i;
-			jobs[nj].path = hives[h];
-			jobs[nj].scratch = dir;
-			nj++;
-		}
-		wim_image_free(&img);
-	}
-	msg_thread_silence(false);
-	wim_keep_prepare_many(w, jobs, nj);
-	*jobs_out = jobs;
-	*n_out = nj;
-	jobs = NULL;
-out:
-	free(rules);
-	free(hives);
-	free(jobs);
-}
-
 enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
 	bool in_place = !o->dry_run && !o->output;
 	struct wim *w = wim_open(path, in_place);
+	struct work wk = { 0 };
+	struct pending *pend = NULL;
 	char *scratch = NULL;
 	bool *sel = NULL;
-	struct pending *pend = NULL;
-	const struct rule **rules = NULL;
-	const char **hives = NULL;
-	struct wim_keep_job *jobs = NULL;
-	size_t n_pend = 0, n_jobs = 0;
-	unsigned seq = 0;
+	size_t n_pend = 0;
 	int ret = WP_ERR_INTERNAL;
 
 	fr->kind = "wim";
 	fr->status = FILE_UNCHANGED;
 	if (!w)
 		return WP_ERR_INPUT;
-	int n = wim_image_count(w);
-	size_t nr = o->plan->n_rules;
-	sel = calloc((size_t)n + 1, sizeof(*sel));
-	rules = calloc(nr ? nr : 1, sizeof(*rules));
-	hives = calloc(nr ? nr : 1, sizeof(*hives));
-	/* At most one pending hive per (image, distinct hive). */
-	pend = calloc((size_t)n * (nr ? nr : 1) + 1, sizeof(*pend));
-	if (!sel || !rules || !hives || !pend) {
+	if (!(sel = calloc((size_t)wim_image_count(w) + 1, sizeof(*sel)))) {
 		msg_error("out of memory");
 		goto out;
 	}
@@ -580,59 +669,22 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
+	if ((ret = build_work(w, o, sel, scratch, &wk)) != WP_OK)
+		goto out;
+	/* At most one pending hive per entry. */
+	if (!(pend = calloc(wk.n_hives + 1, sizeof(*pend)))) {
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
+		goto out;
+	}
 	if (!o->dry_run && !o->plain_replace && wim_is_solid(w))
-		prefetch(w, o, sel, scratch, &jobs, &n_jobs);
+		prefetch(w, &wk);
 
-	for (int i = 1; i <= n && ret == WP_OK; i++) {
-		struct wim_image img;
-		if (!sel[i])
-			continue;
-		if (wim_image_get(w, i, &img) < 0) {
-			ret = WP_ERR_INTERNAL;
-			break;
-		}
-		apply_role_hint(path, &img, o->role_hint);
-		msg_verbose("%s: image %d \"%s\": role %s (from %s)", path, i, img.name,
-			    role_name(img.role), img.role_source);
-		size_t k = 0;
-		for (size_t r = 0; r < nr; r++) {
-			const struct rule *ru = &o->plan->rules[r];
-			bool m = rule_matches_image(ru, i, img.name, img.role);
-			msg_verbose("%s: image %d: rule %s%s%s (%s:%d, role %s) %s", path, i,
-				    ru->id ? "'" : "", ru->id ? ru->id : "", ru->id ? "'" : "",
-				    ru->src_file, ru->src_line, role_name(ru->role),
-				    m ? "applies" : "does not apply");
-			if (m)
-				rules[k++] = ru;
-		}
-		size_t nh = distinct_hives(rules, k, hives);
-		for (size_t h = 0; h < nh && ret == WP_OK; h++) {
-			/* The rules for this hive, in plan order. */
-			const struct rule **sub = calloc(k, sizeof(*sub));
-			size_t ns = 0;
-			if (!sub) {
-				msg_error("out of memory");
-				ret = WP_ERR_INTERNAL;
-				break;
-			}
-			for (size_t r = 0; r < k; r++)
-				if (strcasecmp(rules[r]->hive, hives[h]) == 0)
-					sub[ns++] = rules[r];
-			char *dir = NULL;
-			struct wim_keep *pre = NULL;
-			if (asprintf(&dir, "%s/%u", scratch, seq) >= 0) {
-				for (size_t j = 0; j < n_jobs && !pre; j++)
-					if (jobs[j].keep && strcmp(jobs[j].scratch, dir) == 0) {
-						pre = jobs[j].keep;
-						jobs[j].keep = NULL;
-					}
-				free(dir);
-			}
-			ret = patch_one_hive(w, &img, hives[h], sub, ns, o, scratch, seq++, pre, fr,
-					     pend, &n_pend);
-			free(sub);
-		}
-		wim_image_free(&img);
+	for (size_t i = 0; i < wk.n_images && ret == WP_OK; i++) {
+		const struct image_work *iw = &wk.images[i];
+		announce_image(path, iw, o);
+		for (size_t h = iw->first; h < iw->first + iw->n_hives && ret == WP_OK; h++)
+			ret = patch_one_hive(w, &wk.hives[h], o, fr, pend, &n_pend);
 	}
 	if (ret != WP_OK)
 		goto out;
@@ -656,10 +708,8 @@ out:
 		free(pend[i].meta);
 	}
 	free(pend);
-	free(hives);
-	free(rules);
 	free(sel);
-	free_jobs(jobs, n_jobs);
+	work_free(&wk);
 	wim_close(w);
 	fs_remove_tempdir(scratch);
 	return ret;

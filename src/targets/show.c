@@ -84,7 +84,7 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 	for (int i = 1; i <= wim_image_count(w) && ret == WP_OK; i++) {
 		struct wim_image img;
 		char *stored = NULL, *dir = NULL, *file = NULL, *where = NULL;
-		if (wim_image_get(w, i, &img) < 0) {
+		if (wim_image_get(w, i, &img) != WP_OK) {
 			ret = WP_ERR_INTERNAL;
 			break;
 		}
@@ -93,10 +93,10 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 		printf("  image %d: %s\n", i, img.name);
 		printf("    edition %s, build %s, %s, role %s\n", img.edition ? img.edition : "?",
 		       img.build ? img.build : "?", img.arch ? img.arch : "?", role_name(img.role));
-		int f = wim_find_file(w, i, DEFAULT_HIVE, &stored);
-		if (f < 0) {
-			ret = WP_ERR_INPUT;
-		} else if (f == 0) {
+		enum wp_err f = wim_find_file(w, i, DEFAULT_HIVE, &stored);
+		if (f != WP_OK) {
+			ret = f;
+		} else if (!stored) {
 			printf("    (no %s)\n", DEFAULT_HIVE);
 		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
 			   asprintf(&file, "%s/%s", dir, path_base(stored)) < 0 ||

@@ -361,18 +361,10 @@ enum wp_err wim_image_get(struct wim *w, int index, struct wim_image *out)
 		out->role_source = "XML";
 		return WP_OK;
 	}
-	const char *base = strrchr(w->path, '/');
-	base = base ? base + 1 : w->path;
-	if (strncasecmp(base, "boot", 4) == 0) {
-		out->role = ROLE_SETUP;
-		out->role_source = "file name";
-	} else if (strncasecmp(base, "install", 7) == 0) {
-		out->role = ROLE_INSTALLED;
-		out->role_source = "file name";
-	} else {
-		out->role = ROLE_UNKNOWN;
-		out->role_source = "none";
-	}
+	/* Without the XML's word the role is the caller's to find (the
+	 * file's name or place on a medium: targets/media.h). */
+	out->role = ROLE_UNKNOWN;
+	out->role_source = "none";
 	return WP_OK;
 }
 

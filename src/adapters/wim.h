@@ -56,9 +56,10 @@ int wim_image_count(const struct wim *w);
 int wim_boot_index(const struct wim *w);
 const char *wim_path(const struct wim *w);
 
-/* Describe image `index`; the role comes from INSTALLATIONTYPE, else
- * from the file name (boot* = setup, install* = installed).  Fails only
- * for want of memory (WP_ERR_INTERNAL). */
+/* Describe image `index`; the role comes from INSTALLATIONTYPE
+ * (WindowsPE = setup), else it is ROLE_UNKNOWN with role_source "none"
+ * (media_guess_role, targets/media.h, reads it from the file name).
+ * Fails only for want of memory (WP_ERR_INTERNAL). */
 enum wp_err wim_image_get(struct wim *w, int index, struct wim_image *out);
 void wim_image_free(struct wim_image *img);
 /* Find an image by name (exact); returns 0 if none. */
@@ -188,6 +189,10 @@ unsigned wim_part_count(const struct wim *w);
 const char *wim_part_path(const struct wim *w, unsigned k);
 /* Does the WIM hold solid (LZMS "ESD") resources?  wimlib cannot split those. */
 bool wim_is_solid(struct wim *w);
+/* Can wimlib split this WIM (not solid)?  If not, says so as "WHAT:
+ * CONTEXT: it holds solid ... resources" with what to do, and returns
+ * WP_ERR_INPUT. */
+enum wp_err wim_check_splittable(struct wim *w, const char *what, const char *context);
 /* The part size the set was split with, as its parts imply (the largest
  * amount of resource data in a part that shows the limit, plus one byte;
  * see wim.c): a new split never puts more data in one part. */

@@ -17,6 +17,7 @@
 #include "util/msg.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
+#include "util/strbuf.h"
 
 /* ------------------------------------------------------------------ */
 /* Lists of strings */
@@ -59,45 +60,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A growing text. */
-struct text {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	va_list ap;
-	if (t->oom)
-		return;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || t->len + (size_t)n + 1 > t->cap) {
-		size_t cap = t->cap ? t->cap : 256;
-		while (n >= 0 && t->len + (size_t)n + 1 > cap)
-			cap *= 2;
-		char *s = n < 0 ? NULL : realloc(t->s, cap);
-		if (!s) {
-			t->oom = true;
-			return;
-		}
-		t->s = s;
-		t->cap = cap;
-	}
-	va_start(ap, fmt);
-	vsnprintf(t->s + t->len, t->cap - t->len, fmt, ap);
-	va_end(ap);
-	t->len += (size_t)n;
-}
-
-static void text_hex(struct text *t, const void *p, size_t n)
+static void text_hex(struct strbuf *t, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 	for (size_t i = 0; i < n; i++)
-		text_add(t, "%02x", b[i]);
+		strbuf_addf(t, "%02x", b[i]);
 }
 
 static bool all_zero(const void *p, size_t n)
@@ -113,7 +80,7 @@ static bool all_zero(const void *p, size_t n)
 /* Metadata as text, to compare before and after */
 
 struct meta_ctx {
-	struct text inode;
+	struct strbuf inode;
 	struct strv links;
 	uint64_t group;
 	uint32_t num_links;
@@ -122,44 +89,44 @@ struct meta_ctx {
 
 static void meta_inode(struct meta_ctx *m, const struct wimlib_dir_entry *d)
 {
-	struct text *t = &m->inode;
+	struct strbuf *t = &m->inode;
 
-	text_add(t, "attributes 0x%08x\nlinks %u\nsecurity ", (unsigned)d->attributes,
+	strbuf_addf(t, "attributes 0x%08x\nlinks %u\nsecurity ", (unsigned)d->attributes,
 		 (unsigned)d->num_links);
 	if (d->security_descriptor && d->security_descriptor_size)
 		text_hex(t, d->security_descriptor, d->security_descriptor_size);
 	else
-		text_add(t, "none");
-	text_add(t, "\ncreated %lld.%09ld\naccessed %lld.%09ld\nobject-id ",
+		strbuf_addf(t, "none");
+	strbuf_addf(t, "\ncreated %lld.%09ld\naccessed %lld.%09ld\nobject-id ",
 		 (long long)d->creation_time.tv_sec, (long)d->creation_time.tv_nsec,
 		 (long long)d->last_access_time.tv_sec, (long)d->last_access_time.tv_nsec);
 	if (all_zero(&d->object_id, sizeof(d->object_id)))
-		text_add(t, "none");
+		strbuf_addf(t, "none");
 	else
 		text_hex(t, &d->object_id, sizeof(d->object_id));
-	text_add(t, "\n");
+	strbuf_addf(t, "\n");
 	for (uint32_t i = 1; i <= d->num_named_streams; i++) {
 		const struct wimlib_resource_entry *r = &d->streams[i].resource;
-		text_add(t, "stream \"%s\" %llu bytes", d->streams[i].stream_name,
+		strbuf_addf(t, "stream \"%s\" %llu bytes", d->streams[i].stream_name,
 			 (unsigned long long)r->uncompressed_size);
 		/* Data captured but not yet written has no hash yet. */
 		if (m->hashes) {
-			text_add(t, " sha1 ");
+			strbuf_addf(t, " sha1 ");
 			text_hex(t, r->sha1_hash, sizeof(r->sha1_hash));
 		}
-		text_add(t, "\n");
+		strbuf_addf(t, "\n");
 	}
 }
 
 static int meta_link(struct meta_ctx *m, const struct wimlib_dir_entry *d)
 {
-	struct text l = { 0 };
-	text_add(&l, "link %s short \"%s\"\n", d->full_path, d->dos_name ? d->dos_name : "");
-	if (l.oom || strv_add(&m->links, l.s) < 0) {
-		free(l.s);
+	struct strbuf l = STRBUF_INIT;
+	strbuf_addf(&l, "link %s short \"%s\"\n", d->full_path, d->dos_name ? d->dos_name : "");
+	if (l.failed || strv_add(&m->links, l.buf) < 0) {
+		free(l.buf);
 		return WIMLIB_ERR_NOMEM;
 	}
-	free(l.s);
+	free(l.buf);
 	return 0;
 }
 
@@ -169,7 +136,7 @@ static int meta_first_cb(const struct wimlib_dir_entry *d, void *ctx)
 	meta_inode(m, d);
 	m->group = d->hard_link_group_id;
 	m->num_links = d->num_links;
-	return m->inode.oom ? WIMLIB_ERR_NOMEM : meta_link(m, d);
+	return m->inode.failed ? WIMLIB_ERR_NOMEM : meta_link(m, d);
 }
 
 static int meta_links_cb(const struct wimlib_dir_entry *d, void *ctx)
@@ -201,16 +168,16 @@ enum wp_err metadata_text(WIMStruct *ws, const char *wpath, int image, const cha
 	}
 	qsort(m.links.v, m.links.n, sizeof(*m.links.v), cmp_str);
 	for (size_t i = 0; i < m.links.n; i++)
-		text_add(&m.inode, "%s", m.links.v[i]);
-	if (m.inode.oom) {
+		strbuf_addf(&m.inode, "%s", m.links.v[i]);
+	if (m.inode.failed) {
 		msg_error("out of memory");
 		goto out;
 	}
-	*text = m.inode.s;
-	m.inode.s = NULL;
+	*text = m.inode.buf;
+	m.inode.buf = NULL;
 	ret = WP_OK;
 out:
-	free(m.inode.s);
+	free(m.inode.buf);
 	strv_free(&m.links);
 	return ret;
 }

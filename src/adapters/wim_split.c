@@ -20,25 +20,14 @@
 #include "util/msg.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
+#include "util/path.h"
 
 /* ------------------------------------------------------------------ */
 /* Split sets: finding and checking the parts */
 
-static const char *base_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? s + 1 : path;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return !s ? strdup(".") : s == path ? strdup("/") : strndup(path, (size_t)(s - path));
-}
-
 static bool has_swm_ext(const char *path)
 {
-	const char *b = base_of(path);
+	const char *b = path_base(path);
 	size_t n = strlen(b);
 	return n > 4 && strcasecmp(b + n - 4, ".swm") == 0;
 }
@@ -68,7 +57,7 @@ bool header_says_split(const char *path)
 
 char *wim_part_name(const char *part1, unsigned k)
 {
-	const char *dot = strrchr(base_of(part1), '.');
+	const char *dot = strrchr(path_base(part1), '.');
 	size_t stem = dot ? (size_t)(dot - part1) : strlen(part1);
 	char *s;
 
@@ -82,7 +71,7 @@ char *wim_part_name(const char *part1, unsigned k)
 /* "install3.swm" -> "install.swm": the likely name of the first part. */
 static char *first_part_name(const char *path)
 {
-	const char *b = base_of(path);
+	const char *b = path_base(path);
 	const char *dot = strrchr(b, '.');
 	const char *end = dot ? dot : b + strlen(b);
 	const char *d = end;
@@ -116,11 +105,11 @@ static bool part_name_matches(const char *base, const char *name)
  * (see patch_wim.c): its name, for the error message.  NULL if none. */
 static char *leftover_split_dir(const char *path)
 {
-	char *dir = dir_of(path), *found = NULL, *prefix = NULL;
+	char *dir = path_dir(path), *found = NULL, *prefix = NULL;
 	DIR *d = dir ? opendir(dir) : NULL;
 	struct dirent *e;
 
-	if (d && asprintf(&prefix, ".%s.wimpatch-", base_of(path)) >= 0) {
+	if (d && asprintf(&prefix, ".%s.wimpatch-", path_base(path)) >= 0) {
 		while (!found && (e = readdir(d)))
 			if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
 			    asprintf(&found, "%s/%s", dir, e->d_name) < 0)
@@ -172,7 +161,7 @@ enum wp_err open_split_set(struct wim *w, bool writable)
 		free(first);
 		return WP_ERR_INPUT;
 	}
-	if (!(dir = dir_of(w->path)) || !(w->parts = calloc(n ? n : 1, sizeof(*w->parts))) ||
+	if (!(dir = path_dir(w->path)) || !(w->parts = calloc(n ? n : 1, sizeof(*w->parts))) ||
 	    !(w->parts[0] = strdup(w->path))) {
 		msg_error("out of memory");
 		ret = WP_ERR_INTERNAL;
@@ -193,8 +182,8 @@ enum wp_err open_split_set(struct wim *w, bool writable)
 		WIMStruct *ws = NULL;
 		struct wimlib_wim_info in;
 
-		if (strcmp(e->d_name, base_of(w->path)) == 0 ||
-		    !part_name_matches(base_of(w->path), e->d_name))
+		if (strcmp(e->d_name, path_base(w->path)) == 0 ||
+		    !part_name_matches(path_base(w->path), e->d_name))
 			continue;
 		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0) {
 			msg_error("out of memory");
@@ -339,4 +328,14 @@ enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_siz
 	}
 	*n_parts = total;
 	return WP_OK;
+}
+
+enum wp_err wim_check_splittable(struct wim *w, const char *what, const char *context)
+{
+	if (!wim_is_solid(w))
+		return WP_OK;
+	msg_error("%s: %s: it holds solid (LZMS, ESD-style) resources, and wimlib cannot split solid "
+		  "resources; export it to a non-solid WIM first (wimlib-imagex export SRC all NEW.wim "
+		  "--compress=LZX, with --ref for a split set)", what, context);
+	return WP_ERR_INPUT;
 }

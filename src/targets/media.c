@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "targets/media.h"
+#include "util/path.h"
 
 const struct media_file_def media_fixed_files[] = {
 	{ "sources/boot.wim", MEDIA_BOOT_WIM },
@@ -68,6 +69,18 @@ enum role media_role(enum media_kind k)
 	if (k == MEDIA_BOOT_WIM)
 		return ROLE_SETUP;
 	return media_kind_is_wim(k) ? ROLE_INSTALLED : ROLE_ANY;
+}
+
+enum role media_role_of_name(const char *path, const char **source)
+{
+	const char *base = path_base(path);
+	*source = "file name";
+	if (strncasecmp(base, "boot", 4) == 0)
+		return ROLE_SETUP;
+	if (strncasecmp(base, "install", 7) == 0)
+		return ROLE_INSTALLED;
+	*source = "none";
+	return ROLE_UNKNOWN;
 }
 
 enum bcd_store_sel media_bcd_store(enum media_kind k)

@@ -60,6 +60,11 @@ bool media_kind_is_bcd(enum media_kind k);
  * setup environment, install.* the installed system (ROLE_ANY for BCD). */
 enum role media_role(enum media_kind k);
 
+/* A WIM whose images' XML does not say their role: what its file name
+ * says, as on a medium (boot* = setup, install* = installed; ROLE_UNKNOWN
+ * for other names), with *source "file name" (or "none"). */
+enum role media_role_of_name(const char *path, const char **source);
+
 /* The BCD rules that apply to a store at this place (BCD_STORE_ANY for
  * anything that is not a store). */
 enum bcd_store_sel media_bcd_store(enum media_kind k);

@@ -127,11 +127,10 @@ static int check_splittable(const char *iso, const char *root, const char *wim_r
 
 	if (!w) {
 		ret = full ? WP_ERR_INPUT : WP_ERR_INTERNAL;
-	} else if (wim_is_solid(w)) {
-		msg_error("%s: --split-swm: %s holds solid (LZMS, ESD-style) resources, which wimlib "
-			  "cannot split; export it to a non-solid WIM first (wimlib-imagex export ... "
-			  "--compress=LZX)", iso, wim_rel);
-		ret = WP_ERR_INPUT;
+	} else {
+		char what[4096];
+		snprintf(what, sizeof(what), "%s:%s", iso, wim_rel);
+		ret = wim_check_splittable(w, what, "--split-swm");
 	}
 	if (w)
 		wim_close(w);

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "targets/media.h"
 #include "targets/targets.h"
 #include "adapters/wim.h"
 
@@ -158,6 +159,8 @@ static enum wp_err build_work(struct wim *w, const struct patch_opts *o, const b
 		struct image_work *iw = &wk->images[wk->n_images++];
 		if ((ret = wim_image_get(w, i, &iw->img)) != WP_OK)
 			goto out;
+		if (!iw->img.install_type)
+			iw->img.role = media_role_of_name(wim_path(w), &iw->img.role_source);
 		iw->xml_disagrees = apply_role_hint(&iw->img, o->role_hint);
 		size_t k = 0;
 		for (size_t r = 0; r < nr; r++)
@@ -405,16 +408,12 @@ static int verify_written(const char *written, const struct pending *pend, size_
 
 /* A split set is written by splitting the patched WIM again, which
  * wimlib cannot do with solid resources: refuse those before any work. */
-static int check_splittable(struct wim *w)
+static enum wp_err check_splittable(struct wim *w)
 {
-	if (wim_is_split(w) && wim_is_solid(w)) {
-		msg_error("%s: a split set with solid (LZMS, ESD-style) resources cannot be patched: "
-			  "it would have to be split again, and wimlib cannot split solid "
-			  "resources; export it to a non-solid WIM first (wimlib-imagex export "
-			  "--ref)", wim_path(w));
-		return WP_ERR_INPUT;
-	}
-	return WP_OK;
+	if (!wim_is_split(w))
+		return WP_OK;
+	return wim_check_splittable(w, wim_path(w),
+				    "a split set is patched by splitting it again");
 }
 
 enum wp_err patch_wim_check_split(const char *path)

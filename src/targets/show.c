@@ -90,6 +90,8 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 		}
 		if (hint != ROLE_ANY)
 			img.role = hint;
+		else if (!img.install_type)
+			img.role = media_role_of_name(path, &img.role_source);
 		printf("  image %d: %s\n", i, img.name);
 		printf("    edition %s, build %s, %s, role %s\n", img.edition ? img.edition : "?",
 		       img.build ? img.build : "?", img.arch ? img.arch : "?", role_name(img.role));

@@ -110,8 +110,6 @@ static struct op *add_op(struct rule *r, enum op_kind kind, const char *key, con
 	o->kind = kind;
 	o->key = strdup(key);
 	o->name = name ? strdup(name) : NULL;
-	o->if_exists = kind == OP_DELETE_VALUE || kind == OP_DELETE_KEY ||
-		       kind == OP_CLEAR_VALUES;
 	o->src_file = strdup("unit-engine.xml");
 	o->src_line = 100 + (int)r->n_ops;
 	return o;

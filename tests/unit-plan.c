@@ -225,7 +225,6 @@ static void test_build(void)
 					bail_out(err);
 			} else if (o->kind == OP_DELETE_VALUE) {
 				o->name = strdup("");
-				o->if_exists = true;
 			}
 		}
 	}

@@ -25,6 +25,8 @@ enum role {
 
 const char *role_name(enum role r);
 
+/* The deletes and OP_CLEAR_VALUES do nothing, and record nothing, when
+ * what they name is absent (tests/unit-engine.c). */
 enum op_kind {
 	OP_CREATE_KEY,
 	OP_SET_VALUE,
@@ -41,8 +43,6 @@ struct op {
 				   may start with CurrentControlSet */
 	char *name;		/* value name ("" = default value); NULL for key ops */
 	struct regval value;	/* OP_SET_VALUE only */
-	bool if_exists;		/* OP_DELETE_*: silently nothing when absent
-				   (always true today; kept explicit for reports) */
 	char *src_file;		/* profile file and line the op came from */
 	int src_line;
 };

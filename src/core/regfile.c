@@ -528,7 +528,6 @@ static struct op *add(struct reader *rd, enum op_kind kind, const char *key)
 	}
 	op->kind = kind;
 	op->src_line = rd->line;
-	op->if_exists = kind == OP_DELETE_KEY || kind == OP_DELETE_VALUE;
 	return op;
 }
 

@@ -147,8 +147,6 @@ static struct op *new_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n,
 	}
 	op->kind = kind;
 	op->key = key;
-	op->if_exists = kind == OP_DELETE_VALUE || kind == OP_DELETE_KEY ||
-			kind == OP_CLEAR_VALUES;
 	op->src_file = strdup(d->file);
 	op->src_line = (int)doc_line(n);
 	if (!op->src_file)

@@ -44,38 +44,52 @@ static int on_option(int id, const char *arg, void *ctx)
 	return 0;
 }
 
-static int run_validate(const struct cli_command *cmd, int argc, char **argv)
+/* What validate and profiles do once the search path is set up. */
+typedef int (*profiles_body)(const struct profile_path *pp, int argc, char **argv, int first);
+
+/* Parse the options, set up libxml2 and the search path, run `body`.
+ * Returns an exit status. */
+static int with_profile_path(const struct cli_command *cmd, int argc, char **argv,
+			     bool need_operand, profiles_body body)
 {
 	struct dirs dirs = { 0 };
 	struct profile_path pp;
 	int first, ret = opt_parse(cmd, argc, argv, on_option, &dirs, &first);
 
-	if (ret >= 0)
-		goto out;
-	if (first >= argc) {
+	if (ret < 0 && need_operand && first >= argc) {
 		msg_error("no profile file given");
 		ret = opt_usage_error(cmd);
-		goto out;
 	}
-	profile_init();
-	if (paths_init(&pp, dirs.v, dirs.n) < 0) {
-		ret = EXIT_INTERNAL;
-		goto out_xml;
+	if (ret < 0) {
+		profile_init();
+		if (paths_init(&pp, dirs.v, dirs.n) < 0) {
+			ret = EXIT_INTERNAL;
+		} else {
+			pp.sample_params = true;
+			ret = body(&pp, argc, argv, first);
+			paths_free(&pp);
+		}
+		profile_cleanup();
 	}
-	pp.sample_params = true;
-	ret = EXIT_OK;
+	free(dirs.v);
+	return ret;
+}
+
+static int validate_files(const struct profile_path *pp, int argc, char **argv, int first)
+{
+	int ret = EXIT_OK;
 	for (int i = first; i < argc; i++) {
-		if (profile_validate_file(argv[i], &pp) < 0)
+		if (profile_validate_file(argv[i], pp) < 0)
 			ret = EXIT_PROFILE;
 		else
 			msg_info("%s: valid", argv[i]);
 	}
-	paths_free(&pp);
-out_xml:
-	profile_cleanup();
-out:
-	free(dirs.v);
 	return ret;
+}
+
+static int run_validate(const struct cli_command *cmd, int argc, char **argv)
+{
+	return with_profile_path(cmd, argc, argv, true, validate_files);
 }
 
 static void show_one(const struct plan *plan)
@@ -136,41 +150,30 @@ static void list_dir(const char *dir, const struct profile_path *pp)
 	free(ents);
 }
 
+static int list_or_show(const struct profile_path *pp, int argc, char **argv, int first)
+{
+	int ret = EXIT_OK;
+
+	if (first >= argc) {
+		for (size_t i = 0; i < pp->n_dirs; i++)
+			list_dir(pp->dirs[i], pp);
+		return EXIT_OK;
+	}
+	for (int i = first; i < argc; i++) {
+		struct plan plan;
+		plan_init(&plan);
+		if (profile_load(&plan, argv[i], pp) < 0)
+			ret = EXIT_PROFILE;
+		else
+			show_one(&plan);
+		plan_free(&plan);
+	}
+	return ret;
+}
+
 static int run_profiles(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct dirs dirs = { 0 };
-	struct profile_path pp;
-	int first, ret = opt_parse(cmd, argc, argv, on_option, &dirs, &first);
-
-	if (ret >= 0)
-		goto out;
-	profile_init();
-	if (paths_init(&pp, dirs.v, dirs.n) < 0) {
-		ret = EXIT_INTERNAL;
-		goto out_xml;
-	}
-	pp.sample_params = true;
-	ret = EXIT_OK;
-	if (first < argc) {
-		for (int i = first; i < argc; i++) {
-			struct plan plan;
-			plan_init(&plan);
-			if (profile_load(&plan, argv[i], &pp) < 0)
-				ret = EXIT_PROFILE;
-			else
-				show_one(&plan);
-			plan_free(&plan);
-		}
-	} else {
-		for (size_t i = 0; i < pp.n_dirs; i++)
-			list_dir(pp.dirs[i], &pp);
-	}
-	paths_free(&pp);
-out_xml:
-	profile_cleanup();
-out:
-	free(dirs.v);
-	return ret;
+	return with_profile_path(cmd, argc, argv, false, list_or_show);
 }
 
 const struct cli_command cli_profiles = {

@@ -434,7 +434,6 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	a->po.plan = plan;
 	a->po.images = a->images;
 	a->po.n_images = a->n_images;
-	fs_install_signal_cleanup();
 	progress_init();
 	for (int i = first; i < argc && ret == EXIT_OK; i++) {
 		set_interrupt_note(argv, first, i, argc);
@@ -506,6 +505,7 @@ const struct cli_command cli_apply = {
 	.epilogue = EXIT_TEXT,
 	.options = apply_options,
 	.operands = COMP_FILE,
+	.setup = CMD_SIGNALS,
 	.run = run,
 };
 
@@ -518,5 +518,6 @@ const struct cli_command cli_diff = {
 	.options = diff_options,
 	.refusals = diff_refusals,
 	.operands = COMP_FILE,
+	.setup = CMD_SIGNALS,
 	.run = run,
 };

@@ -11,7 +11,6 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "targets/target.h"
-#include "util/fsutil.h"
 #include "util/msg.h"
 
 enum { OPT_WORK_DIR = 256 };
@@ -60,7 +59,6 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (wim_init(&ws) != WP_OK)
 		return EXIT_INTERNAL;
-	fs_install_signal_cleanup();
 	ret = EXIT_OK;
 	for (int i = first; i < argc && ret == EXIT_OK; i++)
 		ret = exit_status(show_target(argv[i], &o));
@@ -87,5 +85,6 @@ const struct cli_command cli_show = {
 	.options = show_options,
 	.refusals = show_refusals,
 	.operands = COMP_FILE,
+	.setup = CMD_SIGNALS,
 	.run = run,
 };

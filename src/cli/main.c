@@ -30,6 +30,7 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "profiles/profile.h"
+#include "util/fsutil.h"
 
 const struct cli_command *const cli_commands[] = {
 	&cli_apply, &cli_diff, &cli_show, &cli_profiles, &cli_validate, NULL,
@@ -87,8 +88,11 @@ static int run(int argc, char **argv)
 	if (strcmp(argv[1], "__complete") == 0)
 		return complete(argc, argv);
 	const struct cli_command *cmd = cli_find_command(argv[1]);
-	if (cmd)
+	if (cmd) {
+		if (cmd->setup & CMD_SIGNALS)
+			fs_install_signal_cleanup();
 		return cmd->run(cmd, argc - 1, argv + 1);
+	}
 	fprintf(stderr, "wimpatch: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

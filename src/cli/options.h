@@ -37,6 +37,14 @@ struct cli_refusal {
 	const char *reason;
 };
 
+/* What main sets up before a command runs (what depends on the command's
+ * options, such as wimlib's settings, the command sets up itself). */
+enum {
+	/* Scratch files and external programs are cleaned up on SIGINT,
+	 * SIGTERM and SIGHUP (util/fsutil.h): for commands that make them. */
+	CMD_SIGNALS = 1,
+};
+
 struct cli_command {
 	const char *name;
 	const char *summary;		/* one line, for wimpatch --help */
@@ -46,6 +54,7 @@ struct cli_command {
 	const struct cli_option *options;	/* ends with { 0 } */
 	const struct cli_refusal *refusals;	/* ends with { NULL }; may be NULL */
 	enum opt_complete operands;
+	unsigned setup;			/* CMD_* below: what main sets up first */
 	/* Runs the command; returns an exit status (cli/exit.h). */
 	int (*run)(const struct cli_command *cmd, int argc, char **argv);
 };

@@ -79,6 +79,9 @@ wim_hive() {
 
 T=$(mktemp -d "${top_builddir:-.}/tests/scratch.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
+# Whatever wimpatch leaves in TMPDIR (a killed run's scratch) stays in
+# the test's own directory; tests that look at TMPDIR set their own.
+mkdir "$T/.tmpdir" && TMPDIR="$T/.tmpdir" && export TMPDIR
 
 if [ ! -f "$FIXTURES/boot.wim" ]; then
 	echo "Bail out! fixtures missing in $FIXTURES (tests/fixtures.test builds them)"

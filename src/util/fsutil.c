@@ -63,12 +63,13 @@ void fs_remove_tree(const char *dir)
 
 /*
  * Remove a directory tree from a signal handler: nftw and readdir are not
- * async-signal-safe, but open, getdents64, unlinkat and close are.  Most
- * scratch trees are two levels deep; an ISO extracted for rebuilding
- * (iso.h) is as deep as the medium's directories.  The depth bound keeps
- * the stack (one buffer per level) in reason.
+ * async-signal-safe, but open, getdents64, unlinkat and close are.  No
+ * recursion, so any depth works in constant stack (an ISO extracted for
+ * rebuilding is as deep as the medium's directories): empty directories
+ * are removed where they are met, a non-empty one is entered, and once a
+ * directory is empty the walk goes back up through ".." and looks again.
+ * A budget of steps bounds the walk should something refuse to go.
  */
-#define SIGNAL_SAFE_DEPTH 32
 struct linux_dirent64 {
 	unsigned long long d_ino;
 	long long d_off;
@@ -77,28 +78,62 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-static void remove_tree_signal_safe(int parent, const char *name, int depth)
+#define REMOVE_STEPS 1000000L
+
+static bool is_dot(const char *n)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return n[0] == '.' && (n[1] == '\0' || (n[1] == '.' && n[2] == '\0'));
+}
+
+/* Empty `fd` of everything but directories that are not empty; the first
+ * of those is returned opened (-1: none). */
+static int empty_dir_step(int fd, long *steps)
+{
 	char buf[4096];
 	long n;
 
-	if (fd >= 0) {
-		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-			for (long off = 0; off < n;) {
-				struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
-				off += d->d_reclen;
-				if (d->d_name[0] == '.' && (d->d_name[1] == '\0' ||
-				    (d->d_name[1] == '.' && d->d_name[2] == '\0')))
-					continue;
-				if (d->d_type == DT_DIR && depth < SIGNAL_SAFE_DEPTH)
-					remove_tree_signal_safe(fd, d->d_name, depth + 1);
-				else
-					unlinkat(fd, d->d_name, 0);
+	lseek(fd, 0, SEEK_SET);
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n; off += ((struct linux_dirent64 *)(buf + off))->d_reclen) {
+			struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+			if (is_dot(d->d_name) || --*steps < 0)
+				continue;
+			if (d->d_type != DT_DIR && d->d_type != DT_UNKNOWN) {
+				unlinkat(fd, d->d_name, 0);
+			} else if (unlinkat(fd, d->d_name, AT_REMOVEDIR) < 0 &&
+				   (d->d_type == DT_DIR || unlinkat(fd, d->d_name, 0) < 0)) {
+				int sub = openat(fd, d->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+							       O_CLOEXEC);
+				if (sub >= 0)
+					return sub;
 			}
 		}
-		close(fd);
 	}
+	return -1;
+}
+
+void fs_remove_tree_signal_safe(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	long depth = 0, steps = REMOVE_STEPS;
+
+	while (fd >= 0 && steps > 0) {
+		int sub = empty_dir_step(fd, &steps);
+		if (sub >= 0) {
+			close(fd);
+			fd = sub;
+			depth++;
+			continue;
+		}
+		if (depth == 0)
+			break;
+		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(fd);
+		fd = up;
+		depth--;
+	}
+	if (fd >= 0)
+		close(fd);
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
@@ -151,7 +186,7 @@ static void on_signal(int sig)
 		if (!p)
 			continue;
 		if (tracked_is_dir[i])
-			remove_tree_signal_safe(AT_FDCWD, p, 0);
+			fs_remove_tree_signal_safe(AT_FDCWD, p);
 		else
 			unlink(p);
 	}

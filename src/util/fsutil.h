@@ -30,6 +30,10 @@ void fs_hold_signals(bool hold);
 
 /* Remove a directory tree wimpatch created (an unfinished -o output). */
 void fs_remove_tree(const char *dir);
+/* The same with async-signal-safe calls only, as the signal handler does
+ * it (at any depth, in constant stack): `name` in the directory `parent`
+ * (an fd, or AT_FDCWD). */
+void fs_remove_tree_signal_safe(int parent, const char *name);
 
 /* Create an empty temporary sibling of `target` ("<dir>/.<base>.XXXXXX"),
  * with `target`'s permissions if it exists; tracked for removal. */

@@ -23,5 +23,9 @@ if [ -n "$missing" ]; then
 fi
 
 [ -x configure ] || ./autogen.sh
-[ -f Makefile ] || ./configure "$@"
+# Arguments always reach configure (a new --prefix in a configured tree);
+# without any, an existing configuration is kept.
+if [ $# -gt 0 ] || [ ! -f Makefile ]; then
+	./configure "$@"
+fi
 make -j"$(nproc)"

@@ -12,6 +12,8 @@
 
 #include "cli/commands.h"
 #include "util/array.h"
+#include "util/path.h"
+#include "util/strbuf.h"
 #include "cli/exit.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
@@ -92,6 +94,50 @@ static int run_validate(const struct cli_command *cmd, int argc, char **argv)
 	return with_profile_path(cmd, argc, argv, true, validate_files);
 }
 
+/* " images 1,3" or " images matching \"Windows 10 Pro*\"" (nothing for all). */
+static void print_images(const struct image_sel *sel)
+{
+	if (sel->all)
+		return;
+	if (sel->n_indices) {
+		printf(", images ");
+		for (size_t i = 0; i < sel->n_indices; i++)
+			printf("%s%d", i ? "," : "", sel->indices[i]);
+	}
+	if (sel->name_glob)
+		printf(", images named \"%s\"", sel->name_glob);
+}
+
+static void show_rule(const struct rule *r)
+{
+	printf("\nrule%s%s (profile %s): role %s, hive %s%s", r->id ? " " : "", r->id ? r->id : "",
+	       r->profile, role_name(r->role), r->hive,
+	       r->all_control_sets ? ", every control set" : "");
+	print_images(&r->images);
+	printf("\n");
+	for (size_t j = 0; j < r->n_ops; j++) {
+		const struct op *o = &r->ops[j];
+		char *v = o->kind == OP_SET_VALUE ? regval_to_text(&o->value) : NULL;
+		printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), o->key, o->name ? " : " : "",
+		       o->name ? (o->name[0] ? o->name : "@") : "", v ? " = " : "",
+		       v ? regtype_name(o->value.type) : "", v ? " " : "");
+		if (v)
+			printf("                %s\n", v);
+		free(v);
+	}
+}
+
+static void show_bcd_rule(const struct bcd_rule *r)
+{
+	static const char *const stores[] = { "both BCD stores", "boot/bcd (BIOS)",
+					      "efi/microsoft/boot/bcd (UEFI)" };
+	printf("\nBCD rule%s%s (profile %s): %s\n", r->id ? " " : "", r->id ? r->id : "", r->profile,
+	       (unsigned)r->store < 3 ? stores[r->store] : "?");
+	for (size_t j = 0; j < r->n_ops; j++)
+		printf("  %-13s %s\n", bcd_op_kind_name(r->ops[j].kind),
+		       r->ops[j].object ? r->ops[j].object : "(its usual object)");
+}
+
 static void show_one(const struct plan *plan)
 {
 	/* profiles[0] is the one asked for; its includes follow. */
@@ -99,55 +145,42 @@ static void show_one(const struct plan *plan)
 	printf("%s (%s)\n\n%s\n", pi->name, pi->file, pi->description ? pi->description : "");
 	if (pi->params)
 		printf("\nparameters (-D NAME=VALUE): %s\n", pi->params);
-	for (size_t i = 0; i < plan->n_rules; i++) {
-		const struct rule *r = &plan->rules[i];
-		printf("\nrule%s%s (profile %s): role %s, hive %s%s\n", r->id ? " " : "",
-		       r->id ? r->id : "", r->profile, role_name(r->role), r->hive,
-		       r->all_control_sets ? ", every control set" : "");
-		for (size_t j = 0; j < r->n_ops; j++) {
-			const struct op *o = &r->ops[j];
-			char *v = o->kind == OP_SET_VALUE ? regval_to_text(&o->value) : NULL;
-			printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), o->key,
-			       o->name ? " : " : "", o->name ? (o->name[0] ? o->name : "@") : "",
-			       v ? " = " : "", v ? regtype_name(o->value.type) : "",
-			       v ? " " : "");
-			if (v)
-				printf("                %s\n", v);
-			free(v);
-		}
-	}
+	for (size_t i = 0; i < plan->n_rules; i++)
+		show_rule(&plan->rules[i]);
+	for (size_t i = 0; i < plan->n_bcd_rules; i++)
+		show_bcd_rule(&plan->bcd_rules[i]);
 }
 
-static void list_dir(const char *dir, const struct profile_path *pp)
+/* Returns how many profiles it listed. */
+static size_t list_dir(const char *dir, const struct profile_path *pp)
 {
 	struct dirent **ents;
 	int n = scandir(dir, &ents, NULL, alphasort);
-	if (n < 0)
-		return;
+	size_t listed = 0;
+
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
 		size_t len = strlen(name);
-		if (len > 4 && strcmp(name + len - 4, ".xml") == 0) {
-			char *path;
-			struct plan plan;
-			plan_init(&plan);
-			if (asprintf(&path, "%s/%s", dir, name) >= 0) {
-				/* A broken file is not listed; its error says why. */
-				int r = profile_load(&plan, path, pp);
-				if (r == 0 && plan.n_profiles) {
-					const struct profile_info *pi = &plan.profiles[0];
-					const char *d = pi->description ? pi->description : "";
-					printf("%-30s %.*s\n", pi->name, (int)strcspn(d, "\n"), d);
-					if (pi->params)
-						printf("%-30s parameters: %s\n", "", pi->params);
-				}
-				free(path);
-			}
-			plan_free(&plan);
+		char *path = NULL;
+		struct plan plan;
+		plan_init(&plan);
+		/* A broken file is not listed; its error says why. */
+		if (len > 4 && strcmp(name + len - 4, ".xml") == 0 && (path = path_join(dir, name)) &&
+		    profile_load(&plan, path, pp) == 0 && plan.n_profiles) {
+			const struct profile_info *pi = &plan.profiles[0];
+			const char *d = pi->description ? pi->description : "";
+			printf("%-30s %.*s\n", pi->name, (int)strcspn(d, "\n"), d);
+			if (pi->params)
+				printf("%-30s parameters: %s\n", "", pi->params);
+			listed++;
 		}
+		free(path);
+		plan_free(&plan);
 		free(ents[i]);
 	}
-	free(ents);
+	if (n >= 0)
+		free(ents);
+	return listed;
 }
 
 static int list_or_show(const struct profile_path *pp, int argc, char **argv, int first)
@@ -155,8 +188,18 @@ static int list_or_show(const struct profile_path *pp, int argc, char **argv, in
 	int ret = EXIT_OK;
 
 	if (first >= argc) {
+		size_t listed = 0;
 		for (size_t i = 0; i < pp->n_dirs; i++)
-			list_dir(pp->dirs[i], pp);
+			listed += list_dir(pp->dirs[i], pp);
+		if (listed == 0) {
+			/* An empty list from a broken install must not pass for one. */
+			struct strbuf where = STRBUF_INIT;
+			for (size_t i = 0; i < pp->n_dirs; i++)
+				strbuf_addf(&where, "%s%s", i ? ", " : "", pp->dirs[i]);
+			msg_error("no profiles found (searched: %s)", where.buf ? where.buf : "nothing");
+			strbuf_release(&where);
+			return EXIT_PROFILE;
+		}
 		return EXIT_OK;
 	}
 	for (int i = first; i < argc; i++) {

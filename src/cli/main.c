@@ -42,7 +42,10 @@ static void usage(FILE *f)
 	      "       wimpatch --version | --help\n"
 	      "\n"
 	      "Patch Windows installation media offline: registry edits inside the\n"
-	      "images of boot.wim and install.wim/esd, driven by XML profiles.\n"
+	      "images of boot.wim and install.wim/esd, and bcdedit edits of the BCD\n"
+	      "stores, driven by XML profiles.  A target is an .iso image, an extracted\n"
+	      "installation tree, a .wim/.esd (or split .swm) file, a BCD store or a\n"
+	      "bare registry hive.\n"
 	      "\nCommands:\n",
 	      f);
 	for (size_t i = 0; cli_commands[i]; i++)

@@ -1,5 +1,6 @@
 /* profile_path.c - profile search path and data directory; see profile_path.h. */
 #include "config.h"
+#include "datadir.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -28,6 +28,7 @@
 #include "util/cpus.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
+#include "util/path.h"
 #include "util/progress.h"
 
 #define DEFAULT_COMPRESSION_LEVEL 20
@@ -39,7 +40,7 @@
 
 enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
        OPT_JSON, OPT_FORMAT, OPT_UNDO, OPT_UTF16, OPT_REBUILD, OPT_WORK_DIR, OPT_LABEL,
-       OPT_SPLIT_SWM };
+       OPT_SPLIT_SWM, OPT_KEEP_GOING };
 
 /* The options both commands have, each written once. */
 #define O_PROFILE { 'p', 'p', "profile", "NAME|FILE", \
@@ -57,6 +58,9 @@ enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS,
 #define O_WORK_DIR { OPT_WORK_DIR, 0, "work-dir", "DIR", \
 	"(.iso) extract into a scratch directory in DIR;\n" \
 	"default: next to the output (apply) or the image", COMP_DIR, NULL }
+#define O_KEEP_GOING { OPT_KEEP_GOING, 0, "keep-going", NULL, \
+	"after a TARGET fails, go on with the next; the exit\n" \
+	"status is the worst of all", COMP_NONE, NULL }
 #define O_JSON { OPT_JSON, 0, "json", NULL, \
 	"print the report as JSON (see wimpatch(1), JSON REPORT)", COMP_NONE, NULL }
 #define O_FORMAT { OPT_FORMAT, 0, "format", "text|reg", \
@@ -70,7 +74,9 @@ static const struct cli_option apply_options[] = {
 	{ 'o', 'o', "output", "PATH",
 	  "write the result to PATH (which must not exist, or\n"
 	  "for a tree be an empty directory); TARGET is\n"
-	  "left untouched (one TARGET only)", COMP_FILE, NULL },
+	  "left untouched; with several TARGETs, PATH is a\n"
+	  "directory and each goes to PATH/<its name>", COMP_FILE, NULL },
+	O_KEEP_GOING,
 	{ 'n', 'n', "dry-run", NULL, "show what would change, write nothing (as 'diff')", COMP_NONE,
 	  NULL },
 	O_HIVE,
@@ -108,8 +114,8 @@ static const struct cli_option apply_options[] = {
 };
 
 static const struct cli_option diff_options[] = {
-	O_PROFILE, O_DEFINE, O_IMAGE, O_HIVE, O_ALLOW_DIRTY, O_PROFILE_DIR, O_WORK_DIR, O_JSON,
-	O_FORMAT, { 0 },
+	O_PROFILE, O_DEFINE, O_IMAGE, O_HIVE, O_ALLOW_DIRTY, O_PROFILE_DIR, O_WORK_DIR, O_KEEP_GOING,
+	O_JSON, O_FORMAT, { 0 },
 };
 
 #define WRITES_NOTHING "diff writes nothing"
@@ -146,7 +152,8 @@ struct args {
 	size_t n_profiles, n_images, n_dirs, a_profiles, a_images, a_dirs;
 	struct profile_param *params;
 	size_t n_params, a_params;
-	bool json, reg, utf16, level_given;
+	bool json, reg, utf16, level_given, keep_going;
+	const char *out_dir;		/* several targets with -o: their outputs go here */
 	const char *undo_file;
 	unsigned level, threads;
 	struct patch_opts po;
@@ -248,7 +255,15 @@ static int on_option(int id, const char *arg, void *ctx)
 	case 'D':
 		return add_param(a, arg);
 	case 'o':
+		if (a->po.output) {
+			msg_error("-o given twice (%s, %s): a run has one output (a directory "
+				  "for several targets)", a->po.output, arg);
+			return -1;
+		}
 		a->po.output = arg;
+		return 0;
+	case OPT_KEEP_GOING:
+		a->keep_going = true;
 		return 0;
 	case 'n':
 		a->po.dry_run = true;
@@ -314,8 +329,51 @@ static bool dir_is_empty(const char *dir)
 	return empty;
 }
 
+/* An output is never overwritten; a tree may go into an empty directory.
+ * True (said) if `out` is taken. */
+static bool output_exists(const char *out, const char *target)
+{
+	struct stat st, ts;
+	bool tree = stat(target, &ts) == 0 && S_ISDIR(ts.st_mode);
+
+	if (lstat(out, &st) < 0 || (tree && S_ISDIR(st.st_mode) && dir_is_empty(out)))
+		return false;
+	msg_error("%s: already exists; wimpatch does not overwrite an output "
+		  "(remove it, or patch in place without -o)", out);
+	return true;
+}
+
+/* Several targets with -o DIR: DIR must be a directory, and no two
+ * targets may have the same name in it. */
+static int check_out_dir(struct args *a, int n_targets, char *const *targets)
+{
+	struct stat st;
+
+	if (stat(a->po.output, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		msg_error("-o %s: with several targets, -o names an existing directory for their "
+			  "outputs", a->po.output);
+		return -1;
+	}
+	for (int i = 0; i < n_targets; i++) {
+		if (!*path_base(targets[i])) {
+			msg_error("%s: name it without a trailing '/' to give its output a name in %s",
+				  targets[i], a->po.output);
+			return -1;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(path_base(targets[i]), path_base(targets[j])) == 0) {
+				msg_error("%s and %s would both be written to %s/%s", targets[j],
+					  targets[i], a->po.output, path_base(targets[i]));
+				return -1;
+			}
+	}
+	a->out_dir = a->po.output;
+	a->po.output = NULL;
+	return 0;
+}
+
 /* What the options say together; 0, or -1 after saying why not. */
-static int check_args(struct args *a, int n_targets, const char *first_target)
+static int check_args(struct args *a, int n_targets, char *const *targets)
 {
 	if (a->n_profiles == 0) {
 		msg_error("no profile given (-p NAME or -p FILE.xml)");
@@ -327,22 +385,10 @@ static int check_args(struct args *a, int n_targets, const char *first_target)
 	}
 	if (a->po.output && a->po.dry_run)
 		a->po.output = NULL;	/* nothing is written anyway */
-	if (a->po.output && n_targets != 1) {
-		msg_error("-o takes exactly one target");
+	if (a->po.output && n_targets > 1 && check_out_dir(a, n_targets, targets) < 0)
 		return -1;
-	}
-	if (a->po.output) {
-		/* An output is never overwritten; a tree may go into an empty
-		 * directory. */
-		struct stat st, ts;
-		bool tree = stat(first_target, &ts) == 0 && S_ISDIR(ts.st_mode);
-		if (lstat(a->po.output, &st) == 0 &&
-		    !(tree && S_ISDIR(st.st_mode) && dir_is_empty(a->po.output))) {
-			msg_error("%s: already exists; wimpatch does not overwrite an output "
-				  "(remove it, or patch in place without -o)", a->po.output);
-			return -1;
-		}
-	}
+	if (a->po.output && output_exists(a->po.output, targets[0]))
+		return -1;
 	if (a->json && a->reg) {
 		msg_error("--json and --format=reg cannot be used together");
 		return -1;
@@ -417,7 +463,32 @@ static enum wp_err run_target(const char *path, const struct patch_opts *po, str
 	return t->apply(path, po, sink_file_done, sink);
 }
 
-/* The plan over every target, in order, stopping at the first failure.
+/* One target: with -o DIR for several, its output is DIR/<its name>,
+ * which must not exist yet.  Returns an exit status. */
+static int run_one(struct args *a, const char *target, struct sink *sink)
+{
+	struct patch_opts po = a->po;
+	char *out = NULL;
+	int ret;
+
+	if (a->out_dir) {
+		if (!(out = path_join(a->out_dir, path_base(target)))) {
+			msg_error("out of memory");
+			return EXIT_INTERNAL;
+		}
+		if (output_exists(out, target)) {
+			free(out);
+			return EXIT_USAGE;
+		}
+		po.output = out;
+	}
+	ret = exit_status(run_target(target, &po, sink));
+	free(out);
+	return ret;
+}
+
+/* The plan over every target, in order, stopping at the first failure
+ * (unless --keep-going).
  * Returns an exit status. */
 static int run_targets(struct args *a, const struct plan *plan, struct sink *sink, int argc,
 		       char **argv, int first)
@@ -435,9 +506,10 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	a->po.images = a->images;
 	a->po.n_images = a->n_images;
 	progress_init();
-	for (int i = first; i < argc && ret == EXIT_OK; i++) {
+	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);
-		ret = exit_status(run_target(argv[i], &a->po, sink));
+		int r = run_one(a, argv[i], sink);
+		ret = r > ret ? r : ret;	/* the statuses rise with severity */
 	}
 	fs_set_interrupt_note("");
 	if (ret == EXIT_OK && sink->pending)
@@ -465,7 +537,7 @@ static int prepare(const struct cli_command *cmd, int argc, char **argv, struct 
 
 	if (ret >= 0)
 		return ret;
-	if (check_args(a, argc - *first, argv[*first]) < 0)
+	if (check_args(a, argc - *first, argv + *first) < 0)
 		return opt_usage_error(cmd);
 	ret = sink_open(sink, cmd->name, a->po.dry_run, a->json, a->reg, a->undo_file, a->utf16);
 	return ret == EXIT_OK ? -1 : sink_close(sink, ret);

@@ -1,5 +1,6 @@
 /* unit-media.c - the layout of a Windows medium (targets/media.c): which
- * paths are the medium's files, their kinds, roles and BCD stores. */
+ * paths are the medium's files, their kinds, roles and BCD stores, and
+ * which are one file spelled twice. */
 #include "config.h"
 
 #include "targets/media.h"
@@ -46,6 +47,15 @@ int main(void)
 	is_int(media_bcd_store(MEDIA_BCD_EFI), BCD_STORE_EFI, "efi store takes UEFI-store rules");
 	ok(media_kind_is_wim(MEDIA_SPLIT_PART) && !media_kind_is_wim(MEDIA_BCD_BIOS), "WIM kinds");
 	ok(media_kind_is_bcd(MEDIA_BCD_EFI) && !media_kind_is_bcd(MEDIA_INSTALL), "BCD kinds");
+	const char *twins[] = { "sources/boot.wim", "sources/install.wim", "SOURCES/Boot.Wim" };
+	is_int(media_check_spellings("m", twins, 3), -1, "boot.wim and Boot.Wim are one file twice");
+	is_int(media_check_spellings("m", twins, 2), 0, "different files are not twins");
+	const char *kinds[] = { "sources/install.wim", "sources/install.esd", "boot/bcd",
+				"efi/microsoft/boot/bcd", "sources/install.swm", "sources/install2.swm" };
+	is_int(media_check_spellings("m", kinds, 6), 0,
+	       "install.wim and install.esd, the two stores, the parts of a set: no twins");
+	is_int(media_check_spellings("m", NULL, 0), 0, "no files, no twins");
+
 	is_int((int)media_n_fixed_files, 5, "five files at fixed places");
 	for (size_t i = 0; i < media_n_fixed_files; i++)
 		is_int(kind_of(media_fixed_files[i].path), (int)media_fixed_files[i].kind,

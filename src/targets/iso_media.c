@@ -17,6 +17,26 @@
 #include "util/msg.h"
 #include "util/path.h"
 
+/* One file of the medium stored under two spellings is refused from the
+ * listing, before anything is extracted (media.h says why). */
+static enum wp_err check_spellings(const char *path, const struct iso_listing *l)
+{
+	const char **media = calloc(l->n + 1, sizeof(*media));
+	size_t n = 0;
+	enum media_kind kind;
+
+	if (!media) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (!l->v[i].dir && media_classify(l->v[i].path, &kind))
+			media[n++] = l->v[i].path;
+	int r = media_check_spellings(path, media, n);
+	free(media);
+	return r < 0 ? WP_ERR_INPUT : WP_OK;
+}
+
 enum wp_err iso_media_open(const char *path, struct iso_media *m)
 {
 	enum wp_err ret;
@@ -26,6 +46,10 @@ enum wp_err iso_media_open(const char *path, struct iso_media *m)
 		return ret;
 	if ((ret = iso_list(path, &m->info, &m->files)) != WP_OK)
 		return ret;
+	if ((ret = check_spellings(path, &m->files)) != WP_OK) {
+		iso_media_close(m);
+		return ret;
+	}
 	const struct iso_entry *bw = iso_listing_find(&m->files, MEDIA_REQUIRED);
 	if (!bw || bw->dir) {
 		msg_error("%s: not a Windows installation medium (no " MEDIA_REQUIRED " in the image)",

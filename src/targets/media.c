@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "targets/media.h"
+#include "util/msg.h"
 #include "util/path.h"
 
 const struct media_file_def media_fixed_files[] = {
@@ -52,6 +53,23 @@ bool media_classify(const char *rel, enum media_kind *kind)
 	/* install1.swm is not how a first part is named. */
 	*kind = strcasecmp(name, "install.swm") == 0 ? MEDIA_SPLIT : MEDIA_SPLIT_PART;
 	return true;
+}
+
+int media_check_spellings(const char *where, const char *const *paths, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			if (strcasecmp(paths[i], paths[j]) != 0)
+				continue;
+			/* The order found depends on the file system: report sorted. */
+			bool swap = strcmp(paths[i], paths[j]) > 0;
+			msg_error("%s: %s and %s: the same file of the medium twice, spelled "
+				  "differently (Windows does not tell case apart and may read either): "
+				  "remove or rename one", where, paths[swap ? j : i], paths[swap ? i : j]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 bool media_kind_is_wim(enum media_kind k)

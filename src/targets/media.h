@@ -48,6 +48,16 @@ extern const size_t media_n_fixed_files;
  */
 bool media_classify(const char *rel, enum media_kind *kind);
 
+/*
+ * Are two of `paths` (the medium's files as found, `n` of them) one file
+ * spelled twice, "sources/boot.wim" and "SOURCES/Boot.Wim"?  A medium
+ * copied onto a case-sensitive file system, or an image made from one,
+ * can hold both; Windows reads either, so patching one would leave what
+ * Windows boots unpatched half of the time.  Returns 0, or -1 after
+ * reporting the first such pair (sorted) as found in `where`.
+ */
+int media_check_spellings(const char *where, const char *const *paths, size_t n);
+
 /* The part number a file name in sources/ gives a split part: 1 for
  * install.swm, N for installN.swm, 0 for any other name. */
 unsigned media_split_part(const char *name);

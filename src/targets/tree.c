@@ -14,53 +14,64 @@
 #include "targets/tree.h"
 #include "util/array.h"
 
-/* The on-disk name in `dir` matching `name` without regard to case, or
- * NULL.  An exact match wins over a folded one. */
-static char *find_entry(const char *dir, const char *name)
+/* Append a file of the medium; takes `rel` (freed if it fails). */
+static int add(struct media_tree *t, enum media_kind k, char *rel)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char *found = NULL;
-
-	if (!d)
-		return NULL;
-	while ((e = readdir(d))) {
-		if (strcmp(e->d_name, name) == 0) {
-			free(found);
-			found = strdup(e->d_name);
-			break;
-		}
-		if (!found && strcasecmp(e->d_name, name) == 0)
-			found = strdup(e->d_name);
+	if (!ARRAY_GROW(t->files, t->n_files + 1, t->a_files)) {
+		free(rel);
+		msg_error("out of memory");
+		return -1;
 	}
-	closedir(d);
-	return found;
+	t->files[t->n_files].kind = k;
+	t->files[t->n_files].rel = rel;
+	t->n_files++;
+	return 0;
 }
 
-/* Resolve a '/'-separated path below root case-insensitively; returns the
- * relative path as on disk (malloc'd) or NULL if some part is missing. */
-static char *find_path(const char *root, const char *path)
-{
-	char cur[PATH_MAX], rel[PATH_MAX] = "";
-	char *copy = strdup(path), *save = NULL;
+/* Paths found, relative to the root. */
+struct found {
+	char **v;
+	size_t n, alloc;
+};
 
-	if (!copy)
-		return NULL;
-	snprintf(cur, sizeof(cur), "%s", root);
-	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
-		char *e = find_entry(cur, c);
-		if (!e) {
-			free(copy);
-			return NULL;
+/*
+ * Every on-disk path below the root that matches `path` ('/'-separated,
+ * below `dir`, "" for the root) without regard to case.  All of them, not
+ * the first: sources/ and SOURCES/, boot.wim and Boot.Wim can stand side
+ * by side on a case-sensitive file system, and tree_scan refuses that.
+ * A part that is missing or not a directory just matches nothing.
+ */
+static int find_all(const char *root, const char *dir, const char *path, struct found *f)
+{
+	const char *slash = strchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : strlen(path);
+	char full[PATH_MAX];
+	int ret = 0;
+
+	snprintf(full, sizeof(full), "%s%s%s", root, *dir ? "/" : "", dir);
+	DIR *d = opendir(full);
+	if (!d)
+		return 0;
+	for (struct dirent *e; ret == 0 && (e = readdir(d));) {
+		if (strlen(e->d_name) != len || strncasecmp(e->d_name, path, len) != 0)
+			continue;
+		char *rel;
+		if (asprintf(&rel, "%s%s%s", dir, *dir ? "/" : "", e->d_name) < 0) {
+			msg_error("out of memory");
+			ret = -1;
+		} else if (slash) {
+			ret = find_all(root, rel, slash + 1, f);
+			free(rel);
+		} else if (!ARRAY_GROW(f->v, f->n + 1, f->alloc)) {
+			msg_error("out of memory");
+			free(rel);
+			ret = -1;
+		} else {
+			f->v[f->n++] = rel;
 		}
-		size_t n = strlen(cur);
-		snprintf(cur + n, sizeof(cur) - n, "/%s", e);
-		n = strlen(rel);
-		snprintf(rel + n, sizeof(rel) - n, "%s%s", n ? "/" : "", e);
-		free(e);
 	}
-	free(copy);
-	return strdup(rel);
+	closedir(d);
+	return ret;
 }
 
 int tree_check_inside(const char *root, const char *rel)
@@ -84,20 +95,14 @@ int tree_check_inside(const char *root, const char *rel)
 	return 0;
 }
 
-static int add(struct media_tree *t, enum media_kind k, char *rel)
+/* A file wimpatch reads must be a regular file inside the tree. */
+static int check_file(const struct media_tree *t, const char *rel)
 {
-	if (!ARRAY_GROW(t->files, t->n_files + 1, t->a_files)) {
-		free(rel);
-		msg_error("out of memory");
-		return -1;
-	}
-	t->files[t->n_files].kind = k;
-	t->files[t->n_files].rel = rel;
-	t->n_files++;
-	if (tree_check_inside(t->root, rel) < 0)
-		return -1;
 	struct stat st;
 	char full[PATH_MAX];
+
+	if (tree_check_inside(t->root, rel) < 0)
+		return -1;
 	snprintf(full, sizeof(full), "%s/%s", t->root, rel);
 	if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
 		msg_error("%s: not a regular file", full);
@@ -151,6 +156,31 @@ static int scan_split(struct media_tree *t, const char *sources)
 	return ret;
 }
 
+/* The medium's files: those at fixed places, then the split sets. */
+static int find_files(struct media_tree *t)
+{
+	struct found f = { 0 };
+	int ret = 0;
+
+	for (size_t i = 0; i < media_n_fixed_files && ret == 0; i++) {
+		ret = find_all(t->root, "", media_fixed_files[i].path, &f);
+		/* add takes each string (and frees it if it fails). */
+		for (size_t j = 0; j < f.n; j++) {
+			if (ret == 0)
+				ret = add(t, media_fixed_files[i].kind, f.v[j]);
+			else
+				free(f.v[j]);
+		}
+		f.n = 0;
+	}
+	if (ret == 0)
+		ret = find_all(t->root, "", MEDIA_SOURCES, &f);
+	for (size_t j = 0; j < f.n && ret == 0; j++)
+		ret = scan_split(t, f.v[j]);
+	array_free_strings(f.v, f.n);
+	return ret;
+}
+
 int tree_scan(const char *root, struct media_tree *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -158,26 +188,27 @@ int tree_scan(const char *root, struct media_tree *t)
 		msg_error("out of memory");
 		return -1;
 	}
-	for (size_t i = 0; i < media_n_fixed_files; i++) {
-		char *rel = find_path(root, media_fixed_files[i].path);
-		if (rel && add(t, media_fixed_files[i].kind, rel) < 0)
-			return -1;
+	if (find_files(t) < 0)
+		return -1;
+	const char **rels = calloc(t->n_files + 1, sizeof(*rels));
+	if (!rels) {
+		msg_error("out of memory");
+		return -1;
 	}
-	char *sources = find_path(root, MEDIA_SOURCES);
-	if (sources) {
-		int r = scan_split(t, sources);
-		free(sources);
-		if (r < 0)
-			return -1;
-	}
-	bool boot = false;
 	for (size_t i = 0; i < t->n_files; i++)
+		rels[i] = t->files[i].rel;
+	int ret = media_check_spellings(root, rels, t->n_files);
+	free(rels);
+	bool boot = false;
+	for (size_t i = 0; i < t->n_files && ret == 0; i++) {
+		ret = check_file(t, t->files[i].rel);
 		boot |= t->files[i].kind == MEDIA_BOOT_WIM;
-	if (!boot) {
+	}
+	if (ret == 0 && !boot) {
 		msg_error("%s: not a Windows installation medium (no " MEDIA_REQUIRED ")", root);
 		return -1;
 	}
-	return 0;
+	return ret;
 }
 
 void tree_free(struct media_tree *t)

@@ -3,9 +3,11 @@
  * its files wimpatch works on (media.h says which those are).
  *
  * Names are matched without regard to case (extractors write SOURCES/,
- * Boot/BCD, ...); the paths kept are the ones on disk, relative to the
- * root.  Nothing outside the root is ever used: a symbolic link that
- * leads out of the tree is an error.
+ * Boot/BCD, ...), in every directory whose name matches; one file found
+ * under two spellings is an error (media_check_spellings).  The paths
+ * kept are the ones on disk, relative to the root, as reached through
+ * symbolic links.  Nothing outside the root is ever used: a symbolic link
+ * that leads out of the tree is an error.
  */
 #ifndef WIMPATCH_TREE_H
 #define WIMPATCH_TREE_H

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/fsutil.h"
+#include "util/infile.h"
 #include "util/msg.h"
 #include "core/regfile.h"
 #include "util/strbuf.h"
@@ -266,7 +267,7 @@ int regfile_close(struct regfile_out *r)
 
 /* ------------------------------------------------------------ reading */
 
-#define REGFILE_MAX (64L * 1024 * 1024)
+#define REGFILE_MAX ((size_t)64 * 1024 * 1024)
 
 struct reader {
 	const char *file;
@@ -293,35 +294,11 @@ static void rerr(struct reader *rd, const char *fmt, ...)
 /* The whole file as UTF-8 text: UTF-16LE (with BOM) is converted. */
 static char *read_text(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
+	size_t n;
+	char *buf = infile_read(path, REGFILE_MAX, &n, err, errlen);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > REGFILE_MAX) {
-		snprintf(err, errlen, "not a regular file of at most 64 MiB");
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 2);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0) {
-			snprintf(err, errlen, "cannot read: %s", r < 0 ? strerror(errno) : "short read");
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		n += (size_t)r;
-	}
-	buf[n] = buf[n + 1] = '\0';
+	if (!buf)
+		return NULL;
 	if (n >= 2 && (unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) {
 		char *u8 = utf16le_to_utf8((unsigned char *)buf + 2, n - 2);
 		free(buf);
@@ -335,9 +312,6 @@ static char *read_text(const char *path, char *err, size_t errlen)
 		buf = NULL;
 		snprintf(err, errlen, "binary data: not a .reg file (UTF-16 files need a BOM)");
 	}
-out:
-	if (fd >= 0)
-		close(fd);
 	return buf;
 }
 

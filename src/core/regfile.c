@@ -23,13 +23,16 @@
 /* ------------------------------------------------------------ writing */
 
 struct regfile_out {
-	FILE *stream;		/* writing straight to a stream */
-	char *path, *tmp;	/* or building a file, renamed at close */
-	bool utf16;
-	struct strbuf text;	/* the file's text, UTF-8 */
+	FILE *stream;		/* writing straight to a stream, or */
+	struct strbuf text;	/* building the text (UTF-8) in memory */
+	char *dest;		/* the file, or what stands for the stream, in messages */
 	const char *last_key;	/* the section header last written */
 	char *last_root;
 };
+
+/* regedit's line end; both regedit and hivexregedit read it. */
+#define EOL "\r\n"
+#define HEADER "Windows Registry Editor Version 5.00"
 
 static void out(struct regfile_out *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out(struct regfile_out *r, const char *fmt, ...)
@@ -37,51 +40,34 @@ static void out(struct regfile_out *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (r->stream) {
+	if (r->stream)
 		vfprintf(r->stream, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	strbuf_vaddf(&r->text, fmt, ap);
+	else
+		strbuf_vaddf(&r->text, fmt, ap);
 	va_end(ap);
 }
 
-/* regedit's line end; both regedit and hivexregedit read it. */
-#define EOL "\r\n"
-
-static void header(struct regfile_out *r)
-{
-	out(r, "Windows Registry Editor Version 5.00" EOL);
-}
-
-struct regfile_out *regfile_stream(FILE *f)
+static struct regfile_out *start(FILE *f, const char *dest)
 {
 	struct regfile_out *r = calloc(1, sizeof(*r));
-	if (!r) {
+	if (!r || !(r->dest = strdup(dest))) {
+		free(r);
 		msg_error("out of memory");
 		return NULL;
 	}
 	r->stream = f;
-	header(r);
+	out(r, HEADER EOL);
 	return r;
 }
 
-struct regfile_out *regfile_create(const char *path, bool utf16)
+struct regfile_out *regfile_stream(FILE *f, const char *dest)
 {
-	struct regfile_out *r = calloc(1, sizeof(*r));
-	if (!r || !(r->path = strdup(path))) {
-		free(r);
-		msg_error("out of memory");
-		return NULL;
-	}
-	if (!(r->tmp = fs_temp_sibling(path))) {
-		free(r->path);
-		free(r);
-		return NULL;
-	}
-	r->utf16 = utf16;
-	header(r);
-	return r;
+	return start(f, dest);
+}
+
+struct regfile_out *regfile_new(const char *dest)
+{
+	return start(NULL, dest);
 }
 
 void regfile_comment(struct regfile_out *r, const char *text)
@@ -90,40 +76,36 @@ void regfile_comment(struct regfile_out *r, const char *text)
 	r->last_key = NULL;
 }
 
-static void quoted(struct regfile_out *r, const char *s)
-{
-	out(r, "\"");
-	for (; *s; s++)
-		out(r, "%s%c", (*s == '"' || *s == '\\') ? "\\" : "", *s);
-	out(r, "\"");
-}
-
 static void section(struct regfile_out *r, const char *root, const char *key, bool del)
 {
 	if (!del && r->last_key && r->last_root && strcmp(r->last_key, key) == 0 &&
 	    strcmp(r->last_root, root) == 0)
 		return;
-	/* A blank line between sections, as regedit writes them. */
-	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
-	r->last_key = del ? NULL : key;
 	free(r->last_root);
 	r->last_root = strdup(root);
+	r->last_key = del ? NULL : key;
+	/* A blank line between sections, as regedit writes them. */
+	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
 }
 
 /* "name"=data, with long hex data wrapped as regedit wraps it. */
 static void value_line(struct regfile_out *r, const char *name, const struct regval *v)
 {
-	if (name[0] == '\0')
-		out(r, "@");
-	else
-		quoted(r, name);
-	if (!v) {
-		out(r, "=-" EOL);
+	char *data = v ? regval_to_reg(v) : NULL;
+	if (v && !data) {
+		r->text.failed = true;
 		return;
 	}
-	char *data = regval_to_reg(v);
-	if (!data) {
-		r->text.failed = true;
+	if (name[0] == '\0') {
+		out(r, "@");
+	} else {
+		out(r, "\"");
+		for (const char *p = name; *p; p++)
+			out(r, "%s%c", (*p == '"' || *p == '\\') ? "\\" : "", *p);
+		out(r, "\"");
+	}
+	if (!v) {
+		out(r, "=-" EOL);
 		return;
 	}
 	out(r, "=");
@@ -197,6 +179,27 @@ void regfile_undo(struct regfile_out *r, const char *root, const struct changeli
 	}
 }
 
+static void release(struct regfile_out *r)
+{
+	strbuf_release(&r->text);
+	free(r->dest);
+	free(r->last_root);
+	free(r);
+}
+
+int regfile_close(struct regfile_out *r)
+{
+	if (!r)
+		return 0;
+	int ret = r->text.failed ? -1 : 0;
+	if (r->stream) {
+		out(r, EOL);
+		fflush(r->stream);
+	}
+	release(r);
+	return ret;
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -213,55 +216,40 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int regfile_close(struct regfile_out *r)
+/* Replace `path` by `text` (UTF-8; UTF-16LE with BOM when utf16): a
+ * synced temporary sibling renamed over it.  0, or -1 (reported). */
+static int replace_file(const char *path, const char *text, bool utf16)
 {
+	const unsigned char *data = (const unsigned char *)text;
+	size_t len = strlen(text);
+	unsigned char *u16 = NULL;
 	int ret = 0;
 
-	if (!r)
-		return -1;
-	out(r, EOL);
-	if (r->stream) {
-		fflush(r->stream);
-		free(r->last_root);
-		free(r);
-		return 0;
-	}
-	unsigned char *data = (unsigned char *)r->text.buf;
-	size_t len = r->text.len;
-	unsigned char *u16 = NULL;
-	if (r->text.failed) {
-		msg_error("%s: out of memory", r->path);
-		ret = -1;
-	} else if (r->utf16) {
-		size_t n;
-		if (!(u16 = utf8_to_utf16le(r->text.buf ? r->text.buf : "", &n))) {
-			msg_error("%s: cannot convert to UTF-16", r->path);
-			ret = -1;
+	if (utf16) {
+		if (!(u16 = utf8_to_utf16le(text, &len))) {
+			msg_error("%s: cannot convert to UTF-16", path);
+			return -1;
 		}
 		data = u16;
-		len = n;
 	}
-	int fd = ret == 0 ? open(r->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
-	if (ret == 0 && (fd < 0 || (r->utf16 && write_all(fd, "\xff\xfe", 2) < 0) ||
-			 write_all(fd, data, len) < 0 || fsync(fd) < 0)) {
-		msg_error("%s: cannot write: %s", r->tmp, strerror(errno));
+	char *tmp = fs_temp_sibling(path);
+	int fd = tmp ? open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	if (tmp && (fd < 0 || (utf16 && write_all(fd, "\xff\xfe", 2) < 0) ||
+		    write_all(fd, data, len) < 0 || fsync(fd) < 0)) {
+		msg_error("%s: cannot write: %s", tmp, strerror(errno));
 		ret = -1;
 	}
 	if (fd >= 0 && close(fd) < 0 && ret == 0) {
-		msg_error("%s: %s", r->tmp, strerror(errno));
+		msg_error("%s: %s", tmp, strerror(errno));
 		ret = -1;
 	}
-	if (ret == 0 && fs_commit_temp(r->tmp, r->path) < 0)
+	if (!tmp || ret < 0 || fs_commit_temp(tmp, path) < 0) {
+		fs_discard_temp(tmp);
 		ret = -1;
-	if (ret == 0)
-		free(r->tmp);
-	else
-		fs_discard_temp(r->tmp);
+	} else {
+		free(tmp);
+	}
 	free(u16);
-	strbuf_release(&r->text);
-	free(r->path);
-	free(r->last_root);
-	free(r);
 	return ret;
 }
 
@@ -646,4 +634,85 @@ int regfile_import(const char *path, const char *root, struct rule *rule)
 	free(rd.key);
 	free(text);
 	return rd.errors ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ adding to a file */
+
+/*
+ * The .reg file at `path`, if there is one, as UTF-8 text in *text (NULL
+ * when there is no file), with *body pointing past its header line.
+ * Anything but a regular .reg file of version 5.00 is refused: the file
+ * is only ever added to, never replaced by something else.  0, or -1
+ * (reported).
+ */
+static int existing(const char *path, char **text, const char **body)
+{
+	struct stat st;
+	char err[256];
+
+	*text = NULL;
+	*body = EOL;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		msg_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* Renaming over it would replace the link, not the file. */
+		msg_error("%s: a symbolic link: give the file it points to", path);
+		return -1;
+	}
+	if (!(*text = read_text(path, err, sizeof(err)))) {
+		msg_error("%s: %s", path, err);
+		return -1;
+	}
+	size_t n = strlen(HEADER);
+	if (strncmp(*text, HEADER, n) != 0 || ((*text)[n] && (*text)[n] != '\r' && (*text)[n] != '\n')) {
+		msg_error("%s: not a .reg file of version 5.00 (its first line is not '" HEADER
+			  "'): an undo file is only ever added to, so this one is left as it is; "
+			  "give another file", path);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	*body = *text + n;
+	return 0;
+}
+
+int regfile_check_dest(const char *path)
+{
+	char *text;
+	const char *body;
+
+	if (existing(path, &text, &body) < 0)
+		return -1;
+	free(text);
+	/* The directory must take the temporary file the writes go through;
+	 * better known now than after the first target is written. */
+	char *tmp = fs_temp_sibling(path);
+	if (!tmp)
+		return -1;
+	fs_discard_temp(tmp);
+	return 0;
+}
+
+int regfile_prepend(struct regfile_out *r, const char *path, bool utf16)
+{
+	char *old;
+	const char *body;
+	int ret = -1;
+
+	if (existing(path, &old, &body) == 0) {
+		/* The old entries after the new: merged in order, the file
+		 * undoes the latest run first. */
+		strbuf_addstr(&r->text, body);
+		if (r->text.failed)
+			msg_error("%s: out of memory", path);
+		else
+			ret = replace_file(path, r->text.buf, utf16);
+	}
+	free(old);
+	release(r);
+	return ret;
 }

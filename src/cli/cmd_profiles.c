@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "util/array.h"
 #include "cli/exit.h"
+#include "util/escape.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
 #include "core/plan.h"
@@ -107,13 +108,18 @@ static void show_one(const struct plan *plan)
 		for (size_t j = 0; j < r->n_ops; j++) {
 			const struct op *o = &r->ops[j];
 			char *v = o->kind == OP_SET_VALUE ? regval_to_text(&o->value) : NULL;
-			printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), o->key,
-			       o->name ? " : " : "", o->name ? (o->name[0] ? o->name : "@") : "",
+			/* Character references put line breaks in names too. */
+			char *key = esc_dup(o->key, false);
+			char *name = o->name ? esc_dup(o->name[0] ? o->name : "@", false) : NULL;
+			printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), key ? key : "?",
+			       o->name ? " : " : "", o->name ? (name ? name : "?") : "",
 			       v ? " = " : "", v ? regtype_name(o->value.type) : "",
 			       v ? " " : "");
 			if (v)
 				printf("                %s\n", v);
 			free(v);
+			free(key);
+			free(name);
 		}
 	}
 }

@@ -86,6 +86,8 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 		reg_section_comment(r, fr, h);
 		regfile_undo(r, h->reg_root, &h->changes);
 	}
+	if (regfile_left_out(r))
+		s->undo_failed = true;
 	if (regfile_prepend(r, s->undo_file, s->utf16) < 0)
 		s->undo_failed = true;
 }

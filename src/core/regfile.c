@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/escape.h"
 #include "util/fsutil.h"
 #include "util/infile.h"
 #include "util/msg.h"
@@ -25,9 +26,13 @@
 struct regfile_out {
 	FILE *stream;		/* writing straight to a stream, or */
 	struct strbuf text;	/* building the text (UTF-8) in memory */
+	struct strbuf notes;	/* what could not be written, as comment lines */
 	char *dest;		/* the file, or what stands for the stream, in messages */
+	char *context;		/* the last comment: which file, image and hive */
 	const char *last_key;	/* the section header last written */
 	char *last_root;
+	bool lost_section;	/* the current section's header could not be written */
+	size_t left_out;
 };
 
 /* regedit's line end; both regedit and hivexregedit read it. */
@@ -70,10 +75,76 @@ struct regfile_out *regfile_new(const char *dest)
 	return start(NULL, dest);
 }
 
+/* "; text": a comment quotes names from the inputs.  A line feed in one
+ * would end it and make the rest a line of the file, a backslash at its
+ * end would continue it over the next line (both readers join such
+ * lines before they look for comments): neither survives. */
+static void comment_line(struct strbuf *b, const char *text)
+{
+	char *e = esc_dup(text, false);
+	if (!e) {
+		b->failed = true;
+		return;
+	}
+	size_t n = strlen(e);
+	bool tail = n && e[n - 1] == '\\';
+	strbuf_addf(b, "; %.*s%s" EOL, (int)(n - tail), e, tail ? "\\x5c" : "");
+	free(e);
+}
+
 void regfile_comment(struct regfile_out *r, const char *text)
 {
-	out(r, "; %s" EOL, text);
+	struct strbuf line = STRBUF_INIT;
+
+	comment_line(&line, text);
+	out(r, "%s", line.buf && !line.failed ? line.buf : ";" EOL);
+	strbuf_release(&line);
+	free(r->context);
+	r->context = strdup(text);
 	r->last_key = NULL;
+}
+
+/*
+ * An entry a .reg file cannot hold: its key or value name has a control
+ * character (a line feed splits the line; there is no escape for names).
+ * It becomes a comment at the end, with the names escaped, and an error:
+ * the file is then not complete.
+ */
+static void left_out(struct regfile_out *r, const char *root, const char *key, const char *name,
+		     const struct regval *v, bool del)
+{
+	struct strbuf e = STRBUF_INIT;
+	char *data = v ? regval_to_reg(v) : NULL;
+
+	strbuf_addf(&e, "[%s", del ? "-" : "");
+	esc_add(&e, root, false);
+	strbuf_addstr(&e, "\\");
+	esc_add(&e, key, false);
+	strbuf_addstr(&e, "]");
+	if (name) {
+		strbuf_addstr(&e, name[0] ? " \"" : " @");
+		if (name[0]) {
+			esc_add(&e, name, true);
+			strbuf_addstr(&e, "\"");
+		}
+		strbuf_addstr(&e, "=");
+		esc_add(&e, v ? (data ? data : "?") : "-", false);
+	}
+	free(data);
+	if (e.failed) {
+		msg_error("out of memory");
+		r->notes.failed = true;
+	} else {
+		msg_error("%s: %s%s%s: a .reg file cannot hold a name with control characters: "
+			  "left out, noted at its end as a comment", r->dest,
+			  r->context ? r->context : "", r->context ? ": " : "", e.buf);
+		if (r->left_out == 0)
+			comment_line(&r->notes, "Left out: a .reg file cannot hold these names "
+				     "(their control characters are shown as escapes):");
+		comment_line(&r->notes, e.buf);
+	}
+	r->left_out++;
+	strbuf_release(&e);
 }
 
 static void section(struct regfile_out *r, const char *root, const char *key, bool del)
@@ -84,6 +155,12 @@ static void section(struct regfile_out *r, const char *root, const char *key, bo
 	free(r->last_root);
 	r->last_root = strdup(root);
 	r->last_key = del ? NULL : key;
+	r->lost_section = esc_has_control(root) || esc_has_control(key);
+	if (r->lost_section) {
+		/* The values that follow are left out with it, one by one. */
+		left_out(r, root, key, NULL, NULL, del);
+		return;
+	}
 	/* A blank line between sections, as regedit writes them. */
 	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
 }
@@ -91,6 +168,11 @@ static void section(struct regfile_out *r, const char *root, const char *key, bo
 /* "name"=data, with long hex data wrapped as regedit wraps it. */
 static void value_line(struct regfile_out *r, const char *name, const struct regval *v)
 {
+	if (r->lost_section || esc_has_control(name)) {
+		left_out(r, r->last_root ? r->last_root : "?", r->last_key ? r->last_key : "?", name,
+			 v, false);
+		return;
+	}
 	char *data = v ? regval_to_reg(v) : NULL;
 	if (v && !data) {
 		r->text.failed = true;
@@ -179,10 +261,27 @@ void regfile_undo(struct regfile_out *r, const char *root, const struct changeli
 	}
 }
 
+size_t regfile_left_out(const struct regfile_out *r)
+{
+	return r->left_out;
+}
+
+/* The notes on what was left out, after everything else: a comment
+ * between a section's values would end the section for hivexregedit. */
+static void add_notes(struct regfile_out *r)
+{
+	if (r->notes.len) {
+		out(r, EOL "%s", r->notes.buf);
+		strbuf_release(&r->notes);
+	}
+}
+
 static void release(struct regfile_out *r)
 {
 	strbuf_release(&r->text);
+	strbuf_release(&r->notes);
 	free(r->dest);
+	free(r->context);
 	free(r->last_root);
 	free(r);
 }
@@ -191,8 +290,9 @@ int regfile_close(struct regfile_out *r)
 {
 	if (!r)
 		return 0;
-	int ret = r->text.failed ? -1 : 0;
+	int ret = r->left_out || r->notes.failed || r->text.failed ? -1 : 0;
 	if (r->stream) {
+		add_notes(r);
 		out(r, EOL);
 		fflush(r->stream);
 	}
@@ -703,6 +803,7 @@ int regfile_prepend(struct regfile_out *r, const char *path, bool utf16)
 	const char *body;
 	int ret = -1;
 
+	add_notes(r);
 	if (existing(path, &old, &body) == 0) {
 		/* The old entries after the new: merged in order, the file
 		 * undoes the latest run first. */

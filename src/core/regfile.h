@@ -5,7 +5,9 @@
  * Written files are "Windows Registry Editor Version 5.00", keys under
  * the hive's standard name (HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\...),
  * UTF-8 (or UTF-16LE with a BOM, as regedit writes them), and are
- * accepted by regedit and by hivexregedit --merge --prefix ROOT.
+ * accepted by regedit and by hivexregedit --merge --prefix ROOT.  They
+ * hold no control character but TAB and the line ends: strings with one
+ * are written as hex(1) (regval_to_reg), comments escape them.
  * Read files may be version 5.00 (UTF-16LE with BOM, or UTF-8/ASCII) or
  * REGEDIT4 (8-bit strings).
  */
@@ -25,7 +27,8 @@ struct regfile_out;
 struct regfile_out *regfile_stream(FILE *f, const char *dest);
 /* Start one in memory, for regfile_prepend; `dest` is the file it is for. */
 struct regfile_out *regfile_new(const char *dest);
-/* A comment line ("; text"), e.g. which file, image and hive follow. */
+/* A comment line ("; text"), e.g. which file, image and hive follow; its
+ * control characters are written as escapes. */
 void regfile_comment(struct regfile_out *r, const char *text);
 /* The changes, in order, as .reg entries under `root`. */
 void regfile_changes(struct regfile_out *r, const char *root, const struct changelist *cl);
@@ -33,8 +36,17 @@ void regfile_changes(struct regfile_out *r, const char *root, const struct chang
  * keys recreated with their values, in reverse order. */
 void regfile_undo(struct regfile_out *r, const char *root, const struct changelist *cl);
 
+/*
+ * A key or value name with a control character (TAB aside) cannot be
+ * written: .reg files have no escape for names, and a line feed would
+ * split the line.  Such an entry is reported (naming `dest`, the last
+ * comment's file and image, the key and the value), and listed, escaped,
+ * in comments at the end instead.  How many were left out so far:
+ */
+size_t regfile_left_out(const struct regfile_out *r);
+
 /* Finish a stream (flushed) or drop an unused one.  0, or -1 when
- * memory ran out. */
+ * entries were left out or memory ran out (reported). */
 int regfile_close(struct regfile_out *r);
 
 /*

@@ -21,6 +21,8 @@
  *   "Name"=hex(N):01,02              any type N (hex), raw bytes
  *   "Name"=multi:"a","b"             REG_MULTI_SZ (extension)
  *   "Name"=expand:"%SystemRoot%\\x"  REG_EXPAND_SZ (extension)
+ * In key paths and quoted strings, \x{HH} is the byte HH (extension): for
+ * names with control characters, which .reg files have no way to write.
  * A value line ending in a backslash continues on the next line.
  *
  * Layout references below use the offsets of the regf format as documented
@@ -375,7 +377,19 @@ static const char *skip_ws(const char *p)
   return p;
 }
 
-/* Parse a "quoted" string with \\ and \" escapes at *pp; returns a
+static int hexval(char c);
+
+/* The byte of an extension escape \x{HH} at p, or -1 if there is none:
+ * names with control characters, which .reg files cannot write. */
+static int byte_escape(const char *p)
+{
+  if (p[0] != '\\' || p[1] != 'x' || p[2] != '{' || hexval(p[3]) < 0 ||
+      hexval(p[4]) < 0 || p[5] != '}')
+    return -1;
+  return hexval(p[3]) << 4 | hexval(p[4]);
+}
+
+/* Parse a "quoted" string with \\, \" and \x{HH} escapes at *pp; returns a
  * malloc'd copy and advances *pp past the closing quote. */
 static char *parse_quoted(const char **pp)
 {
@@ -386,10 +400,17 @@ static char *parse_quoted(const char **pp)
   for (p++; *p != '"'; p++) {
     if (*p == '\0')
       die("unterminated string");
+    int byte = byte_escape(p);
+    if (byte >= 0) {
+      char c = (char)byte;
+      buf_add(&b, &c, 1);
+      p += 5;
+      continue;
+    }
     if (*p == '\\') {
       p++;
       if (*p != '\\' && *p != '"')
-        die("bad escape '\\%c' in string (only \\\\ and \\\" allowed)",
+        die("bad escape '\\%c' in string (only \\\\, \\\" and \\x{HH} allowed)",
             *p ? *p : ' ');
     }
     buf_add(&b, p, 1);
@@ -605,9 +626,23 @@ static void enter_key(char *path)
   if (*path == '\\')
     path++;
   for (char *comp = path, *next; comp != NULL; comp = next) {
-    next = strchr(comp, '\\');
-    if (next != NULL)
-      *next++ = '\0';
+    /* A separator is a backslash that starts no \x{HH}; those are
+     * decoded in place. */
+    char *w = comp;
+    next = NULL;
+    for (char *q = comp; *q; q++) {
+      int byte = byte_escape(q);
+      if (byte >= 0) {
+        *w++ = (char)byte;
+        q += 5;
+      } else if (*q == '\\') {
+        next = q + 1;
+        break;
+      } else {
+        *w++ = *q;
+      }
+    }
+    *w = '\0';
     if (comp[0] == '\0')
       die("empty key name component");
     if (strlen(comp) > 255)

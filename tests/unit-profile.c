@@ -613,7 +613,7 @@ static void test_limits(void)
 	big = write_tmp("big.xml", "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n"
 			"<rule id=\"", "x", 2 * 1024 * 1024, "", 0,
 			"\"><create-key key=\"A\"/></rule>\n</profile>\n");
-	expect_error(big, 0, "profile too large");
+	expect_error(big, 0, "too large");
 	unlink(deep);
 	unlink(big);
 

@@ -1,6 +1,7 @@
 /*
  * unit-regval.c - value encodings (src/regval.c): profile text -> the exact
- * bytes a hive stores, and those bytes back to .reg and human text.
+ * bytes a hive stores, and those bytes back to .reg and human text; the
+ * escapes human text shows control characters with (src/util/escape.c).
  */
 #include "config.h"
 
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "core/regval.h"
+#include "util/escape.h"
 #include "tap.h"
 
 static char err[256];
@@ -248,6 +250,40 @@ static void test_to_text(void)
 	text_is(raw(0x1234, "\xff", 1), "ff", "unknown type");
 }
 
+/* Control characters: a line break in "text" would end the .reg line, an
+ * escape sequence would drive the terminal. */
+static void test_control(void)
+{
+	/* "a" CR LF "b", ESC "[2J", TAB, U+009B, U+202E */
+	static const char crlf[] = "a\0\r\0\n\0b\0\0\0", esc[] = "\x1b\0[\0" "2\0J\0\0\0",
+			  tab[] = "a\0\t\0b\0\0\0", c1[] = "\x9b\0\0\0", rlo[] = "\x2e\x20\0\0";
+
+	reg_is(raw(REGT_SZ, crlf, 10), "hex(1):61,00,0d,00,0a,00,62,00,00,00", "sz with CR LF");
+	reg_is(raw(REGT_SZ, esc, 10), "hex(1):1b,00,5b,00,32,00,4a,00,00,00", "sz with ESC");
+	reg_is(raw(REGT_SZ, c1, 4), "hex(1):9b,00,00,00", "sz with a C1 control");
+	reg_is(raw(REGT_SZ, tab, 8), "\"a\tb\"", "sz with TAB stays text");
+	text_is(raw(REGT_SZ, crlf, 10), "\"a\\r\\nb\"", "sz with CR LF");
+	text_is(raw(REGT_EXPAND_SZ, esc, 10), "\"\\x1b[2J\"", "expand-sz with ESC");
+	text_is(raw(REGT_SZ, tab, 8), "\"a\\tb\"", "sz with TAB");
+	text_is(raw(REGT_SZ, c1, 4), "\"\\u009b\"", "sz with a C1 control");
+	text_is(raw(REGT_SZ, rlo, 4), "\"\\u202e\"", "sz with a right-to-left override");
+	text_is(raw(REGT_MULTI_SZ, "a\0\n\0\0\0\0\0", 8), "[\"a\\n\"]", "multi-sz with LF");
+
+	ok(!esc_has_control("plain \t text \xc3\xa9"), "TAB and UTF-8 are no control characters");
+	ok(esc_has_control("a\nb") && esc_has_control("\r") && esc_has_control("\x7f") &&
+	   esc_has_control("\xc2\x9b"), "LF, CR, DEL and C1 are");
+	char *e = esc_dup("a\\b\"\x01\xff\xe2\x80\xae", false);
+	is_str(e, "a\\b\"\\x01\\xff\\u202e", "plain: backslash and quote kept, the rest escaped");
+	free(e);
+	e = esc_dup("a\\b\"", true);
+	is_str(e, "a\\\\b\\\"", "quoted: backslash and quote escaped");
+	free(e);
+	/* Overlong and surrogate forms are not UTF-8: bytes. */
+	e = esc_dup("\xc0\x8a\xed\xa0\x80", false);
+	is_str(e, "\\xc0\\x8a\\xed\\xa0\\x80", "invalid UTF-8 as bytes");
+	free(e);
+}
+
 static void test_copy_equal(void)
 {
 	struct regval a, b, c, e1 = { .type = REGT_BINARY }, e2;
@@ -317,6 +353,7 @@ int main(void)
 	test_type_names();
 	test_to_reg();
 	test_to_text();
+	test_control();
 	test_copy_equal();
 	test_utf();
 	return done_testing();

@@ -18,6 +18,7 @@
 #include "util/fsutil.h"
 #include "adapters/iso.h"
 #include "adapters/iso_parse.h"
+#include "util/infile.h"
 #include "util/msg.h"
 #include "util/spawn.h"
 #include "util/array.h"
@@ -176,9 +177,10 @@ enum wp_err iso_probe(const char *path, struct iso_info *info)
 	enum wp_err ret = WP_ERR_INPUT;
 
 	memset(info, 0, sizeof(*info));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		msg_error("%s: %s", path, strerror(errno));
+	char why[256];
+	int fd = infile_open(path, false, &st, why, sizeof(why));
+	if (fd < 0) {
+		msg_error("%s: %s", path, why);
 		goto out;
 	}
 	info->size = (uint64_t)st.st_size;

@@ -623,7 +623,8 @@ static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *sr
 	if (strcmp(k->before, after) != 0) {
 		msg_error("%s: the file's metadata would change on the way back in; nothing is "
 			  "written (--plain-replace replaces it as a new file)", where);
-		msg_verbose("before:\n%safter:\n%s", k->before, after);
+		msg_verbose_lines("before:", k->before);
+		msg_verbose_lines("after:", after);
 		ret = WP_ERR_INTERNAL;
 	}
 	free(after);

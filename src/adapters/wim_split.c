@@ -7,16 +7,17 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wimlib.h>
 
+#include "util/infile.h"
 #include "util/msg.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
@@ -37,7 +38,9 @@ static bool has_swm_ext(const char *path)
 static int header_parts(const char *path, unsigned *part, unsigned *total)
 {
 	unsigned char h[44];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char why[256];
+	int fd = infile_open(path, false, &st, why, sizeof(why));
 	ssize_t n = fd >= 0 ? pread(fd, h, sizeof(h), 0) : -1;
 
 	if (fd >= 0)
@@ -188,6 +191,14 @@ enum wp_err open_split_set(struct wim *w, bool writable)
 		if (asprintf(&p, "%s/%s", dir, e->d_name) < 0) {
 			msg_error("out of memory");
 			ret = WP_ERR_INTERNAL;
+			goto out;
+		}
+		/* wimlib's open would wait for ever on a FIFO of a part's name. */
+		struct stat st;
+		if (stat(p, &st) == 0 && !S_ISREG(st.st_mode)) {
+			msg_error("%s: %s: not a regular file, so not a part of its split set",
+				  w->path, p);
+			free(p);
 			goto out;
 		}
 		int r = wimlib_open_wim(p, 0, &ws);

@@ -15,6 +15,7 @@
 #include "util/path.h"
 #include "util/strbuf.h"
 #include "cli/exit.h"
+#include "util/escape.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
 #include "core/plan.h"
@@ -118,12 +119,17 @@ static void show_rule(const struct rule *r)
 	for (size_t j = 0; j < r->n_ops; j++) {
 		const struct op *o = &r->ops[j];
 		char *v = o->kind == OP_SET_VALUE ? regval_to_text(&o->value) : NULL;
-		printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), o->key, o->name ? " : " : "",
-		       o->name ? (o->name[0] ? o->name : "@") : "", v ? " = " : "",
+		/* Character references put line breaks in names too. */
+		char *key = esc_dup(o->key, false);
+		char *name = o->name ? esc_dup(o->name[0] ? o->name : "@", false) : NULL;
+		printf("  %-13s %s%s%s%s%s%s\n", op_kind_name(o->kind), key ? key : "?",
+		       o->name ? " : " : "", o->name ? (name ? name : "?") : "", v ? " = " : "",
 		       v ? regtype_name(o->value.type) : "", v ? " " : "");
 		if (v)
 			printf("                %s\n", v);
 		free(v);
+		free(key);
+		free(name);
 	}
 }
 

@@ -3,6 +3,13 @@
  * done, a .reg file of the changes (--format=reg) on stdout, the JSON
  * document printed at the end (--json), and the undo file (--undo-file)
  * that reverses what was written.
+ *
+ * The undo file is the only record of the values a run replaced, so it is
+ * never truncated: what undoes a written file goes in front of what the
+ * file already holds as soon as that file is written (newest first, so
+ * that merging the whole file from the top undoes the runs in reverse
+ * order), and a run that writes nothing leaves it alone (and creates
+ * none).
  */
 #ifndef WIMPATCH_SINK_H
 #define WIMPATCH_SINK_H
@@ -15,7 +22,9 @@ struct sink {
 	bool pending;			/* some file has changes pending (a dry run) */
 	struct json_report *json;
 	struct regfile_out *reg;
-	struct regfile_out *undo;
+	const char *undo_file;		/* --undo-file (points into argv) */
+	bool utf16;
+	bool undo_failed;		/* some of it could not be written */
 };
 
 /* Open what was asked for (command "apply" or "diff" for the JSON
@@ -28,8 +37,8 @@ int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool
 void sink_file_done(const struct file_report *fr, void *ctx);
 
 /* Close everything; the JSON document gets `status` as its exit code.
- * Returns `status`, or EXIT_WRITE when the undo file could not be
- * written and nothing worse happened. */
+ * Returns `status`, or EXIT_WRITE when the undo file or the .reg export
+ * could not be written in full and nothing worse happened. */
 int sink_close(struct sink *s, int status);
 
 #endif

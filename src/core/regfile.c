@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/escape.h"
 #include "util/fsutil.h"
+#include "util/infile.h"
 #include "util/msg.h"
 #include "core/regfile.h"
 #include "util/strbuf.h"
@@ -22,13 +24,20 @@
 /* ------------------------------------------------------------ writing */
 
 struct regfile_out {
-	FILE *stream;		/* writing straight to a stream */
-	char *path, *tmp;	/* or building a file, renamed at close */
-	bool utf16;
-	struct strbuf text;	/* the file's text, UTF-8 */
+	FILE *stream;		/* writing straight to a stream, or */
+	struct strbuf text;	/* building the text (UTF-8) in memory */
+	struct strbuf notes;	/* what could not be written, as comment lines */
+	char *dest;		/* the file, or what stands for the stream, in messages */
+	char *context;		/* the last comment: which file, image and hive */
 	const char *last_key;	/* the section header last written */
 	char *last_root;
+	bool lost_section;	/* the current section's header could not be written */
+	size_t left_out;
 };
+
+/* regedit's line end; both regedit and hivexregedit read it. */
+#define EOL "\r\n"
+#define HEADER "Windows Registry Editor Version 5.00"
 
 static void out(struct regfile_out *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void out(struct regfile_out *r, const char *fmt, ...)
@@ -36,65 +45,106 @@ static void out(struct regfile_out *r, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (r->stream) {
+	if (r->stream)
 		vfprintf(r->stream, fmt, ap);
-		va_end(ap);
-		return;
-	}
-	strbuf_vaddf(&r->text, fmt, ap);
+	else
+		strbuf_vaddf(&r->text, fmt, ap);
 	va_end(ap);
 }
 
-/* regedit's line end; both regedit and hivexregedit read it. */
-#define EOL "\r\n"
-
-static void header(struct regfile_out *r)
-{
-	out(r, "Windows Registry Editor Version 5.00" EOL);
-}
-
-struct regfile_out *regfile_stream(FILE *f)
+static struct regfile_out *start(FILE *f, const char *dest)
 {
 	struct regfile_out *r = calloc(1, sizeof(*r));
-	if (!r) {
+	if (!r || !(r->dest = strdup(dest))) {
+		free(r);
 		msg_error("out of memory");
 		return NULL;
 	}
 	r->stream = f;
-	header(r);
+	out(r, HEADER EOL);
 	return r;
 }
 
-struct regfile_out *regfile_create(const char *path, bool utf16)
+struct regfile_out *regfile_stream(FILE *f, const char *dest)
 {
-	struct regfile_out *r = calloc(1, sizeof(*r));
-	if (!r || !(r->path = strdup(path))) {
-		free(r);
-		msg_error("out of memory");
-		return NULL;
+	return start(f, dest);
+}
+
+struct regfile_out *regfile_new(const char *dest)
+{
+	return start(NULL, dest);
+}
+
+/* "; text": a comment quotes names from the inputs.  A line feed in one
+ * would end it and make the rest a line of the file, a backslash at its
+ * end would continue it over the next line (both readers join such
+ * lines before they look for comments): neither survives. */
+static void comment_line(struct strbuf *b, const char *text)
+{
+	char *e = esc_dup(text, false);
+	if (!e) {
+		b->failed = true;
+		return;
 	}
-	if (!(r->tmp = fs_temp_sibling(path))) {
-		free(r->path);
-		free(r);
-		return NULL;
-	}
-	r->utf16 = utf16;
-	header(r);
-	return r;
+	size_t n = strlen(e);
+	bool tail = n && e[n - 1] == '\\';
+	strbuf_addf(b, "; %.*s%s" EOL, (int)(n - tail), e, tail ? "\\x5c" : "");
+	free(e);
 }
 
 void regfile_comment(struct regfile_out *r, const char *text)
 {
-	out(r, "; %s" EOL, text);
+	struct strbuf line = STRBUF_INIT;
+
+	comment_line(&line, text);
+	out(r, "%s", line.buf && !line.failed ? line.buf : ";" EOL);
+	strbuf_release(&line);
+	free(r->context);
+	r->context = strdup(text);
 	r->last_key = NULL;
 }
 
-static void quoted(struct regfile_out *r, const char *s)
+/*
+ * An entry a .reg file cannot hold: its key or value name has a control
+ * character (a line feed splits the line; there is no escape for names).
+ * It becomes a comment at the end, with the names escaped, and an error:
+ * the file is then not complete.
+ */
+static void left_out(struct regfile_out *r, const char *root, const char *key, const char *name,
+		     const struct regval *v, bool del)
 {
-	out(r, "\"");
-	for (; *s; s++)
-		out(r, "%s%c", (*s == '"' || *s == '\\') ? "\\" : "", *s);
-	out(r, "\"");
+	struct strbuf e = STRBUF_INIT;
+	char *data = v ? regval_to_reg(v) : NULL;
+
+	strbuf_addf(&e, "[%s", del ? "-" : "");
+	esc_add(&e, root, false);
+	strbuf_addstr(&e, "\\");
+	esc_add(&e, key, false);
+	strbuf_addstr(&e, "]");
+	if (name) {
+		strbuf_addstr(&e, name[0] ? " \"" : " @");
+		if (name[0]) {
+			esc_add(&e, name, true);
+			strbuf_addstr(&e, "\"");
+		}
+		strbuf_addstr(&e, "=");
+		esc_add(&e, v ? (data ? data : "?") : "-", false);
+	}
+	free(data);
+	if (e.failed) {
+		msg_error("out of memory");
+		r->notes.failed = true;
+	} else {
+		msg_error("%s: %s%s%s: a .reg file cannot hold a name with control characters: "
+			  "left out, noted at its end as a comment", r->dest,
+			  r->context ? r->context : "", r->context ? ": " : "", e.buf);
+		if (r->left_out == 0)
+			comment_line(&r->notes, "Left out: a .reg file cannot hold these names "
+				     "(their control characters are shown as escapes):");
+		comment_line(&r->notes, e.buf);
+	}
+	r->left_out++;
+	strbuf_release(&e);
 }
 
 static void section(struct regfile_out *r, const char *root, const char *key, bool del)
@@ -102,27 +152,42 @@ static void section(struct regfile_out *r, const char *root, const char *key, bo
 	if (!del && r->last_key && r->last_root && strcmp(r->last_key, key) == 0 &&
 	    strcmp(r->last_root, root) == 0)
 		return;
-	/* A blank line between sections, as regedit writes them. */
-	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
-	r->last_key = del ? NULL : key;
 	free(r->last_root);
 	r->last_root = strdup(root);
+	r->last_key = del ? NULL : key;
+	r->lost_section = esc_has_control(root) || esc_has_control(key);
+	if (r->lost_section) {
+		/* The values that follow are left out with it, one by one. */
+		left_out(r, root, key, NULL, NULL, del);
+		return;
+	}
+	/* A blank line between sections, as regedit writes them. */
+	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
 }
 
 /* "name"=data, with long hex data wrapped as regedit wraps it. */
 static void value_line(struct regfile_out *r, const char *name, const struct regval *v)
 {
-	if (name[0] == '\0')
-		out(r, "@");
-	else
-		quoted(r, name);
-	if (!v) {
-		out(r, "=-" EOL);
+	if (r->lost_section || esc_has_control(name)) {
+		left_out(r, r->last_root ? r->last_root : "?", r->last_key ? r->last_key : "?", name,
+			 v, false);
 		return;
 	}
-	char *data = regval_to_reg(v);
-	if (!data) {
+	char *data = v ? regval_to_reg(v) : NULL;
+	if (v && !data) {
 		r->text.failed = true;
+		return;
+	}
+	if (name[0] == '\0') {
+		out(r, "@");
+	} else {
+		out(r, "\"");
+		for (const char *p = name; *p; p++)
+			out(r, "%s%c", (*p == '"' || *p == '\\') ? "\\" : "", *p);
+		out(r, "\"");
+	}
+	if (!v) {
+		out(r, "=-" EOL);
 		return;
 	}
 	out(r, "=");
@@ -196,6 +261,45 @@ void regfile_undo(struct regfile_out *r, const char *root, const struct changeli
 	}
 }
 
+size_t regfile_left_out(const struct regfile_out *r)
+{
+	return r->left_out;
+}
+
+/* The notes on what was left out, after everything else: a comment
+ * between a section's values would end the section for hivexregedit. */
+static void add_notes(struct regfile_out *r)
+{
+	if (r->notes.len) {
+		out(r, EOL "%s", r->notes.buf);
+		strbuf_release(&r->notes);
+	}
+}
+
+static void release(struct regfile_out *r)
+{
+	strbuf_release(&r->text);
+	strbuf_release(&r->notes);
+	free(r->dest);
+	free(r->context);
+	free(r->last_root);
+	free(r);
+}
+
+int regfile_close(struct regfile_out *r)
+{
+	if (!r)
+		return 0;
+	int ret = r->left_out || r->notes.failed || r->text.failed ? -1 : 0;
+	if (r->stream) {
+		add_notes(r);
+		out(r, EOL);
+		fflush(r->stream);
+	}
+	release(r);
+	return ret;
+}
+
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -212,61 +316,46 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int regfile_close(struct regfile_out *r)
+/* Replace `path` by `text` (UTF-8; UTF-16LE with BOM when utf16): a
+ * synced temporary sibling renamed over it.  0, or -1 (reported). */
+static int replace_file(const char *path, const char *text, bool utf16)
 {
+	const unsigned char *data = (const unsigned char *)text;
+	size_t len = strlen(text);
+	unsigned char *u16 = NULL;
 	int ret = 0;
 
-	if (!r)
-		return -1;
-	out(r, EOL);
-	if (r->stream) {
-		fflush(r->stream);
-		free(r->last_root);
-		free(r);
-		return 0;
-	}
-	unsigned char *data = (unsigned char *)r->text.buf;
-	size_t len = r->text.len;
-	unsigned char *u16 = NULL;
-	if (r->text.failed) {
-		msg_error("%s: out of memory", r->path);
-		ret = -1;
-	} else if (r->utf16) {
-		size_t n;
-		if (!(u16 = utf8_to_utf16le(r->text.buf ? r->text.buf : "", &n))) {
-			msg_error("%s: cannot convert to UTF-16", r->path);
-			ret = -1;
+	if (utf16) {
+		if (!(u16 = utf8_to_utf16le(text, &len))) {
+			msg_error("%s: cannot convert to UTF-16", path);
+			return -1;
 		}
 		data = u16;
-		len = n;
 	}
-	int fd = ret == 0 ? open(r->tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
-	if (ret == 0 && (fd < 0 || (r->utf16 && write_all(fd, "\xff\xfe", 2) < 0) ||
-			 write_all(fd, data, len) < 0 || fsync(fd) < 0)) {
-		msg_error("%s: cannot write: %s", r->tmp, strerror(errno));
+	char *tmp = fs_temp_sibling(path);
+	int fd = tmp ? open(tmp, O_WRONLY | O_TRUNC | O_CLOEXEC) : -1;
+	if (tmp && (fd < 0 || (utf16 && write_all(fd, "\xff\xfe", 2) < 0) ||
+		    write_all(fd, data, len) < 0 || fsync(fd) < 0)) {
+		msg_error("%s: cannot write: %s", tmp, strerror(errno));
 		ret = -1;
 	}
 	if (fd >= 0 && close(fd) < 0 && ret == 0) {
-		msg_error("%s: %s", r->tmp, strerror(errno));
+		msg_error("%s: %s", tmp, strerror(errno));
 		ret = -1;
 	}
-	if (ret == 0 && fs_commit_temp(r->tmp, r->path) < 0)
+	if (!tmp || ret < 0 || fs_commit_temp(tmp, path) < 0) {
+		fs_discard_temp(tmp);
 		ret = -1;
-	if (ret == 0)
-		free(r->tmp);
-	else
-		fs_discard_temp(r->tmp);
+	} else {
+		free(tmp);
+	}
 	free(u16);
-	strbuf_release(&r->text);
-	free(r->path);
-	free(r->last_root);
-	free(r);
 	return ret;
 }
 
 /* ------------------------------------------------------------ reading */
 
-#define REGFILE_MAX (64L * 1024 * 1024)
+#define REGFILE_MAX ((size_t)64 * 1024 * 1024)
 
 struct reader {
 	const char *file;
@@ -293,35 +382,11 @@ static void rerr(struct reader *rd, const char *fmt, ...)
 /* The whole file as UTF-8 text: UTF-16LE (with BOM) is converted. */
 static char *read_text(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	char *buf = NULL;
+	size_t n;
+	char *buf = infile_read(path, REGFILE_MAX, &n, err, errlen);
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > REGFILE_MAX) {
-		snprintf(err, errlen, "not a regular file of at most 64 MiB");
-		goto out;
-	}
-	buf = malloc((size_t)st.st_size + 2);
-	if (!buf) {
-		snprintf(err, errlen, "out of memory");
-		goto out;
-	}
-	size_t n = 0;
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + n, (size_t)st.st_size - n);
-		if (r <= 0) {
-			snprintf(err, errlen, "cannot read: %s", r < 0 ? strerror(errno) : "short read");
-			free(buf);
-			buf = NULL;
-			goto out;
-		}
-		n += (size_t)r;
-	}
-	buf[n] = buf[n + 1] = '\0';
+	if (!buf)
+		return NULL;
 	if (n >= 2 && (unsigned char)buf[0] == 0xff && (unsigned char)buf[1] == 0xfe) {
 		char *u8 = utf16le_to_utf8((unsigned char *)buf + 2, n - 2);
 		free(buf);
@@ -335,9 +400,6 @@ static char *read_text(const char *path, char *err, size_t errlen)
 		buf = NULL;
 		snprintf(err, errlen, "binary data: not a .reg file (UTF-16 files need a BOM)");
 	}
-out:
-	if (fd >= 0)
-		close(fd);
 	return buf;
 }
 
@@ -672,4 +734,86 @@ int regfile_import(const char *path, const char *root, struct rule *rule)
 	free(rd.key);
 	free(text);
 	return rd.errors ? -1 : 0;
+}
+
+/* ------------------------------------------------------------ adding to a file */
+
+/*
+ * The .reg file at `path`, if there is one, as UTF-8 text in *text (NULL
+ * when there is no file), with *body pointing past its header line.
+ * Anything but a regular .reg file of version 5.00 is refused: the file
+ * is only ever added to, never replaced by something else.  0, or -1
+ * (reported).
+ */
+static int existing(const char *path, char **text, const char **body)
+{
+	struct stat st;
+	char err[256];
+
+	*text = NULL;
+	*body = EOL;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		msg_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* Renaming over it would replace the link, not the file. */
+		msg_error("%s: a symbolic link: give the file it points to", path);
+		return -1;
+	}
+	if (!(*text = read_text(path, err, sizeof(err)))) {
+		msg_error("%s: %s", path, err);
+		return -1;
+	}
+	size_t n = strlen(HEADER);
+	if (strncmp(*text, HEADER, n) != 0 || ((*text)[n] && (*text)[n] != '\r' && (*text)[n] != '\n')) {
+		msg_error("%s: not a .reg file of version 5.00 (its first line is not '" HEADER
+			  "'): an undo file is only ever added to, so this one is left as it is; "
+			  "give another file", path);
+		free(*text);
+		*text = NULL;
+		return -1;
+	}
+	*body = *text + n;
+	return 0;
+}
+
+int regfile_check_dest(const char *path)
+{
+	char *text;
+	const char *body;
+
+	if (existing(path, &text, &body) < 0)
+		return -1;
+	free(text);
+	/* The directory must take the temporary file the writes go through;
+	 * better known now than after the first target is written. */
+	char *tmp = fs_temp_sibling(path);
+	if (!tmp)
+		return -1;
+	fs_discard_temp(tmp);
+	return 0;
+}
+
+int regfile_prepend(struct regfile_out *r, const char *path, bool utf16)
+{
+	char *old;
+	const char *body;
+	int ret = -1;
+
+	add_notes(r);
+	if (existing(path, &old, &body) == 0) {
+		/* The old entries after the new: merged in order, the file
+		 * undoes the latest run first. */
+		strbuf_addstr(&r->text, body);
+		if (r->text.failed)
+			msg_error("%s: out of memory", path);
+		else
+			ret = replace_file(path, r->text.buf, utf16);
+	}
+	free(old);
+	release(r);
+	return ret;
 }

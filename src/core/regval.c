@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/regval.h"
+#include "util/escape.h"
 #include "util/strbuf.h"
 
 static const struct {
@@ -324,16 +325,25 @@ static char *sz_text(const struct regval *v)
 	return utf16le_to_utf8(v->data, v->len - 2);
 }
 
-static void sb_quoted(struct strbuf *b, const char *s)
+/* "text" as a .reg file writes it: only \ and " are escaped there. */
+static void sb_reg_quoted(struct strbuf *b, const char *s)
 {
-	strbuf_addf(b, "\"");
+	strbuf_addstr(b, "\"");
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
 			strbuf_addf(b, "\\%c", *s);
 		else
 			strbuf_addf(b, "%c", *s);
 	}
-	strbuf_addf(b, "\"");
+	strbuf_addstr(b, "\"");
+}
+
+/* "text" for people: control characters as escapes too (escape.h). */
+static void sb_quoted(struct strbuf *b, const char *s)
+{
+	strbuf_addstr(b, "\"");
+	esc_add(b, s, true);
+	strbuf_addstr(b, "\"");
 }
 
 static void sb_hex(struct strbuf *b, const struct regval *v, const char *sep)
@@ -363,14 +373,18 @@ static char *sz_text_exact(const struct regval *v)
 char *regval_to_reg(const struct regval *v)
 {
 	struct strbuf b = { 0 };
-	char *t;
+	char *t = NULL;
 
 	if (v->type == REGT_DWORD && v->len == 4) {
 		strbuf_addf(&b, "dword:%08" PRIx64, le_int(v));
-	} else if (v->type == REGT_SZ && (t = sz_text_exact(v))) {
-		sb_quoted(&b, t);
+	} else if (v->type == REGT_SZ && (t = sz_text_exact(v)) && !esc_has_control(t)) {
+		sb_reg_quoted(&b, t);
 		free(t);
 	} else {
+		/* A line break in "text" would end the line that holds it (and
+		 * other control characters have no place in a file people read):
+		 * such a string goes as hex(1), like one that is not text. */
+		free(t);
 		if (v->type == REGT_BINARY)
 			strbuf_addf(&b, "hex:");
 		else

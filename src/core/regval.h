@@ -56,13 +56,17 @@ void regval_free(struct regval *v);
 
 /*
  * Render a value the way a .reg file would ("dword:00000007",
- * "hex(7):41,00,...", "\"text\"").  Returns a malloc'd string or NULL.
+ * "hex(7):41,00,...", "\"text\"").  A REG_SZ is "text" only when it reads
+ * back as the same bytes and holds no control character but TAB (a line
+ * break would split the line; see escape.h); otherwise hex(1).  The result
+ * never holds a control character but TAB.  A malloc'd string or NULL.
  */
 char *regval_to_reg(const struct regval *v);
 
 /*
  * Render a value for people: 7 (0x7), "text", ["a", "b"], 01 02 ...
- * Returns a malloc'd string or NULL.
+ * Strings are quoted with \\, \" and the escapes of esc_add() (escape.h):
+ * "line 1\r\nline 2".  Returns a malloc'd string or NULL.
  */
 char *regval_to_text(const struct regval *v);
 

@@ -9,6 +9,7 @@
 
 #include "core/report.h"
 #include "util/array.h"
+#include "util/escape.h"
 
 /* Red for what goes, green for what comes: only on a terminal, and never
  * when NO_COLOR is set (https://no-color.org). */
@@ -54,6 +55,16 @@ void file_report_free(struct file_report *fr)
 }
 
 
+/* Text from the inputs (names, data, file and image names), printed with
+ * its control characters as escapes: a name cannot start a line of its
+ * own in the report, nor drive the terminal (escape.h). */
+static void put(FILE *out, const char *s, bool quoted)
+{
+	char *e = esc_dup(s, quoted);
+	fputs(e ? e : "?", out);
+	free(e);
+}
+
 /* A value line the way .reg files write it: "Name"=data, @ for default. */
 static void print_value_line(FILE *out, char sign, const char *name, const struct regval *v)
 {
@@ -62,19 +73,16 @@ static void print_value_line(FILE *out, char sign, const char *name, const struc
 
 	fputs(sign == '-' ? c_del : c_add, out);
 	fputc(sign, out);
-	if (name[0] == '\0')
+	if (name[0] == '\0') {
 		fputc('@', out);
-	else {
+	} else {
 		fputc('"', out);
-		for (const char *p = name; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				fputc('\\', out);
-			fputc(*p, out);
-		}
+		put(out, name, true);
 		fputc('"', out);
 	}
 	if (v) {
-		fprintf(out, "=%s", data ? data : "?");
+		fputc('=', out);
+		put(out, data ? data : "?", false);
 		/* The raw .reg form of strings and lists is unreadable hex. */
 		if (v->type != REGT_DWORD && v->type != REGT_BINARY && text)
 			fprintf(out, "    ; %s %s", regtype_name(v->type), text);
@@ -87,17 +95,31 @@ static void print_value_line(FILE *out, char sign, const char *name, const struc
 	free(text);
 }
 
+/* [ROOT\key], with the key's control characters as escapes. */
+static void put_key(FILE *out, const struct hive_report *h, const char *key)
+{
+	fputc('[', out);
+	put(out, h->reg_root, false);
+	fputc('\\', out);
+	put(out, key, false);
+	fputc(']', out);
+}
+
 static void print_change(FILE *out, const struct hive_report *h, const struct change *c,
 			 const char **last_key)
 {
 	switch (c->kind) {
 	case CH_KEY_ADDED:
-		fprintf(out, "%s+[%s\\%s]%s\n", c_add, h->reg_root, c->key, c_off);
+		fprintf(out, "%s+", c_add);
+		put_key(out, h, c->key);
+		fprintf(out, "%s\n", c_off);
 		*last_key = c->key;
 		return;
 	case CH_KEY_DELETED:
-		fprintf(out, "%s-[%s\\%s]    ; with %zu subkeys and %zu values%s\n", c_del, h->reg_root,
-			c->key, c->sub_keys, c->sub_values, c_off);
+		fprintf(out, "%s-", c_del);
+		put_key(out, h, c->key);
+		fprintf(out, "    ; with %zu subkeys and %zu values%s\n", c->sub_keys, c->sub_values,
+			c_off);
 		*last_key = NULL;
 		return;
 	case CH_VALUE_SET:
@@ -105,13 +127,31 @@ static void print_change(FILE *out, const struct hive_report *h, const struct ch
 		break;
 	}
 	if (!*last_key || strcmp(*last_key, c->key) != 0) {
-		fprintf(out, " [%s\\%s]\n", h->reg_root, c->key);
+		fputc(' ', out);
+		put_key(out, h, c->key);
+		fputc('\n', out);
 		*last_key = c->key;
 	}
 	if (c->has_old)
 		print_value_line(out, '-', c->name, &c->old);
 	if (c->has_new)
 		print_value_line(out, '+', c->name, &c->new);
+}
+
+/* "--- boot.wim: image 2 "Microsoft Windows Setup (x64)" (boot): SYSTEM". */
+static void print_heading(FILE *out, const struct file_report *fr, const struct hive_report *h)
+{
+	fputs("--- ", out);
+	put(out, fr->path, false);
+	if (h->image) {
+		fprintf(out, ": image %d \"", h->image);
+		put(out, h->image_name ? h->image_name : "", true);
+		fprintf(out, "\" (%s): ", role_name(h->role));
+		put(out, h->hive ? h->hive : "", false);
+	} else if (h->bcd) {
+		fputs(" (BCD store)", out);
+	}
+	fputc('\n', out);
 }
 
 void report_print(FILE *out, const struct file_report *fr)
@@ -125,15 +165,15 @@ void report_print(FILE *out, const struct file_report *fr)
 
 		if (h->changes.n == 0)
 			continue;
-		if (h->image)
-			fprintf(out, "--- %s: image %d \"%s\" (%s): %s\n", fr->path, h->image,
-				h->image_name, role_name(h->role), h->hive);
-		else
-			fprintf(out, "--- %s%s\n", fr->path, h->bcd ? " (BCD store)" : "");
+		print_heading(out, fr, h);
 		/* A BCD store's changes first in bcdedit's terms, then as keys. */
-		for (size_t j = 0; h->bcd && j < h->changes.n; j++)
-			if (h->changes.v[j].note)
-				fprintf(out, "  %s\n", h->changes.v[j].note);
+		for (size_t j = 0; h->bcd && j < h->changes.n; j++) {
+			if (h->changes.v[j].note) {
+				fputs("  ", out);
+				put(out, h->changes.v[j].note, false);
+				fputc('\n', out);
+			}
+		}
 		for (size_t j = 0; j < h->changes.n; j++)
 			print_change(out, h, &h->changes.v[j], &last_key);
 		fputc('\n', out);
@@ -153,6 +193,11 @@ void report_print(FILE *out, const struct file_report *fr)
 		state = "nothing to change, copied unchanged";
 		break;
 	}
-	fprintf(out, "%s: %zu change%s, %s%s%s\n", fr->path, total, total == 1 ? "" : "s",
-		state, fr->output ? " to " : "", fr->output ? fr->output : "");
+	put(out, fr->path, false);
+	fprintf(out, ": %zu change%s, %s", total, total == 1 ? "" : "s", state);
+	if (fr->output) {
+		fputs(" to ", out);
+		put(out, fr->output, false);
+	}
+	fputc('\n', out);
 }

@@ -17,13 +17,11 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libxml/parser.h>
 #include <libxml/relaxng.h>
@@ -31,13 +29,14 @@
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
 
+#include "util/infile.h"
 #include "util/msg.h"
 #include "profiles/profile.h"
 #include "profiles/profile_int.h"
 
 /* Real profiles are a few KiB; the limit keeps a hostile or mistaken file
  * (a disk image given to -p) from being read or parsed at all. */
-#define PROFILE_MAX_BYTES (1024L * 1024L)
+#define PROFILE_MAX_BYTES ((size_t)1024 * 1024)
 
 /* NONET: never fetch anything.  BIG_LINES: right line numbers past 65535.
  * Deliberately absent: NOENT (substitute entities), DTDLOAD, DTDATTR,
@@ -308,49 +307,11 @@ static void refuse_entity_decl(void *ctx, const xmlChar *name, int type,
  */
 static char *read_small_file(const char *file, size_t *lenp)
 {
-	FILE *f = fopen(file, "rb");
-	struct stat st;
-	char *buf = NULL;
-	size_t len;
+	char why[256];
+	char *buf = infile_read(file, PROFILE_MAX_BYTES, lenp, why, sizeof(why));
 
-	if (!f) {
-		err_at(file, 0, "cannot open: %s", strerror(errno));
-		return NULL;
-	}
-	if (fstat(fileno(f), &st) != 0) {
-		err_at(file, 0, "cannot stat: %s", strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_at(file, 0, "not a regular file");
-		goto out;
-	}
-	if (st.st_size > PROFILE_MAX_BYTES) {
-		err_at(file, 0, "profile too large (%lld bytes; the limit is %ld)",
-		       (long long)st.st_size, PROFILE_MAX_BYTES);
-		goto out;
-	}
-	/* One byte more than allowed, in case the file grew since fstat. */
-	buf = malloc(PROFILE_MAX_BYTES + 1);
-	if (!buf) {
-		err_oom(file);
-		goto out;
-	}
-	len = fread(buf, 1, PROFILE_MAX_BYTES + 1, f);
-	if (ferror(f)) {
-		err_at(file, 0, "read error: %s", strerror(errno));
-		free(buf);
-		buf = NULL;
-	} else if (len > PROFILE_MAX_BYTES) {
-		err_at(file, 0, "profile too large (more than %ld bytes)",
-		       PROFILE_MAX_BYTES);
-		free(buf);
-		buf = NULL;
-	} else {
-		*lenp = len;
-	}
-out:
-	fclose(f);
+	if (!buf)
+		err_at(file, 0, "cannot read the profile: %s", why);
 	return buf;
 }
 

@@ -8,6 +8,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,26 +25,55 @@
 #include "targets/target.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
+#include "util/escape.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
+#include "util/strbuf.h"
+
+/*
+ * printf to stdout for what show prints: image names, editions, BCD
+ * descriptions and labels come from the target, so control characters in
+ * what is printed are shown as escapes (escape.h), all but the format's
+ * own line feed at its end.
+ */
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
+	size_t fl = strlen(fmt);
+	bool eol = fl && fmt[fl - 1] == '\n';
+	va_list ap;
+
+	va_start(ap, fmt);
+	strbuf_vaddf(&raw, fmt, ap);
+	va_end(ap);
+	if (raw.buf && eol)
+		raw.buf[--raw.len] = '\0';
+	esc_add(&shown, raw.buf ? raw.buf : "", false);
+	fputs(shown.buf && !shown.failed && !raw.failed ? shown.buf : "?", stdout);
+	if (eol)
+		fputc('\n', stdout);
+	strbuf_release(&raw);
+	strbuf_release(&shown);
+}
 
 static void print_state(const char *indent, const struct system_state *st, long build)
 {
-	printf("%scurrent control set: %s\n", indent, st->control_set[0] ? st->control_set : "(none)");
+	say("%scurrent control set: %s\n", indent, st->control_set[0] ? st->control_set : "(none)");
 	if (st->crash_dump < 0)
-		printf("%sCrashDumpEnabled: (not set: crash dumps on by default)\n", indent);
+		say("%sCrashDumpEnabled: (not set: crash dumps on by default)\n", indent);
 	else
-		printf("%sCrashDumpEnabled: %ld%s\n", indent, st->crash_dump,
+		say("%sCrashDumpEnabled: %ld%s\n", indent, st->crash_dump,
 		       st->crash_dump ? "" : " (off)");
 	if (st->boot_filters < 0)
-		printf("%sBFE boot-time filters: none (no BootTime\\Filter key)\n", indent);
+		say("%sBFE boot-time filters: none (no BootTime\\Filter key)\n", indent);
 	else
-		printf("%sBFE boot-time filters: %ld\n", indent, st->boot_filters);
-	printf("%sPagingFiles: %s\n", indent,
+		say("%sBFE boot-time filters: %ld\n", indent, st->boot_filters);
+	say("%sPagingFiles: %s\n", indent,
 	       !st->paging_files_present ? "(not set)" : st->paging_files_set ? "set" : "empty (no page file)");
-	printf("%smsiscsi: %s\n", indent, st->msiscsi ? "present" : "absent");
-	printf("%s=> %s\n", indent, exposure_text(inventory_exposure(st, build)));
+	say("%smsiscsi: %s\n", indent, st->msiscsi ? "present" : "absent");
+	say("%s=> %s\n", indent, exposure_text(inventory_exposure(st, build)));
 }
 
 /* An .iso is shown from a scratch copy of its files; their paths are
@@ -75,12 +106,12 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 		wim_close(w);
 		return WP_ERR_WRITE;
 	}
-	printf("%s: %d image%s, boot index %d", shown(c, path), wim_image_count(w),
+	say("%s: %d image%s, boot index %d", shown(c, path), wim_image_count(w),
 	       wim_image_count(w) == 1 ? "" : "s", wim_boot_index(w));
 	if (wim_is_split(w))
-		printf(", split set of %u part%s", wim_part_count(w),
+		say(", split set of %u part%s", wim_part_count(w),
 		       wim_part_count(w) == 1 ? "" : "s");
-	printf("\n");
+	say("\n");
 	for (int i = 1; i <= wim_image_count(w) && ret == WP_OK; i++) {
 		struct wim_image img;
 		char *stored = NULL, *dir = NULL, *file = NULL, *where = NULL;
@@ -92,14 +123,14 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 			img.role = hint;
 		else if (!img.install_type)
 			img.role = media_role_of_name(path, &img.role_source);
-		printf("  image %d: %s\n", i, img.name);
-		printf("    edition %s, build %s, %s, role %s\n", img.edition ? img.edition : "?",
+		say("  image %d: %s\n", i, img.name);
+		say("    edition %s, build %s, %s, role %s\n", img.edition ? img.edition : "?",
 		       img.build ? img.build : "?", img.arch ? img.arch : "?", role_name(img.role));
 		enum wp_err f = wim_find_file(w, i, DEFAULT_HIVE, &stored);
 		if (f != WP_OK) {
 			ret = f;
 		} else if (!stored) {
-			printf("    (no %s)\n", DEFAULT_HIVE);
+			say("    (no %s)\n", DEFAULT_HIVE);
 		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
 			   asprintf(&file, "%s/%s", dir, path_base(stored)) < 0 ||
 			   asprintf(&where, "%s: image %d: %s", shown(c, path), i, stored + 1) < 0) {
@@ -133,27 +164,27 @@ static enum wp_err show_bcd_as(struct show_ctx *c, const char *path, const char 
 
 	if (!h)
 		return WP_ERR_INPUT;
-	printf("%s: BCD store%s\n", shown(c, path), what);
+	say("%s: BCD store%s\n", shown(c, path), what);
 	if (bcd_describe(h, path, &d) < 0) {
 		ret = WP_ERR_INPUT;
 	} else {
 		if (!d.has_default)
-			printf("  default loader: none (%s)\n", d.no_default);
+			say("  default loader: none (%s)\n", d.no_default);
 		else
-			printf("  default loader: %s%s%s%s\n", d.default_guid,
+			say("  default loader: %s%s%s%s\n", d.default_guid,
 			       d.default_description ? " \"" : "",
 			       d.default_description ? d.default_description : "",
 			       d.default_description ? "\"" : d.default_exists ? "" : " (missing)");
 		if (d.has_default)
-			printf("  debug: %s\n", d.debug < 0 ? "not set (No)" : d.debug ? "Yes" : "No");
+			say("  debug: %s\n", d.debug < 0 ? "not set (No)" : d.debug ? "Yes" : "No");
 		if (!d.has_dbgsettings) {
-			printf("  {dbgsettings}: none\n");
+			say("  {dbgsettings}: none\n");
 		} else {
 			const char *t = d.debugtype >= 0 ? bcd_debugtype_name((uint64_t)d.debugtype) : NULL;
-			printf("  {dbgsettings}: debugtype %s", d.debugtype < 0 ? "(not set)" : t ? t : "?");
+			say("  {dbgsettings}: debugtype %s", d.debugtype < 0 ? "(not set)" : t ? t : "?");
 			for (size_t i = 0; i < d.n_params; i++)
-				printf(", %s %s", d.params[i].name, d.params[i].value);
-			printf("\n");
+				say(", %s %s", d.params[i].name, d.params[i].value);
+			say("\n");
 		}
 	}
 	bcd_description_free(&d);
@@ -170,7 +201,7 @@ static enum wp_err show_tree_in(struct show_ctx *c, const char *root)
 		tree_free(&t);
 		return WP_ERR_INPUT;
 	}
-	printf("%s: Windows installation medium\n", shown(c, root));
+	say("%s: Windows installation medium\n", shown(c, root));
 	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
 		const struct tree_file *f = &t.files[i];
 		char *full;
@@ -202,7 +233,7 @@ enum wp_err show_iso(const char *path, const struct show_opts *o)
 	 * image (or in --work-dir), removed when done. */
 	if ((ret = iso_media_extract(&m, path, path, o->work_dir, false)) == WP_OK) {
 		iso_describe_boot(&m.info, boot, sizeof(boot));
-		printf("%s: ISO image (%s), label '%s', boot %s\n", path,
+		say("%s: ISO image (%s), label '%s', boot %s\n", path,
 		       m.info.udf ? "UDF + ISO 9660" : "ISO 9660", m.info.label, boot);
 		struct show_ctx c = { .o = o, .scratch_root = m.root, .image_name = path };
 		ret = show_tree_in(&c, m.root);
@@ -236,7 +267,7 @@ enum wp_err show_hive(const char *path, const struct show_opts *o)
 	(void)o;
 	if (inventory_read_system(path, path, &s) < 0)
 		return WP_ERR_INPUT;
-	printf("%s: registry hive\n", path);
+	say("%s: registry hive\n", path);
 	print_state("  ", &s, 0);
 	return WP_OK;
 }

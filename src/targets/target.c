@@ -2,7 +2,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +11,7 @@
 #include "adapters/iso.h"
 #include "adapters/wim.h"
 #include "targets/target.h"
+#include "util/infile.h"
 #include "util/msg.h"
 
 /* The kinds that are one file with one report. */
@@ -66,28 +66,20 @@ static const struct target_type types[] = {
 };
 
 /* Read the first `size` bytes (fewer if the file is shorter). */
-static ssize_t read_head(const char *path, unsigned char *buf, size_t size)
+static ssize_t read_head(int fd, unsigned char *buf, size_t size)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	size_t got = 0;
 
-	if (fd < 0)
-		return -1;
 	while (got < size) {
 		ssize_t n = read(fd, buf + got, size - got);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			errno = e;
+		if (n < 0)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
 	return (ssize_t)got;
 }
 
@@ -108,27 +100,31 @@ static enum target_kind kind_of_file(const char *path, const unsigned char *head
 enum wp_err target_detect(const char *path, const struct target_type **type)
 {
 	struct stat st;
+	char why[256];
+	/* The head is read from what was checked: a FIFO put in the file's
+	 * place after a stat would otherwise hang the open. */
+	int fd = infile_open(path, true, &st, why, sizeof(why));
 
-	if (stat(path, &st) < 0) {
-		msg_error("%s: %s", path, strerror(errno));
+	if (fd < 0) {
+		msg_error("%s: %s", path, why);
 		return WP_ERR_INPUT;
 	}
 	if (S_ISDIR(st.st_mode)) {
+		close(fd);
 		*type = &types[TARGET_TREE];
 		return WP_OK;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		msg_error("%s: not a regular file", path);
-		return WP_ERR_INPUT;
-	}
 	unsigned char *head = malloc(ISO_HEADER_SIZE);
 	if (!head) {
+		close(fd);
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
 	}
-	ssize_t n = read_head(path, head, ISO_HEADER_SIZE);
-	if (n < 0) {
+	ssize_t n = read_head(fd, head, ISO_HEADER_SIZE);
+	if (n < 0)
 		msg_error("%s: %s", path, strerror(errno));
+	close(fd);
+	if (n < 0) {
 		free(head);
 		return WP_ERR_INPUT;
 	}

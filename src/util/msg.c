@@ -4,7 +4,9 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "util/escape.h"
 #include "util/msg.h"
 #include "util/progress.h"
 
@@ -25,14 +27,37 @@ void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx)
 	error_sink_ctx = ctx;
 }
 
+/* A message names keys, values and files from the inputs: its control
+ * characters are shown as escapes, so that none can start a line of its
+ * own or drive the terminal (see escape.h). */
 static void vsay(const char *prefix, const char *fmt, va_list ap)
 {
+	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
+
+	strbuf_vaddf(&raw, fmt, ap);
+	if (!raw.failed)
+		esc_add(&shown, raw.buf ? raw.buf : "", false);
 	progress_clear();	/* a message never lands in the middle of the bar */
 	fflush(stdout);
 	fputs("wimpatch: ", stderr);
 	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
+	/* Out of memory: the message as it is beats none. */
+	fputs(shown.buf && !shown.failed ? shown.buf : raw.buf ? raw.buf : fmt, stderr);
 	fputc('\n', stderr);
+	strbuf_release(&raw);
+	strbuf_release(&shown);
+}
+
+void msg_verbose_lines(const char *title, const char *text)
+{
+	if (msg_verbosity < VERB_VERBOSE || silenced)
+		return;
+	msg_verbose("%s", title);
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		msg_verbose("  %.*s", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
 }
 
 void msg_error(const char *fmt, ...)

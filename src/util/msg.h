@@ -5,6 +5,8 @@
  * Errors go to stderr prefixed "wimpatch: error: "; they are printed where
  * they happen, with the file, image and key they concern.  Progress and
  * decisions ("-v") go to stderr too, so stdout carries only the report.
+ * A message is one line: the control characters in it (from the names it
+ * quotes) are printed as escapes (util/escape.h).
  */
 #ifndef WIMPATCH_MSG_H
 #define WIMPATCH_MSG_H
@@ -22,6 +24,11 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v: explains a decision. */
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Printed only with -v: `title`, then each line of `text` indented, for
+ * a block of lines (a message is one line: its line feeds are shown as
+ * \n, like every control character in it). */
+void msg_verbose_lines(const char *title, const char *text);
 
 /* Drop (true) or print again (false) every message of the calling thread:
  * for worker threads whose failures the main thread redoes and reports. */

@@ -9,8 +9,9 @@
 #include "adapters/json_report.h"
 
 struct json_report {
-	json_object *root, *files, *errors;
+	json_object *root, *files, *isos, *errors;
 	size_t n_files, changes, written, pending;
+	size_t errors_coded;	/* errors[0 .. errors_coded) have their code */
 };
 
 const char *json_library_version(void)
@@ -25,8 +26,9 @@ struct json_report *json_report_new(const char *command, bool dry_run)
 		return NULL;
 	j->root = json_object_new_object();
 	j->files = json_object_new_array();
+	j->isos = json_object_new_array();
 	j->errors = json_object_new_array();
-	json_object_object_add(j->root, "format_version", json_object_new_int(1));
+	json_object_object_add(j->root, "format_version", json_object_new_int(JSON_FORMAT_VERSION));
 	json_object_object_add(j->root, "command", json_object_new_string(command));
 	json_object_object_add(j->root, "dry_run", json_object_new_boolean(dry_run));
 	return j;
@@ -89,10 +91,74 @@ static const char *status_name(enum file_status s)
 	return "?";
 }
 
+static json_object *boot_json(const struct report_boot *b, size_t n)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++) {
+		json_object *e = json_object_new_object();
+		json_object_object_add(e, "platform", json_object_new_string(b[i].platform));
+		json_object_object_add(e, "platform_id", json_object_new_int((int)b[i].platform_id));
+		json_object_object_add(e, "bootable", json_object_new_boolean(b[i].bootable));
+		json_object_object_add(e, "no_emulation", json_object_new_boolean(b[i].no_emulation));
+		json_object_object_add(e, "load_sectors", json_object_new_int((int)b[i].load_sectors));
+		json_object_object_add(e, "image", str_or_null(b[i].image));
+		json_object_array_add(a, e);
+	}
+	return a;
+}
+
+static json_object *split_json(const struct iso_report *r)
+{
+	json_object *o;
+
+	if (!r->split_from)
+		return NULL;
+	o = json_object_new_object();
+	json_object_object_add(o, "from", json_object_new_string(r->split_from));
+	json_object_object_add(o, "to", str_or_null(r->split_to));
+	json_object_object_add(o, "parts", json_object_new_int((int)r->split_parts));
+	json_object_object_add(o, "max_size", json_object_new_int64((int64_t)r->split_max));
+	return o;
+}
+
+/* An ISO image target as a whole: "isos", beside its files' reports. */
+static void add_iso(struct json_report *j, const struct file_report *fr)
+{
+	const struct iso_report *r = fr->iso;
+	json_object *o = json_object_new_object(), *checks = json_object_new_array();
+	bool written = fr->status == FILE_WRITTEN && !r->failed;
+
+	json_object_object_add(o, "input", json_object_new_string(fr->path));
+	json_object_object_add(o, "output", str_or_null(fr->output));
+	json_object_object_add(o, "status", json_object_new_string(r->failed ? "failed"
+								    : status_name(fr->status)));
+	json_object_object_add(o, "route", str_or_null(r->route));
+	json_object_object_add(o, "size", written ? json_object_new_int64((int64_t)r->size) : NULL);
+	json_object_object_add(o, "sha256", written ? json_object_new_string(r->sha256) : NULL);
+	json_object_object_add(o, "label", str_or_null(r->label));
+	json_object_object_add(o, "filesystems", written ? str_or_null(r->filesystems) : NULL);
+	json_object_object_add(o, "boot", boot_json(r->boot, r->n_boot));
+	json_object_object_add(o, "entries", written ? json_object_new_int64((int64_t)r->entries)
+						     : NULL);
+	json_object_object_add(o, "split", written ? split_json(r) : NULL);
+	for (size_t i = 0; i < r->n_checks; i++)
+		json_object_array_add(checks, json_object_new_string(r->checks[i]));
+	json_object_object_add(o, "verification", checks);
+	json_object_array_add(j->isos, o);
+}
+
 void json_report_add_file(struct json_report *j, const struct file_report *fr)
 {
-	json_object *f = json_object_new_object(), *hives = json_object_new_array();
+	json_object *f, *hives;
 	size_t total = 0;
+
+	if (fr->iso) {
+		add_iso(j, fr);
+		return;
+	}
+	f = json_object_new_object();
+	hives = json_object_new_array();
 
 	json_object_object_add(f, "path", json_object_new_string(fr->path));
 	json_object_object_add(f, "kind", json_object_new_string(fr->kind ? fr->kind : "?"));
@@ -128,11 +194,28 @@ void json_report_add_file(struct json_report *j, const struct file_report *fr)
 	j->pending += fr->status == FILE_PENDING;
 }
 
-void json_report_add_error(struct json_report *j, const char *message)
+void json_report_error(const char *message, const struct msg_about *about, void *ctx)
 {
+	struct json_report *j = ctx;
 	json_object *e = json_object_new_object();
+
 	json_object_object_add(e, "message", json_object_new_string(message));
+	json_object_object_add(e, "code", NULL);	/* known when the work fails */
+	json_object_object_add(e, "file", str_or_null(about->file));
+	json_object_object_add(e, "image", about->image ? json_object_new_int(about->image) : NULL);
+	json_object_object_add(e, "hive", str_or_null(about->hive));
+	json_object_object_add(e, "key", str_or_null(about->key));
 	json_object_array_add(j->errors, e);
+}
+
+void json_report_errors_code(struct json_report *j, const char *code)
+{
+	size_t n = json_object_array_length(j->errors);
+
+	for (size_t i = j->errors_coded; code && i < n; i++)
+		json_object_object_add(json_object_array_get_idx(j->errors, i), "code",
+				       json_object_new_string(code));
+	j->errors_coded = n;
 }
 
 void json_report_finish(struct json_report *j, int exit_code, FILE *out)
@@ -144,6 +227,7 @@ void json_report_finish(struct json_report *j, int exit_code, FILE *out)
 	json_object_object_add(t, "written", json_object_new_int64((int64_t)j->written));
 	json_object_object_add(t, "pending", json_object_new_int64((int64_t)j->pending));
 	json_object_object_add(j->root, "files", j->files);
+	json_object_object_add(j->root, "isos", j->isos);
 	json_object_object_add(j->root, "totals", t);
 	json_object_object_add(j->root, "errors", j->errors);
 	json_object_object_add(j->root, "exit_code", json_object_new_int(exit_code));

@@ -32,7 +32,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "core/plan.h"
 #include "core/report.h"
+#include "core/show_report.h"
 #include "util/msg.h"
 
 /* One number for every document wimpatch prints; see wimpatch(1). */
@@ -40,7 +42,17 @@
 
 struct json_report;
 
+/* The document of "apply" or "diff". */
 struct json_report *json_report_new(const char *command, bool dry_run);
+/* The document of "show": json_report_add_shown is a show_opts done
+ * function (ctx: the report); after each target, json_report_end_target. */
+struct json_report *json_report_new_show(void);
+void json_report_add_shown(const struct shown *s, void *ctx);
+void json_report_end_target(struct json_report *j);
+/* The document of "profiles": each profile (plan->profiles[0]) as listed,
+ * or with `rules` as shown, with the rules it and its includes have. */
+struct json_report *json_report_new_profiles(void);
+void json_report_add_profile(struct json_report *j, const struct plan *plan, bool rules);
 void json_report_add_file(struct json_report *j, const struct file_report *fr);
 /* An error sink for msg_set_error_sink (ctx: the report): each error
  * with what it is about, its code still null. */

@@ -25,6 +25,30 @@
  * "text" (readable) }; "value" is null for key operations.  An ISO
  * image's size, sha256, filesystems, entries and split are null unless
  * it was written.  An error's fields are null where not known.
+ *
+ *   { "format_version": 2, "command": "show",
+ *     "targets": [ { "path", "kind": "iso"|"tree"|"wim"|"bcd"|"hive", ... } ],
+ *     "errors", "exit_code" }
+ * iso: "label", "udf", "boot" (as above), "files": [ wim|bcd ]; tree:
+ * "files"; wim: "image_count", "boot_index", "split_parts", "images":
+ * [ { "index", "name", "edition", "build", "arch", "role", "hive",
+ * "system" } ]; bcd: "store", "default_loader": { "guid", "description",
+ * "exists", "debug" }|null, "no_default", "dbgsettings": { "debugtype",
+ * "debugtype_value", "params": { name: value } }|null; hive: "system".
+ * system: { "control_set", "crash_dump_enabled", "boot_time_filters",
+ * "paging_files", "msiscsi", "exposure", "verdict" }.
+ *
+ *   { "format_version": 2, "command": "profiles",
+ *     "profiles": [ { "name", "file", "description", "parameters",
+ *                     "rules": [ { "id", "profile", "role", "hive",
+ *                                  "all_control_sets", "images",
+ *                                  "ops": [ { "op", "key", "value",
+ *                                             "type", "new" } ] } ],
+ *                     "bcd_rules": [ { "id", "profile", "store",
+ *                                      "ops": [ { "op", "object" } ] } ] } ],
+ *     "errors", "exit_code" }
+ * "rules" and "bcd_rules" only for the profiles named (not in a list).
+ * wimpatch(1), JSON REPORT, is the reference.
  */
 #ifndef WIMPATCH_REPORT_JSON_H
 #define WIMPATCH_REPORT_JSON_H

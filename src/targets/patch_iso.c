@@ -70,6 +70,50 @@ static void relay_done(const struct file_report *fr, void *p)
 	free(out);
 }
 
+/* What the new image is checked for before it is renamed into place
+ * (check_file_list, then verify_image), for the report. */
+static const char *const image_checks[] = { "file-list", "descriptors", "el-torito", "content" };
+
+/* The image as the source has it, until a new one is written. */
+static void report_source(struct iso_report *rep, const struct iso_media *m, const char *label)
+{
+	const char *bios, *uefi;
+
+	iso_media_boot_images(m, &bios, &uefi);
+	rep->label = label;
+	rep->n_boot = iso_media_boot_report(&m->info, bios, uefi, rep->boot, 8);
+}
+
+/* The new image's digest and size, for the report.  It was read back
+ * whole already; failing to read it now is a failed verification all the
+ * same, and the image goes. */
+static enum wp_err digest_image(const char *output, struct iso_report *rep)
+{
+	if (sha256_file(output, rep->sha256, &rep->size) == 0)
+		return WP_OK;
+	msg_error("%s: cannot read the new image back for its SHA-256: %s", output,
+		  strerror(errno));
+	if (unlink(output) < 0)
+		msg_error("%s: cannot remove it: %s", output, strerror(errno));
+	return WP_ERR_WRITE;
+}
+
+/* The image's own report, after its files': written, pending, unchanged
+ * or failed. */
+static void report_image(const char *iso, const struct patch_opts *o, struct iso_report *rep,
+			 const struct relay *r, enum wp_err ret)
+{
+	struct file_report fr = { .path = (char *)iso, .kind = "iso", .iso = rep };
+
+	rep->route = "rebuild";
+	rep->failed = ret != WP_OK;
+	fr.output = o->dry_run ? NULL : (char *)o->output;
+	fr.status = ret == WP_OK && !o->dry_run ? FILE_WRITTEN
+		    : r->pending		  ? FILE_PENDING
+						  : FILE_UNCHANGED;
+	r->done(&fr, r->ctx);
+}
+
 /* A part of a split install.wim: a set written again may have more or
  * fewer parts, and --split-swm makes them. */
 static bool is_split_part(const char *rel)
@@ -329,50 +373,6 @@ static enum wp_err write_image(const char *output, const struct iso_layout *lay,
 	return WP_OK;
 }
 
-/* What the new image is checked for before it is renamed into place
- * (check_file_list, then verify_image), for the report. */
-static const char *const image_checks[] = { "file-list", "descriptors", "el-torito", "content" };
-
-/* The image as the source has it, until a new one is written. */
-static void report_source(struct iso_report *rep, const struct iso_media *m, const char *label)
-{
-	const char *bios, *uefi;
-
-	iso_media_boot_images(m, &bios, &uefi);
-	rep->label = label;
-	rep->n_boot = iso_media_boot_report(&m->info, bios, uefi, rep->boot, 8);
-}
-
-/* The new image's digest and size, for the report.  It was read back
- * whole already; failing to read it now is a failed verification all the
- * same, and the image goes. */
-static enum wp_err digest_image(const char *output, struct iso_report *rep)
-{
-	if (sha256_file(output, rep->sha256, &rep->size) == 0)
-		return WP_OK;
-	msg_error("%s: cannot read the new image back for its SHA-256: %s", output,
-		  strerror(errno));
-	if (unlink(output) < 0)
-		msg_error("%s: cannot remove it: %s", output, strerror(errno));
-	return WP_ERR_WRITE;
-}
-
-/* The image's own report, after its files': written, pending, unchanged
- * or failed. */
-static void report_image(const char *iso, const struct patch_opts *o, struct iso_report *rep,
-			 const struct relay *r, enum wp_err ret)
-{
-	struct file_report fr = { .path = (char *)iso, .kind = "iso", .iso = rep };
-
-	rep->route = "rebuild";
-	rep->failed = ret != WP_OK;
-	fr.output = o->dry_run ? NULL : (char *)o->output;
-	fr.status = ret == WP_OK && !o->dry_run ? FILE_WRITTEN
-		    : r->pending		  ? FILE_PENDING
-						  : FILE_UNCHANGED;
-	r->done(&fr, r->ctx);
-}
-
 enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	      void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
@@ -441,8 +441,9 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	rep.checks = image_checks;
 	rep.n_checks = 1;
 
-	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi)) != WP_OK ||
-	    (ret = digest_image(o->output, &rep)) != WP_OK)
+	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi)) != WP_OK)
+		goto out;
+	if ((ret = digest_image(o->output, &rep)) != WP_OK)
 		goto out;
 	iso_describe_boot(&oi, boot, sizeof(boot));
 	rep.n_checks = sizeof(image_checks) / sizeof(image_checks[0]);

@@ -468,23 +468,26 @@ static enum wp_err run_target(const char *path, const struct patch_opts *po, str
 static int run_one(struct args *a, const char *target, struct sink *sink)
 {
 	struct patch_opts po = a->po;
+	struct msg_where where = { .file = target };
 	char *out = NULL;
-	int ret;
+	enum wp_err ret = WP_OK;
 
+	msg_where_push(&where);
 	if (a->out_dir) {
 		if (!(out = path_join(a->out_dir, path_base(target)))) {
 			msg_error("out of memory");
-			return EXIT_INTERNAL;
-		}
-		if (output_exists(out, target)) {
-			free(out);
-			return EXIT_USAGE;
+			ret = WP_ERR_INTERNAL;
+		} else if (output_exists(out, target)) {
+			ret = WP_ERR_USAGE;
 		}
 		po.output = out;
 	}
-	ret = exit_status(run_target(target, &po, sink));
+	if (ret == WP_OK)
+		ret = run_target(target, &po, sink);
+	msg_where_pop(&where);
+	sink_target_done(sink, ret);
 	free(out);
-	return ret;
+	return exit_status(ret);
 }
 
 /* The plan over every target, in order, stopping at the first failure

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adapters/json_report.h"
 #include "cli/commands.h"
 #include "util/array.h"
 #include "util/path.h"
@@ -21,66 +22,110 @@
 #include "core/plan.h"
 #include "profiles/profile.h"
 
-enum { OPT_PROFILE_DIR = 256 };
+enum { OPT_PROFILE_DIR = 256, OPT_JSON };
 
-static const struct cli_option profile_dir_options[] = {
-	{ OPT_PROFILE_DIR, 0, "profile-dir", "DIR", "look for profiles in DIR first (repeatable)",
-	  COMP_DIR, NULL },
+#define O_PROFILE_DIR { OPT_PROFILE_DIR, 0, "profile-dir", "DIR", \
+	"look for profiles in DIR first (repeatable)", COMP_DIR, NULL }
+
+static const struct cli_option validate_options[] = {
+	O_PROFILE_DIR,
 	{ 0 },
 };
 
-struct dirs {
-	const char **v;
-	size_t n, alloc;
+static const struct cli_option profiles_options[] = {
+	O_PROFILE_DIR,
+	{ OPT_JSON, 0, "json", NULL, "print the list or the profiles as one JSON document\n"
+	  "(see wimpatch(1), JSON REPORT)", COMP_NONE, NULL },
+	{ 0 },
+};
+
+static const struct cli_refusal validate_refusals[] = {
+	{ "json", "validate only says whether profiles are valid ('profiles NAME --json' "
+		  "prints one)" },
+	{ NULL },
+};
+
+struct args {
+	const char **dirs;
+	size_t n_dirs, a_dirs;
+	bool json;
+	struct json_report *doc;	/* --json: the document, open */
 };
 
 static int on_option(int id, const char *arg, void *ctx)
 {
-	struct dirs *d = ctx;
+	struct args *a = ctx;
+	if (id == OPT_JSON) {
+		a->json = true;
+		return 0;
+	}
 	if (id != OPT_PROFILE_DIR)
 		return -1;
-	if (!ARRAY_GROW(d->v, d->n + 1, d->alloc)) {
+	if (!ARRAY_GROW(a->dirs, a->n_dirs + 1, a->a_dirs)) {
 		msg_error("out of memory");
 		return -1;
 	}
-	d->v[d->n++] = arg;
+	a->dirs[a->n_dirs++] = arg;
 	return 0;
 }
 
 /* What validate and profiles do once the search path is set up. */
-typedef int (*profiles_body)(const struct profile_path *pp, int argc, char **argv, int first);
+typedef int (*profiles_body)(const struct profile_path *pp, const struct args *a, int argc,
+			     char **argv, int first);
 
-/* Parse the options, set up libxml2 and the search path, run `body`.
- * Returns an exit status. */
+/* libxml2 and the search path set up around `body`.  Returns an exit status. */
+static int run_body(const struct args *a, int argc, char **argv, int first, profiles_body body)
+{
+	struct profile_path pp;
+	int ret;
+
+	profile_init();
+	if (paths_init(&pp, a->dirs, a->n_dirs) < 0) {
+		ret = EXIT_INTERNAL;
+	} else {
+		pp.sample_params = true;
+		ret = body(&pp, a, argc, argv, first);
+		paths_free(&pp);
+	}
+	profile_cleanup();
+	return ret;
+}
+
+/* Parse the options and run `body`; with --json, every error from then
+ * on goes into the document too.  Returns an exit status. */
 static int with_profile_path(const struct cli_command *cmd, int argc, char **argv,
 			     bool need_operand, profiles_body body)
 {
-	struct dirs dirs = { 0 };
-	struct profile_path pp;
-	int first, ret = opt_parse(cmd, argc, argv, on_option, &dirs, &first);
+	struct args a = { 0 };
+	int first, ret = opt_parse(cmd, argc, argv, on_option, &a, &first);
 
+	if (ret < 0 && a.json) {
+		if (!(a.doc = json_report_new_profiles()))
+			ret = EXIT_INTERNAL;
+		else
+			msg_set_error_sink(json_report_error, a.doc);
+	}
 	if (ret < 0 && need_operand && first >= argc) {
 		msg_error("no profile file given");
 		ret = opt_usage_error(cmd);
 	}
-	if (ret < 0) {
-		profile_init();
-		if (paths_init(&pp, dirs.v, dirs.n) < 0) {
-			ret = EXIT_INTERNAL;
-		} else {
-			pp.sample_params = true;
-			ret = body(&pp, argc, argv, first);
-			paths_free(&pp);
-		}
-		profile_cleanup();
+	if (ret < 0)
+		ret = run_body(&a, argc, argv, first, body);
+	if (a.doc) {
+		msg_set_error_sink(NULL, NULL);
+		json_report_errors_code(a.doc, exit_status_kind(ret));
+		json_report_finish(a.doc, ret, stdout);
 	}
-	free(dirs.v);
+	free(a.dirs);
 	return ret;
 }
 
-static int validate_files(const struct profile_path *pp, int argc, char **argv, int first)
+static int validate_files(const struct profile_path *pp, const struct args *a, int argc,
+			  char **argv, int first)
 {
 	int ret = EXIT_OK;
+
+	(void)a;
 	for (int i = first; i < argc; i++) {
 		if (profile_validate_file(argv[i], pp) < 0)
 			ret = EXIT_PROFILE;
@@ -157,8 +202,18 @@ static void show_one(const struct plan *plan)
 		show_bcd_rule(&plan->bcd_rules[i]);
 }
 
+/* A profile's line in the list: its name and the first line of its
+ * description, and its parameters. */
+static void print_listed(const struct profile_info *pi)
+{
+	const char *d = pi->description ? pi->description : "";
+	printf("%-30s %.*s\n", pi->name, (int)strcspn(d, "\n"), d);
+	if (pi->params)
+		printf("%-30s parameters: %s\n", "", pi->params);
+}
+
 /* Returns how many profiles it listed. */
-static size_t list_dir(const char *dir, const struct profile_path *pp)
+static size_t list_dir(const char *dir, const struct profile_path *pp, struct json_report *doc)
 {
 	struct dirent **ents;
 	int n = scandir(dir, &ents, NULL, alphasort);
@@ -173,11 +228,10 @@ static size_t list_dir(const char *dir, const struct profile_path *pp)
 		/* A broken file is not listed; its error says why. */
 		if (len > 4 && strcmp(name + len - 4, ".xml") == 0 && (path = path_join(dir, name)) &&
 		    profile_load(&plan, path, pp) == 0 && plan.n_profiles) {
-			const struct profile_info *pi = &plan.profiles[0];
-			const char *d = pi->description ? pi->description : "";
-			printf("%-30s %.*s\n", pi->name, (int)strcspn(d, "\n"), d);
-			if (pi->params)
-				printf("%-30s parameters: %s\n", "", pi->params);
+			if (doc)
+				json_report_add_profile(doc, &plan, false);
+			else
+				print_listed(&plan.profiles[0]);
 			listed++;
 		}
 		free(path);
@@ -189,14 +243,15 @@ static size_t list_dir(const char *dir, const struct profile_path *pp)
 	return listed;
 }
 
-static int list_or_show(const struct profile_path *pp, int argc, char **argv, int first)
+static int list_or_show(const struct profile_path *pp, const struct args *a, int argc,
+			char **argv, int first)
 {
 	int ret = EXIT_OK;
 
 	if (first >= argc) {
 		size_t listed = 0;
 		for (size_t i = 0; i < pp->n_dirs; i++)
-			listed += list_dir(pp->dirs[i], pp);
+			listed += list_dir(pp->dirs[i], pp, a->doc);
 		if (listed == 0) {
 			/* An empty list from a broken install must not pass for one. */
 			struct strbuf where = STRBUF_INIT;
@@ -213,6 +268,8 @@ static int list_or_show(const struct profile_path *pp, int argc, char **argv, in
 		plan_init(&plan);
 		if (profile_load(&plan, argv[i], pp) < 0)
 			ret = EXIT_PROFILE;
+		else if (a->doc)
+			json_report_add_profile(a->doc, &plan, true);
 		else
 			show_one(&plan);
 		plan_free(&plan);
@@ -228,11 +285,11 @@ static int run_profiles(const struct cli_command *cmd, int argc, char **argv)
 const struct cli_command cli_profiles = {
 	.name = "profiles",
 	.summary = "list the available profiles, or show one",
-	.usage = "[--profile-dir DIR] [NAME]",
+	.usage = "[--json] [--profile-dir DIR] [NAME...]",
 	.description = "List the profiles on the search path with the first line of their\n"
-		       "description, or show one profile's description and rules.\n",
+		       "description, or show each NAME's description and rules.\n",
 	.epilogue = "Exit status: 0 listed, 2 usage error, 3 a profile is missing or invalid.\n",
-	.options = profile_dir_options,
+	.options = profiles_options,
 	.operands = COMP_PROFILE,
 	.run = run_profiles,
 };
@@ -243,7 +300,8 @@ const struct cli_command cli_validate = {
 	.usage = "[--profile-dir DIR] FILE...",
 	.description = "Check profiles against the schema and wimpatch's rules; touch nothing.\n",
 	.epilogue = "Exit status: 0 all valid, 2 usage error, 3 a profile is invalid.\n",
-	.options = profile_dir_options,
+	.options = validate_options,
+	.refusals = validate_refusals,
 	.operands = COMP_FILE,
 	.run = run_validate,
 };

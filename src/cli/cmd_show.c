@@ -5,20 +5,25 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
+#include "adapters/json_report.h"
 #include "adapters/wim.h"
 #include "cli/commands.h"
 #include "cli/exit.h"
+#include "core/show_report.h"
 #include "targets/target.h"
 #include "util/msg.h"
 
-enum { OPT_WORK_DIR = 256 };
+enum { OPT_WORK_DIR = 256, OPT_JSON };
 
 static const struct cli_option show_options[] = {
 	{ OPT_WORK_DIR, 0, "work-dir", "DIR",
 	  "(.iso) extract its WIMs and BCD stores into a\n"
 	  "scratch directory in DIR; default: next to the image", COMP_DIR, NULL },
+	{ OPT_JSON, 0, "json", NULL, "print what is found as one JSON document (see\n"
+	  "wimpatch(1), JSON REPORT)", COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -29,47 +34,99 @@ static const struct cli_refusal show_refusals[] = {
 	{ NULL },
 };
 
+struct show_args {
+	struct show_opts o;
+	bool json;
+};
+
 static int on_option(int id, const char *arg, void *ctx)
 {
-	struct show_opts *o = ctx;
-	if (id != OPT_WORK_DIR)
-		return -1;
-	o->work_dir = arg;
-	return 0;
+	struct show_args *a = ctx;
+	switch (id) {
+	case OPT_WORK_DIR:
+		a->o.work_dir = arg;
+		return 0;
+	case OPT_JSON:
+		a->json = true;
+		return 0;
+	}
+	return -1;
 }
 
-static enum wp_err show_target(const char *path, const struct show_opts *o)
+static void print_shown(const struct shown *s, void *ctx)
+{
+	(void)ctx;
+	shown_print(stdout, s);
+}
+
+/* One target, its errors named after it; in the JSON document, its
+ * errors get the kind of failure it ended with. */
+static enum wp_err show_target(const char *path, const struct show_opts *o,
+			       struct json_report *j)
 {
 	const struct target_type *t;
-	enum wp_err ret = target_detect(path, &t);
-	return ret == WP_OK ? t->show(path, o) : ret;
+	struct msg_where about = { .file = path };
+	enum wp_err ret;
+
+	msg_where_push(&about);
+	ret = target_detect(path, &t);
+	if (ret == WP_OK)
+		ret = t->show(path, o);
+	msg_where_pop(&about);
+	if (j) {
+		json_report_errors_code(j, wp_err_name(ret));
+		json_report_end_target(j);
+	}
+	return ret;
 }
 
-static int run(const struct cli_command *cmd, int argc, char **argv)
+static int show_targets(const struct cli_command *cmd, int argc, char **argv, int first,
+			const struct show_opts *o, struct json_report *j)
 {
-	struct show_opts o = { 0 };
 	struct wim_settings ws = { .threads = 1 };
-	int first, ret = opt_parse(cmd, argc, argv, on_option, &o, &first);
+	int ret = EXIT_OK;
 
-	if (ret >= 0)
-		return ret;
 	if (first >= argc) {
 		msg_error("no target given");
 		return opt_usage_error(cmd);
 	}
 	if (wim_init(&ws) != WP_OK)
 		return EXIT_INTERNAL;
-	ret = EXIT_OK;
 	for (int i = first; i < argc && ret == EXIT_OK; i++)
-		ret = exit_status(show_target(argv[i], &o));
+		ret = exit_status(show_target(argv[i], o, j));
 	wim_cleanup();
+	return ret;
+}
+
+static int run(const struct cli_command *cmd, int argc, char **argv)
+{
+	struct show_args a = { .o = { .done = print_shown } };
+	struct json_report *j = NULL;
+	int first, ret = opt_parse(cmd, argc, argv, on_option, &a, &first);
+
+	if (ret >= 0)
+		return ret;
+	/* From here on every error goes into the document too. */
+	if (a.json) {
+		if (!(j = json_report_new_show()))
+			return EXIT_INTERNAL;
+		msg_set_error_sink(json_report_error, j);
+		a.o.done = json_report_add_shown;
+		a.o.ctx = j;
+	}
+	ret = show_targets(cmd, argc, argv, first, &a.o, j);
+	if (j) {
+		msg_set_error_sink(NULL, NULL);
+		json_report_errors_code(j, exit_status_kind(ret));
+		json_report_finish(j, ret, stdout);
+	}
 	return ret;
 }
 
 const struct cli_command cli_show = {
 	.name = "show",
 	.summary = "show what a medium, WIM or hive holds now; write nothing",
-	.usage = "[-qv] [--work-dir DIR] TARGET...",
+	.usage = "[-qv] [--json] [--work-dir DIR] TARGET...",
 	.description =
 		"Show what TARGET holds now: for each WIM its images (index, name,\n"
 		"edition, build, architecture, role) and, for each image, the settings\n"
@@ -80,7 +137,8 @@ const struct cli_command cli_show = {
 		"TARGET is an installation tree, an .iso image of one, a .wim/.esd\n"
 		"file, a BCD store or a SYSTEM hive.  For an .iso, its WIMs and BCD\n"
 		"stores are extracted into a scratch directory next to it (or in\n"
-		"--work-dir DIR), removed afterwards.\n",
+		"--work-dir DIR), removed afterwards.  --json prints the same as one\n"
+		"JSON document, errors included.\n",
 	.epilogue = "Exit status: 0 shown, 2 usage error, 4 input error, 5 no scratch space.\n",
 	.options = show_options,
 	.refusals = show_refusals,

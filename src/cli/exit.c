@@ -27,6 +27,14 @@ int exit_status(enum wp_err e)
 	return EXIT_INTERNAL;
 }
 
+const char *exit_status_kind(int status)
+{
+	for (enum wp_err e = WP_ERR_USAGE; e <= WP_ERR_INTERNAL; e++)
+		if (exit_status(e) == status)
+			return wp_err_name(e);
+	return NULL;
+}
+
 int exit_after_output(int status)
 {
 	/* fclose flushes what is buffered and reports a write error that

@@ -20,6 +20,9 @@ enum {
 
 /* The exit status for an internal result. */
 int exit_status(enum wp_err e);
+/* The kind of failure an exit status says (wp_err_name: "input"...), for
+ * errors that no target's result accounts for; NULL for 0 and 1. */
+const char *exit_status_kind(int status);
 
 /*
  * The status a command's run ends with, once its report is out: a report

@@ -11,11 +11,6 @@
 #include "core/regfile.h"
 #include "util/msg.h"
 
-static void json_error(const char *message, void *ctx)
-{
-	json_report_add_error(ctx, message);
-}
-
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
 	      const char *undo_file, bool utf16)
 {
@@ -30,7 +25,7 @@ int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool
 	if (json) {
 		if (!(s->json = json_report_new(command, dry_run)))
 			return EXIT_INTERNAL;
-		msg_set_error_sink(json_error, s->json);
+		msg_set_error_sink(json_report_error, s->json);
 	}
 	return EXIT_OK;
 }
@@ -113,6 +108,12 @@ void sink_file_done(const struct file_report *fr, void *ctx)
 		s->pending = true;
 }
 
+void sink_target_done(struct sink *s, enum wp_err result)
+{
+	if (s->json)
+		json_report_errors_code(s->json, wp_err_name(result));
+}
+
 int sink_close(struct sink *s, int status)
 {
 	/* An undo file or a .reg export that could not be written in full is
@@ -125,6 +126,7 @@ int sink_close(struct sink *s, int status)
 		status = EXIT_WRITE;
 	if (s->json) {
 		msg_set_error_sink(NULL, NULL);
+		json_report_errors_code(s->json, exit_status_kind(status));
 		json_report_finish(s->json, status, stdout);
 		s->json = NULL;
 	}

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 
+#include "core/error.h"
 #include "core/report.h"
 
 struct sink {
@@ -35,6 +36,9 @@ int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool
 
 /* A target_type report_fn: record one file's report (ctx is the sink). */
 void sink_file_done(const struct file_report *fr, void *ctx);
+
+/* One target is done with `result`: the errors it caused are of that kind. */
+void sink_target_done(struct sink *s, enum wp_err result);
 
 /* Close everything; the JSON document gets `status` as its exit code.
  * Returns `status`, or EXIT_WRITE when the undo file or the .reg export

@@ -24,6 +24,19 @@ enum wp_err {
 	WP_ERR_INTERNAL,	/* out of memory or a bug */
 };
 
+/* The kind as a word for machine-readable reports: "usage", "profile",
+ * "input", "write", "internal"; NULL for WP_OK. */
+static inline const char *wp_err_name(enum wp_err e)
+{
+	static const char *const names[] = {
+		[WP_ERR_USAGE] = "usage", [WP_ERR_PROFILE] = "profile", [WP_ERR_INPUT] = "input",
+		[WP_ERR_WRITE] = "write", [WP_ERR_INTERNAL] = "internal",
+	};
+	if (e == WP_OK)
+		return NULL;
+	return (unsigned)e < sizeof(names) / sizeof(names[0]) ? names[e] : "internal";
+}
+
 /* The worse of two results, for runs that go on after a failure. */
 static inline enum wp_err wp_err_worst(enum wp_err a, enum wp_err b)
 {

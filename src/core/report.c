@@ -154,8 +154,25 @@ static void print_heading(FILE *out, const struct file_report *fr, const struct 
 	fputc('\n', out);
 }
 
+/* Only a written image has a line: the reports of its files say what
+ * is pending, and the errors what failed. */
+static void print_iso(FILE *out, const struct file_report *fr)
+{
+	const struct iso_report *r = fr->iso;
+
+	if (fr->status != FILE_WRITTEN || r->failed)
+		return;
+	fprintf(out, "%s: written and verified: %s, label '%s', boot %s, %zu files and directories "
+		"as in %s%s\n", fr->output, r->filesystems, r->label, r->boot_text, r->entries,
+		fr->path, r->split_parts ? " (install.wim split)" : "");
+}
+
 void report_print(FILE *out, const struct file_report *fr)
 {
+	if (fr->iso) {
+		print_iso(out, fr);
+		return;
+	}
 	colours_for(out);
 	size_t total = file_report_changes(fr);
 

@@ -6,6 +6,7 @@
 #define WIMPATCH_REPORT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "core/change.h"
@@ -29,13 +30,47 @@ enum file_status {
 	FILE_COPIED,		/* -o with nothing to change: copied as is */
 };
 
+/* An El Torito boot entry of an ISO image. */
+struct report_boot {
+	const char *platform;	/* "bios", "uefi" or "other" */
+	unsigned platform_id;	/* El Torito's: 0 x86 BIOS, 0xEF UEFI */
+	bool bootable, no_emulation;
+	unsigned load_sectors;	/* 512-byte sectors loaded (BIOS) */
+	const char *image;	/* the boot image's path in the tree, or NULL */
+};
+
+/*
+ * An ISO image target as a whole: the new image made from it (apply), or
+ * what it would be made with (diff).  Its files have their own reports.
+ */
+struct iso_report {
+	const char *route;	/* how the image is made: "rebuild" (extracted,
+				   patched as a tree, written anew) */
+	bool failed;		/* no new image (the error says why) */
+	uint64_t size;		/* of the new image; 0 unless written */
+	char sha256[65];	/* of the new image, hex; "" unless written */
+	const char *label;
+	const char *filesystems;	/* "UDF + ISO 9660/Joliet"; NULL unless written */
+	const char *boot_text;	/* "BIOS (no emulation, 8 sectors), UEFI (...)" */
+	struct report_boot boot[8];
+	size_t n_boot;
+	size_t entries;		/* files and directories written */
+	const char *split_from, *split_to;	/* --split-swm: install.wim, install.swm */
+	unsigned split_parts;
+	uint64_t split_max;
+	const char *const *checks;	/* the verification done, in order */
+	size_t n_checks;
+};
+
 struct file_report {
 	char *path;
 	char *output;		/* where it was written (NULL = in place) */
-	const char *kind;	/* "wim", "hive" or "bcd" */
+	const char *kind;	/* "wim", "hive", "bcd" or "iso" */
 	enum file_status status;
 	struct hive_report *hives;
 	size_t n_hives, a_hives;
+	const struct iso_report *iso;	/* kind "iso": the image as a whole
+					   (no hives; not freed here) */
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */
@@ -44,7 +79,8 @@ size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
 
 
-/* The readable, .reg-like diff of one file, as `diff` prints it. */
+/* The readable, .reg-like diff of one file, as `diff` prints it; for an
+ * ISO image written anew, one line saying what it is. */
 void report_print(FILE *out, const struct file_report *fr);
 
 #endif

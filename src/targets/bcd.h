@@ -56,6 +56,7 @@
 #include "adapters/hive.h"
 #include "core/bcd_syntax.h"
 #include "core/change.h"
+#include "core/show_report.h"
 
 /* Where edits go and how they are reported. */
 struct bcd_ctx {
@@ -97,26 +98,9 @@ int bcd_os_loaders(struct hive *h, char (**guids)[BCD_GUID_LEN + 1], size_t *n);
 
 /* ------------------------------------------------------------- describing */
 
-/* What `wimpatch show` prints about a store. */
-struct bcd_param {
-	char name[24];			/* bcdedit name ("debugport") or "element 0x..." */
-	char *value;			/* as bcdedit would show it (hostip dotted) */
-};
-
-struct bcd_description {
-	bool has_default;		/* {bootmgr} names a default object */
-	char no_default[160];		/* if not, why ("the store has no {bootmgr} object") */
-	char default_guid[BCD_GUID_LEN + 1];
-	bool default_exists;		/* that object is in the store */
-	char *default_description;	/* its element 12000004, or NULL */
-	int debug;			/* its debug element (260000a0): -1 absent, 0 No, 1 Yes */
-	bool has_dbgsettings;		/* the store has a {dbgsettings} object */
-	int64_t debugtype;		/* its debugtype (see bcd_debugtype_name), -1 if absent */
-	struct bcd_param *params;	/* its other debugger elements, in id order */
-	size_t n_params;
-};
-
-/* Fill *d (free with bcd_description_free, also after an error).  Reads
+/* What `wimpatch show` prints about a store (struct bcd_description is
+ * core/show_report.h's, so that the reports can speak it).
+ * Fill *d (free with bcd_description_free, also after an error).  Reads
  * elements as stored on each object, without following inheritance.
  * Returns -1 only on read errors (reported with msg_error naming where). */
 int bcd_describe(struct hive *h, const char *where, struct bcd_description *d);

@@ -31,9 +31,12 @@ static int oom(void)
 /* Report a failure for the op being applied, with hive, key and reason. */
 static int op_fail(struct ctx *c, const char *key, const char *reason)
 {
+	struct msg_where about = { .key = key };
+	msg_where_push(&about);
 	msg_error("%s: %s: %s (%s, %s:%d)", c->where, key, reason,
 		  op_kind_name(c->op->kind), c->op->src_file ? c->op->src_file : "?",
 		  c->op->src_line);
+	msg_where_pop(&about);
 	return -1;
 }
 
@@ -592,8 +595,11 @@ int engine_verify(struct hive *h, const struct changelist *cl, const char *where
 	for (size_t i = 0; i < cl->n; i++) {
 		if (change_superseded(cl, i))
 			continue;
+		struct msg_where about = { .key = cl->v[i].key };
+		msg_where_push(&about);
 		if (verify_one(h, &cl->v[i], where) < 0)
 			ret = -1;
+		msg_where_pop(&about);
 	}
 	return ret;
 }

@@ -89,19 +89,3 @@ enum exposure inventory_exposure(const struct system_state *st, long build)
 		return PATCHED;
 	return PARTLY_PATCHED;
 }
-
-const char *exposure_text(enum exposure e)
-{
-	switch (e) {
-	case EXPOSED:
-		return "EXPOSED to the iSCSI crash-dump blue screen (0xD1): apply iscsi-boot";
-	case PATCHED:
-		return "patched (crash dumps off, no boot-time filters)";
-	case PARTLY_PATCHED:
-		return "protected by one remedy (crash dumps off, or no boot-time filters); "
-		       "iscsi-boot applies both";
-	case NOT_AFFECTED:
-		return "not affected (older than Windows 10)";
-	}
-	return "?";
-}

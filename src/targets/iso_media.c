@@ -241,3 +241,31 @@ void iso_media_close(struct iso_media *m)
 	m->root = NULL;
 	iso_listing_free(&m->files);
 }
+
+void iso_media_boot_images(const struct iso_media *m, const char **bios, const char **uefi)
+{
+	const struct iso_entry *b = iso_listing_find(&m->files, MEDIA_BIOS_BOOT_IMAGE);
+	const struct iso_entry *u = iso_listing_find(&m->files, MEDIA_UEFI_BOOT_IMAGE);
+	*bios = b && !b->dir ? b->path : NULL;
+	*uefi = u && !u->dir ? u->path : NULL;
+}
+
+size_t iso_media_boot_report(const struct iso_info *info, const char *bios_image,
+			     const char *uefi_image, struct report_boot *out, size_t max)
+{
+	size_t n = 0;
+
+	for (; n < info->n_boot && n < max; n++) {
+		const struct iso_boot_entry *e = &info->boot[n];
+		bool bios = e->platform == ISO_PLATFORM_BIOS, uefi = e->platform == ISO_PLATFORM_UEFI;
+		out[n] = (struct report_boot){
+			.platform = bios ? "bios" : uefi ? "uefi" : "other",
+			.platform_id = e->platform_id,
+			.bootable = e->bootable,
+			.no_emulation = e->no_emulation,
+			.load_sectors = e->load_sectors,
+			.image = bios ? bios_image : uefi ? uefi_image : NULL,
+		};
+	}
+	return n;
+}

@@ -18,6 +18,7 @@
 
 #include "adapters/iso.h"
 #include "core/error.h"
+#include "core/report.h"
 
 struct iso_media {
 	struct iso_info info;
@@ -30,5 +31,15 @@ enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char 
 			      const char *work_dir, bool whole);
 /* Remove the scratch directory (if any) and free everything. */
 void iso_media_close(struct iso_media *m);
+
+/* The medium's boot images, by the names Microsoft gives them (NULL when
+ * absent): what a new image boots from. */
+void iso_media_boot_images(const struct iso_media *m, const char **bios, const char **uefi);
+
+/* An image's El Torito entries as the reports give them, at most `max`;
+ * the BIOS and UEFI entries get the boot images' paths (NULL: unknown).
+ * Returns how many. */
+size_t iso_media_boot_report(const struct iso_info *info, const char *bios_image,
+			     const char *uefi_image, struct report_boot *out, size_t max);
 
 #endif

@@ -28,6 +28,7 @@
 #include "targets/targets.h"
 #include "adapters/wim.h"
 #include "util/path.h"
+#include "util/sha256.h"
 
 /* Reports name the files in the images ("SRC.iso/sources/boot.wim"),
  * not their scratch copies. */
@@ -39,6 +40,7 @@ struct relay {
 	const char *out;	/* the new image; NULL for a dry run */
 	const char *wim_rel;	/* --split-swm: install.wim ... */
 	const char *swm_rel;	/* ... goes into the image as this set */
+	bool pending;		/* some file has changes pending */
 };
 
 static void relay_done(const struct file_report *fr, void *p)
@@ -62,9 +64,54 @@ static void relay_done(const struct file_report *fr, void *p)
 	}
 	d.path = path ? path : fr->path;
 	d.output = out;
+	r->pending |= d.status == FILE_PENDING;
 	r->done(&d, r->ctx);
 	free(path);
 	free(out);
+}
+
+/* What the new image is checked for before it is renamed into place
+ * (check_file_list, then verify_image), for the report. */
+static const char *const image_checks[] = { "file-list", "descriptors", "el-torito", "content" };
+
+/* The image as the source has it, until a new one is written. */
+static void report_source(struct iso_report *rep, const struct iso_media *m, const char *label)
+{
+	const char *bios, *uefi;
+
+	iso_media_boot_images(m, &bios, &uefi);
+	rep->label = label;
+	rep->n_boot = iso_media_boot_report(&m->info, bios, uefi, rep->boot, 8);
+}
+
+/* The new image's digest and size, for the report.  It was read back
+ * whole already; failing to read it now is a failed verification all the
+ * same, and the image goes. */
+static enum wp_err digest_image(const char *output, struct iso_report *rep)
+{
+	if (sha256_file(output, rep->sha256, &rep->size) == 0)
+		return WP_OK;
+	msg_error("%s: cannot read the new image back for its SHA-256: %s", output,
+		  strerror(errno));
+	if (unlink(output) < 0)
+		msg_error("%s: cannot remove it: %s", output, strerror(errno));
+	return WP_ERR_WRITE;
+}
+
+/* The image's own report, after its files': written, pending, unchanged
+ * or failed. */
+static void report_image(const char *iso, const struct patch_opts *o, struct iso_report *rep,
+			 const struct relay *r, enum wp_err ret)
+{
+	struct file_report fr = { .path = (char *)iso, .kind = "iso", .iso = rep };
+
+	rep->route = "rebuild";
+	rep->failed = ret != WP_OK;
+	fr.output = o->dry_run ? NULL : (char *)o->output;
+	fr.status = ret == WP_OK && !o->dry_run ? FILE_WRITTEN
+		    : r->pending		  ? FILE_PENDING
+						  : FILE_UNCHANGED;
+	r->done(&fr, r->ctx);
 }
 
 /* A part of a split install.wim: a set written again may have more or
@@ -141,7 +188,7 @@ static int check_splittable(const char *iso, const char *root, const char *wim_r
 /* After patching: install.wim becomes install.swm, install2.swm, ...,
  * checked as a set, and install.wim goes. */
 static int split_install(const char *iso, const char *root, const char *wim_rel,
-			 const char *swm_rel, uint64_t size)
+			 const char *swm_rel, uint64_t size, unsigned *n_parts)
 {
 	char *wim = path_join(root, wim_rel), *part1 = path_join(root, swm_rel);
 	struct wim *w = NULL;
@@ -179,6 +226,7 @@ static int split_install(const char *iso, const char *root, const char *wim_rel,
 	}
 	msg_info("%s: %s split into %u part%s (%s, ...) of at most %" PRIu64 " bytes", iso, wim_rel,
 		 parts, parts == 1 ? "" : "s", swm_rel, size);
+	*n_parts = parts;
 	ret = WP_OK;
 out:
 	free(wim);
@@ -280,10 +328,7 @@ static enum wp_err choose_layout(const char *iso, const struct patch_opts *o,
 		msg_error("%s: give the new image a label with --label", iso);
 		return WP_ERR_INPUT;
 	}
-	const struct iso_entry *b = iso_listing_find(&m->files, MEDIA_BIOS_BOOT_IMAGE);
-	const struct iso_entry *u = iso_listing_find(&m->files, MEDIA_UEFI_BOOT_IMAGE);
-	lay->bios_image = b && !b->dir ? b->path : NULL;
-	lay->uefi_image = u && !u->dir ? u->path : NULL;
+	iso_media_boot_images(m, &lay->bios_image, &lay->uefi_image);
 	if (!lay->bios_image && !lay->uefi_image) {
 		msg_error("%s: neither " MEDIA_BIOS_BOOT_IMAGE " (BIOS) nor " MEDIA_UEFI_BOOT_IMAGE
 			  " (UEFI) is in the image: a new image would not boot", iso);
@@ -336,9 +381,12 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	struct iso_listing tree = { 0 };
 	struct iso_info oi;
 	struct relay r = { .done = done, .ctx = ctx, .iso = iso };
+	struct iso_report rep = { 0 };
+	/* Errors name the scratch tree's files as the image's. */
+	struct msg_where where = { .shown_as = iso };
 	const char *wim_rel = NULL;
 	char *swm_rel = NULL;
-	char what[4096];
+	char what[4096], boot[256];
 	bool apply = !o->dry_run, said_written = false;
 	int ret;
 
@@ -358,6 +406,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		return WP_ERR_USAGE;
 	if ((ret = iso_media_open(iso, &m)) != WP_OK)
 		return ret;
+	msg_where_push(&where);
+	report_source(&rep, &m, apply && o->iso_label ? o->iso_label : m.info.label);
 
 	if (apply) {
 		if ((ret = choose_layout(iso, o, &m, &lay)) != WP_OK)
@@ -368,6 +418,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	ret = iso_media_extract(&m, iso, apply ? o->output : iso, o->work_dir, apply);
 	if (ret != WP_OK)
 		goto out;
+	where.scratch = m.root;
 	if (wim_rel && (ret = check_splittable(iso, m.root, wim_rel)) != WP_OK)
 		goto out;
 
@@ -381,23 +432,35 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	said_written = apply;	/* reports name the new image from here on */
 	if ((ret = patch_tree(m.root, &sub, relay_done, &r)) != WP_OK || !apply)
 		goto out;
-	if (wim_rel && (ret = split_install(iso, m.root, wim_rel, swm_rel, o->split_swm)) != WP_OK)
+	if (wim_rel && (ret = split_install(iso, m.root, wim_rel, swm_rel, o->split_swm,
+					    &rep.split_parts)) != WP_OK)
 		goto out;
 	if ((ret = iso_list_tree(m.root, &tree)) != WP_OK ||
 	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != WP_OK)
 		goto out;
+	rep.checks = image_checks;
+	rep.n_checks = 1;
 
 	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi)) != WP_OK)
 		goto out;
-	char boot[256];
+	if ((ret = digest_image(o->output, &rep)) != WP_OK)
+		goto out;
 	iso_describe_boot(&oi, boot, sizeof(boot));
-	msg_info("%s: written and verified: UDF + ISO 9660/Joliet, label '%s', boot %s, %zu files "
-		 "and directories as in %s%s", o->output, oi.label, boot, tree.n, iso,
-		 wim_rel ? " (install.wim split)" : "");
+	rep.n_checks = sizeof(image_checks) / sizeof(image_checks[0]);
+	rep.label = oi.label;
+	rep.filesystems = "UDF + ISO 9660/Joliet";
+	rep.boot_text = boot;
+	rep.n_boot = iso_media_boot_report(&oi, lay.bios_image, lay.uefi_image, rep.boot, 8);
+	rep.entries = tree.n;
+	rep.split_from = wim_rel;
+	rep.split_to = swm_rel;
+	rep.split_max = o->split_swm;
 out:
 	if (ret != WP_OK && said_written)
 		msg_info("%s: not written (the changes above went into the work directory only); "
 			 "%s is unchanged", o->output, iso);
+	msg_where_pop(&where);
+	report_image(iso, o, &rep, &r, ret);
 	iso_listing_free(&tree);
 	iso_media_close(&m);
 	free(swm_rel);

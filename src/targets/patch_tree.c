@@ -32,6 +32,8 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	}
 	sub.output = fr.output;
 	sub.role_hint = media_role(f->kind);
+	struct msg_where where = { .file = fr.path };
+	msg_where_push(&where);
 	/* A split set is patched whole, through its first part. */
 	if (f->kind == MEDIA_SPLIT_PART)
 		ret = WP_ERR_INTERNAL;
@@ -39,6 +41,7 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 		ret = patch_wim(fr.path, &sub, &fr);
 	else
 		ret = patch_bcd_file(fr.path, media_bcd_store(f->kind), &sub, &fr);
+	msg_where_pop(&where);
 	if (ret == WP_OK)
 		done(&fr, ctx);
 	file_report_free(&fr);

@@ -273,7 +273,9 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 	 * extracted there once, and copied out to be edited. */
 	bool keeping = !o->dry_run && !o->plain_replace;
 	int ret = WP_ERR_INTERNAL;
+	struct msg_where about = { .image = img->index, .hive = hw->hive };
 
+	msg_where_push(&about);
 	hw->keep = NULL;
 	if ((ret = wim_find_file(w, img->index, hw->hive, &stored)) != WP_OK)
 		goto out;
@@ -345,6 +347,7 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 	(*n_pend)++;
 	stored = NULL;
 out:
+	msg_where_pop(&about);
 	wim_keep_free(keep);
 	free(stored);
 	free(src);
@@ -374,6 +377,8 @@ static int verify_written(const char *written, const struct pending *pend, size_
 	for (size_t i = 0; i < n_pend && ret == WP_OK; i++) {
 		char *dir = NULL, *file = NULL, *where = NULL;
 		const char *base = strrchr(pend[i].stored, '/') + 1;
+		struct msg_where about = { .image = pend[i].image, .hive = pend[i].stored + 1 };
+		msg_where_push(&about);
 		if (asprintf(&dir, "%s/verify-%u-%zu", scratch, pass, i) < 0 ||
 		    asprintf(&file, "%s/%s", dir, base) < 0 ||
 		    asprintf(&where, "%s: image %d: %s", written, pend[i].image,
@@ -398,6 +403,7 @@ static int verify_written(const char *written, const struct pending *pend, size_
 			}
 			free(now);
 		}
+		msg_where_pop(&about);
 		free(dir);
 		free(file);
 		free(where);

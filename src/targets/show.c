@@ -2,15 +2,14 @@
  * show.c - "what does this target hold now": for each WIM its images and,
  * for each image, the settings the shipped profiles change and whether
  * it is exposed to the iSCSI crash-dump blue screen; for BCD stores the
- * default loader and the debugger settings.  Reads only; the report goes
- * to stdout.
+ * default loader and the debugger settings.  Reads only.  Each piece
+ * (core/show_report.h) goes to o->done as soon as it is read, so that the
+ * text of a large medium appears as it is read.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,174 +24,183 @@
 #include "targets/target.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
-#include "util/escape.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
-#include "util/strbuf.h"
-
-/*
- * printf to stdout for what show prints: image names, editions, BCD
- * descriptions and labels come from the target, so control characters in
- * what is printed are shown as escapes (escape.h), all but the format's
- * own line feed at its end.
- */
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
-	size_t fl = strlen(fmt);
-	bool eol = fl && fmt[fl - 1] == '\n';
-	va_list ap;
-
-	va_start(ap, fmt);
-	strbuf_vaddf(&raw, fmt, ap);
-	va_end(ap);
-	if (raw.buf && eol)
-		raw.buf[--raw.len] = '\0';
-	esc_add(&shown, raw.buf ? raw.buf : "", false);
-	fputs(shown.buf && !shown.failed && !raw.failed ? shown.buf : "?", stdout);
-	if (eol)
-		fputc('\n', stdout);
-	strbuf_release(&raw);
-	strbuf_release(&shown);
-}
-
-static void print_state(const char *indent, const struct system_state *st, long build)
-{
-	say("%scurrent control set: %s\n", indent, st->control_set[0] ? st->control_set : "(none)");
-	if (st->crash_dump < 0)
-		say("%sCrashDumpEnabled: (not set: crash dumps on by default)\n", indent);
-	else
-		say("%sCrashDumpEnabled: %ld%s\n", indent, st->crash_dump,
-		       st->crash_dump ? "" : " (off)");
-	if (st->boot_filters < 0)
-		say("%sBFE boot-time filters: none (no BootTime\\Filter key)\n", indent);
-	else
-		say("%sBFE boot-time filters: %ld\n", indent, st->boot_filters);
-	say("%sPagingFiles: %s\n", indent,
-	       !st->paging_files_present ? "(not set)" : st->paging_files_set ? "set" : "empty (no page file)");
-	say("%smsiscsi: %s\n", indent, st->msiscsi ? "present" : "absent");
-	say("%s=> %s\n", indent, exposure_text(inventory_exposure(st, build)));
-}
 
 /* An .iso is shown from a scratch copy of its files; their paths are
- * printed as the image's ("X.iso/sources/boot.wim"). */
+ * named as the image's ("X.iso/sources/boot.wim"). */
 struct show_ctx {
 	const struct show_opts *o;
 	const char *scratch_root;	/* the scratch copy of an image's files, or NULL */
 	const char *image_name;		/* the image they came from */
-	char buf[PATH_MAX + 256];
 };
 
-static const char *shown(struct show_ctx *c, const char *path)
+/* A malloc'd string, or NULL (said) when memory runs out. */
+static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, f);
+	if (vasprintf(&s, f, ap) < 0) {
+		msg_error("out of memory");
+		s = NULL;
+	}
+	va_end(ap);
+	return s;
+}
+
+/* The path as the user knows it (malloc'd, or NULL). */
+static char *named(const struct show_ctx *c, const char *path)
 {
 	size_t n = c->scratch_root ? strlen(c->scratch_root) : 0;
 	if (!n || strncmp(path, c->scratch_root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-		return path;
-	snprintf(c->buf, sizeof(c->buf), "%s%s", c->image_name, path + n);
-	return c->buf;
+		return fmt("%s", path);
+	return fmt("%s%s", c->image_name, path + n);
+}
+
+static void emit(const struct show_ctx *c, const struct shown *s)
+{
+	c->o->done(s, c->o->ctx);
+}
+
+/* Image `i`'s SYSTEM hive, extracted into scratch/i and read into *si.
+ * *stored gets the hive's path as stored (the caller frees it). */
+static enum wp_err read_system(struct wim *w, int i, const char *name, const char *scratch,
+			       long build, struct shown_image *si, char **stored)
+{
+	struct msg_where about = { .image = i, .hive = DEFAULT_HIVE };
+	char *dir = NULL, *file = NULL, *where = NULL;
+	enum wp_err ret;
+
+	msg_where_push(&about);
+	if ((ret = wim_find_file(w, i, DEFAULT_HIVE, stored)) != WP_OK || !*stored) {
+		si->no_hive = ret == WP_OK;
+		goto out;
+	}
+	si->hive = *stored + 1;
+	about.hive = si->hive;
+	if (!(dir = fmt("%s/%d", scratch, i)) || !(file = fmt("%s/%s", dir, path_base(*stored))) ||
+	    !(where = fmt("%s: image %d: %s", name, i, *stored + 1))) {
+		ret = WP_ERR_INTERNAL;
+	} else if (mkdir(dir, 0700) < 0) {
+		msg_error("%s: %s", dir, strerror(errno));
+		ret = WP_ERR_WRITE;
+	} else if ((ret = wim_extract_file(w, i, *stored, dir)) == WP_OK) {
+		if (inventory_read_system(file, where, &si->st) < 0) {
+			ret = WP_ERR_INPUT;
+		} else {
+			si->has_state = true;
+			si->exposure = inventory_exposure(&si->st, build);
+		}
+	}
+out:
+	msg_where_pop(&about);
+	free(dir);
+	free(file);
+	free(where);
+	return ret;
+}
+
+/* Every image of the WIM, as far as they can be read. */
+static enum wp_err read_images(struct wim *w, const char *path, const char *name, enum role hint,
+			       struct wim_image *wi, struct shown_image *si, char **stored,
+			       size_t *n_read)
+{
+	char *scratch = fs_make_tempdir();
+	enum wp_err ret = WP_OK;
+
+	if (!scratch)
+		return WP_ERR_WRITE;
+	for (int i = 1; i <= wim_image_count(w) && ret == WP_OK; i++) {
+		struct wim_image *img = &wi[i - 1];
+		if (wim_image_get(w, i, img) != WP_OK) {
+			wim_image_free(img);
+			ret = WP_ERR_INTERNAL;
+			break;
+		}
+		if (hint != ROLE_ANY)
+			img->role = hint;
+		else if (!img->install_type)
+			img->role = media_role_of_name(path, &img->role_source);
+		si[i - 1] = (struct shown_image){ .index = i, .name = img->name, .edition = img->edition,
+						  .build = img->build, .arch = img->arch,
+						  .role = img->role };
+		*n_read = (size_t)i;
+		ret = read_system(w, i, name, scratch, img->build ? atol(img->build) : 0, &si[i - 1],
+				  &stored[i - 1]);
+	}
+	fs_remove_tempdir(scratch);
+	return ret;
 }
 
 static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role hint)
 {
 	struct wim *w = wim_open(path, false);
-	char *scratch = NULL;
-	enum wp_err ret = WP_OK;
+	size_t n, n_read = 0;
+	struct wim_image *wi = NULL;
+	struct shown_image *si = NULL;
+	char **stored = NULL, *name = NULL;
+	enum wp_err ret = WP_ERR_INTERNAL;
 
 	if (!w)
 		return WP_ERR_INPUT;
-	if (!(scratch = fs_make_tempdir())) {
-		wim_close(w);
-		return WP_ERR_WRITE;
+	n = (size_t)wim_image_count(w);
+	if (!(name = named(c, path)))
+		goto out;
+	if (!(wi = calloc(n + 1, sizeof(*wi))) || !(si = calloc(n + 1, sizeof(*si))) ||
+	    !(stored = calloc(n + 1, sizeof(*stored)))) {
+		msg_error("out of memory");
+		goto out;
 	}
-	say("%s: %d image%s, boot index %d", shown(c, path), wim_image_count(w),
-	       wim_image_count(w) == 1 ? "" : "s", wim_boot_index(w));
-	if (wim_is_split(w))
-		say(", split set of %u part%s", wim_part_count(w),
-		       wim_part_count(w) == 1 ? "" : "s");
-	say("\n");
-	for (int i = 1; i <= wim_image_count(w) && ret == WP_OK; i++) {
-		struct wim_image img;
-		char *stored = NULL, *dir = NULL, *file = NULL, *where = NULL;
-		if (wim_image_get(w, i, &img) != WP_OK) {
-			ret = WP_ERR_INTERNAL;
-			break;
-		}
-		if (hint != ROLE_ANY)
-			img.role = hint;
-		else if (!img.install_type)
-			img.role = media_role_of_name(path, &img.role_source);
-		say("  image %d: %s\n", i, img.name);
-		say("    edition %s, build %s, %s, role %s\n", img.edition ? img.edition : "?",
-		       img.build ? img.build : "?", img.arch ? img.arch : "?", role_name(img.role));
-		enum wp_err f = wim_find_file(w, i, DEFAULT_HIVE, &stored);
-		if (f != WP_OK) {
-			ret = f;
-		} else if (!stored) {
-			say("    (no %s)\n", DEFAULT_HIVE);
-		} else if (asprintf(&dir, "%s/%d", scratch, i) < 0 ||
-			   asprintf(&file, "%s/%s", dir, path_base(stored)) < 0 ||
-			   asprintf(&where, "%s: image %d: %s", shown(c, path), i, stored + 1) < 0) {
-			ret = WP_ERR_INTERNAL;
-		} else if (mkdir(dir, 0700) < 0) {
-			msg_error("%s: %s", dir, strerror(errno));
-			ret = WP_ERR_WRITE;
-		} else if ((ret = wim_extract_file(w, i, stored, dir)) == WP_OK) {
-			struct system_state st;
-			if (inventory_read_system(file, where, &st) < 0)
-				ret = WP_ERR_INPUT;
-			else
-				print_state("    ", &st, img.build ? atol(img.build) : 0);
-		}
-		free(stored);
-		free(dir);
-		free(file);
-		free(where);
-		wim_image_free(&img);
+	ret = read_images(w, path, name, hint, wi, si, stored, &n_read);
+	struct shown s = { .kind = SHOWN_WIM, .path = name, .image_count = wim_image_count(w),
+			   .boot_index = wim_boot_index(w),
+			   .parts = wim_is_split(w) ? wim_part_count(w) : 0,
+			   .images = si, .n_images = n_read };
+	emit(c, &s);
+out:
+	for (size_t i = 0; i < n_read; i++) {
+		wim_image_free(&wi[i]);
+		free(stored[i]);
 	}
-	fs_remove_tempdir(scratch);
+	free(wi);
+	free(si);
+	free(stored);
+	free(name);
 	wim_close(w);
 	return ret;
 }
 
-static enum wp_err show_bcd_as(struct show_ctx *c, const char *path, const char *what)
+static enum wp_err show_bcd_as(struct show_ctx *c, const char *path, enum bcd_store_sel store)
 {
 	struct hive *h = bcdfile_open(path, HIVE_ALLOW_DIRTY);
 	struct bcd_description d;
+	char *name;
 	enum wp_err ret = WP_OK;
 
 	if (!h)
 		return WP_ERR_INPUT;
-	say("%s: BCD store%s\n", shown(c, path), what);
-	if (bcd_describe(h, path, &d) < 0) {
-		ret = WP_ERR_INPUT;
-	} else {
-		if (!d.has_default)
-			say("  default loader: none (%s)\n", d.no_default);
-		else
-			say("  default loader: %s%s%s%s\n", d.default_guid,
-			       d.default_description ? " \"" : "",
-			       d.default_description ? d.default_description : "",
-			       d.default_description ? "\"" : d.default_exists ? "" : " (missing)");
-		if (d.has_default)
-			say("  debug: %s\n", d.debug < 0 ? "not set (No)" : d.debug ? "Yes" : "No");
-		if (!d.has_dbgsettings) {
-			say("  {dbgsettings}: none\n");
-		} else {
-			const char *t = d.debugtype >= 0 ? bcd_debugtype_name((uint64_t)d.debugtype) : NULL;
-			say("  {dbgsettings}: debugtype %s", d.debugtype < 0 ? "(not set)" : t ? t : "?");
-			for (size_t i = 0; i < d.n_params; i++)
-				say(", %s %s", d.params[i].name, d.params[i].value);
-			say("\n");
-		}
+	if (!(name = named(c, path))) {
+		hive_close(h);
+		return WP_ERR_INTERNAL;
 	}
+	struct shown s = { .kind = SHOWN_BCD, .path = name, .store = store };
+	if (bcd_describe(h, path, &d) < 0)
+		ret = WP_ERR_INPUT;
+	else
+		s.bcd = &d;
+	emit(c, &s);
 	bcd_description_free(&d);
 	hive_close(h);
+	free(name);
 	return ret;
 }
 
-static enum wp_err show_tree_in(struct show_ctx *c, const char *root)
+/* The medium's WIMs and BCD stores, after `head` (an ISO image), or a
+ * tree's own piece. */
+static enum wp_err show_tree_in(struct show_ctx *c, const char *root, const struct shown *head)
 {
 	struct media_tree t;
 	enum wp_err ret = WP_OK;
@@ -201,17 +209,28 @@ static enum wp_err show_tree_in(struct show_ctx *c, const char *root)
 		tree_free(&t);
 		return WP_ERR_INPUT;
 	}
-	say("%s: Windows installation medium\n", shown(c, root));
+	if (head) {
+		emit(c, head);
+	} else {
+		struct shown s = { .kind = SHOWN_TREE, .path = root };
+		emit(c, &s);
+	}
 	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
 		const struct tree_file *f = &t.files[i];
-		char *full;
-		if (asprintf(&full, "%s/%s", root, f->rel) < 0)
-			return WP_ERR_INTERNAL;
+		char *full = path_join(root, f->rel);
+		struct msg_where about = { .file = full };
+		if (!full) {
+			msg_error("out of memory");
+			ret = WP_ERR_INTERNAL;
+			break;
+		}
+		msg_where_push(&about);
 		/* A split set is shown whole, through its first part. */
 		if (media_kind_is_bcd(f->kind))
-			ret = show_bcd_as(c, full, media_bcd_label(f->kind));
+			ret = show_bcd_as(c, full, media_bcd_store(f->kind));
 		else if (f->kind != MEDIA_SPLIT_PART)
 			ret = show_wim_as(c, full, media_role(f->kind));
+		msg_where_pop(&about);
 		free(full);
 	}
 	tree_free(&t);
@@ -221,7 +240,7 @@ static enum wp_err show_tree_in(struct show_ctx *c, const char *root)
 enum wp_err show_iso(const char *path, const struct show_opts *o)
 {
 	struct iso_media m;
-	char boot[256], what[PATH_MAX + 64];
+	char boot[256], what[4096];
 	enum wp_err ret;
 
 	snprintf(what, sizeof(what), "%s: reading an ISO image", path);
@@ -232,11 +251,19 @@ enum wp_err show_iso(const char *path, const struct show_opts *o)
 	/* Only the WIMs and BCD stores, in a scratch directory next to the
 	 * image (or in --work-dir), removed when done. */
 	if ((ret = iso_media_extract(&m, path, path, o->work_dir, false)) == WP_OK) {
-		iso_describe_boot(&m.info, boot, sizeof(boot));
-		say("%s: ISO image (%s), label '%s', boot %s\n", path,
-		       m.info.udf ? "UDF + ISO 9660" : "ISO 9660", m.info.label, boot);
+		struct report_boot rb[8];
+		const char *bios, *uefi;
 		struct show_ctx c = { .o = o, .scratch_root = m.root, .image_name = path };
-		ret = show_tree_in(&c, m.root);
+		struct msg_where about = { .scratch = m.root, .shown_as = path };
+
+		iso_describe_boot(&m.info, boot, sizeof(boot));
+		iso_media_boot_images(&m, &bios, &uefi);
+		struct shown s = { .kind = SHOWN_ISO, .path = path, .udf = m.info.udf,
+				   .label = m.info.label, .boot_text = boot, .boot = rb,
+				   .n_boot = iso_media_boot_report(&m.info, bios, uefi, rb, 8) };
+		msg_where_push(&about);
+		ret = show_tree_in(&c, m.root, &s);
+		msg_where_pop(&about);
 	}
 	iso_media_close(&m);
 	return ret;
@@ -245,7 +272,7 @@ enum wp_err show_iso(const char *path, const struct show_opts *o)
 enum wp_err show_tree(const char *root, const struct show_opts *o)
 {
 	struct show_ctx c = { .o = o };
-	return show_tree_in(&c, root);
+	return show_tree_in(&c, root, NULL);
 }
 
 enum wp_err show_wim(const char *path, const struct show_opts *o)
@@ -257,17 +284,17 @@ enum wp_err show_wim(const char *path, const struct show_opts *o)
 enum wp_err show_bcd(const char *path, const struct show_opts *o)
 {
 	struct show_ctx c = { .o = o };
-	return show_bcd_as(&c, path, "");
+	return show_bcd_as(&c, path, BCD_STORE_ANY);
 }
 
 enum wp_err show_hive(const char *path, const struct show_opts *o)
 {
-	struct system_state s;
+	struct system_state st;
 
-	(void)o;
-	if (inventory_read_system(path, path, &s) < 0)
+	if (inventory_read_system(path, path, &st) < 0)
 		return WP_ERR_INPUT;
-	say("%s: registry hive\n", path);
-	print_state("  ", &s, 0);
+	struct shown s = { .kind = SHOWN_HIVE, .path = path, .state = &st,
+			   .exposure = inventory_exposure(&st, 0) };
+	o->done(&s, o->ctx);
 	return WP_OK;
 }

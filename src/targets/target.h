@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/report.h"
+#include "core/show_report.h"
 #include "targets/targets.h"
 
 enum target_kind { TARGET_TREE, TARGET_ISO, TARGET_WIM, TARGET_BCD, TARGET_HIVE };
@@ -21,6 +22,10 @@ typedef void (*report_fn)(const struct file_report *fr, void *ctx);
 
 struct show_opts {
 	const char *work_dir;		/* ISO images: scratch space here (--work-dir) */
+	/* Called with each piece found, in order (also when a later read
+	 * fails: with what was read). */
+	void (*done)(const struct shown *s, void *ctx);
+	void *ctx;
 };
 
 struct target_type {

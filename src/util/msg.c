@@ -12,19 +12,64 @@
 
 enum verbosity msg_verbosity = VERB_NORMAL;
 
-static void (*error_sink)(const char *, void *);
+static void (*error_sink)(const char *, const struct msg_about *, void *);
 static void *error_sink_ctx;
 static _Thread_local _Bool silenced;
+static _Thread_local struct msg_where *where_top;
 
 void msg_thread_silence(_Bool on)
 {
 	silenced = on;
 }
 
-void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx)
+void msg_set_error_sink(void (*fn)(const char *message, const struct msg_about *about,
+				   void *ctx),
+			void *ctx)
 {
 	error_sink = fn;
 	error_sink_ctx = ctx;
+}
+
+void msg_where_push(struct msg_where *w)
+{
+	w->outer = where_top;
+	where_top = w;
+}
+
+void msg_where_pop(struct msg_where *w)
+{
+	where_top = w->outer;
+}
+
+/* The innermost of each field; the file renamed by the first level (from
+ * the one that gives it outwards) whose scratch directory holds it. */
+static void where_combine(struct msg_about *a, char *buf, size_t size)
+{
+	const struct msg_where *file_at = NULL;
+
+	*a = (struct msg_about){ 0 };
+	for (const struct msg_where *w = where_top; w; w = w->outer) {
+		if (!file_at && w->file)
+			file_at = w;
+		if (!a->image)
+			a->image = w->image;
+		if (!a->hive)
+			a->hive = w->hive;
+		if (!a->key)
+			a->key = w->key;
+	}
+	if (!file_at)
+		return;
+	a->file = file_at->file;
+	for (const struct msg_where *w = file_at; w; w = w->outer) {
+		size_t n = w->scratch ? strlen(w->scratch) : 0;
+		if (n && strncmp(a->file, w->scratch, n) == 0 &&
+		    (a->file[n] == '/' || a->file[n] == '\0')) {
+			snprintf(buf, size, "%s%s", w->shown_as, a->file + n);
+			a->file = buf;
+			return;
+		}
+	}
 }
 
 /* A message names keys, values and files from the inputs: its control
@@ -67,12 +112,14 @@ void msg_error(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (error_sink) {
-		char buf[2048];
+		char buf[2048], file[4096];
+		struct msg_about about;
 		va_list copy;
 		va_copy(copy, ap);
 		vsnprintf(buf, sizeof(buf), fmt, copy);
 		va_end(copy);
-		error_sink(buf, error_sink_ctx);
+		where_combine(&about, file, sizeof(file));
+		error_sink(buf, &about, error_sink_ctx);
 	}
 	vsay("error: ", fmt, ap);
 	va_end(ap);

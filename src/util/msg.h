@@ -34,9 +34,42 @@ void msg_verbose_lines(const char *title, const char *text);
  * for worker threads whose failures the main thread redoes and reports. */
 void msg_thread_silence(_Bool on);
 
+/*
+ * What a message is about, beyond its text, for the machine-readable
+ * reports: code that works on a file, an image, a hive or a key pushes a
+ * level around that work and pops it after, so that an error reported
+ * anywhere below (an adapter, the engine) is tied to them without the
+ * text being parsed.  A field left NULL (0 for image) is taken from the
+ * levels outside.  A level with `scratch` names the paths below that
+ * directory (the scratch copy of an ISO image's files) as below
+ * `shown_as` ("SRC.iso"), as the reports do.  Each thread has its own
+ * levels (worker threads have none).
+ */
+struct msg_where {
+	const char *file;
+	int image;		/* 1-based */
+	const char *hive;	/* in the image, as a rule names it */
+	const char *key;
+	const char *scratch, *shown_as;
+	struct msg_where *outer;	/* set by msg_where_push */
+};
+void msg_where_push(struct msg_where *w);
+/* `w` must be the innermost level. */
+void msg_where_pop(struct msg_where *w);
+
+/* The levels combined, as the error sink is given them (NULL, 0: not known). */
+struct msg_about {
+	const char *file;
+	int image;
+	const char *hive, *key;
+};
+
 /* Also hand every error message (without the "wimpatch: error: "
- * prefix) to `fn`, e.g. for the JSON report.  NULL stops it. */
-void msg_set_error_sink(void (*fn)(const char *message, void *ctx), void *ctx);
+ * prefix) and what it is about to `fn`, e.g. for the JSON report.  NULL
+ * stops it. */
+void msg_set_error_sink(void (*fn)(const char *message, const struct msg_about *about,
+				   void *ctx),
+			void *ctx);
 
 /* "4.6 GiB", "12.0 MiB", "512 bytes": a size for a message, in buf. */
 char *msg_human_size(uint64_t n, char *buf, size_t size);

@@ -1,16 +1,21 @@
 /*
  * faultshim.c - LD_PRELOAD library for the fault-injection test: counts
- * the calls that change files (write family, fsync, rename, truncate) and
- * kills the process with SIGKILL just before call number FAULT_KILL_AT,
- * the way a power cut or an OOM kill would stop it.
+ * the calls that change files (write family, fsync, the rename family,
+ * link, truncate) and kills the process with SIGKILL just before call
+ * number FAULT_KILL_AT, the way a power cut or an OOM kill would stop it.
  *
  *   FAULT_KILL_AT=N      kill before the N-th such call (1-based)
  *   FAULT_SIGNAL=TERM    send SIGTERM instead (what Ctrl-C or a service
  *                        manager sends: wimpatch may clean up and report)
+ *   FAULT_SIGNAL=STOP    stop it instead (SIGSTOP), as a run that is slow
+ *                        just there; SIGCONT lets it go on with the call
+ *                        (the concurrency test holds a run mid-write)
  *   FAULT_ERRNO_AT=N     make the N-th such call fail instead, with
  *   FAULT_ERRNO=NAME     EIO (default), ENOSPC, EROFS or EACCES
- *   FAULT_RO_DIR=DIR     refuse with EROFS every open for writing of a
- *                        path in DIR, as a read-only mount would
+ *   FAULT_RO_DIR=DIR     refuse with EROFS every open for writing, mkstemp,
+ *                        mkdtemp, rename into or link into DIR (through
+ *                        /proc/<pid>/fd links too), as a read-only mount
+ *                        would
  *   FAULT_COUNT_FILE=F   at exit, write the number of calls seen to F
  *   FAULT_SCRATCH=only   count only the calls on wimpatch's scratch NTFS
  *                        volumes (files named *.ntfs); by default those
@@ -49,6 +54,8 @@ static void setup(void)
 	const char *e = getenv("FAULT_ERRNO");
 	if (s && strcmp(s, "TERM") == 0)
 		sig = SIGTERM;
+	else if (s && strcmp(s, "STOP") == 0)
+		sig = SIGSTOP;
 	fail_at = f ? strtoul(f, NULL, 10) : 0;
 	if (e && strcmp(e, "ENOSPC") == 0)
 		fail_errno = ENOSPC;
@@ -99,18 +106,51 @@ static int event_on(int fd, const char *path)
 	return event();
 }
 
-static int in_ro_dir(const char *path, int flags)
+static int under(const char *path, const char *dir)
 {
+	size_t n = strlen(dir);
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* `path` as the kernel would find it: its directory resolved (through
+ * /proc/<pid>/fd/<n> links too), the last component as it is. */
+static void resolve(int dirfd, const char *path, char *out, size_t size)
+{
+	char joined[8192], dir[8192], real[4096];
+	if (path[0] != '/' && dirfd != AT_FDCWD)
+		snprintf(joined, sizeof(joined), "/proc/self/fd/%d/%s", dirfd, path);
+	else
+		snprintf(joined, sizeof(joined), "%s", path);
+	snprintf(dir, sizeof(dir), "%s", joined);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : joined;
+	if (slash)
+		*slash = '\0';
+	if (!realpath(slash ? (dir[0] ? dir : "/") : ".", real))
+		snprintf(out, size, "%s", joined);
+	else
+		snprintf(out, size, "%s/%s", real, base);
+}
+
+static int in_ro_dir_at(int dirfd, const char *path, int flags)
+{
+	char real[8192], rdir[4096];
 	if (!ready)
 		setup();
 	if (!ro_dir || !(flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)))
 		return 0;
-	size_t n = strlen(ro_dir);
-	if (strncmp(path, ro_dir, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+	resolve(dirfd, path, real, sizeof(real));
+	if (under(path, ro_dir) || under(real, ro_dir) ||
+	    (realpath(ro_dir, rdir) && under(real, rdir))) {
 		errno = EROFS;
 		return 1;
 	}
 	return 0;
+}
+
+static int in_ro_dir(const char *path, int flags)
+{
+	return in_ro_dir_at(AT_FDCWD, path, flags);
 }
 
 __attribute__((destructor)) static void report(void)
@@ -184,6 +224,38 @@ int rename(const char *a, const char *b)
 	return real(a, b);
 }
 
+int renameat(int fa, const char *a, int fb, const char *b)
+{
+	REAL(int, "renameat", int, const char *, int, const char *);
+	if (in_ro_dir_at(fb, b, O_CREAT) || event_on(-1, a) < 0)
+		return -1;
+	return real(fa, a, fb, b);
+}
+
+int renameat2(int fa, const char *a, int fb, const char *b, unsigned flags)
+{
+	REAL(int, "renameat2", int, const char *, int, const char *, unsigned);
+	if (in_ro_dir_at(fb, b, O_CREAT) || event_on(-1, a) < 0)
+		return -1;
+	return real(fa, a, fb, b, flags);
+}
+
+int linkat(int fa, const char *a, int fb, const char *b, int flags)
+{
+	REAL(int, "linkat", int, const char *, int, const char *, int);
+	if (in_ro_dir_at(fb, b, O_CREAT) || event_on(-1, a) < 0)
+		return -1;
+	return real(fa, a, fb, b, flags);
+}
+
+char *mkdtemp(char *tmpl)
+{
+	REAL(char *, "mkdtemp", char *);
+	if (in_ro_dir(tmpl, O_CREAT))
+		return NULL;
+	return real(tmpl);
+}
+
 int ftruncate(int fd, off_t len)
 {
 	REAL(int, "ftruncate", int, off_t);
@@ -210,6 +282,24 @@ int ftruncate(int fd, off_t len)
 	}
 OPEN_WRAPPER(open)
 OPEN_WRAPPER(open64)
+
+#define OPENAT_WRAPPER(fn)                                                      \
+	int fn(int dirfd, const char *path, int flags, ...)                     \
+	{                                                                       \
+		REAL(int, #fn, int, const char *, int, ...);                    \
+		mode_t mode = 0;                                                \
+		if (flags & (O_CREAT | O_TMPFILE)) {                            \
+			va_list ap;                                             \
+			va_start(ap, flags);                                    \
+			mode = va_arg(ap, mode_t);                              \
+			va_end(ap);                                             \
+		}                                                               \
+		if (in_ro_dir_at(dirfd, path, flags))                           \
+			return -1;                                              \
+		return real(dirfd, path, flags, mode);                          \
+	}
+OPENAT_WRAPPER(openat)
+OPENAT_WRAPPER(openat64)
 
 int mkstemp(char *tmpl)
 {

@@ -549,20 +549,21 @@ enum wp_err wim_commit_in_place(struct wim *w)
 	return WP_OK;
 }
 
-enum wp_err wim_commit_to(struct wim *w, const char *path)
+enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)
 {
 	/* The output is the same WIM, patched: it keeps the GUID, as an
-	 * update in place does. */
+	 * update in place does.  wimlib writes through the descriptor and
+	 * leaves it open: no file is made or opened by name. */
 	int flags = WIMLIB_WRITE_FLAG_FSYNC | WIMLIB_WRITE_FLAG_RETAIN_GUID;
 	if (w->info.has_integrity_table)
 		flags |= WIMLIB_WRITE_FLAG_CHECK_INTEGRITY;
 	drop_shadow(w);
 	unsigned threads = write_threads(w);
 	errno = 0;
-	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, flags, threads);
+	int r = wimlib_write_to_fd(w->ws, fd, WIMLIB_ALL_IMAGES, flags, threads);
 	progress_clear();
 	if (r)
-		return wfail(path, 0, r, WS_OUT, "cannot write WIM");
+		return wfail(name, 0, r, WS_OUT, "cannot write WIM");
 	return WP_OK;
 }
 

@@ -169,9 +169,10 @@ char *wim_file_metadata(struct wim *w, int image, const char *stored);
  * no space, size limit, I/O error), WP_ERR_INPUT when what is to be
  * copied from the WIM cannot be read or is bad. */
 enum wp_err wim_commit_in_place(struct wim *w);
-/* Write the whole WIM, changes included, to `path` (which must not
- * exist).  Fails as wim_commit_in_place does. */
-enum wp_err wim_commit_to(struct wim *w, const char *path);
+/* Write the whole WIM, changes included, through `fd` (a new, empty file
+ * open for reading and writing, named `name` in messages), synced; the
+ * descriptor stays open.  Fails as wim_commit_in_place does. */
+enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name);
 
 /*
  * Split sets (install.swm, install2.swm, ...).  wim_open() on the first

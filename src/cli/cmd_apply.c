@@ -40,7 +40,7 @@
 
 enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
        OPT_JSON, OPT_FORMAT, OPT_UNDO, OPT_UTF16, OPT_REBUILD, OPT_WORK_DIR, OPT_LABEL,
-       OPT_SPLIT_SWM, OPT_KEEP_GOING };
+       OPT_SPLIT_SWM, OPT_KEEP_GOING, OPT_WAIT };
 
 /* The options both commands have, each written once. */
 #define O_PROFILE { 'p', 'p', "profile", "NAME|FILE", \
@@ -63,6 +63,9 @@ enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS,
 	"status is the worst of all", COMP_NONE, NULL }
 #define O_JSON { OPT_JSON, 0, "json", NULL, \
 	"print the report as JSON (see wimpatch(1), JSON REPORT)", COMP_NONE, NULL }
+#define O_WAIT { OPT_WAIT, 0, "wait", NULL, \
+	"wait for another wimpatch run using a target to\n" \
+	"finish (default: leave that target, exit 5)", COMP_NONE, NULL }
 #define O_FORMAT { OPT_FORMAT, 0, "format", "text|reg", \
 	"the report as text (default) or as a .reg file\n(with diff or --dry-run)", COMP_WORDS, \
 	"text reg" }
@@ -104,6 +107,7 @@ static const struct cli_option apply_options[] = {
 	  "rewrite each WIM whole and rename it into place\n"
 	  "(reclaims the space appends leave) instead of\n"
 	  "appending; needs room for a second copy", COMP_NONE, NULL },
+	O_WAIT,
 	O_JSON,
 	O_FORMAT,
 	{ OPT_UNDO, 0, "undo-file", "FILE", "write a .reg file that reverses the changes",
@@ -115,6 +119,7 @@ static const struct cli_option apply_options[] = {
 
 static const struct cli_option diff_options[] = {
 	O_PROFILE, O_DEFINE, O_IMAGE, O_HIVE, O_ALLOW_DIRTY, O_PROFILE_DIR, O_WORK_DIR, O_KEEP_GOING,
+	O_WAIT,
 	O_JSON, O_FORMAT, { 0 },
 };
 
@@ -142,7 +147,8 @@ static const struct cli_refusal diff_refusals[] = {
 	"  1  changes are pending (diff, --dry-run)\n" \
 	"  2  usage error          3  profile error\n" \
 	"  4  input error (missing/malformed target, image, hive or key)\n" \
-	"  5  write or verification error (inputs are left intact)\n" \
+	"  5  write or verification error, or a target in use by\n" \
+	"     another wimpatch run (inputs are left intact)\n" \
 	"  6  internal error\n"
 
 /* Everything the command line says. */
@@ -310,6 +316,9 @@ static int on_option(int id, const char *arg, void *ctx)
 		return parse_size_opt("--split-swm", arg, &a->po.split_swm);
 	case OPT_REBUILD:
 		a->po.rebuild = true;
+		return 0;
+	case OPT_WAIT:
+		a->po.wait = true;
 		return 0;
 	}
 	return -1;

@@ -3,12 +3,14 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "targets/engine.h"
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/hive.h"
 #include "util/msg.h"
+#include "util/path.h"
 #include "targets/targets.h"
 #include "core/report.h"
 
@@ -69,8 +71,10 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_
 		    const struct changelist *cl, enum file_status *status)
 {
 	const char *dest = o->output ? o->output : src;
-	char *tmp;
-	int ret;
+	const char *base = path_base(dest);
+	struct fs_dir d;
+	char *file = NULL;
+	int fd = -1, ret = WP_ERR_WRITE;
 
 	*status = FILE_UNCHANGED;
 	if (o->dry_run) {
@@ -79,23 +83,35 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_
 	}
 	if (cl->n == 0 && !o->output)
 		return WP_OK;	/* nothing to change: not a byte written */
-	if (!(tmp = fs_temp_sibling(dest)))
+	/* The new file is made in a private directory next to dest and
+	 * renamed from there (util/fsutil.h). */
+	if (fs_dir_near(dest, &d) < 0)
 		return WP_ERR_WRITE;
+	if (!(file = fs_dir_file(&d, base)) || (fd = fs_dir_create(&d, base)) < 0)
+		goto out;
 	if (cl->n) {
-		ret = hivefile_write(h, tmp, cl, src);
+		/* hivex writes it by name, through the private directory. */
+		close(fd);
+		fd = -1;
+		ret = hivefile_write(h, file, cl, src);
 		*status = FILE_WRITTEN;
 	} else {
 		/* -o always leaves a result, even an unchanged one. */
-		ret = fs_copy_file(src, tmp) < 0 ? WP_ERR_WRITE : WP_OK;
+		ret = fs_copy_to_fd(src, fd, dest) < 0 ? WP_ERR_WRITE : WP_OK;
 		*status = FILE_COPIED;
 	}
-	if (ret == WP_OK && fs_commit_temp(tmp, dest) < 0)
+	/* In place, it replaces the hive with the hive's owner, group and
+	 * mode, locked first; an output must not exist. */
+	if (ret == WP_OK &&
+	    fs_dir_put(&d, base, fd, dest, o->output ? FS_PUT_NEW : FS_PUT_LOCK, NULL,
+		       fs_output_mode(src)) < 0)
 		ret = WP_ERR_WRITE;
-	if (ret == WP_OK) {
-		free(tmp);
-	} else {
+out:
+	if (ret != WP_OK)
 		*status = FILE_UNCHANGED;
-		fs_discard_temp(tmp);
-	}
+	if (fd >= 0)
+		close(fd);
+	free(file);
+	fs_dir_remove(&d);
 	return ret;
 }

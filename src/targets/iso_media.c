@@ -133,9 +133,9 @@ static enum wp_err make_work(struct iso_media *m, const char *near, const char *
 		msg_error("%s: cannot make the work directory there: %s (--work-dir DIR puts it "
 			  "elsewhere)", dir, strerror(errno));
 		ret = WP_ERR_WRITE;
-	} else if (!(m->work = fs_make_tempdir_near(base))) {
+	} else if (fs_dir_near(base, &m->wd) < 0) {
 		ret = WP_ERR_WRITE;
-	} else if (asprintf(&m->root, "%s/tree", m->work) < 0) {
+	} else if ((m->work = m->wd.name), asprintf(&m->root, "%s/tree", m->wd.path) < 0) {
 		m->root = NULL;
 		msg_error("out of memory");
 		ret = WP_ERR_INTERNAL;
@@ -153,11 +153,11 @@ static enum wp_err check_space(const struct iso_media *m, const char *path, cons
 	struct stat ws, ns;
 	char *near_dir = path_dir(near);
 
-	if (whole && near_dir && stat(m->work, &ws) == 0 && stat(near_dir, &ns) == 0 &&
+	if (whole && near_dir && fstat(m->wd.fd, &ws) == 0 && stat(near_dir, &ns) == 0 &&
 	    ws.st_dev == ns.st_dev)
 		need += m->info.size;
 	free(near_dir);
-	if (statvfs(m->work, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
+	if (fstatvfs(m->wd.fd, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
 		char a[32], b[32];
 		msg_error("%s: not enough free space in %s: about %s needed (%s), %s free; --work-dir "
 			  "DIR puts the extracted files elsewhere", path, dir,
@@ -223,7 +223,7 @@ enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char 
 		ret = check_extracted(m, path, whole, sel, n_sel);
 	free(sel);
 	if (ret != WP_OK) {
-		fs_remove_tempdir(m->work);
+		fs_dir_remove(&m->wd);
 		m->work = NULL;
 		free(m->root);
 		m->root = NULL;
@@ -235,7 +235,7 @@ void iso_media_close(struct iso_media *m)
 {
 	if (m->work)
 		msg_verbose("removing the work directory %s", m->work);
-	fs_remove_tempdir(m->work);
+	fs_dir_remove(&m->wd);
 	m->work = NULL;
 	free(m->root);
 	m->root = NULL;

@@ -9,7 +9,8 @@
  * (".<name>.wimpatch-XXXXXX") or inside `work_dir` when that is given,
  * after checking there is room; the directory is tracked (util/fsutil.h)
  * so that an interrupting signal removes it too, and the extraction is
- * checked against the listing.
+ * checked against the listing.  It is a private directory (fs_dir): the
+ * tree is reached through its descriptor, `root` is /proc/<pid>/fd/<n>/tree.
  */
 #ifndef WIMPATCH_ISO_MEDIA_H
 #define WIMPATCH_ISO_MEDIA_H
@@ -19,12 +20,14 @@
 #include "adapters/iso.h"
 #include "core/error.h"
 #include "core/report.h"
+#include "util/fsutil.h"
 
 struct iso_media {
 	struct iso_info info;
 	struct iso_listing files;	/* the image's files, as 7-Zip lists them */
-	char *work;			/* the scratch directory, or NULL */
-	char *root;			/* work/tree: the extracted files */
+	struct fs_dir wd;		/* the scratch directory */
+	char *work;			/* its name (wd.name), or NULL */
+	char *root;			/* wd.path/tree: the extracted files */
 };
 enum wp_err iso_media_open(const char *path, struct iso_media *m);
 enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,

@@ -14,6 +14,7 @@
 #include "targets/bcd.h"
 #include "core/error.h"
 #include "adapters/hive.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 
@@ -125,7 +126,7 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 		   struct file_report *fr)
 {
 	struct hive *h = NULL;
-	size_t n_rules;
+	size_t n_rules, mark = fs_lock_mark();
 	int ret;
 
 	fr->kind = "bcd";
@@ -136,12 +137,16 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 		return WP_ERR_INTERNAL;
 	}
 	rep->bcd = true;
-	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
-	if (ret != WP_OK)
+	/* Locked before it is read, until it is written (or not). */
+	if ((ret = target_lock(path, o, false)) != WP_OK)
 		return ret;
-	if (n_rules == 0)
-		msg_verbose("%s: no BCD rule applies", path);
-	ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
-	hivefile_close(h);
+	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
+	if (ret == WP_OK) {
+		if (n_rules == 0)
+			msg_verbose("%s: no BCD rule applies", path);
+		ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
+		hivefile_close(h);
+	}
+	fs_unlock_to(mark);
 	return ret;
 }

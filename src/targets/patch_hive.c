@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "adapters/hive.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "util/path.h"
@@ -24,7 +25,7 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 {
 	char *id = hive_identity(path, o);
 	const struct rule **rules = calloc(o->plan->n_rules + 1, sizeof(*rules));
-	size_t k = 0;
+	size_t k = 0, mark = fs_lock_mark();
 	int ret = WP_ERR_INTERNAL;
 
 	fr->kind = "hive";
@@ -33,6 +34,9 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 		msg_error("out of memory");
 		goto out;
 	}
+	/* Locked before it is read, until it is written (or not). */
+	if ((ret = target_lock(path, o, false)) != WP_OK)
+		goto out;
 	if (o->n_images)
 		msg_warn("%s: --image has no meaning for a bare hive file; ignored", path);
 	/* On a bare hive, role and images do not apply: the file is the hive. */
@@ -51,15 +55,17 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 	struct hive_report *rep = file_report_add(fr);
 	if (!rep || !(rep->hive = strdup(path)) || !(rep->reg_root = reg_root_for(id))) {
 		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
 	struct hive *h;
 	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
-	if (ret != WP_OK)
-		goto out;
-	ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
-	hivefile_close(h);
+	if (ret == WP_OK) {
+		ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
+		hivefile_close(h);
+	}
 out:
+	fs_unlock_to(mark);
 	free(rules);
 	free(id);
 	return ret;

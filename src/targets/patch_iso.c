@@ -24,6 +24,7 @@
 #include "adapters/iso.h"
 #include "targets/iso_media.h"
 #include "targets/media.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "targets/targets.h"
 #include "adapters/wim.h"
@@ -343,34 +344,31 @@ static enum wp_err choose_layout(const char *iso, const struct patch_opts *o,
 	return WP_OK;
 }
 
-/* The new image: a temporary sibling of the output until verified, then
- * renamed into place. */
+/* The new image: made in a private directory next to the output (by
+ * genisoimage, through the directory's descriptor: fsutil.h), read back,
+ * then renamed to the output if that name is still free. */
 static enum wp_err write_image(const char *output, const struct iso_layout *lay, const char *root,
 			       const struct iso_listing *tree, struct iso_info *oi)
 {
-	char *tmp = fs_temp_sibling(output);
-	enum wp_err ret;
+	const char *base = path_base(output);
+	struct fs_dir d;
+	char *file = NULL;
+	enum wp_err ret = WP_ERR_WRITE;
 
-	if (!tmp)
+	if (fs_dir_near(output, &d) < 0)
 		return WP_ERR_WRITE;
-	if ((ret = iso_write(root, tmp, lay)) != WP_OK ||
-	    (ret = verify_image(tmp, lay, root, tree, oi)) != WP_OK) {
-		fs_discard_temp(tmp);
-		return ret;
+	if (!(file = fs_dir_file(&d, base)))
+		ret = WP_ERR_INTERNAL;
+	else if ((ret = iso_write(root, file, lay)) == WP_OK &&
+		 (ret = verify_image(file, lay, root, tree, oi)) == WP_OK) {
+		mode_t um = umask(0);
+		umask(um);
+		if (fs_dir_put(&d, base, -1, output, FS_PUT_NEW, NULL, 0666 & ~um) < 0)
+			ret = WP_ERR_WRITE;
 	}
-	mode_t um = umask(0);
-	umask(um);
-	if (chmod(tmp, 0666 & ~um) < 0) {
-		msg_error("%s: %s", tmp, strerror(errno));
-		fs_discard_temp(tmp);
-		return WP_ERR_WRITE;
-	}
-	if (fs_fsync_file(tmp) < 0 || fs_commit_temp(tmp, output) < 0) {
-		fs_discard_temp(tmp);
-		return WP_ERR_WRITE;
-	}
-	free(tmp);
-	return WP_OK;
+	free(file);
+	fs_dir_remove(&d);
+	return ret;
 }
 
 enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
@@ -404,8 +402,17 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		return ret;
 	if (apply && o->iso_label && iso_check_label(o->iso_label, "--label") < 0)
 		return WP_ERR_USAGE;
-	if ((ret = iso_media_open(iso, &m)) != WP_OK)
+	/* Read only (an image is never patched in place), but locked all the
+	 * same, shared, as every target is. */
+	size_t mark = fs_lock_mark();
+	struct patch_opts reading = *o;
+	reading.dry_run = true;
+	if ((ret = target_lock(iso, &reading, false)) != WP_OK)
 		return ret;
+	if ((ret = iso_media_open(iso, &m)) != WP_OK) {
+		fs_unlock_to(mark);
+		return ret;
+	}
 	msg_where_push(&where);
 	report_source(&rep, &m, apply && o->iso_label ? o->iso_label : m.info.label);
 
@@ -464,5 +471,6 @@ out:
 	iso_listing_free(&tree);
 	iso_media_close(&m);
 	free(swm_rel);
+	fs_unlock_to(mark);
 	return ret;
 }

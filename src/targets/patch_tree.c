@@ -9,28 +9,34 @@
 #include "targets/copytree.h"
 #include "core/error.h"
 #include "util/fsutil.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "targets/media.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
 #include "util/path.h"
 
+/* One file; with -o its result goes under `out_root` (the output tree
+ * being made), while the report names it under o->output. */
 static int patch_file(const struct media_tree *t, const struct tree_file *f,
-		      const struct patch_opts *o,
+		      const struct patch_opts *o, const char *out_root,
 		      void (*done)(const struct file_report *, void *), void *ctx)
 {
 	struct file_report fr = { 0 };
 	struct patch_opts sub = *o;
+	char *out = NULL;
 	int ret;
 
 	fr.path = path_join(t->root, f->rel);
 	fr.output = o->output ? path_join(o->output, f->rel) : NULL;
-	if (!fr.path || (o->output && !fr.output)) {
+	out = out_root ? path_join(out_root, f->rel) : NULL;
+	if (!fr.path || (o->output && !fr.output) || (out_root && !out)) {
 		msg_error("out of memory");
 		file_report_free(&fr);
+		free(out);
 		return WP_ERR_INTERNAL;
 	}
-	sub.output = fr.output;
+	sub.output = out;
 	sub.role_hint = media_role(f->kind);
 	struct msg_where where = { .file = fr.path };
 	msg_where_push(&where);
@@ -45,6 +51,29 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 	if (ret == WP_OK)
 		done(&fr, ctx);
 	file_report_free(&fr);
+	free(out);
+	return ret;
+}
+
+/* Lock every file the run works on, before any is touched (a tree is
+ * one target: refused or waited for whole), in the order of the tree. */
+static enum wp_err lock_files(const char *root, const struct media_tree *t,
+			      const char *const *skip, size_t n_skip, const struct patch_opts *o)
+{
+	enum wp_err ret = WP_OK;
+
+	for (size_t i = 0; i < n_skip && ret == WP_OK; i++) {
+		for (size_t j = 0; j < t->n_files && ret == WP_OK; j++) {
+			if (t->files[j].rel != skip[i])
+				continue;
+			char *p = path_join(root, skip[i]);
+			ret = p ? target_lock(p, o, media_kind_is_wim(t->files[j].kind))
+				: WP_ERR_INTERNAL;
+			if (!p)
+				msg_error("out of memory");
+			free(p);
+		}
+	}
 	return ret;
 }
 
@@ -53,8 +82,9 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 {
 	struct media_tree t;
 	const char **skip = NULL;
-	size_t n_skip = 0;
-	bool created = false;
+	size_t n_skip = 0, mark = fs_lock_mark();
+	struct fs_dir stage = { 0 };
+	char *out_root = NULL;
 	int ret = WP_OK;
 
 	if (tree_scan(root, &t) < 0) {
@@ -63,17 +93,6 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	}
 	for (size_t i = 0; i < t.n_files; i++)
 		msg_verbose("%s: found %s", root, t.files[i].rel);
-	/* A split set that cannot be written fails the run before boot.wim
-	 * is touched. */
-	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
-		if (t.files[i].kind != MEDIA_SPLIT)
-			continue;
-		char *p = path_join(root, t.files[i].rel);
-		ret = p ? patch_wim_check_split(p) : WP_ERR_INTERNAL;
-		free(p);
-		if (ret != WP_OK)
-			goto out;
-	}
 	skip = calloc(t.n_files + 1, sizeof(*skip));
 	if (!skip) {
 		msg_error("out of memory");
@@ -88,6 +107,23 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 		if (media_kind_is_wim(k) || (media_kind_is_bcd(k) && o->plan->n_bcd_rules))
 			skip[n_skip++] = t.files[i].rel;
 	}
+	if ((ret = lock_files(root, &t, skip, n_skip, o)) != WP_OK)
+		goto out;
+	/* A split set that cannot be written fails the run before boot.wim
+	 * is touched. */
+	for (size_t i = 0; i < t.n_files && !o->dry_run; i++) {
+		if (t.files[i].kind != MEDIA_SPLIT)
+			continue;
+		char *p = path_join(root, t.files[i].rel);
+		ret = p ? patch_wim_check_split(p) : WP_ERR_INTERNAL;
+		free(p);
+		if (ret != WP_OK)
+			goto out;
+	}
+	/* -o: the new tree is made in a private directory next to the output
+	 * and renamed into place whole when every file is done, so that no
+	 * unfinished tree is ever found there, and of two runs making the
+	 * same output only one can put its tree there. */
 	if (o->output && !o->dry_run) {
 		if (path_is_inside(o->output, root)) {
 			msg_error("%s: the output tree cannot be inside the source tree %s",
@@ -95,24 +131,28 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 			ret = WP_ERR_USAGE;
 			goto out;
 		}
+		if (fs_dir_near(o->output, &stage) < 0 || !(out_root = fs_dir_file(&stage, "tree"))) {
+			ret = WP_ERR_WRITE;
+			goto out;
+		}
 		msg_verbose("%s: copying the files wimpatch does not write to %s", root, o->output);
-		created = true;
-		if ((ret = copy_tree(root, o->output, skip, n_skip)) != WP_OK)
+		if ((ret = copy_tree(root, out_root, skip, n_skip)) != WP_OK)
 			goto out;
 	}
 	for (size_t i = 0; i < n_skip && ret == WP_OK; i++) {
 		for (size_t j = 0; j < t.n_files; j++)
 			if (t.files[j].rel == skip[i] && t.files[j].kind != MEDIA_SPLIT_PART)
-				ret = patch_file(&t, &t.files[j], o, done, ctx);
+				ret = patch_file(&t, &t.files[j], o, out_root, done, ctx);
 	}
+	if (ret == WP_OK && out_root && fs_dir_put(&stage, "tree", -1, o->output, FS_PUT_NEW, NULL, 0) < 0)
+		ret = WP_ERR_WRITE;
 out:
-	/* An unfinished output tree is worse than none: a pipeline could
-	 * take it for a result. */
-	if (ret != WP_OK && created && ret != WP_ERR_USAGE) {
-		msg_info("%s: removing the unfinished output tree", o->output);
-		fs_remove_tree(o->output);
-	}
+	if (ret != WP_OK && out_root && ret != WP_ERR_USAGE)
+		msg_info("%s: not written (the unfinished output tree is removed)", o->output);
+	fs_dir_remove(&stage);
+	free(out_root);
 	free(skip);
 	tree_free(&t);
+	fs_unlock_to(mark);
 	return ret;
 }

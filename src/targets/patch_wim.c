@@ -21,6 +21,8 @@
 
 #include "core/error.h"
 #include "util/fsutil.h"
+#include "util/lock.h"
+#include "util/path.h"
 #include "util/msg.h"
 #include "targets/media.h"
 #include "targets/targets.h"
@@ -356,10 +358,12 @@ out:
 	return ret;
 }
 
-/* Open what was written and check every edit is in it, as a reader would
- * see it: a fresh open, a fresh extraction, a fresh hive parse. */
-static int verify_written(const char *written, const struct pending *pend, size_t n_pend, const struct file_report *fr,
-			  int image_count, int boot_index, const char *scratch)
+/* Open what was written (by the path `written`; `shown` in messages) and
+ * check every edit is in it, as a reader would see it: a fresh open, a
+ * fresh extraction, a fresh hive parse. */
+static int verify_written(const char *written, const char *shown, const struct pending *pend,
+			  size_t n_pend, const struct file_report *fr, int image_count,
+			  int boot_index, const char *scratch)
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
@@ -368,9 +372,9 @@ static int verify_written(const char *written, const struct pending *pend, size_
 	if (!w)
 		return WP_ERR_WRITE;
 	pass++;
-	msg_verbose("%s: reading back what was written", written);
+	msg_verbose("%s: reading back what was written", shown);
 	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
-		msg_error("%s: verification failed: image count or boot index changed", written);
+		msg_error("%s: verification failed: image count or boot index changed", shown);
 		wim_close(w);
 		return WP_ERR_WRITE;
 	}
@@ -381,7 +385,7 @@ static int verify_written(const char *written, const struct pending *pend, size_
 		msg_where_push(&about);
 		if (asprintf(&dir, "%s/verify-%u-%zu", scratch, pass, i) < 0 ||
 		    asprintf(&file, "%s/%s", dir, base) < 0 ||
-		    asprintf(&where, "%s: image %d: %s", written, pend[i].image,
+		    asprintf(&where, "%s: image %d: %s", shown, pend[i].image,
 			     pend[i].stored + 1) < 0) {
 			msg_error("out of memory");
 			ret = WP_ERR_INTERNAL;
@@ -463,16 +467,23 @@ fail:
 	return NULL;
 }
 
+/* A new output's mode: its source's permission bits (fs_output_mode). */
+static mode_t output_mode(struct wim *w, unsigned k)
+{
+	return fs_output_mode(wim_part_path(w, k <= wim_part_count(w) ? k : 1));
+}
+
 /*
- * A split set: the patched WIM is written whole into a scratch directory
+ * A split set: the patched WIM is written whole into a private directory
  * next to where the parts go (media are too big for TMPDIR), read back,
  * split again with the part size the old parts imply, read back as a set,
- * and only then moved into place part by part (rename, directory synced);
- * old parts beyond the new count are removed last.  Until the first
- * rename, an interruption leaves the old set and the scratch directory;
- * during the renames (signals are held back, so only a kill or a crash)
- * a mix of old and new parts, with the rest of the new set in the scratch
- * directory.
+ * and only then moved into place part by part (rename, directory synced;
+ * in place, each new part locked first and given the owner, group and
+ * mode of the part it replaces, or of the first part); old parts beyond
+ * the new count are removed last.  Until the first rename, an
+ * interruption leaves the old set and the private directory; during the
+ * renames (signals are held back, so only a kill or a crash) a mix of old
+ * and new parts, with the rest of the new set in the private directory.
  */
 static int write_split(struct wim *w, const struct patch_opts *o, struct file_report *fr,
 		       const struct pending *pend, size_t n_pend, const char *scratch)
@@ -480,29 +491,37 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	const char *path = wim_path(w), *first = o->output ? o->output : path;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
 	unsigned n_old = wim_part_count(w), n_new = 0, moved = 0;
-	char *work = NULL, *whole = NULL, *newp1 = NULL, **dst = NULL;
+	char *whole = NULL, *newp1 = NULL, *shown = NULL, **dst = NULL;
+	struct fs_dir work;
+	struct stat part1;
 	int ret = WP_ERR_WRITE;
 
 	uint64_t part_size = wim_split_part_size(w);
-	const char *base = strrchr(first, '/') ? strrchr(first, '/') + 1 : first;
-	if (!(work = fs_make_tempdir_near(first)))
+	const char *base = path_base(first);
+	if (!o->output && stat(path, &part1) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
 		return WP_ERR_WRITE;
-	if (asprintf(&whole, "%s/whole.wim", work) < 0 || asprintf(&newp1, "%s/%s", work, base) < 0) {
+	}
+	if (fs_dir_near(first, &work) < 0)
+		return WP_ERR_WRITE;
+	if (!(whole = fs_dir_file(&work, "whole.wim")) || !(newp1 = fs_dir_file(&work, base)) ||
+	    asprintf(&shown, "%s/%s", work.name, base) < 0) {
 		msg_error("out of memory");
 		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
-	msg_verbose("%s: writing the patched WIM whole to %s, then splitting it into parts of at "
-		    "most %llu bytes of data", path, whole, (unsigned long long)part_size);
+	msg_verbose("%s: writing the patched WIM whole to %s/whole.wim, then splitting it into "
+		    "parts of at most %llu bytes of data", path, work.name,
+		    (unsigned long long)part_size);
 	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
-	if ((ret = verify_written(whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
 	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
-	unlink(whole);
+	unlinkat(work.fd, "whole.wim", 0);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
 		goto out;
 	ret = WP_ERR_WRITE;
 	if (!(dst = split_destinations(w, o, n_new)))
@@ -510,13 +529,20 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 
 	fs_hold_signals(true);
 	for (unsigned k = 1; k <= n_new; k++) {
-		char *from = wim_part_name(newp1, k);
+		char *from = wim_part_name(base, k);
 		if (!from) {
 			msg_error("out of memory");
 			break;
 		}
 		msg_verbose("%s: new part %u -> %s", path, k, dst[k - 1]);
-		int r = fs_rename_synced(from, dst[k - 1]);
+		/* In place, a part beyond the old count is new, and gets the
+		 * first part's owner, group and mode; an output's parts are
+		 * new files that may not exist yet. */
+		int r = o->output ? fs_dir_put(&work, from, -1, dst[k - 1], FS_PUT_NEW, NULL,
+					       output_mode(w, k))
+			: fs_dir_put(&work, from, -1, dst[k - 1],
+				     FS_PUT_LOCK | FS_PUT_LOCK_OFD | (k > n_old ? FS_PUT_NEW : 0),
+				     k > n_old ? &part1 : NULL, 0);
 		free(from);
 		if (r < 0)
 			break;
@@ -540,9 +566,8 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	} else if (moved > 0 && !o->output) {
 		msg_error("%s: the split set is now a mix of old and new parts: %u of the %u new "
 			  "parts are in place, the others are in %s; move them next to %s to complete "
-			  "it", path, moved, n_new, work, path);
-		fs_keep_tempdir(work);
-		work = NULL;
+			  "it", path, moved, n_new, work.name, path);
+		fs_dir_keep(&work);
 	} else {
 		/* -o: an incomplete output set is removed (it was all new). */
 		for (unsigned k = 0; k < moved; k++)
@@ -554,7 +579,8 @@ out:
 	free(dst);
 	free(whole);
 	free(newp1);
-	fs_remove_tempdir(work);
+	free(shown);
+	fs_dir_remove(&work);
 	return ret;
 }
 
@@ -578,69 +604,86 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 			return r;
 		wim_close(w);
 		*wp = NULL;
-		r = verify_written(path, pend, n_pend, fr, images, boot, scratch);
+		r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch);
 		if (r == WP_OK)
 			fr->status = FILE_WRITTEN;
 		return r;
 	}
-	/* A whole new file: the output, or (--rebuild) the original's
-	 * replacement, written next to it, read back, then renamed over it. */
+	/*
+	 * A whole new file: the output, or (--rebuild) the original's
+	 * replacement.  It is made (O_EXCL) in a private directory next to
+	 * where it goes, written by wimlib through its descriptor, read back,
+	 * then renamed into place: over the original, locked first and with
+	 * its owner, group and mode; as the output, only if that name is
+	 * still free.
+	 */
 	const char *dst = o->output ? o->output : path;
-	struct stat st;
+	const char *base = path_base(dst);
 	bool rebuild = !o->output;
-	if (rebuild && stat(dst, &st) < 0) {
-		msg_error("%s: %s", dst, strerror(errno));
+	mode_t mode = rebuild ? 0 : output_mode(w, 1);
+	char *file = NULL, *shown = NULL;
+	struct fs_dir d;
+	int fd = -1, r = WP_ERR_WRITE;
+
+	if (fs_dir_near(dst, &d) < 0)
 		return WP_ERR_WRITE;
+	if (!(file = fs_dir_file(&d, base)) || asprintf(&shown, "%s/%s", d.name, base) < 0) {
+		shown = NULL;
+		msg_error("out of memory");
+		r = WP_ERR_INTERNAL;
+		goto out;
 	}
-	char *tmp = fs_temp_sibling(dst);
-	if (!tmp)
-		return WP_ERR_WRITE;
+	if ((fd = fs_dir_create(&d, base)) < 0)
+		goto out;
 	if (rebuild)
 		msg_verbose("%s: writing %zu hive%s (rebuilding the whole WIM in %s, then renaming "
-			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", tmp);
-	/* wimlib_write wants to create the file itself. */
-	unlink(tmp);
-	int r = wim_commit_to(w, tmp);
+			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", shown);
+	r = wim_commit_to_fd(w, fd, shown);
 	wim_close(w);
 	*wp = NULL;
-	/* A rebuilt WIM keeps the original's mode and (when we may) owner. */
-	if (r == WP_OK && rebuild &&
-	    (chmod(tmp, st.st_mode & 07777) < 0 ||
-	     (geteuid() == 0 && chown(tmp, st.st_uid, st.st_gid) < 0))) {
-		msg_error("%s: cannot give it the original's mode or owner: %s", tmp, strerror(errno));
-		r = WP_ERR_WRITE;
-	}
 	if (r == WP_OK)
-		r = verify_written(tmp, pend, n_pend, fr, images, boot, scratch);
-	if (r == WP_OK && fs_commit_temp(tmp, dst) < 0)
+		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
+	if (r == WP_OK &&
+	    fs_dir_put(&d, base, fd, dst, rebuild ? FS_PUT_LOCK | FS_PUT_LOCK_OFD : FS_PUT_NEW, NULL,
+		       mode) < 0)
 		r = WP_ERR_WRITE;
-	if (r != WP_OK)
-		fs_discard_temp(tmp);
-	else
-		free(tmp);
 	if (r == WP_OK)
 		fr->status = FILE_WRITTEN;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(file);
+	free(shown);
+	fs_dir_remove(&d);
 	return r;
 }
 
 /* -o and nothing to change: the file (every part of a split set) is
- * copied as it is. */
+ * copied as it is, each part through a private directory next to where
+ * it goes; a set that cannot be copied whole is removed. */
 static int copy_parts(struct wim *w, const struct patch_opts *o)
 {
-	unsigned n = wim_part_count(w);
+	unsigned n = wim_part_count(w), done = 0;
 	char **dst = split_destinations(w, o, n);
 	int ret = dst ? WP_OK : WP_ERR_WRITE;
 
 	for (unsigned k = 1; dst && k <= n && ret == WP_OK; k++) {
-		char *tmp = fs_temp_sibling(dst[k - 1]);
-		if (!tmp || fs_copy_file(wim_part_path(w, k), tmp) < 0 ||
-		    fs_commit_temp(tmp, dst[k - 1]) < 0) {
-			fs_discard_temp(tmp);
-			ret = WP_ERR_WRITE;
-		} else {
-			free(tmp);
+		const char *base = path_base(dst[k - 1]);
+		struct fs_dir d;
+		int fd = -1;
+		ret = WP_ERR_WRITE;
+		if (fs_dir_near(dst[k - 1], &d) == 0 && (fd = fs_dir_create(&d, base)) >= 0 &&
+		    fs_copy_to_fd(wim_part_path(w, k), fd, dst[k - 1]) == 0 &&
+		    fs_dir_put(&d, base, fd, dst[k - 1], FS_PUT_NEW, NULL, output_mode(w, k)) == 0) {
+			ret = WP_OK;
+			done++;
 		}
+		if (fd >= 0)
+			close(fd);
+		fs_dir_remove(&d);
 	}
+	for (unsigned k = 0; ret != WP_OK && k < done; k++)
+		unlink(dst[k]);
 	for (unsigned k = 0; dst && k < n; k++)
 		free(dst[k]);
 	free(dst);
@@ -650,18 +693,28 @@ static int copy_parts(struct wim *w, const struct patch_opts *o)
 enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
 	bool in_place = !o->dry_run && !o->output;
-	struct wim *w = wim_open(path, in_place);
+	size_t mark = fs_lock_mark();
+	struct wim *w = NULL;
 	struct work wk = { 0 };
 	struct pending *pend = NULL;
 	char *scratch = NULL;
 	bool *sel = NULL;
 	size_t n_pend = 0;
-	int ret = WP_ERR_INTERNAL;
+	int ret;
 
 	fr->kind = "wim";
 	fr->status = FILE_UNCHANGED;
-	if (!w)
-		return WP_ERR_INPUT;
+	/* Locked before it is read, every part of a set, until the end. */
+	if ((ret = target_lock(path, o, true)) != WP_OK)
+		return ret;
+	if (!(w = wim_open(path, in_place))) {
+		ret = WP_ERR_INPUT;
+		goto out;
+	}
+	for (unsigned k = 2; k <= wim_part_count(w); k++)
+		if ((ret = target_lock(wim_part_path(w, k), o, true)) != WP_OK)
+			goto out;
+	ret = WP_ERR_INTERNAL;
 	if (!(sel = calloc((size_t)wim_image_count(w) + 1, sizeof(*sel)))) {
 		msg_error("out of memory");
 		goto out;
@@ -717,5 +770,6 @@ out:
 	work_free(&wk);
 	wim_close(w);
 	fs_remove_tempdir(scratch);
+	fs_unlock_to(mark);
 	return ret;
 }

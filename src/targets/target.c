@@ -12,7 +12,24 @@
 #include "adapters/wim.h"
 #include "targets/target.h"
 #include "util/infile.h"
+#include "util/lock.h"
 #include "util/msg.h"
+
+enum wp_err target_lock(const char *path, const struct patch_opts *o, bool wim)
+{
+	unsigned how = (!o->dry_run && !o->output ? FS_LOCK_EXCL : 0) | (wim ? FS_LOCK_OFD : 0) |
+		       (o->wait ? FS_LOCK_WAIT : 0);
+	int r = fs_lock(path, how);
+	if (r == 0)
+		return WP_OK;
+	/* Busy, or a WIM that cannot be opened for writing in place: nothing
+	 * can be written, the input is fine. */
+	if (r == FS_LOCK_BUSY || ((how & FS_LOCK_EXCL) && (how & FS_LOCK_OFD) &&
+				  (errno == EROFS || errno == EACCES || errno == EPERM ||
+				   errno == ETXTBSY)))
+		return WP_ERR_WRITE;
+	return WP_ERR_INPUT;
+}
 
 /* The kinds that are one file with one report. */
 static enum wp_err apply_one(const char *path, const struct patch_opts *o, report_fn done,

@@ -37,7 +37,20 @@ struct patch_opts {
 	uint64_t split_swm;		/* ISO output: split install.wim into
 					   install.swm, install2.swm, ... of at
 					   most this many bytes (--split-swm); 0: no */
+	bool wait;			/* a file another run holds: wait for it,
+					   rather than refuse it (--wait) */
 };
+
+/*
+ * Lock `path` for the rest of the work on it (util/lock.h; released with
+ * fs_unlock_to): exclusive when the run writes it in place, shared when it
+ * only reads it (a dry run, the source of -o); an OFD lock for a WIM
+ * (`wim`), flock(2) for anything else; waiting for another run with
+ * o->wait.  WP_ERR_WRITE when another run holds it (said: it is not
+ * touched) or a WIM cannot be opened for writing in place, WP_ERR_INPUT
+ * when it cannot be opened otherwise.
+ */
+enum wp_err target_lock(const char *path, const struct patch_opts *o, bool wim);
 
 /* Each returns an enum wp_err and fills `fr` (also on error, as far as it got). */
 enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);

@@ -18,6 +18,7 @@
 #include <linux/fs.h>
 
 #include "util/fsutil.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "util/path.h"
 
@@ -112,28 +113,40 @@ static int empty_dir_step(int fd, long *steps)
 	return -1;
 }
 
-void fs_remove_tree_signal_safe(int parent, const char *name)
+/* Everything below the directory open as `fd`; fd stays open and the
+ * directory stays. */
+static void remove_below(int fd)
 {
-	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int cur = dup(fd);
 	long depth = 0, steps = REMOVE_STEPS;
 
-	while (fd >= 0 && steps > 0) {
-		int sub = empty_dir_step(fd, &steps);
+	while (cur >= 0 && steps > 0) {
+		int sub = empty_dir_step(cur, &steps);
 		if (sub >= 0) {
-			close(fd);
-			fd = sub;
+			close(cur);
+			cur = sub;
 			depth++;
 			continue;
 		}
 		if (depth == 0)
 			break;
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = up;
+		int up = openat(cur, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(cur);
+		cur = up;
 		depth--;
 	}
-	if (fd >= 0)
+	if (cur >= 0)
+		close(cur);
+}
+
+void fs_remove_tree_signal_safe(int parent, const char *name)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0) {
+		remove_below(fd);
 		close(fd);
+	}
 	unlinkat(parent, name, AT_REMOVEDIR);
 }
 
@@ -224,6 +237,8 @@ char *fs_make_tempdir(void)
 	return t;
 }
 
+static int fsync_dir_of(const char *path);
+
 /* "<dir>/.<base>.wimpatch-XXXXXX" for mkstemp/mkdtemp: hidden, next to
  * `target`, so a rename stays on one file system. */
 static char *sibling_template(const char *target)
@@ -240,27 +255,291 @@ static char *sibling_template(const char *target)
 	return t;
 }
 
-char *fs_make_tempdir_near(const char *target)
+int fs_dir_near(const char *target, struct fs_dir *d)
 {
 	char *t = sibling_template(target);
+	struct stat st, pin;
+	char proc[64];
+
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
 	if (!t)
-		return NULL;
+		return -1;
 	if (!mkdtemp(t)) {
-		msg_error("%s: cannot create a scratch directory next to it: %s", target,
+		msg_error("%s: cannot create a private directory next to it: %s", target,
 			  strerror(errno));
 		free(t);
-		return NULL;
+		return -1;
 	}
 	track(t, true);
-	return t;
+	/* Open it at once and check it is still the one made: from here on it
+	 * is reached through the descriptor. */
+	int fd = open(t, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || fchmod(fd, 0700) < 0) {
+		msg_error("%s: the private directory wimpatch just made is not its own any more "
+			  "(%s): another user replaced it?", t,
+			  fd < 0 ? strerror(errno) : "another owner");
+		if (fd >= 0)
+			close(fd);
+		untrack(t);	/* not ours to remove */
+		free(t);
+		return -1;
+	}
+	snprintf(proc, sizeof(proc), "/proc/%ld/fd/%d", (long)getpid(), fd);
+	bool pinned = stat(proc, &pin) == 0 && pin.st_dev == st.st_dev && pin.st_ino == st.st_ino;
+	d->name = t;
+	d->fd = fd;
+	if (!(d->path = strdup(pinned ? proc : t))) {
+		msg_error("out of memory");
+		fs_dir_remove(d);
+		return -1;
+	}
+	if (!pinned)
+		msg_verbose("%s: /proc is not there: libraries write in it by its name", t);
+	return 0;
 }
 
-void fs_keep_tempdir(char *dir)
+void fs_dir_remove(struct fs_dir *d)
 {
-	if (!dir)
+	if (!d->name)
 		return;
-	untrack(dir);
-	free(dir);
+	untrack(d->name);
+	if (d->fd >= 0) {
+		/* What is in it through the descriptor (the directory we made,
+		 * whatever its name leads to now; "/." so that nftw goes into it
+		 * rather than report the /proc link), then the name. */
+		char *in = NULL;
+		if (d->path && asprintf(&in, "%s/.", d->path) >= 0)
+			fs_remove_tree(in);
+		else
+			remove_below(d->fd);
+		free(in);
+		close(d->fd);
+	}
+	rmdir(d->name);
+	free(d->name);
+	free(d->path);
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+}
+
+void fs_dir_keep(struct fs_dir *d)
+{
+	if (!d->name)
+		return;
+	untrack(d->name);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d->name);
+	free(d->path);
+	memset(d, 0, sizeof(*d));
+	d->fd = -1;
+}
+
+char *fs_dir_file(const struct fs_dir *d, const char *base)
+{
+	char *p;
+	if (asprintf(&p, "%s/%s", d->path, base) < 0) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	return p;
+}
+
+int fs_dir_create(const struct fs_dir *d, const char *base)
+{
+	int fd = openat(d->fd, base, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		msg_error("%s/%s: %s", d->name, base, strerror(errno));
+	return fd;
+}
+
+/* Give the new file `fd` the owner, group and mode of `old` (the file it
+ * replaces, `dest`), as far as the process may; say what it may not. */
+static int keep_owner(int fd, const struct stat *old, const char *dest)
+{
+	struct stat now;
+
+	if (fstat(fd, &now) < 0) {
+		msg_error("%s: %s", dest, strerror(errno));
+		return -1;
+	}
+	if ((now.st_uid != old->st_uid || now.st_gid != old->st_gid) &&
+	    fchown(fd, old->st_uid, old->st_gid) < 0) {
+		if (errno != EPERM) {
+			msg_error("%s: cannot give the new file its owner: %s", dest, strerror(errno));
+			return -1;
+		}
+		/* Not root: the group can be kept if the process is in it. */
+		bool group = now.st_gid == old->st_gid || fchown(fd, (uid_t)-1, old->st_gid) == 0;
+		if (now.st_uid != old->st_uid)
+			msg_warn("%s: the patched file belongs to uid %ld (this process), not to its "
+				 "owner uid %ld: only root can give a file to another user%s", dest,
+				 (long)now.st_uid, (long)old->st_uid,
+				 group ? "; its group and mode are kept" : "");
+		if (!group)
+			msg_warn("%s: the patched file is in group %ld, not in its group %ld: this "
+				 "process is not in that group%s", dest, (long)now.st_gid,
+				 (long)old->st_gid, now.st_uid == old->st_uid ? "; its owner and mode are kept" : "");
+	}
+	/* After the owner: chown clears the set-user-ID and set-group-ID bits. */
+	if (fchmod(fd, old->st_mode & 07777) < 0) {
+		msg_error("%s: cannot give the new file its mode: %s", dest, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* rename d/base to dest, never replacing dest. */
+static int rename_new(const struct fs_dir *d, const char *base, const char *dest)
+{
+	if (renameat2(d->fd, base, AT_FDCWD, dest, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP)
+		return -1;
+	/* The file system cannot: link(2) never replaces either. */
+	if (linkat(d->fd, base, AT_FDCWD, dest, 0) < 0)
+		return -1;
+	unlinkat(d->fd, base, 0);
+	return 0;
+}
+
+int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *dest, unsigned flags,
+	       const struct stat *like, mode_t mode)
+{
+	struct stat st, old;
+	int own = fd;
+	int ret = -1;
+
+	if (fstatat(d->fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		msg_error("%s/%s: %s", d->name, base, strerror(errno));
+		return -1;
+	}
+	bool dir = S_ISDIR(st.st_mode);
+	bool replace = !(flags & FS_PUT_NEW);
+	if (own < 0) {
+		int how = dir ? O_RDONLY | O_DIRECTORY
+			      : (flags & FS_PUT_LOCK_OFD) ? O_RDWR : O_RDONLY;
+		own = openat(d->fd, base, how | O_NOFOLLOW | O_CLOEXEC);
+		if (own < 0) {
+			msg_error("%s/%s: %s", d->name, base, strerror(errno));
+			return -1;
+		}
+	}
+	if (fsync(own) < 0) {
+		msg_error("%s/%s: cannot sync to disk: %s", d->name, base, strerror(errno));
+		goto out;
+	}
+	if (!like && replace && !dir) {
+		if (stat(dest, &old) < 0) {
+			msg_error("%s: %s", dest, strerror(errno));
+			goto out;
+		}
+		like = &old;
+	}
+	if (like) {
+		if (keep_owner(own, like, dest) < 0)
+			goto out;
+	} else if (!dir && fchmod(own, mode & 07777) < 0) {
+		msg_error("%s/%s: %s", d->name, base, strerror(errno));
+		goto out;
+	}
+	if ((flags & FS_PUT_LOCK) &&
+	    fs_lock_fd(own, dest, FS_LOCK_EXCL | ((flags & FS_PUT_LOCK_OFD) ? FS_LOCK_OFD : 0)) != 0)
+		goto out;
+	int r = replace || dir ? renameat(d->fd, base, AT_FDCWD, dest) : rename_new(d, base, dest);
+	if (r < 0) {
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			msg_error("%s: already exists: another run made it while this one worked; "
+				  "wimpatch does not overwrite an output (this run's result is not kept)",
+				  dest);
+		else
+			msg_error("%s: cannot put the new file in place: %s", dest, strerror(errno));
+		goto out;
+	}
+	ret = fsync_dir_of(dest);
+out:
+	if (own != fd)
+		close(own);
+	return ret;
+}
+
+mode_t fs_output_mode(const char *source)
+{
+	struct stat st;
+	mode_t um = umask(0);
+
+	umask(um);
+	if (stat(source, &st) < 0)
+		return 0666 & ~um;
+	return ((st.st_mode & 0777) | S_IWUSR) & ~um;
+}
+
+/* The temporary files of fs_temp_sibling, each in a directory of its own. */
+#define MAX_TEMPS 8
+static struct temp {
+	char *path;		/* what fs_temp_sibling returned */
+	struct fs_dir dir;
+} temps[MAX_TEMPS];
+
+static struct temp *find_temp(const char *tmp)
+{
+	for (int i = 0; i < MAX_TEMPS; i++)
+		if (temps[i].path && temps[i].path == tmp)
+			return &temps[i];
+	return NULL;
+}
+
+char *fs_temp_sibling(const char *target)
+{
+	struct temp *t = NULL;
+
+	for (int i = 0; i < MAX_TEMPS && !t; i++)
+		if (!temps[i].path)
+			t = &temps[i];
+	if (!t) {
+		msg_error("%s: too many temporary files at once (a bug)", target);
+		return NULL;
+	}
+	if (fs_dir_near(target, &t->dir) < 0)
+		return NULL;
+	int fd = fs_dir_create(&t->dir, path_base(target));
+	if (fd < 0 || !(t->path = fs_dir_file(&t->dir, path_base(target)))) {
+		if (fd >= 0)
+			close(fd);
+		fs_dir_remove(&t->dir);
+		return NULL;
+	}
+	close(fd);
+	return t->path;
+}
+
+void fs_discard_temp(char *tmp)
+{
+	struct temp *t = tmp ? find_temp(tmp) : NULL;
+
+	if (t) {
+		fs_dir_remove(&t->dir);
+		t->path = NULL;
+	}
+	free(tmp);
+}
+
+int fs_commit_temp(char *tmp, const char *dst)
+{
+	struct temp *t = find_temp(tmp);
+	struct stat st;
+
+	if (!t) {
+		msg_error("%s: not a temporary file of this run (a bug)", tmp);
+		return -1;
+	}
+	bool exists = stat(dst, &st) == 0;
+	if (fs_dir_put(&t->dir, path_base(tmp), -1, dst, exists ? 0 : FS_PUT_NEW, NULL, 0600) < 0)
+		return -1;
+	fs_dir_remove(&t->dir);
+	t->path = NULL;
+	return 0;
 }
 
 void fs_hold_signals(bool hold)
@@ -280,35 +559,6 @@ void fs_remove_tempdir(char *dir)
 	untrack(dir);
 	fs_remove_tree(dir);
 	free(dir);
-}
-
-char *fs_temp_sibling(const char *target)
-{
-	char *t = sibling_template(target);
-	if (!t)
-		return NULL;
-	int fd = mkstemp(t);
-	if (fd < 0) {
-		msg_error("%s: cannot create a temporary file next to it: %s", target,
-			  strerror(errno));
-		free(t);
-		return NULL;
-	}
-	struct stat st;
-	if (stat(target, &st) == 0)
-		fchmod(fd, st.st_mode & 07777);
-	close(fd);
-	track(t, false);
-	return t;
-}
-
-void fs_discard_temp(char *tmp)
-{
-	if (!tmp)
-		return;
-	untrack(tmp);
-	unlink(tmp);
-	free(tmp);
 }
 
 int fs_fsync_file(const char *path)
@@ -344,43 +594,13 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
-int fs_commit_temp(char *tmp, const char *dst)
-{
-	if (rename(tmp, dst) < 0) {
-		msg_error("%s: cannot replace it with %s: %s", dst, tmp, strerror(errno));
-		return -1;
-	}
-	untrack(tmp);
-	return fsync_dir_of(dst);
-}
-
-int fs_rename_synced(const char *from, const char *to)
-{
-	if (rename(from, to) < 0) {
-		msg_error("%s: cannot replace it with %s: %s", to, from, strerror(errno));
-		return -1;
-	}
-	return fsync_dir_of(to);
-}
-
 int fs_sync_dir_of(const char *path)
 {
 	return fsync_dir_of(path);
 }
 
-int fs_copy_file(const char *src, const char *dst)
+static int copy_fds(int in, const char *src, int out, const char *dst)
 {
-	int in = open(src, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		msg_error("%s: %s", src, strerror(errno));
-		return -1;
-	}
-	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0) {
-		msg_error("%s: %s", dst, strerror(errno));
-		close(in);
-		return -1;
-	}
 	int ret = 0;
 	if (ioctl(out, FICLONE, in) < 0) {
 		ssize_t n;
@@ -408,6 +628,35 @@ int fs_copy_file(const char *src, const char *dst)
 		msg_error("%s: cannot sync to disk: %s", dst, strerror(errno));
 		ret = -1;
 	}
+	return ret;
+}
+
+int fs_copy_to_fd(const char *src, int out, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		msg_error("%s: %s", src, strerror(errno));
+		return -1;
+	}
+	int ret = copy_fds(in, src, out, dst);
+	close(in);
+	return ret;
+}
+
+int fs_copy_file(const char *src, const char *dst)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		msg_error("%s: %s", src, strerror(errno));
+		return -1;
+	}
+	int out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (out < 0) {
+		msg_error("%s: %s", dst, strerror(errno));
+		close(in);
+		return -1;
+	}
+	int ret = copy_fds(in, src, out, dst);
 	if (close(out) < 0 && ret == 0) {
 		msg_error("%s: %s", dst, strerror(errno));
 		ret = -1;

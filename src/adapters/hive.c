@@ -348,45 +348,23 @@ int hive_put_value(struct hive *h, hive_node n, const char *name, const struct r
 	return 0;
 }
 
-/* hivex has no call to delete one value: re-set the key's values without it. */
-static int set_values_except(struct hive *h, hive_node n, const char *skip)
+int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, size_t count)
 {
-	struct hive_value *vals;
-	size_t nv, k = 0;
-
-	if (hive_values(h, n, &vals, &nv) < 0)
-		return -1;
-	hive_set_value *sv = calloc(nv ? nv : 1, sizeof(*sv));
-	if (!sv) {
-		hive_values_free(vals, nv);
+	hive_set_value *sv = calloc(count ? count : 1, sizeof(*sv));
+	if (!sv)
 		return fail(h, "out of memory");
-	}
-	for (size_t i = 0; skip && i < nv; i++) {
-		if (strcasecmp(vals[i].name, skip) == 0)
-			continue;
-		sv[k].key = vals[i].name;
-		sv[k].t = (hive_type)vals[i].val.type;
-		sv[k].len = vals[i].val.len;
-		sv[k].value = (char *)vals[i].val.data;
-		k++;
+	for (size_t i = 0; i < count; i++) {
+		sv[i].key = v[i].name;
+		sv[i].t = (hive_type)v[i].val.type;
+		sv[i].len = v[i].val.len;
+		sv[i].value = (char *)v[i].val.data;
 	}
 	errno = 0;
-	int r = hivex_node_set_values(h->h, n, k, sv, 0);
+	int r = hivex_node_set_values(h->h, n, count, sv, 0);
 	free(sv);
-	hive_values_free(vals, nv);
 	if (r < 0)
 		return fail_errno(h, "cannot rewrite values");
 	return 0;
-}
-
-int hive_delete_value(struct hive *h, hive_node n, const char *name)
-{
-	return set_values_except(h, n, name);
-}
-
-int hive_clear_values(struct hive *h, hive_node n)
-{
-	return set_values_except(h, n, NULL);
 }
 
 int hive_commit(struct hive *h, const char *path)

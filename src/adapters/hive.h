@@ -64,8 +64,12 @@ int hive_values(struct hive *h, hive_node n, struct hive_value **out, size_t *co
 void hive_values_free(struct hive_value *v, size_t count);
 /* Set (create or replace) one value.  A replaced value keeps its stored name. */
 int hive_put_value(struct hive *h, hive_node n, const char *name, const struct regval *v);
-int hive_delete_value(struct hive *h, hive_node n, const char *name);
-int hive_clear_values(struct hive *h, hive_node n);
+/* Replace all values of `n` by `v`, in that order, in one rewrite (this is
+ * also how a value is deleted: hivex has no call for that).  hivex
+ * writes every value of a key into new cells whenever one of them changes
+ * and never reuses the cells it leaves, so a key's values are best set at
+ * once (targets/keyvals.h). */
+int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, size_t count);
 
 /* Write the whole hive to `path` (created or truncated); the caller
  * fsyncs and renames.  The in-memory hive stays open and usable. */

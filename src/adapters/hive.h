@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/regval.h"
 
@@ -38,6 +39,22 @@ const char *hive_error(const struct hive *h);
 
 /* Do a file's first n bytes make it a regf hive?  Does not need hivex. */
 bool hive_header_is_regf(const unsigned char *head, size_t n);
+
+/*
+ * The largest hive wimpatch reads: a 4 KiB base block, at most
+ * HIVE_MAX_DATA bytes of hive data (a real SYSTEM hive holds tens of MB,
+ * rarely 200) and at most HIVE_MAX_SLACK of unused space after them
+ * (Windows leaves some).  hivex reads a hive file whole into memory, so
+ * this bounds what one costs: hive_open() checks a file against its base
+ * block and these limits before reading it.
+ */
+#define HIVE_MAX_DATA (UINT64_C(1) << 30)
+#define HIVE_MAX_SLACK (UINT64_C(16) << 20)
+#define HIVE_MAX_FILE (4096 + HIVE_MAX_DATA + HIVE_MAX_SLACK)
+/* May a hive file be `size` bytes?  For a size known before the file is
+ * at hand (a WIM's metadata gives it before extracting): if not, puts
+ * "WHAT is N GiB, more than..." in err and returns false. */
+bool hive_size_acceptable(uint64_t size, const char *what, char *err, size_t errlen);
 
 hive_node hive_root(struct hive *h);
 /* The stored name of a node (malloc'd), or NULL on error. */

@@ -478,6 +478,21 @@ out:
 	return ret;
 }
 
+static int size_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	*(uint64_t *)ctx = d->streams[0].resource.uncompressed_size;
+	return 0;
+}
+
+enum wp_err wim_file_size(struct wim *w, int image, const char *stored, uint64_t *size)
+{
+	*size = 0;
+	int r = wimlib_iterate_dir_tree(w->ws, image, stored, 0, size_cb, size);
+	if (r)
+		return wfail(w->path, image, r, WS_IN, stored);
+	return WP_OK;
+}
+
 enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
 {
 	const char *paths[1] = { stored };

@@ -104,6 +104,8 @@ static enum wp_err show_wim_as(struct show_ctx *c, const char *path, enum role h
 			   asprintf(&file, "%s/%s", dir, path_base(stored)) < 0 ||
 			   asprintf(&where, "%s: image %d: %s", shown(c, path), i, stored + 1) < 0) {
 			ret = WP_ERR_INTERNAL;
+		} else if ((ret = hivefile_check_wim_size(w, i, stored, where)) != WP_OK) {
+			/* reported */
 		} else if (mkdir(dir, 0700) < 0) {
 			msg_error("%s: %s", dir, strerror(errno));
 			ret = WP_ERR_WRITE;

@@ -563,17 +563,10 @@ static unsigned write_threads(struct wim *w)
 static enum wp_err check_part_integrity(struct wim *w, const char *part)
 {
 	WIMStruct *ws;
-	struct wimlib_wim_info info;
 
-	int r = wimlib_open_wim(part, 0, &ws);
-	if (r)
-		return wfail(part, 0, r, WS_IN, "cannot open");
-	wimlib_get_wim_info(ws, &info);
-	wimlib_free(ws);
-	if (!info.has_integrity_table)
-		return WP_OK;
 	msg_verbose("%s: checking it against its integrity table before writing", part);
-	r = wimlib_open_wim_with_progress(part, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &ws, on_progress, w);
+	int r = wimlib_open_wim_with_progress(part, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &ws,
+					      on_progress, w);
 	progress_clear();
 	if (r == WIMLIB_ERR_INTEGRITY) {
 		msg_error("%s: its data does not match its integrity table (damaged since the table "
@@ -587,13 +580,31 @@ static enum wp_err check_part_integrity(struct wim *w, const char *part)
 	return WP_OK;
 }
 
+/* Does a later part of a split set have a table?  (w->info says it of
+ * the first.)  A part that cannot be opened has none to check: the write
+ * reads it and fails then. */
+static bool part_has_table(const char *part)
+{
+	WIMStruct *ws;
+	struct wimlib_wim_info info = { 0 };
+
+	if (wimlib_open_wim(part, 0, &ws) != 0)
+		return false;
+	wimlib_get_wim_info(ws, &info);
+	wimlib_free(ws);
+	return info.has_integrity_table;
+}
+
 static enum wp_err check_integrity(struct wim *w)
 {
 	unsigned n = wim_part_count(w);
 	enum wp_err ret = WP_OK;
 
-	for (unsigned k = 1; k <= n && ret == WP_OK; k++)
-		ret = check_part_integrity(w, wim_part_path(w, k));
+	for (unsigned k = 1; k <= n && ret == WP_OK; k++) {
+		const char *part = wim_part_path(w, k);
+		if (k == 1 ? w->info.has_integrity_table : part_has_table(part))
+			ret = check_part_integrity(w, part);
+	}
 	return ret;
 }
 

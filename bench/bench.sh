@@ -18,6 +18,12 @@
 #   extract   per image: wimlib-imagex extract of the SYSTEM hive, and
 #             nothing else: the least any tool has to do to read them
 #
+#   import    wimpatch apply with <import-reg> of a .reg holding
+#             BENCH_IMPORT_VALUES values (default 20000) under one key,
+#             then one holding BENCH_IMPORT_KEYS keys (default 5000) with a
+#             value each under one key, into the bare SYSTEM hive, against
+#             hivexregedit --merge of the same .reg (one round each)
+#
 # and prints the ratios, peak RSS (GNU time), the bytes each run appends
 # per image, and how the apply time changes when the file data doubles
 # (same files, twice the bytes: it should not change) and when the image
@@ -355,6 +361,33 @@ if [ "$ESD" = 1 ]; then
 	done
 fi
 
+# ---------------------------------------------------------------- imports
+NV=${BENCH_IMPORT_VALUES:-20000}
+NK=${BENCH_IMPORT_KEYS:-5000}
+say "timing the import of $NV values under one key, and of $NK keys under one key ..."
+awk -v n="$NV" 'BEGIN {
+	printf "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench]\r\n\r\n"
+	printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Values]\r\n"
+	for (i = 0; i < n; i++) printf "\"Value%06d\"=\"some string data %d\"\r\n", i, i
+}' >"$W/values.reg"
+awk -v n="$NK" 'BEGIN {
+	printf "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench]\r\n\r\n"
+	printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys]\r\n\r\n"
+	for (i = 0; i < n; i++) printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys\\Key%06d]\r\n\"N\"=dword:%08x\r\n\r\n", i, i
+}' >"$W/keys.reg"
+for what in values keys; do
+	printf '<profile version="1"><rule hive="SYSTEM"><import-reg file="%s"/></rule></profile>\n' \
+		"$W/$what.reg" >"$W/$what.xml"
+	cp "$W/SYSTEM-installed" "$W/imp-wimpatch"
+	# shellcheck disable=SC2086
+	timed "imp_w_$what" "$WIMPATCH" apply -q $DIRTY --hive SYSTEM -p "$W/$what.xml" "$W/imp-wimpatch"
+	cp "$W/SYSTEM-installed" "$W/imp-hivex"
+	timed "imp_h_$what" hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$W/imp-hivex" \
+		"$W/$what.reg"
+	wc -c <"$W/imp-wimpatch" >"$W/imp_w_$what.size"
+	wc -c <"$W/imp-hivex" >"$W/imp_h_$what.size"
+done
+
 # ---------------------------------------------------------------- report
 per() { awk -v a="$1" -v n="$nimages" 'BEGIN { printf "%.0f", a / n / 1024 }'; }
 echo
@@ -377,6 +410,16 @@ if [ "$ESD" = 1 ]; then
 	printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch apply, install.esd" "$(median esd_apply)" "$(maxrss esd_apply)" "$(per "$appended_esd_apply")"
 	printf '%-40s %8s %7s MiB %10s KiB\n' "script, install.esd" "$(median esd_script)" "$(maxrss esd_script)" "$(per "$appended_esd_script")"
 fi
+# imp_line NAME LABEL: an import's seconds, peak RSS and the hive it wrote.
+imp_line() {
+	printf '%-40s %8s %7s MiB %10s KiB\n' "$2" "$(median "$1")" "$(maxrss "$1")" \
+		"$(($(cat "$W/$1.size") / 1024))"
+}
+imp_line imp_w_values "wimpatch import, $NV values"
+imp_line imp_h_values "hivexregedit --merge, $NV values"
+imp_line imp_w_keys "wimpatch import, $NK keys"
+imp_line imp_h_keys "hivexregedit --merge, $NK keys"
+echo "(for the imports, the last column is the size of the hive written)"
 echo
 echo "script / apply (target >= 4):               $(ratio "$(median script)" "$(median apply)")x"
 echo "diff / extracting the hives (target <= 1.2): $(ratio "$(median diff)" "$(median extract)")x"
@@ -389,3 +432,6 @@ if [ "$ESD" = 1 ]; then
 	echo "script / apply, ESD (target >= 2):          $(ratio "$(median esd_script)" "$(median esd_apply)")x"
 fi
 echo "peak RSS of apply (target < 300 MiB, LZX):   $(maxrss apply) MiB"
+echo "import hive size / hivexregedit's (target <= 3): values" \
+	"$(ratio "$(cat "$W/imp_w_values.size")" "$(cat "$W/imp_h_values.size")")x, keys" \
+	"$(ratio "$(cat "$W/imp_w_keys.size")" "$(cat "$W/imp_h_keys.size")")x"

@@ -618,6 +618,62 @@ static void test_pe(void)
 	hive_close(h);
 }
 
+/* change_superseded_all gives change_superseded's answer for every change. */
+static void same_as_pairwise(const struct changelist *cl, const char *what)
+{
+	bool *all = change_superseded_all(cl);
+	size_t bad = 0;
+
+	if (!all)
+		bail_out("change_superseded_all: out of memory");
+	for (size_t i = 0; i < cl->n; i++)
+		if (all[i] != change_superseded(cl, i)) {
+			if (bad++ < 5)
+				diag("change %zu (%s %s %s): all says %d", i, change_kind_name(cl->v[i].kind),
+				     cl->v[i].key, cl->v[i].name ? cl->v[i].name : "", all[i]);
+		}
+	free(all);
+	ok(bad == 0, "change_superseded_all agrees with change_superseded on %s", what);
+}
+
+/* A pseudo-random list (fixed seed) over a few nested keys and names in
+ * both cases: every rule of change_superseded gets exercised. */
+static void test_superseded_random(void)
+{
+	static const char *const keys[] = { "A", "a\\B", "A\\b\\C", "A\\BC", "b", "B\\x", "\\A" };
+	static const char *const names[] = { "v", "V", "w", "" };
+	struct changelist cl = { 0 };
+	struct regval one;
+	unsigned seed = 12345;
+
+	if (!regval_from_text(&one, REGT_DWORD, "1", NULL, 0, err, sizeof(err)))
+		bail_out(err);
+	for (int i = 0; i < 400; i++) {
+		seed = seed * 1103515245u + 12345u;
+		unsigned r = seed >> 8;
+		/* Key deletions rarer than the rest: each supersedes much. */
+		unsigned k16 = r % 16;
+		enum change_kind kind = k16 == 0 ? CH_KEY_DELETED : k16 < 4 ? CH_KEY_ADDED
+					: k16 < 12 ? CH_VALUE_SET : CH_VALUE_DELETED;
+		const char *key = keys[(r / 16) % (sizeof(keys) / sizeof(keys[0]))];
+		const char *name = names[(r / 128) % (sizeof(names) / sizeof(names[0]))];
+		bool value = kind == CH_VALUE_SET || kind == CH_VALUE_DELETED;
+		if (!changelist_add(&cl, kind, key, value ? name : NULL, NULL,
+				    kind == CH_VALUE_SET ? &one : NULL))
+			bail_out("changelist_add failed");
+	}
+	same_as_pairwise(&cl, "400 pseudo-random changes");
+	size_t n_sup = 0;
+	for (size_t i = 0; i < cl.n; i++)
+		n_sup += change_superseded(&cl, i);
+	ok(n_sup > 20 && n_sup < 390, "and both answers are common among them (%zu superseded)", n_sup);
+	changelist_free(&cl);
+	bool *none = change_superseded_all(&cl);
+	ok(none != NULL, "change_superseded_all on an empty list");
+	free(none);
+	regval_free(&one);
+}
+
 /* change_superseded on hand-made lists. */
 static void test_superseded(void)
 {
@@ -655,6 +711,7 @@ static void test_superseded(void)
 	ok(!change_superseded(&cl, 8), "the last delete of A\\BC is not (A\\B is a different key)");
 	ok(change_superseded(&cl, 9), "a subkey deletion followed by its parent's is superseded");
 	ok(!change_superseded(&cl, 10), "the last change is never superseded");
+	same_as_pairwise(&cl, "the hand-made list");
 	changelist_free(&cl);
 	ok(cl.n == 0 && cl.v == NULL, "changelist_free empties the list");
 	regval_free(&one);
@@ -684,6 +741,7 @@ int main(void)
 	test_noselect();
 	test_pe();
 	test_superseded();
+	test_superseded_random();
 
 	for (size_t i = 0; i < n_plans; i++)
 		plan_free(&plans[i]);

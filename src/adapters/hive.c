@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hivex.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "adapters/hive.h"
+#include "util/msg.h"
 
 /* Hostile hives can be deep or cyclic; real ones are far below these. */
 #define MAX_DEPTH 512
@@ -48,16 +51,18 @@ const char *hive_error(const struct hive *h)
 /* The base block: "regf", then primary and secondary sequence numbers.
  * They differ while Windows has a change in flight that only the .LOG
  * files hold; hivex does not replay logs, so editing such a hive would
- * silently drop those changes. */
-static int read_base_block(const char *path, unsigned char *buf, size_t len)
+ * silently drop those changes.  *size gets the file's size. */
+static int read_base_block(const char *path, unsigned char *buf, size_t len, uint64_t *size)
 {
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ssize_t r = pread(fd, buf, len, 0);
+	ssize_t r = fstat(fd, &st) == 0 ? pread(fd, buf, len, 0) : -1;
 	int saved = errno;
 	close(fd);
 	errno = saved;
+	*size = r < 0 ? 0 : (uint64_t)st.st_size;
 	return r == (ssize_t)len ? 0 : -1;
 }
 
@@ -71,11 +76,64 @@ bool hive_header_is_regf(const unsigned char *head, size_t n)
 	return n >= 4 && memcmp(head, "regf", 4) == 0;
 }
 
+bool hive_size_acceptable(uint64_t size, const char *what, char *err, size_t errlen)
+{
+	char a[32], b[32];
+
+	if (size <= HIVE_MAX_FILE)
+		return true;
+	snprintf(err, errlen, "%s is %s, more than any registry hive wimpatch reads (%s of hive "
+		 "data; a real SYSTEM hive holds tens of MB): damaged, or not a hive", what,
+		 msg_human_size(size, a, sizeof(a)), msg_human_size(HIVE_MAX_DATA, b, sizeof(b)));
+	return false;
+}
+
+/*
+ * The hive bins data size at 0x28 says where the hive ends; hivex reads
+ * the whole file into memory anyway.  So, before it does: the size must be
+ * whole 4 KiB pages, at most HIVE_MAX_DATA, and the file must hold all of
+ * it with at most HIVE_MAX_SLACK of unused space after it (a sparse file
+ * of 6 GiB behind a real 20 KiB header cost 6.3 GB of memory).
+ */
+static bool size_matches_base_block(uint64_t size, const unsigned char *base, char *err,
+				    size_t errlen)
+{
+	uint64_t data = le32(base + 0x28), end = 4096 + data;
+	char a[32], b[32], c[32];
+
+	if (data == 0 || data % 4096) {
+		snprintf(err, errlen, "damaged: its header gives %" PRIu64 " bytes of hive data, not "
+			 "a whole number of 4 KiB pages", data);
+		return false;
+	}
+	if (data > HIVE_MAX_DATA) {
+		snprintf(err, errlen, "its header gives %s of hive data, more than wimpatch reads "
+			 "(%s; a real SYSTEM hive holds tens of MB): damaged?",
+			 msg_human_size(data, a, sizeof(a)), msg_human_size(HIVE_MAX_DATA, b, sizeof(b)));
+		return false;
+	}
+	if (size < end) {
+		snprintf(err, errlen, "truncated: its header gives %s of hive data, the file holds "
+			 "only %s of it", msg_human_size(data, a, sizeof(a)),
+			 msg_human_size(size > 4096 ? size - 4096 : 0, b, sizeof(b)));
+		return false;
+	}
+	if (size - end > HIVE_MAX_SLACK) {
+		snprintf(err, errlen, "the file is %s, but its header says the hive ends after %s: "
+			 "more than %s of unused space at the end (damaged, or not a hive)",
+			 msg_human_size(size, a, sizeof(a)), msg_human_size(end, b, sizeof(b)),
+			 msg_human_size(HIVE_MAX_SLACK, c, sizeof(c)));
+		return false;
+	}
+	return true;
+}
+
 struct hive *hive_open(const char *path, int flags, char *err, size_t errlen)
 {
 	unsigned char base[512];
+	uint64_t size;
 
-	if (read_base_block(path, base, sizeof(base)) < 0) {
+	if (read_base_block(path, base, sizeof(base), &size) < 0) {
 		if (errno == 0 || errno == EIO)
 			snprintf(err, errlen, "too short to be a registry hive");
 		else
@@ -86,6 +144,8 @@ struct hive *hive_open(const char *path, int flags, char *err, size_t errlen)
 		snprintf(err, errlen, "not a registry hive (no 'regf' signature)");
 		return NULL;
 	}
+	if (!size_matches_base_block(size, base, err, errlen))
+		return NULL;
 	if (le32(base + 4) != le32(base + 8) && !(flags & HIVE_ALLOW_DIRTY)) {
 		snprintf(err, errlen,
 			 "hive is dirty (sequence numbers %u and %u differ): changes may be pending "
@@ -348,45 +408,23 @@ int hive_put_value(struct hive *h, hive_node n, const char *name, const struct r
 	return 0;
 }
 
-/* hivex has no call to delete one value: re-set the key's values without it. */
-static int set_values_except(struct hive *h, hive_node n, const char *skip)
+int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, size_t count)
 {
-	struct hive_value *vals;
-	size_t nv, k = 0;
-
-	if (hive_values(h, n, &vals, &nv) < 0)
-		return -1;
-	hive_set_value *sv = calloc(nv ? nv : 1, sizeof(*sv));
-	if (!sv) {
-		hive_values_free(vals, nv);
+	hive_set_value *sv = calloc(count ? count : 1, sizeof(*sv));
+	if (!sv)
 		return fail(h, "out of memory");
-	}
-	for (size_t i = 0; skip && i < nv; i++) {
-		if (strcasecmp(vals[i].name, skip) == 0)
-			continue;
-		sv[k].key = vals[i].name;
-		sv[k].t = (hive_type)vals[i].val.type;
-		sv[k].len = vals[i].val.len;
-		sv[k].value = (char *)vals[i].val.data;
-		k++;
+	for (size_t i = 0; i < count; i++) {
+		sv[i].key = v[i].name;
+		sv[i].t = (hive_type)v[i].val.type;
+		sv[i].len = v[i].val.len;
+		sv[i].value = (char *)v[i].val.data;
 	}
 	errno = 0;
-	int r = hivex_node_set_values(h->h, n, k, sv, 0);
+	int r = hivex_node_set_values(h->h, n, count, sv, 0);
 	free(sv);
-	hive_values_free(vals, nv);
 	if (r < 0)
 		return fail_errno(h, "cannot rewrite values");
 	return 0;
-}
-
-int hive_delete_value(struct hive *h, hive_node n, const char *name)
-{
-	return set_values_except(h, n, name);
-}
-
-int hive_clear_values(struct hive *h, hive_node n)
-{
-	return set_values_except(h, n, NULL);
 }
 
 int hive_commit(struct hive *h, const char *path)

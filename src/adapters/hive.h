@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/regval.h"
 
@@ -38,6 +39,22 @@ const char *hive_error(const struct hive *h);
 
 /* Do a file's first n bytes make it a regf hive?  Does not need hivex. */
 bool hive_header_is_regf(const unsigned char *head, size_t n);
+
+/*
+ * The largest hive wimpatch reads: a 4 KiB base block, at most
+ * HIVE_MAX_DATA bytes of hive data (a real SYSTEM hive holds tens of MB,
+ * rarely 200) and at most HIVE_MAX_SLACK of unused space after them
+ * (Windows leaves some).  hivex reads a hive file whole into memory, so
+ * this bounds what one costs: hive_open() checks a file against its base
+ * block and these limits before reading it.
+ */
+#define HIVE_MAX_DATA (UINT64_C(1) << 30)
+#define HIVE_MAX_SLACK (UINT64_C(16) << 20)
+#define HIVE_MAX_FILE (4096 + HIVE_MAX_DATA + HIVE_MAX_SLACK)
+/* May a hive file be `size` bytes?  For a size known before the file is
+ * at hand (a WIM's metadata gives it before extracting): if not, puts
+ * "WHAT is N GiB, more than..." in err and returns false. */
+bool hive_size_acceptable(uint64_t size, const char *what, char *err, size_t errlen);
 
 hive_node hive_root(struct hive *h);
 /* The stored name of a node (malloc'd), or NULL on error. */
@@ -64,8 +81,12 @@ int hive_values(struct hive *h, hive_node n, struct hive_value **out, size_t *co
 void hive_values_free(struct hive_value *v, size_t count);
 /* Set (create or replace) one value.  A replaced value keeps its stored name. */
 int hive_put_value(struct hive *h, hive_node n, const char *name, const struct regval *v);
-int hive_delete_value(struct hive *h, hive_node n, const char *name);
-int hive_clear_values(struct hive *h, hive_node n);
+/* Replace all values of `n` by `v`, in that order, in one rewrite (this is
+ * also how a value is deleted: hivex has no call for that).  hivex
+ * writes every value of a key into new cells whenever one of them changes
+ * and never reuses the cells it leaves, so a key's values are best set at
+ * once (targets/keyvals.h). */
+int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, size_t count);
 
 /* Write the whole hive to `path` (created or truncated); the caller
  * fsyncs and renames.  The in-memory hive stays open and usable. */

@@ -478,6 +478,21 @@ out:
 	return ret;
 }
 
+static int size_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	*(uint64_t *)ctx = d->streams[0].resource.uncompressed_size;
+	return 0;
+}
+
+enum wp_err wim_file_size(struct wim *w, int image, const char *stored, uint64_t *size)
+{
+	*size = 0;
+	int r = wimlib_iterate_dir_tree(w->ws, image, stored, 0, size_cb, size);
+	if (r)
+		return wfail(w->path, image, r, WS_IN, stored);
+	return WP_OK;
+}
+
 enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
 {
 	const char *paths[1] = { stored };
@@ -534,8 +549,70 @@ static unsigned write_threads(struct wim *w)
 	return threads;
 }
 
+/*
+ * Before a write that computes a new integrity table (in place over the
+ * old data; with -o, --rebuild or a new split set over raw copies of it),
+ * check the WIM against the table it has: otherwise data damaged since the
+ * table was made comes out vouched for by a table that now passes, and
+ * only a SHA-1 check of each resource (wimlib-imagex verify) still finds
+ * it.  The resources wimpatch reads are checked against their SHA-1 as
+ * they are read; this covers the ones it copies unread.  wimlib checks the
+ * table only while opening, reading the whole file: a second, throw-away
+ * open of each part that has a table, only when something is written.
+ */
+static enum wp_err check_part_integrity(struct wim *w, const char *part)
+{
+	WIMStruct *ws;
+
+	msg_verbose("%s: checking it against its integrity table before writing", part);
+	int r = wimlib_open_wim_with_progress(part, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &ws,
+					      on_progress, w);
+	progress_clear();
+	if (r == WIMLIB_ERR_INTEGRITY) {
+		msg_error("%s: its data does not match its integrity table (damaged since the table "
+			  "was written?): not written, so that a new table does not hide the damage; "
+			  "wimlib-imagex verify tells more", part);
+		return WP_ERR_INPUT;
+	}
+	if (r)
+		return wfail(part, 0, r, WS_IN, "cannot check the integrity table");
+	wimlib_free(ws);
+	return WP_OK;
+}
+
+/* Does a later part of a split set have a table?  (w->info says it of
+ * the first.)  A part that cannot be opened has none to check: the write
+ * reads it and fails then. */
+static bool part_has_table(const char *part)
+{
+	WIMStruct *ws;
+	struct wimlib_wim_info info = { 0 };
+
+	if (wimlib_open_wim(part, 0, &ws) != 0)
+		return false;
+	wimlib_get_wim_info(ws, &info);
+	wimlib_free(ws);
+	return info.has_integrity_table;
+}
+
+static enum wp_err check_integrity(struct wim *w)
+{
+	unsigned n = wim_part_count(w);
+	enum wp_err ret = WP_OK;
+
+	for (unsigned k = 1; k <= n && ret == WP_OK; k++) {
+		const char *part = wim_part_path(w, k);
+		if (k == 1 ? w->info.has_integrity_table : part_has_table(part))
+			ret = check_part_integrity(w, part);
+	}
+	return ret;
+}
+
 enum wp_err wim_commit_in_place(struct wim *w)
 {
+	enum wp_err ret = check_integrity(w);
+	if (ret != WP_OK)
+		return ret;
 	/* Append mode (no REBUILD, no UNSAFE_COMPACT): new data and metadata go
 	 * after the old, the header is rewritten last.  FSYNC makes the new
 	 * header durable before we report success. */
@@ -557,6 +634,9 @@ enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)
 	int flags = WIMLIB_WRITE_FLAG_FSYNC | WIMLIB_WRITE_FLAG_RETAIN_GUID;
 	if (w->info.has_integrity_table)
 		flags |= WIMLIB_WRITE_FLAG_CHECK_INTEGRITY;
+	enum wp_err ret = check_integrity(w);
+	if (ret != WP_OK)
+		return ret;
 	drop_shadow(w);
 	unsigned threads = write_threads(w);
 	errno = 0;
@@ -569,6 +649,10 @@ enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)
 
 enum wp_err wim_commit_scratch(struct wim *w, const char *path)
 {
+	/* The parts made from it get new tables when the set had some. */
+	enum wp_err ret = check_integrity(w);
+	if (ret != WP_OK)
+		return ret;
 	drop_shadow(w);
 	errno = 0;
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, WIMLIB_WRITE_FLAG_RETAIN_GUID,

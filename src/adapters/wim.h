@@ -74,6 +74,11 @@ int wim_image_by_name(const struct wim *w, const char *name);
  */
 enum wp_err wim_find_file(struct wim *w, int image, const char *path, char **stored);
 
+/* The size of the data of `stored` (a path as wim_find_file gives it), as
+ * the image's metadata says, without reading it.  WP_ERR_INPUT when the
+ * image cannot be read. */
+enum wp_err wim_file_size(struct wim *w, int image, const char *stored, uint64_t *size);
+
 /* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
  * WP_ERR_WRITE when writing the copy failed (no space, size limit),
  * WP_ERR_INPUT when the WIM's data is bad. */
@@ -148,6 +153,7 @@ struct wim_keep_job {
 	int image;
 	const char *path;	/* to find, as for wim_find_file */
 	const char *scratch;	/* a directory for this file only */
+	uint64_t max_size;	/* a bigger file is left alone (0: no limit) */
 	char *stored;		/* out: as wim_find_file gives it, or NULL */
 	char *copy;		/* out: scratch/<name>, holding its data */
 	struct wim_keep *keep;	/* out: prepared, or NULL */

@@ -57,7 +57,7 @@ static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 	}
 	k->image = job->image;
 	if (file_info_get(ws, w->path, job->image, job->stored, &k->fi) != WP_OK ||
-	    k->fi.links.n != 1 ||
+	    (job->max_size && k->fi.size > job->max_size) || k->fi.links.n != 1 ||
 	    (k->fi.attributes & (WIMLIB_FILE_ATTRIBUTE_DIRECTORY |
 				 WIMLIB_FILE_ATTRIBUTE_REPARSE_POINT |
 				 WIMLIB_FILE_ATTRIBUTE_ENCRYPTED)) ||

@@ -70,5 +70,8 @@ void key_snapshots_free(struct key_snapshot *s, size_t n);
  * the last word on each key and value can be checked in the written hive.
  */
 bool change_superseded(const struct changelist *cl, size_t i);
+/* change_superseded for every change, in one pass: a malloc'd array of
+ * cl->n flags (free with free()), or NULL when memory runs out. */
+bool *change_superseded_all(const struct changelist *cl);
 
 #endif

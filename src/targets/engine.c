@@ -8,6 +8,8 @@
 #include <strings.h>
 
 #include "targets/engine.h"
+#include "targets/keyvals.h"
+#include "targets/subkeys.h"
 #include "util/msg.h"
 #include "util/array.h"
 
@@ -15,6 +17,8 @@
 
 struct ctx {
 	struct hive *h;
+	struct keyvals *kv;	/* values are read and edited through it */
+	struct subkeys *sk;	/* and keys found and created */
 	const char *where;
 	struct changelist *out;
 	const struct rule *rule;
@@ -59,8 +63,7 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 {
 	struct hive *h = c->h;
 	hive_node sel, cs;
-	struct regval v;
-	bool found;
+	const struct hive_value *cur_v;
 
 	if (c->ccs[0]) {
 		snprintf(buf, len, "%s", c->ccs);
@@ -71,17 +74,16 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 	if (!sel)
 		return op_fail(c, CCS, "the hive has no Select key, so CurrentControlSet "
 				       "cannot be resolved (is this a SYSTEM hive?)");
-	if (hive_get_value(h, sel, "Current", &v, NULL, &found) < 0)
-		return op_fail(c, "Select\\Current", hive_error(h));
-	if (!found)
+	/* Through the cache: an earlier op may have set it. */
+	if (keyvals_get(c->kv, sel, "Select", "Current", &cur_v) < 0)
+		return op_fail(c, "Select\\Current", keyvals_error(c->kv));
+	if (!cur_v)
 		return op_fail(c, "Select\\Current", "value missing: cannot resolve CurrentControlSet");
-	if (v.type != REGT_DWORD || v.len != 4) {
-		regval_free(&v);
+	const struct regval *v = &cur_v->val;
+	if (v->type != REGT_DWORD || v->len != 4)
 		return op_fail(c, "Select\\Current", "not a REG_DWORD: cannot resolve CurrentControlSet");
-	}
-	unsigned cur = (unsigned)v.data[0] | (unsigned)v.data[1] << 8 |
-		       (unsigned)v.data[2] << 16 | (unsigned)v.data[3] << 24;
-	regval_free(&v);
+	unsigned cur = (unsigned)v->data[0] | (unsigned)v->data[1] << 8 |
+		       (unsigned)v->data[2] << 16 | (unsigned)v->data[3] << 24;
 	if (cur == 0 || cur > 999)
 		return op_fail(c, "Select\\Current", "holds no valid control set number");
 	snprintf(buf, len, "ControlSet%03u", cur);
@@ -218,28 +220,23 @@ static int walk(struct ctx *c, const char *key, bool create, hive_node *node, ch
 	path[0] = '\0';
 	for (char *comp = strtok_r(copy, "\\", &save); comp; comp = strtok_r(NULL, "\\", &save)) {
 		hive_node child;
-		char *name = NULL;
+		const char *name;
 		bool added = false;
 
-		if (hive_child(c->h, n, comp, &child) < 0)
-			goto fail_hive;
-		if (child) {
-			if (!(name = hive_node_name(c->h, child)))
-				goto fail_hive;
-		} else if (!create) {
+		if (subkeys_child(c->sk, n, comp, &child, &name) < 0)
+			goto fail_index;
+		if (!child && !create) {
 			free(copy);
 			free(path);
 			return 0;
-		} else {
-			if (hive_add_child(c->h, n, comp, &child) < 0)
-				goto fail_hive;
-			if (!(name = strdup(comp)))
-				goto fail_oom;
+		}
+		if (!child) {
+			if (subkeys_add(c->sk, n, comp, &child) < 0)
+				goto fail_index;
+			name = comp;
 			added = true;
 		}
-		int r = path_push(&path, &cap, name);
-		free(name);
-		if (r < 0)
+		if (path_push(&path, &cap, name) < 0)
 			goto fail_oom;
 		if (added && !record(c, CH_KEY_ADDED, path, NULL, NULL, NULL))
 			goto fail_oom;
@@ -249,8 +246,8 @@ static int walk(struct ctx *c, const char *key, bool create, hive_node *node, ch
 	*node = n;
 	*stored = path;
 	return 0;
-fail_hive:
-	op_fail(c, path[0] ? path : key, hive_error(c->h));
+fail_index:
+	op_fail(c, path[0] ? path : key, subkeys_error(c->sk));
 	free(copy);
 	free(path);
 	return -1;
@@ -263,37 +260,34 @@ fail_oom:
 static int do_set_value(struct ctx *c, const char *key)
 {
 	hive_node n;
-	char *path, *stored_name = NULL;
-	struct regval old;
-	bool found;
+	char *path;
+	const struct hive_value *old;
 	int ret = -1;
 
 	if (walk(c, key, true, &n, &path) < 0)
 		return -1;
-	if (hive_get_value(c->h, n, c->op->name, &old, &stored_name, &found) < 0) {
-		op_fail(c, path, hive_error(c->h));
+	if (keyvals_get(c->kv, n, path, c->op->name, &old) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
 		goto out;
 	}
-	if (found && regval_equal(&old, &c->op->value)) {
-		msg_verbose("%s: %s\\%s is already %s", c->where, path, stored_name,
-			    regtype_name(old.type));
+	if (old && regval_equal(&old->val, &c->op->value)) {
+		msg_verbose("%s: %s\\%s is already %s", c->where, path, old->name,
+			    regtype_name(old->val.type));
 		ret = 0;
 		goto out;
 	}
-	if (hive_put_value(c->h, n, c->op->name, &c->op->value) < 0) {
-		op_fail(c, path, hive_error(c->h));
+	/* Recorded first: setting it frees the old data. */
+	if (!record(c, CH_VALUE_SET, path, old ? old->name : c->op->name, old ? &old->val : NULL,
+		    &c->op->value)) {
+		oom();
 		goto out;
 	}
-	if (!record(c, CH_VALUE_SET, path, found ? stored_name : c->op->name,
-		    found ? &old : NULL, &c->op->value)) {
-		oom();
+	if (keyvals_set(c->kv, n, path, c->op->name, &c->op->value) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
 		goto out;
 	}
 	ret = 0;
 out:
-	if (found)
-		regval_free(&old);
-	free(stored_name);
 	free(path);
 	return ret;
 }
@@ -313,8 +307,7 @@ static int do_delete_value(struct ctx *c, const char *key)
 {
 	hive_node n;
 	char *path, *stored_name = NULL;
-	struct regval old;
-	bool found = false;
+	const struct hive_value *old;
 	int ret = -1;
 
 	if (walk(c, key, false, &n, &path) < 0)
@@ -323,27 +316,26 @@ static int do_delete_value(struct ctx *c, const char *key)
 		msg_verbose("%s: %s does not exist: no value to delete", c->where, key);
 		return 0;
 	}
-	if (hive_get_value(c->h, n, c->op->name, &old, &stored_name, &found) < 0) {
-		op_fail(c, path, hive_error(c->h));
+	if (keyvals_get(c->kv, n, path, c->op->name, &old) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
 		goto out;
 	}
-	if (!found) {
+	if (!old) {
 		msg_verbose("%s: %s has no value '%s'", c->where, path, c->op->name);
 		ret = 0;
 		goto out;
 	}
-	if (hive_delete_value(c->h, n, stored_name) < 0) {
-		op_fail(c, path, hive_error(c->h));
+	if (!record(c, CH_VALUE_DELETED, path, old->name, &old->val, NULL) ||
+	    !(stored_name = strdup(old->name))) {
+		oom();
 		goto out;
 	}
-	if (!record(c, CH_VALUE_DELETED, path, stored_name, &old, NULL)) {
-		oom();
+	if (keyvals_delete(c->kv, n, path, stored_name) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
 		goto out;
 	}
 	ret = 0;
 out:
-	if (found)
-		regval_free(&old);
 	free(stored_name);
 	free(path);
 	return ret;
@@ -411,13 +403,22 @@ static int do_delete_key(struct ctx *c, const char *key)
 	}
 	struct key_snapshot *snap = NULL;
 	size_t ns = 0;
+	/* What the key and those below it hold must be in the hive, to be
+	 * counted and kept for undo, and their cached nodes go with it. */
+	if (keyvals_flush(c->kv, path, NULL) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
+		free(path);
+		return -1;
+	}
 	if (hive_subtree_stats(c->h, n, &keys, &values) < 0 ||
 	    snapshot_tree(c->h, n, path, 0, &snap, &ns) < 0 || hive_delete_key(c->h, n) < 0) {
 		op_fail(c, path, hive_error(c->h));
+		subkeys_forget(c->sk);
 		key_snapshots_free(snap, ns);
 		free(path);
 		return -1;
 	}
+	subkeys_forget(c->sk);
 	struct change *ch = record(c, CH_KEY_DELETED, path, NULL, NULL, NULL);
 	free(path);
 	if (!ch) {
@@ -445,14 +446,10 @@ static int do_clear_values(struct ctx *c, const char *key)
 		msg_verbose("%s: %s does not exist: no values to delete", c->where, key);
 		return 0;
 	}
-	if (hive_values(c->h, n, &vals, &nv) < 0) {
-		op_fail(c, path, hive_error(c->h));
+	if (keyvals_clear(c->kv, n, path, &vals, &nv) < 0) {
+		op_fail(c, path, keyvals_error(c->kv));
 		free(path);
 		return -1;
-	}
-	if (nv && hive_clear_values(c->h, n) < 0) {
-		op_fail(c, path, hive_error(c->h));
-		goto out;
 	}
 	for (size_t i = 0; i < nv; i++) {
 		if (!record(c, CH_VALUE_DELETED, path, vals[i].name, &vals[i].val, NULL)) {
@@ -502,32 +499,46 @@ int engine_apply(struct hive *h, const struct rule *const *rules, size_t n_rules
 		 const char *where, struct changelist *out)
 {
 	struct ctx c = { .h = h, .where = where, .out = out };
+	const char *failed = NULL;
+	int ret = 0;
 
-	for (size_t i = 0; i < n_rules; i++) {
+	if (!(c.kv = keyvals_new(h)) || !(c.sk = subkeys_new(h))) {
+		keyvals_free(c.kv);
+		return oom();
+	}
+	for (size_t i = 0; i < n_rules && ret == 0; i++) {
 		c.rule = rules[i];
 		msg_verbose("%s: rule %s%s%s from %s:%d", where, rules[i]->id ? "'" : "",
 			    rules[i]->id ? rules[i]->id : "", rules[i]->id ? "'" : "",
 			    rules[i]->src_file, rules[i]->src_line);
-		for (size_t j = 0; j < rules[i]->n_ops; j++) {
+		for (size_t j = 0; j < rules[i]->n_ops && ret == 0; j++) {
 			c.op = &rules[i]->ops[j];
-			if (apply_op(&c) < 0)
-				return -1;
+			ret = apply_op(&c);
 		}
 	}
-	return 0;
+	/* Each edited key's values are written once, now. */
+	if (ret == 0 && keyvals_flush(c.kv, NULL, &failed) < 0) {
+		msg_error("%s: %s: cannot write its values: %s", where, failed,
+			  keyvals_error(c.kv));
+		ret = -1;
+	}
+	keyvals_free(c.kv);
+	subkeys_free(c.sk);
+	return ret;
 }
 
 /* Look a recorded path up again, without creating anything. */
-static int find_key(struct hive *h, const char *key, hive_node *out)
+static int find_key(struct hive *h, struct subkeys *sk, const char *key, hive_node *out)
 {
 	char *copy = strdup(key), *save = NULL;
 	hive_node n = hive_root(h);
+	const char *name;
 
 	if (!copy)
 		return oom();
 	for (char *comp = strtok_r(copy, "\\", &save); comp && n;
 	     comp = strtok_r(NULL, "\\", &save)) {
-		if (hive_child(h, n, comp, &n) < 0) {
+		if (subkeys_child(sk, n, comp, &n, &name) < 0) {
 			free(copy);
 			return -1;
 		}
@@ -537,15 +548,24 @@ static int find_key(struct hive *h, const char *key, hive_node *out)
 	return 0;
 }
 
-static int verify_one(struct hive *h, const struct change *ch, const char *where)
-{
-	hive_node n;
-	struct regval v;
-	bool found;
+/* Lookups go through the indexes the apply uses: a change list may hold
+ * thousands of values of one key, or keys under one parent. */
+struct verify_ctx {
+	struct hive *h;
+	struct keyvals *kv;
+	struct subkeys *sk;
+	const char *where;
+};
 
-	if (find_key(h, ch->key, &n) < 0) {
+static int verify_one(struct verify_ctx *vc, const struct change *ch)
+{
+	const char *where = vc->where;
+	const struct hive_value *v = NULL;
+	hive_node n;
+
+	if (find_key(vc->h, vc->sk, ch->key, &n) < 0) {
 		msg_error("%s: %s: verification could not read the key: %s", where, ch->key,
-			  hive_error(h));
+			  subkeys_error(vc->sk));
 		return -1;
 	}
 	switch (ch->kind) {
@@ -563,43 +583,46 @@ static int verify_one(struct hive *h, const struct change *ch, const char *where
 	case CH_VALUE_DELETED:
 		break;
 	}
-	found = false;
-	if (n && hive_get_value(h, n, ch->name, &v, NULL, &found) < 0) {
+	if (n && keyvals_get(vc->kv, n, ch->key, ch->name, &v) < 0) {
 		msg_error("%s: %s: verification could not read value '%s': %s", where, ch->key,
-			  ch->name, hive_error(h));
+			  ch->name, keyvals_error(vc->kv));
 		return -1;
 	}
 	if (ch->kind == CH_VALUE_DELETED) {
-		if (found)
-			regval_free(&v);
-		if (!found)
+		if (!v)
 			return 0;
 		msg_error("%s: %s: verification failed: value '%s' still exists after writing",
 			  where, ch->key, ch->name);
 		return -1;
 	}
-	bool same = found && regval_equal(&v, &ch->new);
-	if (found)
-		regval_free(&v);
-	if (same)
+	if (v && regval_equal(&v->val, &ch->new))
 		return 0;
 	msg_error("%s: %s: verification failed: value '%s' %s after writing", where, ch->key,
-		  ch->name, found ? "has different data" : "is missing");
+		  ch->name, v ? "has different data" : "is missing");
 	return -1;
 }
 
 int engine_verify(struct hive *h, const struct changelist *cl, const char *where)
 {
+	struct verify_ctx vc = { .h = h, .kv = keyvals_new(h), .sk = subkeys_new(h), .where = where };
 	int ret = 0;
 
-	for (size_t i = 0; i < cl->n; i++) {
-		if (change_superseded(cl, i))
+	bool *sup = change_superseded_all(cl);
+
+	if (!vc.kv || !vc.sk || !sup)
+		ret = oom();
+	/* Every mismatch is reported, not only the first. */
+	for (size_t i = 0; i < cl->n && sup && vc.kv && vc.sk; i++) {
+		if (sup[i])
 			continue;
 		struct msg_where about = { .key = cl->v[i].key };
 		msg_where_push(&about);
-		if (verify_one(h, &cl->v[i], where) < 0)
+		if (verify_one(&vc, &cl->v[i]) < 0)
 			ret = -1;
 		msg_where_pop(&about);
 	}
+	free(sup);
+	keyvals_free(vc.kv);
+	subkeys_free(vc.sk);
 	return ret;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "targets/engine.h"
+#include "adapters/wim.h"
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/hive.h"
@@ -13,6 +14,21 @@
 #include "util/path.h"
 #include "targets/targets.h"
 #include "core/report.h"
+
+enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored,
+				    const char *where)
+{
+	char why[512];
+	uint64_t size;
+	enum wp_err ret = wim_file_size(w, image, stored, &size);
+
+	if (ret != WP_OK)
+		return ret;
+	if (hive_size_acceptable(size, "the file", why, sizeof(why)))
+		return WP_OK;
+	msg_error("%s: %s", where, why);
+	return WP_ERR_INPUT;
+}
 
 enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,
 		    bool allow_dirty)

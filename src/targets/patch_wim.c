@@ -26,6 +26,7 @@
 #include "util/msg.h"
 #include "targets/media.h"
 #include "targets/targets.h"
+#include "adapters/hive.h"
 #include "adapters/wim.h"
 
 /* Which images the user selected with --image (all when none). */
@@ -243,6 +244,7 @@ static void prefetch(struct wim *w, struct work *wk)
 		jobs[nj].image = hw->iw->img.index;
 		jobs[nj].path = hw->hive;
 		jobs[nj].scratch = hw->dir;
+		jobs[nj].max_size = HIVE_MAX_FILE;
 		entry[nj++] = hw;
 	}
 	wim_keep_prepare_many(w, jobs, nj);
@@ -295,6 +297,8 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 		msg_error("out of memory");
 		goto out;
 	}
+	if ((ret = hivefile_check_wim_size(w, img->index, stored, where)) != WP_OK)
+		goto out;
 	/* prefetch() may have made it. */
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		msg_error("%s: %s", dir, strerror(errno));

@@ -84,6 +84,8 @@ static enum wp_err read_system(struct wim *w, int i, const char *name, const cha
 	if (!(dir = fmt("%s/%d", scratch, i)) || !(file = fmt("%s/%s", dir, path_base(*stored))) ||
 	    !(where = fmt("%s: image %d: %s", name, i, *stored + 1))) {
 		ret = WP_ERR_INTERNAL;
+	} else if ((ret = hivefile_check_wim_size(w, i, *stored, where)) != WP_OK) {
+		/* reported: bigger than any hive wimpatch reads */
 	} else if (mkdir(dir, 0700) < 0) {
 		msg_error("%s: %s", dir, strerror(errno));
 		ret = WP_ERR_WRITE;

@@ -52,6 +52,15 @@ struct patch_opts {
  */
 enum wp_err target_lock(const char *path, const struct patch_opts *o, bool wim);
 
+/* Before a hive is extracted from a WIM (into a scratch file that hivex
+ * then reads whole): refuse one bigger than any hive wimpatch reads, by
+ * the size the image's metadata gives (a 16 MB WIM can hold a 6 GiB sparse
+ * file behind a real hive header).  `where` names the hive in messages.
+ * Returns an enum wp_err (WP_ERR_INPUT for a file too big). */
+struct wim;
+enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored,
+				    const char *where);
+
 /* Each returns an enum wp_err and fills `fr` (also on error, as far as it got). */
 enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_report *fr);
 /* Can the split set whose first part is `path` be patched (all parts

@@ -427,10 +427,28 @@ int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, siz
 	return 0;
 }
 
+/* A hive wimpatch could not read back is no result: say why it grew. */
+static int check_written_size(struct hive *h, const char *path)
+{
+	struct stat st;
+	char a[32], b[32];
+
+	if (stat(path, &st) < 0)
+		return fail_errno(h, "cannot read the written hive's size");
+	if ((uint64_t)st.st_size <= HIVE_MAX_FILE)
+		return 0;
+	return fail(h, "the edited hive is %s, more than wimpatch reads (%s of hive data); hivex "
+		    "never reuses the cells it leaves, and writes a new copy of a key's subkey "
+		    "list for each subkey it adds: thousands of new keys under one key grow a "
+		    "hive with their square",
+		    msg_human_size((uint64_t)st.st_size, a, sizeof(a)),
+		    msg_human_size(HIVE_MAX_DATA, b, sizeof(b)));
+}
+
 int hive_commit(struct hive *h, const char *path)
 {
 	errno = 0;
 	if (hivex_commit(h->h, path, 0) < 0)
 		return fail_errno(h, "cannot write hive");
-	return 0;
+	return check_written_size(h, path);
 }

@@ -64,13 +64,11 @@ static void trim_right(char *s)
 		s[--n] = '\0';
 }
 
-/* A UDF dstring (OSTA compressed unicode): 8 or 16 bits per character,
- * the last byte the used length. */
-static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t size)
+void iso_parse_cs0(const unsigned char *d, size_t len, char *out, size_t size)
 {
-	size_t len = d[field - 1], n = 0;
+	size_t n = 0;
 	out[0] = '\0';
-	if (len < 1 || len > field - 1)
+	if (len < 1)
 		return;
 	if (d[0] == 8) {
 		for (size_t i = 1; i < len; i++)
@@ -79,6 +77,25 @@ static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t 
 		for (size_t i = 1; i + 1 < len; i += 2)
 			put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
 	}
+}
+
+void iso_parse_ucs2be(const unsigned char *d, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i + 1 < len; i += 2)
+		put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
+}
+
+/* A UDF dstring (OSTA compressed unicode): 8 or 16 bits per character,
+ * the last byte the used length. */
+static void udf_dstring(const unsigned char *d, size_t field, char *out, size_t size)
+{
+	size_t len = d[field - 1];
+	out[0] = '\0';
+	if (len < 1 || len > field - 1)
+		return;
+	iso_parse_cs0(d, len, out, size);
 	trim_right(out);
 }
 

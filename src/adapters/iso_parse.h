@@ -54,4 +54,11 @@ bool iso_parse_udf_anchor(const unsigned char s[ISO_SECTOR], uint32_t *len, uint
  * partition ends, in bytes.  False at the terminating descriptor (tag 8). */
 bool iso_parse_udf_vd(const unsigned char s[ISO_SECTOR], char *label, size_t size, uint64_t *end);
 
+/* A UDF name in OSTA compressed unicode (CS0: a compression byte, 8 or 16,
+ * then the characters) of len bytes, as UTF-8 into out (at most size
+ * bytes with the NUL; longer names are cut). */
+void iso_parse_cs0(const unsigned char *d, size_t len, char *out, size_t size);
+/* A Joliet name (UCS-2, big-endian) of len bytes, as UTF-8 the same way. */
+void iso_parse_ucs2be(const unsigned char *d, size_t len, char *out, size_t size);
+
 #endif

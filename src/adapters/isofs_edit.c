@@ -1,0 +1,404 @@
+/* isofs_edit.c - resizing a file in place and emitting the sectors that
+ * change; see isofs.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/isofs_int.h"
+
+#define FAIL(...) isofs_fail(why, why_size, __VA_ARGS__)
+
+/* At most this many sectors behind the data are moved out of the way
+ * (Microsoft media have about 257, genisoimage 150). */
+#define ISOFS_MAX_TRAILER 16384
+
+/* The runs a file's new data takes: its sectors as far as they go, then
+ * one run at the append point.  *grow: the sectors that run takes. */
+static struct isofs_extent *new_runs(const struct isofs *fs, const struct isofs_node *n,
+				     uint64_t size, size_t *n_runs, uint64_t *grow)
+{
+	struct isofs_extent *v = malloc((n->pub.n_ext + 1) * sizeof(*v));
+	size_t k = 0;
+	uint64_t left = size;
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n->pub.n_ext && left; i++) {
+		uint64_t cap = sectors_of(n->ext[i].bytes) * SECT;
+		uint64_t take = left < cap ? left : cap;
+		v[k++] = (struct isofs_extent){ n->ext[i].lba, take };
+		left -= take;
+	}
+	*grow = sectors_of(left);
+	if (left)
+		v[k++] = (struct isofs_extent){ fs->append, left };
+	*n_runs = k;
+	return v;
+}
+
+/* Another entry whose data lies in the sectors n keeps, or NULL. */
+static const char *shared_with(const struct isofs *fs, const struct isofs_node *n,
+			       const struct isofs_extent *runs, size_t n_runs)
+{
+	for (size_t i = 0; i < fs->n_nodes; i++) {
+		const struct isofs_node *m = &fs->nodes[i];
+		if (m == n || m->pub.size == 0)
+			continue;
+		for (size_t a = 0; a < m->pub.n_ext; a++)
+			for (size_t b = 0; b < n_runs; b++) {
+				uint64_t a0 = m->ext[a].lba, a1 = a0 + sectors_of(m->ext[a].bytes);
+				uint64_t b0 = runs[b].lba, b1 = b0 + sectors_of(runs[b].bytes);
+				if (a0 < b1 && b0 < a1)
+					return m->pub.path;
+			}
+	}
+	return NULL;
+}
+
+/* The file entry of n with new extents, into fe (a copy of its sector). */
+static int udf_entry(struct isofs *fs, const struct isofs_node *n, const struct isofs_extent *ext,
+		     size_t n_ext, uint64_t size, unsigned char *fe, char *why, size_t why_size)
+{
+	uint64_t block = n->icb - fs->udf.part_start;
+	if (isofs_read(fs, n->icb, 1, fe, why, why_size) != 0)
+		return -1;
+	if (!isofs_tag_ok(fe, SECT, 0, (uint32_t)block) || (get16(fe) != 261 && get16(fe) != 266))
+		return FAIL("UDF: the file entry of %s at sector %" PRIu64 " is gone", n->pub.path, n->icb);
+	bool efe = get16(fe) == 266;
+	unsigned adtype = get16(fe + 16 + 18) & 7;
+	size_t base = efe ? 216 : 176, step = adtype == 0 ? 8 : 16;
+	size_t ad_off = base + get32(fe + base - 8), old_end = ad_off + get32(fe + base - 4);
+	if (adtype > 1)
+		return FAIL("%s: its UDF entry has no short or long allocation descriptors", n->pub.path);
+	if (ad_off + n_ext * step > SECT)
+		return FAIL("%s: %zu extents do not fit in its UDF file entry", n->pub.path, n_ext);
+	uint64_t blocks = 0;
+	memset(fe + ad_off, 0, SECT - ad_off);
+	for (size_t i = 0; i < n_ext; i++) {
+		unsigned char *a = fe + ad_off + i * step;
+		put32(a, (uint32_t)ext[i].bytes);	/* type 0: recorded and allocated */
+		put32(a + 4, (uint32_t)(ext[i].lba - fs->udf.part_start));
+		blocks += sectors_of(ext[i].bytes);
+	}
+	(void)old_end;
+	put64(fe + 56, size);
+	put64(fe + (efe ? 72 : 64), blocks);
+	if (efe)
+		put64(fe + 64, size);	/* object size: no streams */
+	put32(fe + base - 4, (uint32_t)(n_ext * step));
+	isofs_tag_seal(fe, (uint32_t)block, ad_off + n_ext * step);
+	return 0;
+}
+
+/* The reasons growing the volume cannot be done here, or 0. */
+static int can_grow(const struct isofs *fs, char *why, size_t why_size)
+{
+	if (fs->refs_end > fs->append0)
+		return FAIL("ISO 9660 data lies behind the %s (up to sector %" PRIu64 ")",
+			    fs->udf.present ? "UDF partition" : "volume", fs->refs_end);
+	for (size_t i = 0; i < fs->n_boot; i++)
+		if (fs->boot_lba[i] >= fs->append0)
+			return FAIL("El Torito data lies behind the UDF partition (sector %" PRIu64 ")",
+				    fs->boot_lba[i]);
+	if (fs->image_sectors - fs->append0 > ISOFS_MAX_TRAILER)
+		return FAIL("%" PRIu64 " sectors follow the data (at most %d are moved)",
+			    fs->image_sectors - fs->append0, ISOFS_MAX_TRAILER);
+	return 0;
+}
+
+struct plan {
+	struct isofs_extent *ext;	/* the UDF extents */
+	size_t n_ext;
+	unsigned char fe[SECT];
+	struct isofs_dirplan dir[2];
+	bool in_tree[2];
+};
+
+static int plan_trees(struct isofs *fs, struct isofs_node *n, struct plan *p, char *why,
+		      size_t why_size)
+{
+	for (int i = 0; i < 2; i++) {
+		struct isofs_tree *t = &fs->trees[i];
+		struct isofs_item *it = t->present ? isofs_9660_match(t, n) : NULL;
+		const char *tree = t->joliet ? "Joliet" : "ISO 9660";
+		if (!it)
+			continue;
+		if (it->size != n->pub.size ||
+		    (n->pub.size && it->n_ext && n->pub.n_ext && it->ext[0].lba != n->ext[0].lba))
+			return FAIL("%s: its %s record (%" PRIu64 " bytes at sector %" PRIu64
+				    ") is not its UDF data", n->pub.path, tree, it->size,
+				    it->n_ext ? it->ext[0].lba : 0);
+		if (isofs_9660_plan(fs, t, it, p->ext, p->n_ext, &p->dir[i], why, why_size) != 0)
+			return -1;
+		p->in_tree[i] = true;
+	}
+	return 0;
+}
+
+static void plan_free(struct plan *p)
+{
+	free(p->ext);
+	for (int i = 0; i < 2; i++)
+		isofs_9660_plan_free(&p->dir[i]);
+}
+
+static int make_plan(struct isofs *fs, struct isofs_node *n, uint64_t size, struct plan *p,
+		     uint64_t *grow, char *why, size_t why_size)
+{
+	size_t n_runs;
+	struct isofs_extent *runs = new_runs(fs, n, size, &n_runs, grow);
+	if (!runs)
+		return FAIL("out of memory");
+	const char *other = shared_with(fs, n, runs, n_runs - (*grow != 0));
+	uint64_t emax = fs->udf.present ? ISOFS_UDF_EXTENT_MAX : ISOFS_9660_EXTENT_MAX;
+	size_t count = isofs_split_extents(runs, n_runs, emax, NULL, 0);
+	p->ext = malloc((count + 1) * sizeof(*p->ext));
+	if (other || !p->ext) {
+		free(runs);
+		return other ? FAIL("%s: its data is shared with %s", n->pub.path, other)
+			     : FAIL("out of memory");
+	}
+	p->n_ext = isofs_split_extents(runs, n_runs, emax, p->ext, count);
+	free(runs);
+	if (*grow && can_grow(fs, why, why_size) != 0)
+		return -1;
+	if (fs->append + *grow > UINT32_MAX)
+		return FAIL("the image would exceed 2^32 sectors");
+	if (fs->udf.present) {
+		if (udf_entry(fs, n, p->ext, p->n_ext, size, p->fe, why, why_size) != 0 ||
+		    !isofs_edit_sector(fs, n->icb, why, why_size))
+			return -1;
+	}
+	return plan_trees(fs, n, p, why, why_size);
+}
+
+int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *why,
+		   size_t why_size)
+{
+	struct isofs_node *n = isofs_node_find(fs, path);
+	struct plan p;
+	uint64_t grow = 0;
+	if (fs->committed)
+		return FAIL("the edits are already committed");
+	if (!n)
+		return FAIL("%s: no such file in the image", path);
+	if (n->pub.dir)
+		return FAIL("%s: is a directory", n->pub.path);
+	if (n->nogo)
+		return FAIL("%s: %s", n->pub.path, n->nogo);
+	if (fs->udf.nogo)
+		return FAIL("%s: %s", n->pub.path, fs->udf.nogo);
+	memset(&p, 0, sizeof(p));
+	if (make_plan(fs, n, new_size, &p, &grow, why, why_size) != 0) {
+		plan_free(&p);
+		return -1;
+	}
+	if (fs->udf.present)
+		memcpy(isofs_edit_sector(fs, n->icb, NULL, 0), p.fe, SECT);
+	for (int i = 0; i < 2; i++) {
+		if (!p.in_tree[i])
+			continue;
+		struct isofs_extent *copy = malloc((p.n_ext + 1) * sizeof(*copy));
+		if (copy)
+			memcpy(copy, p.ext, p.n_ext * sizeof(*copy));
+		isofs_9660_apply(fs, &p.dir[i], copy, copy ? p.n_ext : 0, new_size);
+	}
+	free(n->ext);
+	n->ext = p.ext;
+	n->pub.ext = p.ext;
+	n->pub.n_ext = p.n_ext;
+	n->pub.size = new_size;
+	p.ext = NULL;
+	plan_free(&p);
+	fs->append += grow;
+	return 0;
+}
+
+/* A pointer into the moved area, moved with it. */
+static bool reloc(unsigned char *p, const struct isofs *fs, uint64_t delta)
+{
+	uint64_t v = get32(p);
+	if (v < fs->append0 || v >= fs->image_sectors)
+		return false;
+	put32(p, (uint32_t)(v + delta));
+	return true;
+}
+
+/* The sector pointers of a UDF descriptor that may point into the moved
+ * area: an anchor's sequences, a logical volume's integrity sequence, an
+ * integrity descriptor's next extent.  True if one changed. */
+static bool reloc_desc(unsigned char *b, const struct isofs *fs, uint64_t delta)
+{
+	switch (get16(b)) {
+	case 2:
+		return reloc(b + 20, fs, delta) | reloc(b + 28, fs, delta);
+	case 6:
+		return reloc(b + 436, fs, delta);
+	case 9:
+		return get32(b + 32) ? reloc(b + 36, fs, delta) : false;
+	default:
+		return false;
+	}
+}
+
+/* Grow the partition (both sequences), the integrity descriptor's size
+ * table, and fix the pointers of the descriptors that stay. */
+static int grow_udf(struct isofs *fs, uint64_t delta, char *why, size_t why_size)
+{
+	struct isofs_udf *u = &fs->udf;
+	unsigned char *b;
+	for (int i = 0; i < 2; i++) {
+		if (!u->pd[i])
+			continue;
+		if (!(b = isofs_edit_sector(fs, u->pd[i], why, why_size)))
+			return -1;
+		put32(b + 192, (uint32_t)(u->part_len + delta));
+		isofs_tag_seal(b, (uint32_t)u->pd[i], 0);
+	}
+	if (u->lvid) {
+		if (!(b = isofs_edit_sector(fs, u->lvid, why, why_size)))
+			return -1;
+		unsigned char *size = b + 80 + 4 * get32(b + 72);
+		put32(size, (uint32_t)(get32(size) + delta));
+		isofs_tag_seal(b, (uint32_t)u->lvid, 0);
+	}
+	uint64_t fixed[6] = { u->avdp[0], u->lvd[0], u->lvd[1], u->lvid,
+			      u->n_avdp > 1 ? u->avdp[1] : 0, u->n_avdp > 2 ? u->avdp[2] : 0 };
+	for (int i = 0; i < 6; i++) {
+		unsigned char c[SECT];
+		if (!fixed[i] || fixed[i] >= fs->append0)
+			continue;
+		if (isofs_read(fs, fixed[i], 1, c, why, why_size) != 0)
+			return -1;
+		if (!reloc_desc(c, fs, delta))
+			continue;
+		if (!(b = isofs_edit_sector(fs, fixed[i], why, why_size)))
+			return -1;
+		memcpy(b, c, SECT);
+		isofs_tag_seal(b, (uint32_t)fixed[i], 0);
+	}
+	return 0;
+}
+
+/* The volume space size of the primary and supplementary descriptors. */
+static int grow_9660(struct isofs *fs, uint64_t delta, char *why, size_t why_size)
+{
+	unsigned char c[SECT], *b;
+	for (uint64_t s = 16; s < 16 + ISOFS_MAX_VDS && s < fs->append0; s++) {
+		if (isofs_read(fs, s, 1, c, why, why_size) != 0)
+			return -1;
+		if (memcmp(c + 1, "CD001", 5) != 0 || c[0] == 255)
+			break;
+		uint32_t v = get32(c + 80);
+		if ((c[0] != 1 && c[0] != 2) || v < fs->append0)
+			continue;
+		if (!(b = isofs_edit_sector(fs, s, why, why_size)))
+			return -1;
+		put32_both(b + 80, (uint32_t)(v + delta));
+	}
+	return 0;
+}
+
+struct out_sector {
+	uint64_t lba;
+	unsigned char *data;	/* owned when moved, else the overlay's */
+	bool owned;
+};
+
+static int by_lba(const void *a, const void *b)
+{
+	uint64_t x = ((const struct out_sector *)a)->lba, y = ((const struct out_sector *)b)->lba;
+	return (x > y) - (x < y);
+}
+
+/* The moved area: every sector from the old end of the data to the end of
+ * the image, delta sectors further out, UDF descriptors with their new
+ * location. */
+static int move_trailer(struct isofs *fs, uint64_t delta, struct out_sector *o, size_t *n,
+			char *why, size_t why_size)
+{
+	for (uint64_t s = fs->append0; s < fs->image_sectors; s++) {
+		unsigned char *b = malloc(SECT);
+		if (!b)
+			return FAIL("out of memory");
+		o[*n] = (struct out_sector){ s + delta, b, true };
+		++*n;
+		if (isofs_read(fs, s, 1, b, why, why_size) != 0)
+			return -1;
+		unsigned tag = get16(b);
+		if (tag >= 1 && tag <= 9 && isofs_tag_ok(b, SECT, 0, (uint32_t)s)) {
+			reloc_desc(b, fs, delta);
+			isofs_tag_seal(b, (uint32_t)(s + delta), 0);
+		}
+	}
+	return 0;
+}
+
+static int to_patches(struct out_sector *o, size_t n, struct isofs_patch **patches,
+		      size_t *n_patches, char *why, size_t why_size)
+{
+	struct isofs_patch *p = calloc(n + 1, sizeof(*p));
+	size_t k = 0;
+	if (!p)
+		return FAIL("out of memory");
+	qsort(o, n, sizeof(*o), by_lba);
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		while (j < n && o[j].lba == o[j - 1].lba + 1)
+			j++;
+		p[k].lba = o[i].lba;
+		p[k].n_sectors = j - i;
+		if (!(p[k].data = malloc((j - i) * SECT))) {
+			isofs_patches_free(p, k);
+			return FAIL("out of memory");
+		}
+		for (size_t m = i; m < j; m++)
+			memcpy(p[k].data + (m - i) * SECT, o[m].data, SECT);
+		k++;
+		i = j;
+	}
+	*patches = p;
+	*n_patches = k;
+	return 0;
+}
+
+int isofs_commit(struct isofs *fs, struct isofs_patch **patches, size_t *n_patches,
+		 uint64_t *new_image_sectors, char *why, size_t why_size)
+{
+	uint64_t delta = fs->append - fs->append0;
+	struct out_sector *o = NULL;
+	size_t n = 0;
+	int r = -1;
+	*patches = NULL;
+	*n_patches = 0;
+	if (fs->committed)
+		return FAIL("the edits are already committed");
+	if (delta && fs->udf.present && grow_udf(fs, delta, why, why_size) != 0)
+		return -1;
+	if (delta && grow_9660(fs, delta, why, why_size) != 0)
+		return -1;
+	size_t moved = delta ? (size_t)(fs->image_sectors - fs->append0) : 0;
+	if (!(o = calloc(fs->n_sec + moved + 1, sizeof(*o))))
+		return FAIL("out of memory");
+	for (size_t i = 0; i < fs->n_sec; i++) {
+		const struct isofs_sector *s = &fs->sec[i];
+		if ((delta && s->lba >= fs->append0) || !memcmp(s->data, s->orig, SECT))
+			continue;	/* moved with the area behind the data, or unchanged */
+		o[n++] = (struct out_sector){ s->lba, s->data, false };
+	}
+	if (delta && move_trailer(fs, delta, o, &n, why, why_size) != 0)
+		goto out;
+	if (to_patches(o, n, patches, n_patches, why, why_size) != 0)
+		goto out;
+	*new_image_sectors = fs->image_sectors + delta;
+	fs->committed = true;
+	r = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		if (o[i].owned)
+			free(o[i].data);
+	free(o);
+	return r;
+}

@@ -1,0 +1,411 @@
+/* isofs_udf.c - reading a UDF file system (ECMA-167 3rd edition, OSTA UDF
+ * 1.02-2.01): anchors, volume descriptor sequences, the integrity
+ * descriptor, the file set and every directory; see isofs.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "adapters/iso_parse.h"
+#include "adapters/isofs_int.h"
+
+#define FAIL(...) isofs_fail(why, why_size, __VA_ARGS__)
+
+/* A file entry (tag 261) or extended file entry (tag 266), read. */
+struct fe {
+	uint64_t lba;
+	unsigned char b[SECT];
+	bool efe, dir;
+	unsigned strategy, adtype;
+	uint64_t size;
+	size_t ad_off, l_ad;
+};
+
+static int read_anchor(struct isofs *fs, unsigned char *avdp, char *why, size_t why_size)
+{
+	uint64_t n = fs->image_sectors;
+	uint64_t cand[3] = { 256, n - 1, n > 257 ? n - 257 : 0 };
+	unsigned char b[SECT];
+	for (int i = 0; i < 3; i++) {
+		if (cand[i] < 256 || cand[i] >= n || (i && cand[i] == 256))
+			continue;
+		if (isofs_read(fs, cand[i], 1, b, why, why_size) != 0)
+			return -1;
+		if (!isofs_tag_ok(b, SECT, 2, (uint32_t)cand[i]))
+			continue;
+		if (fs->udf.n_avdp == 0)
+			memcpy(avdp, b, SECT);
+		fs->udf.avdp[fs->udf.n_avdp++] = cand[i];
+	}
+	if (fs->udf.n_avdp == 0)
+		return FAIL("UDF: no anchor volume descriptor at sector 256 or at the end");
+	return 0;
+}
+
+static int read_pd(struct isofs *fs, const unsigned char *b, char *why, size_t why_size)
+{
+	struct isofs_udf *u = &fs->udf;
+	if (memcmp(b + 25, "+NSR0", 5) != 0)
+		return FAIL("UDF: the partition does not hold a file system (%.6s)", (const char *)b + 25);
+	u->part_num = (uint16_t)get16(b + 22);
+	u->part_start = get32(b + 188);
+	u->part_len = get32(b + 192);
+	for (int off = 0; off <= 32; off += 8)	/* the partition header's space tables and bitmaps */
+		if (get32(b + 56 + off) & 0x3FFFFFFF)
+			u->nogo = "the UDF partition has space bitmaps or tables";
+	if (u->part_start + u->part_len > fs->image_sectors)
+		return FAIL("UDF: the partition (sectors %" PRIu64 "-%" PRIu64 ") ends past the image",
+			    u->part_start, u->part_start + u->part_len);
+	return 0;
+}
+
+/* The logical volume: 2048-byte blocks, one type 1 partition map; the
+ * file set's block comes back in *fsd. */
+static int read_lvd(struct isofs *fs, const unsigned char *b, uint32_t *fsd, char *why,
+		    size_t why_size)
+{
+	struct isofs_udf *u = &fs->udf;
+	if (get32(b + 212) != SECT)
+		return FAIL("UDF: logical blocks of %" PRIu32 " bytes are not supported", get32(b + 212));
+	if (get32(b + 268) != 1)
+		return FAIL("UDF: %" PRIu32 " partition maps (only one is supported)", get32(b + 268));
+	if (b[440] != 1 || b[441] != 6)
+		return FAIL("UDF: virtual, sparable or metadata partitions are not supported");
+	if (get16(b + 444) != u->part_num)
+		return FAIL("UDF: the partition map names partition %u, not %u", get16(b + 444),
+			    u->part_num);
+	if (get16(b + 256) != 0)
+		return FAIL("UDF: the file set is in another partition");
+	*fsd = get32(b + 252);
+	u->lvid_len = get32(b + 432) / SECT;
+	u->lvid_ext = get32(b + 436);
+	return 0;
+}
+
+/* One volume descriptor sequence (which: 0 main, 1 reserve). */
+static int read_vds(struct isofs *fs, int which, uint64_t loc, uint64_t len, uint32_t *fsd,
+		    char *why, size_t why_size)
+{
+	struct isofs_udf *u = &fs->udf;
+	unsigned char b[SECT];
+	u->vds[which] = loc;
+	u->vds_len[which] = len;
+	for (uint64_t s = loc; s < loc + len && s - loc < ISOFS_MAX_VDS; s++) {
+		if (isofs_read(fs, s, 1, b, why, why_size) != 0)
+			return -1;
+		if (!isofs_tag_ok(b, SECT, 0, (uint32_t)s))
+			break;
+		unsigned tag = get16(b);
+		if (tag == 8)
+			break;
+		if (tag == 3)
+			return FAIL("UDF: volume descriptor pointers are not supported");
+		if (tag == 5) {
+			if (u->pd[which])
+				return FAIL("UDF: more than one partition");
+			u->pd[which] = s;
+			if (which == 0 && read_pd(fs, b, why, why_size) != 0)
+				return -1;
+			if (which == 1 && (get32(b + 188) != u->part_start || get32(b + 192) != u->part_len))
+				u->pd[1] = 0;	/* not a copy of the main one: left alone */
+		}
+		if (tag == 6) {
+			if (u->lvd[which])
+				return FAIL("UDF: more than one logical volume");
+			u->lvd[which] = s;
+			if (which == 0 && read_lvd(fs, b, fsd, why, why_size) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The current logical volume integrity descriptor: the last of its
+ * sequence; its size table gives the partition's size. */
+static int read_lvid(struct isofs *fs, char *why, size_t why_size)
+{
+	struct isofs_udf *u = &fs->udf;
+	unsigned char b[SECT];
+	for (uint64_t s = u->lvid_ext; s < u->lvid_ext + u->lvid_len && s - u->lvid_ext < ISOFS_MAX_VDS;
+	     s++) {
+		if (isofs_read(fs, s, 1, b, why, why_size) != 0)
+			return -1;
+		if (!isofs_tag_ok(b, SECT, 9, (uint32_t)s))
+			break;
+		uint32_t np = get32(b + 72);
+		if (np < 1 || 80 + 8 * (uint64_t)np > SECT)
+			return FAIL("UDF: integrity descriptor at sector %" PRIu64 " lists %" PRIu32
+				    " partitions", s, np);
+		u->lvid = s;
+	}
+	return 0;
+}
+
+/* Partition block -> absolute sector, the n sectors from it inside the
+ * partition. */
+static int block_ok(const struct isofs *fs, uint64_t block, uint64_t n)
+{
+	return block < fs->udf.part_len && n <= fs->udf.part_len - block;
+}
+
+static int read_fe(struct isofs *fs, uint32_t block, struct fe *fe, char *why, size_t why_size)
+{
+	for (int hop = 0;; hop++) {
+		if (!block_ok(fs, block, 1))
+			return FAIL("UDF: file entry at block %" PRIu32 " is outside the partition", block);
+		fe->lba = fs->udf.part_start + block;
+		if (isofs_read(fs, fe->lba, 1, fe->b, why, why_size) != 0)
+			return -1;
+		if (!isofs_tag_ok(fe->b, SECT, 0, block))
+			return FAIL("UDF: bad descriptor tag at sector %" PRIu64, fe->lba);
+		if (get16(fe->b) != 259)
+			break;
+		if (hop >= 8)	/* indirect entries: a chain, maybe a loop */
+			return FAIL("UDF: more than 8 indirect entries at sector %" PRIu64, fe->lba);
+		if (get16(fe->b + 36 + 8) != 0)
+			return FAIL("UDF: indirect entry into another partition");
+		block = get32(fe->b + 36 + 4);
+	}
+	unsigned tag = get16(fe->b);
+	if (tag != 261 && tag != 266)
+		return FAIL("UDF: sector %" PRIu64 " holds descriptor %u, not a file entry", fe->lba, tag);
+	fe->efe = tag == 266;
+	fe->strategy = get16(fe->b + 16 + 4);
+	fe->dir = fe->b[16 + 11] == 4;
+	fe->adtype = get16(fe->b + 16 + 18) & 7;
+	fe->size = get64(fe->b + 56);
+	size_t base = fe->efe ? 216 : 176;
+	uint64_t l_ea = get32(fe->b + base - 8), l_ad = get32(fe->b + base - 4);
+	if (l_ea > SECT || l_ad > SECT || base + l_ea + l_ad > SECT)
+		return FAIL("UDF: file entry at sector %" PRIu64 " is longer than its block", fe->lba);
+	fe->ad_off = base + (size_t)l_ea;
+	fe->l_ad = (size_t)l_ad;
+	return 0;
+}
+
+/* The extents of a file entry's data, absolute, cut to its size. */
+static int fe_extents(struct isofs *fs, const struct fe *fe, struct isofs_extent **out,
+		      size_t *n_out, char *why, size_t why_size)
+{
+	size_t step = fe->adtype == 0 ? 8 : 16, n = 0;
+	uint64_t left = fe->size;
+	*out = NULL;
+	*n_out = 0;
+	if (fe->adtype == 3) {
+		if (fe->size > fe->l_ad)
+			return FAIL("UDF: embedded file at sector %" PRIu64 " is larger than its entry", fe->lba);
+		return 0;
+	}
+	if (fe->adtype > 1)
+		return FAIL("UDF: extended allocation descriptors (sector %" PRIu64 ") are not supported",
+			    fe->lba);
+	struct isofs_extent *v = calloc(fe->l_ad / step + 1, sizeof(*v));
+	if (!v)
+		return FAIL("out of memory");
+	for (size_t off = 0; off + step <= fe->l_ad && left; off += step) {
+		const unsigned char *a = fe->b + fe->ad_off + off;
+		uint32_t len = get32(a) & 0x3FFFFFFF, type = get32(a) >> 30, block = get32(a + 4);
+		if (len == 0)
+			break;
+		if (type == 3) {
+			free(v);
+			return FAIL("UDF: allocation extent descriptors (sector %" PRIu64 ") are not supported",
+				    fe->lba);
+		}
+		if (type != 0 || (step == 16 && get16(a + 8) != 0) || !block_ok(fs, block, sectors_of(len))) {
+			free(v);
+			return FAIL("UDF: file entry at sector %" PRIu64 " has an extent %s", fe->lba,
+				    type ? "not recorded" : "outside the partition");
+		}
+		uint64_t k = len < left ? len : left;
+		v[n++] = (struct isofs_extent){ fs->udf.part_start + block, k };
+		left -= k;
+	}
+	if (left) {
+		free(v);
+		return FAIL("UDF: file entry at sector %" PRIu64 " has less data than its size", fe->lba);
+	}
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+/* Why the file of this entry cannot be resized in place, or NULL. */
+static const char *fe_nogo(const struct fe *fe)
+{
+	if (fe->strategy != 4)
+		return "its UDF entry uses ICB strategy 4096";
+	if (fe->adtype == 3)
+		return "its data is embedded in its UDF entry";
+	if (get32(fe->b + (fe->efe ? 136 : 112)) & 0x3FFFFFFF)
+		return "it has extended attributes in a separate ICB";
+	if (fe->efe && get32(fe->b + 152) & 0x3FFFFFFF)
+		return "it has named streams";
+	if (fe->b[16 + 11] != 5)
+		return "it is not a regular file";
+	return NULL;
+}
+
+struct walk {
+	struct isofs *fs;
+	struct isofs_seen seen;
+	char *why;
+	size_t why_size;
+};
+
+static int walk_dir(struct walk *w, const struct fe *dir, const char *path, int depth);
+
+/* The bytes of a directory: its extents or its embedded data. */
+static int dir_data(struct isofs *fs, const struct fe *fe, unsigned char **data, size_t *len,
+		    char *why, size_t why_size)
+{
+	struct isofs_extent *ext;
+	size_t n;
+	if (fe->size > ISOFS_MAX_DIR_BYTES)
+		return FAIL("UDF: directory at sector %" PRIu64 " is larger than %u bytes", fe->lba,
+			    ISOFS_MAX_DIR_BYTES);
+	if (fe_extents(fs, fe, &ext, &n, why, why_size) != 0)
+		return -1;
+	unsigned char *d = malloc(sectors_of(fe->size) * SECT + SECT);
+	if (!d) {
+		free(ext);
+		return FAIL("out of memory");
+	}
+	if (fe->adtype == 3) {
+		memcpy(d, fe->b + fe->ad_off, (size_t)fe->size);
+	} else {
+		size_t at = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (isofs_read(fs, ext[i].lba, (size_t)sectors_of(ext[i].bytes), d + at, why,
+				       why_size) != 0) {
+				free(ext);
+				free(d);
+				return -1;
+			}
+			at += (size_t)ext[i].bytes;
+		}
+	}
+	free(ext);
+	*data = d;
+	*len = (size_t)fe->size;
+	return 0;
+}
+
+/* One file identifier descriptor at d (avail bytes): its length, or 0 on
+ * a bad one. */
+static size_t fid_len(const unsigned char *d, size_t avail)
+{
+	if (avail < 38 || !isofs_tag_ok(d, avail, 257, ISOFS_ANY_LOC))
+		return 0;
+	size_t n = 38 + get16(d + 36) + d[19];
+	return n <= avail ? n : 0;
+}
+
+static int add_child(struct walk *w, const unsigned char *fid, const char *path, int depth)
+{
+	char *why = w->why;
+	size_t why_size = w->why_size;
+	struct fe fe;
+	if (get16(fid + 28) != 0)
+		return FAIL("UDF: %s is in another partition", path);
+	if (read_fe(w->fs, get32(fid + 24), &fe, why, why_size) != 0)
+		return -1;
+	struct isofs_node *nd = isofs_add_node(w->fs, path, why, why_size);
+	if (!nd)
+		return -1;
+	nd->pub.dir = fe.dir;
+	nd->pub.size = fe.size;
+	nd->pub.embedded = fe.adtype == 3;
+	nd->icb = fe.lba;
+	nd->nogo = fe_nogo(&fe);
+	if (fe_extents(w->fs, &fe, &nd->ext, &nd->pub.n_ext, why, why_size) != 0)
+		return -1;
+	if (!fe.dir)
+		return 0;
+	int r = isofs_seen_add(&w->seen, fe.lba);
+	if (r < 0)
+		return FAIL("out of memory");
+	if (r > 0)
+		return FAIL("UDF: directory %s is listed twice (a loop)", path);
+	return walk_dir(w, &fe, path, depth + 1);
+}
+
+static int walk_dir(struct walk *w, const struct fe *dir, const char *path, int depth)
+{
+	char *why = w->why;
+	size_t why_size = w->why_size;
+	unsigned char *d = NULL;
+	size_t len = 0;
+	if (depth > ISOFS_MAX_DEPTH)
+		return FAIL("UDF: directories nested deeper than %d levels", ISOFS_MAX_DEPTH);
+	if (dir_data(w->fs, dir, &d, &len, why, why_size) != 0)
+		return -1;
+	int r = 0;
+	for (size_t pos = 0; pos < len && r == 0;) {
+		size_t n = fid_len(d + pos, len - pos);
+		if (!n) {
+			r = FAIL("UDF: bad file identifier in directory %s", *path ? path : "/");
+			break;
+		}
+		const unsigned char *f = d + pos;
+		pos += (n + 3) & ~(size_t)3;
+		if (f[18] & 0x0C)	/* deleted, or the parent */
+			continue;
+		char name[1024], full[ISOFS_MAX_PATH];
+		iso_parse_cs0(f + 38 + get16(f + 36), f[19], name, sizeof(name));
+		if (!*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+			r = FAIL("UDF: bad file name in directory %s", *path ? path : "/");
+		else if ((size_t)snprintf(full, sizeof(full), "%s%s%s", path, *path ? "/" : "", name) >=
+			 sizeof(full))
+			r = FAIL("UDF: a path longer than %d bytes", ISOFS_MAX_PATH);
+		else
+			r = add_child(w, f, full, depth);
+	}
+	free(d);
+	return r;
+}
+
+static int read_root(struct isofs *fs, uint32_t fsd, char *why, size_t why_size)
+{
+	unsigned char b[SECT];
+	struct fe root;
+	if (!block_ok(fs, fsd, 1))
+		return FAIL("UDF: the file set descriptor is outside the partition");
+	if (isofs_read(fs, fs->udf.part_start + fsd, 1, b, why, why_size) != 0)
+		return -1;
+	if (!isofs_tag_ok(b, SECT, 256, fsd))
+		return FAIL("UDF: no file set descriptor at sector %" PRIu64, fs->udf.part_start + fsd);
+	if (get16(b + 400 + 8) != 0)
+		return FAIL("UDF: the root directory is in another partition");
+	if (read_fe(fs, get32(b + 400 + 4), &root, why, why_size) != 0)
+		return -1;
+	if (!root.dir)
+		return FAIL("UDF: the root is not a directory");
+	struct walk w = { fs, { NULL, 0, 0 }, why, why_size };
+	int r = isofs_seen_add(&w.seen, root.lba) < 0 ? FAIL("out of memory") : walk_dir(&w, &root, "", 0);
+	free(w.seen.v);
+	return r;
+}
+
+int isofs_udf_open(struct isofs *fs, char *why, size_t why_size)
+{
+	unsigned char avdp[SECT];
+	uint32_t len, loc, fsd = 0;
+	fs->udf.present = true;
+	if (read_anchor(fs, avdp, why, why_size) != 0)
+		return -1;
+	iso_parse_udf_anchor(avdp, &len, &loc);
+	if (read_vds(fs, 0, loc, len / SECT, &fsd, why, why_size) != 0)
+		return -1;
+	if (!fs->udf.pd[0] || !fs->udf.lvd[0])
+		return FAIL("UDF: the volume descriptor sequence at sector %" PRIu32
+			    " has no partition or logical volume", loc);
+	if (get32(avdp + 24) >= SECT &&
+	    read_vds(fs, 1, get32(avdp + 28), get32(avdp + 24) / SECT, &fsd, why, why_size) != 0)
+		return -1;
+	if (read_lvid(fs, why, why_size) != 0)
+		return -1;
+	return read_root(fs, fsd, why, why_size);
+}

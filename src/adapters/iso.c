@@ -33,14 +33,17 @@ static struct tool {
 	const char *what;		/* for the "missing" message */
 	const char *package;		/* Debian package */
 	char path[PATH_MAX];		/* found; "" until then */
-} tools[3] = {
+} tools[4] = {
 	{ .env = "WIMPATCH_7Z", .names = { "7zz", "7z", NULL },
 	  .what = "7-Zip (7zz or 7z), which reads UDF", .package = "7zip" },
 	{ .env = "WIMPATCH_GENISOIMAGE", .names = { "genisoimage", NULL, NULL },
 	  .what = "genisoimage, which writes UDF + ISO 9660 images", .package = "genisoimage" },
 	{ .env = "WIMPATCH_XORRISO", .names = { "xorriso", NULL, NULL },
 	  .what = "xorriso, which reads the El Torito boot catalog back", .package = "xorriso" },
+	{ .env = "WIMPATCH_UDFINFO", .names = { "udfinfo", NULL, NULL },
+	  .what = "udfinfo, which checks a UDF volume", .package = "udftools" },
 };
+#define N_TOOLS (sizeof(tools) / sizeof(tools[0]))
 
 static bool tool_lookup(struct tool *t)
 {
@@ -67,7 +70,7 @@ enum wp_err iso_tools_find(unsigned need, const char *what)
 	size_t n = 0;
 	int ret = WP_OK;
 
-	for (int i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < N_TOOLS; i++) {
 		if (!(need & (1u << i)) || tool_lookup(&tools[i]))
 			continue;
 		const char *env = getenv(tools[i].env);
@@ -854,5 +857,100 @@ out:
 	spawn_io_free(&io);
 	free(sorted.v);		/* shares its strings with raw */
 	iso_listing_free(&raw);
+	return ret;
+}
+
+/* ---- reading back what the in-place route wrote --------------------------- */
+
+enum wp_err iso_verify_udf(const char *path)
+{
+	const char *argv[] = { tools[3].path, "--", path, NULL };
+	struct spawn_io io = { 0 };
+	enum wp_err ret = WP_ERR_WRITE;
+
+	msg_verbose("%s: checking its UDF volume with %s", path, tools[3].path);
+	if (spawn_run(argv, &io) < 0)
+		goto out;
+	if (io.status != 0) {
+		msg_error("%s: verification failed: udfinfo does not accept its UDF volume: %s", path,
+			  spawn_said(&io));
+		goto out;
+	}
+	ret = WP_OK;
+out:
+	spawn_io_free(&io);
+	return ret;
+}
+
+struct expect {
+	const struct iso_expect *e;
+	uint64_t off;
+	char why[PATH_MAX + 128];
+	unsigned char buf[64 * 1024];
+};
+
+static int expect_chunk(const char *data, size_t n, void *p)
+{
+	struct expect *x = p;
+
+	while (n > 0) {
+		size_t k = n < sizeof(x->buf) ? n : sizeof(x->buf);
+		if (x->off + k > x->e->size) {
+			snprintf(x->why, sizeof(x->why), "%s: 7-Zip reads more than its %" PRIu64 " bytes",
+				 x->e->path, x->e->size);
+			return -1;
+		}
+		if (x->e->read(x->e->ctx, x->off, x->buf, k) < 0) {
+			snprintf(x->why, sizeof(x->why), "%s: cannot read what was written: %s",
+				 x->e->path, strerror(errno));
+			return -1;
+		}
+		if (memcmp(x->buf, data, k) != 0) {
+			snprintf(x->why, sizeof(x->why), "%s: the image's bytes differ from what was "
+				 "written at offset %" PRIu64, x->e->path, x->off);
+			return -1;
+		}
+		data += k;
+		n -= k;
+		x->off += k;
+	}
+	return 0;
+}
+
+enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
+{
+	struct expect *x = calloc(1, sizeof(*x));
+	struct spawn_io io = { 0 };
+	enum wp_err ret = WP_ERR_WRITE;
+
+	if (!x) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	x->e = e;
+	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
+			       e->path, NULL };
+	io.on_stdout = expect_chunk;
+	io.ctx = x;
+	msg_verbose("%s: reading %s back with %s", path, e->path, tools[0].path);
+	if (spawn_run(argv, &io) < 0) {
+		if (x->why[0])
+			msg_error("%s: verification failed: %s", path, x->why);
+		goto out;
+	}
+	if (io.status != 0) {
+		msg_error("%s: verification failed: 7-Zip cannot read %s back: %s", path, e->path,
+			  spawn_said(&io));
+		goto out;
+	}
+	if (x->off != e->size) {
+		msg_error("%s: verification failed: %s: 7-Zip reads %" PRIu64 " of its %" PRIu64
+			  " bytes", path, e->path, x->off, e->size);
+		goto out;
+	}
+	ret = WP_OK;
+out:
+	spawn_io_free(&io);
+	free(x);
 	return ret;
 }

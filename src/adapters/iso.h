@@ -39,6 +39,7 @@ enum {
 	ISO_TOOL_READER = 1,	/* 7-Zip: list and extract */
 	ISO_TOOL_WRITER = 2,	/* genisoimage: write */
 	ISO_TOOL_CHECKER = 4,	/* xorriso: read the El Torito catalog back */
+	ISO_TOOL_UDF_CHECKER = 8,	/* udfinfo: read a UDF volume back */
 };
 
 /* Find the programs in `need`; if any is missing, say which and which
@@ -139,5 +140,17 @@ enum wp_err iso_verify_content(const char *path, const char *root, const struct 
  * the like.  Returns the number of differences. */
 size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
 			const struct iso_listing *b, const char *b_name, const char *what);
+
+/* The in-place route's read-back (patch_iso.c): udfinfo accepts the
+ * image's UDF volume; 7-Zip reads file `path` of the image as `read`
+ * says it must be, byte for byte. */
+enum wp_err iso_verify_udf(const char *path);
+struct iso_expect {
+	const char *path;	/* in the image, as stored */
+	uint64_t size;
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t n);	/* 0, or -1 with errno */
+	void *ctx;
+};
+enum wp_err iso_verify_file(const char *path, const struct iso_expect *e);
 
 #endif

@@ -156,6 +156,11 @@ static void add_iso(struct json_report *j, const struct file_report *fr)
 	json_object_object_add(o, "status", json_object_new_string(r->failed ? "failed"
 								    : status_name(fr->status)));
 	json_object_object_add(o, "route", str_or_null(r->route));
+	json_object_object_add(o, "route_reason", str_or_null(r->route_reason));
+	json_object_object_add(o, "bytes_written",
+			       written && r->route && strcmp(r->route, "rebuild") != 0
+				       ? json_object_new_int64((int64_t)r->bytes_written)
+				       : NULL);
 	json_object_object_add(o, "size", written ? json_object_new_int64((int64_t)r->size) : NULL);
 	json_object_object_add(o, "sha256", written ? json_object_new_string(r->sha256) : NULL);
 	json_object_object_add(o, "label", str_or_null(r->label));

@@ -219,6 +219,39 @@ enum wp_err wim_commit_scratch(struct wim *w, const char *path);
  * memory). */
 enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_size,
 			   bool integrity, unsigned *n_parts);
+/*
+ * Stand-ins: a WIM stored inside an ISO image is patched through a sparse
+ * file of its size that holds only what wimpatch reads of it (wim_sparse.c
+ * says what), so that patching, showing or diffing it costs megabytes of
+ * scratch space, not the WIM's size.  wim_sparse_make creates `path` (a
+ * new name in a private directory) from `src`; wim_open on it then copies
+ * each file's data in before it is extracted.  After a write,
+ * wim_sparse_changes gives the byte ranges that now differ from the
+ * source, in whole `block`s below the source's end, and the new size:
+ * what goes back into the image.  The stand-in stays registered (by its
+ * inode) until wim_sparse_forget; the file itself is the caller's.
+ */
+struct wim_source {
+	/* Read n bytes at `off` of the WIM: 0, or -1 with errno set. */
+	int (*read)(void *ctx, uint64_t off, void *buf, size_t n);
+	void *ctx;
+	uint64_t size;		/* the WIM's size */
+};
+struct wim_range {
+	uint64_t off, len;
+};
+struct wim_change_list {
+	struct wim_range *v;	/* ascending, not overlapping */
+	size_t n, alloc;
+	uint64_t size;		/* the stand-in's size now */
+};
+/* `name` names the WIM in messages ("X.iso:sources/boot.wim"). */
+enum wp_err wim_sparse_make(const char *path, const struct wim_source *src, const char *name);
+bool wim_sparse_is(const char *path);
+enum wp_err wim_sparse_changes(const char *path, size_t block, struct wim_change_list *c);
+void wim_change_list_free(struct wim_change_list *c);
+void wim_sparse_forget(const char *path);
+
 /* Did the WIM (or the set's first part) have an integrity table? */
 bool wim_has_integrity(const struct wim *w);
 

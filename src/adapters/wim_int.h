@@ -156,4 +156,11 @@ enum wp_err extract_moved(WIMStruct *ws, const char *wpath, int image, const cha
 			  const struct strv *rel, const char *volpath, const char *where,
 			  bool throwaway, bool *done);
 
+/* ---- wim_sparse.c: stand-ins */
+
+/* Before `stored` of `image` is extracted from `ws` (opened on `path`):
+ * if `path` is a stand-in, copy the file's resources into it.  WP_OK when
+ * it is not one.  Reports what fails. */
+enum wp_err wim_sparse_fetch(WIMStruct *ws, const char *path, int image, const char *stored);
+
 #endif

@@ -487,6 +487,11 @@ static enum wp_err keep_prepare(struct wim *w, int image, const char *stored,
 	enum wp_err ret = WP_ERR_INTERNAL;
 
 	*out = NULL;
+	if ((ret = wim_sparse_fetch(w->ws, w->path, image, stored)) != WP_OK) {
+		free(k);
+		return ret;
+	}
+	ret = WP_ERR_INTERNAL;
 	if (!k || !(k->stored = strdup(stored)) || !(k->scratch = strdup(scratch)) ||
 	    asprintf(&k->where, "%s: image %d: %s", w->path, image, stored + 1) < 0) {
 		if (k)

@@ -128,7 +128,9 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 		jobs[i].keep = NULL;
 		jobs[i].stored = jobs[i].copy = NULL;
 	}
-	if (nt < 2 || n < 2 || !wim_is_solid(w))
+	/* A stand-in (wim_sparse.c) fetches a file's data as it is prepared,
+	 * one at a time. */
+	if (nt < 2 || n < 2 || !wim_is_solid(w) || wim_sparse_is(w->path))
 		return;
 	char **vs = realloc(w->volumes, (w->n_volumes + n) * sizeof(*vs));
 	if (!vs)

@@ -40,7 +40,7 @@
 
 enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
        OPT_JSON, OPT_FORMAT, OPT_UNDO, OPT_UTF16, OPT_REBUILD, OPT_WORK_DIR, OPT_LABEL,
-       OPT_SPLIT_SWM, OPT_KEEP_GOING, OPT_WAIT };
+       OPT_SPLIT_SWM, OPT_KEEP_GOING, OPT_WAIT, OPT_REBUILD_ISO };
 
 /* The options both commands have, each written once. */
 #define O_PROFILE { 'p', 'p', "profile", "NAME|FILE", \
@@ -88,7 +88,11 @@ static const struct cli_option apply_options[] = {
 	O_WORK_DIR,
 	{ OPT_LABEL, 0, "label", "LABEL",
 	  "(.iso) the new image's volume label (default: the\n"
-	  "source's); an .iso is rebuilt: -o is required", COMP_NONE, NULL },
+	  "source's); the image is then rebuilt", COMP_NONE, NULL },
+	{ OPT_REBUILD_ISO, 0, "rebuild-iso", NULL,
+	  "(.iso) extract the image and write it anew with\n"
+	  "genisoimage, instead of copying it and writing only\n"
+	  "what changes; needs room for two copies", COMP_NONE, NULL },
 	{ OPT_SPLIT_SWM, 0, "split-swm", "SIZE",
 	  "(.iso) split install.wim into install.swm,\n"
 	  "install2.swm, ... of at most SIZE bytes (K, M, G\n"
@@ -135,6 +139,7 @@ static const struct cli_refusal diff_refusals[] = {
 	{ "threads", WRITES_NOTHING ": it is the number of apply's compressor threads" },
 	{ "plain-replace", WRITES_NOTHING ": it says how apply puts hives back" },
 	{ "rebuild", WRITES_NOTHING ": it says how apply writes a WIM" },
+	{ "rebuild-iso", WRITES_NOTHING ": it says how apply writes an .iso image" },
 	{ NULL },
 };
 
@@ -316,6 +321,9 @@ static int on_option(int id, const char *arg, void *ctx)
 		return parse_size_opt("--split-swm", arg, &a->po.split_swm);
 	case OPT_REBUILD:
 		a->po.rebuild = true;
+		return 0;
+	case OPT_REBUILD_ISO:
+		a->po.rebuild_iso = true;
 		return 0;
 	case OPT_WAIT:
 		a->po.wait = true;

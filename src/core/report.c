@@ -10,6 +10,7 @@
 #include "core/report.h"
 #include "util/array.h"
 #include "util/escape.h"
+#include "util/msg.h"
 
 /* Red for what goes, green for what comes: only on a terminal, and never
  * when NO_COLOR is set (https://no-color.org). */
@@ -162,6 +163,19 @@ static void print_iso(FILE *out, const struct file_report *fr)
 
 	if (fr->status != FILE_WRITTEN || r->failed)
 		return;
+	if (r->route && strcmp(r->route, "copy") == 0) {
+		fprintf(out, "%s: nothing to change, copied unchanged from %s\n", fr->output, fr->path);
+		return;
+	}
+	if (r->route && strcmp(r->route, "in-place") == 0) {
+		char size[32];
+		fprintf(out, "%s: written and verified: patched in place (%s written, %zu file%s), "
+			"%s, label '%s', boot %s, %zu files and directories as in %s\n", fr->output,
+			msg_human_size(r->bytes_written, size, sizeof(size)), r->n_edited,
+			r->n_edited == 1 ? "" : "s", r->filesystems, r->label, r->boot_text, r->entries,
+			fr->path);
+		return;
+	}
 	fprintf(out, "%s: written and verified: %s, label '%s', boot %s, %zu files and directories "
 		"as in %s%s\n", fr->output, r->filesystems, r->label, r->boot_text, r->entries,
 		fr->path, r->split_parts ? " (install.wim split)" : "");

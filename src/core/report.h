@@ -44,8 +44,13 @@ struct report_boot {
  * what it would be made with (diff).  Its files have their own reports.
  */
 struct iso_report {
-	const char *route;	/* how the image is made: "rebuild" (extracted,
-				   patched as a tree, written anew) */
+	const char *route;	/* how the image is made: "in-place" (a copy of
+				   the source with only the changes written),
+				   "copy" (nothing to change), "rebuild"
+				   (extracted, patched as a tree, written anew) */
+	const char *route_reason;	/* why it was rebuilt, when in place was asked */
+	uint64_t bytes_written;	/* "in-place": the bytes written into the copy */
+	size_t n_edited;	/* "in-place": the files rewritten */
 	bool failed;		/* no new image (the error says why) */
 	uint64_t size;		/* of the new image; 0 unless written */
 	char sha256[65];	/* of the new image, hex; "" unless written */

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "util/fsutil.h"
 #include "adapters/iso.h"
+#include "targets/iso_inplace.h"
 #include "targets/iso_media.h"
 #include "targets/media.h"
 #include "util/lock.h"
@@ -74,6 +75,9 @@ static void relay_done(const struct file_report *fr, void *p)
 /* What the new image is checked for before it is renamed into place
  * (check_file_list, then verify_image), for the report. */
 static const char *const image_checks[] = { "file-list", "descriptors", "el-torito", "content" };
+/* The same for an image patched in place (iso_inplace.c, verify). */
+static const char *const inplace_checks[] = { "descriptors", "el-torito", "udf", "file-list",
+					      "content" };
 
 /* The image as the source has it, until a new one is written. */
 static void report_source(struct iso_report *rep, const struct iso_media *m, const char *label)
@@ -106,7 +110,8 @@ static void report_image(const char *iso, const struct patch_opts *o, struct iso
 {
 	struct file_report fr = { .path = (char *)iso, .kind = "iso", .iso = rep };
 
-	rep->route = "rebuild";
+	if (!rep->route)
+		rep->route = "rebuild";
 	rep->failed = ret != WP_OK;
 	fr.output = o->dry_run ? NULL : (char *)o->output;
 	fr.status = ret == WP_OK && !o->dry_run ? FILE_WRITTEN
@@ -371,6 +376,88 @@ static enum wp_err write_image(const char *output, const struct iso_layout *lay,
 	return ret;
 }
 
+/* The new image's report, read from it: size, digest, label, boot. */
+static enum wp_err finish_report(const char *output, struct iso_report *rep,
+				 const struct iso_layout *lay)
+{
+	static char boot[256];
+	static struct iso_info oi;
+	enum wp_err ret;
+
+	if ((ret = digest_image(output, rep)) != WP_OK)
+		return ret;
+	if (iso_probe(output, &oi) != WP_OK)
+		return WP_ERR_WRITE;
+	iso_describe_boot(&oi, boot, sizeof(boot));
+	rep->checks = inplace_checks;
+	rep->n_checks = strcmp(rep->route, "copy") == 0 ? 0
+			: sizeof(inplace_checks) / sizeof(inplace_checks[0]);
+	rep->label = oi.label;
+	rep->filesystems = oi.udf && oi.iso9660 ? "UDF + ISO 9660" : oi.udf ? "UDF" : "ISO 9660";
+	rep->boot_text = boot;
+	rep->n_boot = iso_media_boot_report(&oi, lay->bios_image, lay->uefi_image, rep->boot, 8);
+	if (strcmp(rep->route, "copy") == 0)
+		msg_info("%s: nothing to change: written as a copy of the source", output);
+	else
+		msg_verbose("%s: patched in place: %" PRIu64 " bytes written (%zu file%s)", output,
+			    rep->bytes_written, rep->n_edited, rep->n_edited == 1 ? "" : "s");
+	return WP_OK;
+}
+
+/* Why the image is rebuilt rather than patched in place, or NULL. */
+static const char *rebuild_reason(const struct patch_opts *o)
+{
+	if (o->rebuild_iso)
+		return "--rebuild-iso";
+	if (o->rebuild)
+		return "--rebuild (every WIM written whole)";
+	if (o->split_swm)
+		return "--split-swm";
+	if (o->iso_label)
+		return "--label";
+	return NULL;
+}
+
+/* The in-place route (iso_inplace.h): the medium's files patched as
+ * stand-ins, then only what changed written into a copy of the image.
+ * *fallback: the layout cannot take it (said as a notice); nothing was
+ * patched or written, and the image is to be rebuilt. */
+static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
+				  const struct iso_media *m, const struct iso_layout *lay,
+				  struct relay *r, struct iso_report *rep, bool *fallback)
+{
+	static char reason[600];
+	struct iso_inplace ip;
+	char why[512];
+	struct msg_where where = { .shown_as = iso };
+
+	*fallback = false;
+	enum wp_err ret = iso_inplace_open(iso, m, o->work_dir, &ip, why, sizeof(why));
+	if (ret == WP_ERR_USAGE) {
+		snprintf(reason, sizeof(reason), "%s", why);
+		msg_info("%s: not patched in place, rebuilt: %s", iso, why);
+		rep->route_reason = reason;
+		*fallback = true;
+		iso_inplace_close(&ip);
+		return WP_OK;
+	}
+	if (ret == WP_OK) {
+		struct patch_opts sub = *o;
+		sub.output = NULL;	/* the stand-ins, in place */
+		where.scratch = ip.st.root;
+		msg_where_push(&where);
+		r->root = ip.st.root;
+		r->out = o->output;
+		ret = patch_tree(ip.st.root, &sub, relay_done, r);
+		msg_where_pop(&where);
+	}
+	if (ret == WP_OK)
+		ret = iso_inplace_write(&ip, o->output, lay, rep);
+	rep->entries = m->files.n;
+	iso_inplace_close(&ip);
+	return ret;
+}
+
 enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	      void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
@@ -396,8 +483,11 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	if (apply && (ret = check_output_dir(o->output)) != WP_OK)
 		return ret;
 	snprintf(what, sizeof(what), "%s: %s", iso,
-		 apply ? "rebuilding an ISO image" : "reading an ISO image");
-	ret = iso_tools_find(ISO_TOOL_READER | (apply ? ISO_TOOL_WRITER | ISO_TOOL_CHECKER : 0), what);
+		 !apply ? "reading an ISO image" : rebuild_reason(o) ? "rebuilding an ISO image"
+						: "patching an ISO image");
+	ret = iso_tools_find(ISO_TOOL_READER | (apply ? ISO_TOOL_CHECKER : 0) |
+			     (apply && rebuild_reason(o) ? ISO_TOOL_WRITER : 0) |
+			     (apply && !rebuild_reason(o) ? ISO_TOOL_UDF_CHECKER : 0), what);
 	if (ret != WP_OK)
 		return ret;
 	if (apply && o->iso_label && iso_check_label(o->iso_label, "--label") < 0)
@@ -421,8 +511,37 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 			goto out;
 		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != WP_OK)
 			goto out;
+		if ((rep.route_reason = rebuild_reason(o)) == NULL) {
+			bool fallback;
+			said_written = true;
+			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback);
+			if (!fallback) {
+				if (ret == WP_OK)
+					ret = finish_report(o->output, &rep, &lay);
+				goto out;
+			}
+			said_written = false;
+			r.pending = false;
+			if ((ret = iso_tools_find(ISO_TOOL_WRITER, what)) != WP_OK)
+				goto out;
+		}
+		if (!rep.route)
+			rep.route = "rebuild";
 	}
-	ret = iso_media_extract(&m, iso, apply ? o->output : iso, o->work_dir, apply);
+	if (!apply) {
+		/* diff: the medium's files as stand-ins, patched dry. */
+		const char *root;
+		struct iso_inplace ip;
+		if ((ret = iso_inplace_read(iso, &m, o->work_dir, &ip, &root)) == WP_OK) {
+			struct patch_opts sub = *o;
+			where.scratch = root;
+			r.root = root;
+			ret = patch_tree(root, &sub, relay_done, &r);
+		}
+		iso_inplace_close(&ip);
+		goto out;
+	}
+	ret = iso_media_extract(&m, iso, o->output, o->work_dir, true);
 	if (ret != WP_OK)
 		goto out;
 	where.scratch = m.root;

@@ -19,6 +19,7 @@
 #include "adapters/wim.h"
 #include "targets/bcd.h"
 #include "targets/inventory.h"
+#include "targets/iso_inplace.h"
 #include "targets/iso_media.h"
 #include "targets/media.h"
 #include "targets/target.h"
@@ -242,6 +243,8 @@ static enum wp_err show_tree_in(struct show_ctx *c, const char *root, const stru
 enum wp_err show_iso(const char *path, const struct show_opts *o)
 {
 	struct iso_media m;
+	struct iso_inplace ip;
+	const char *root;
 	char boot[256], what[4096];
 	enum wp_err ret;
 
@@ -250,13 +253,13 @@ enum wp_err show_iso(const char *path, const struct show_opts *o)
 		return ret;
 	if ((ret = iso_media_open(path, &m)) != WP_OK)
 		return ret;
-	/* Only the WIMs and BCD stores, in a scratch directory next to the
-	 * image (or in --work-dir), removed when done. */
-	if ((ret = iso_media_extract(&m, path, path, o->work_dir, false)) == WP_OK) {
+	/* Only the WIMs and BCD stores, as stand-ins in a scratch directory
+	 * (iso_inplace.h), removed when done. */
+	if ((ret = iso_inplace_read(path, &m, o->work_dir, &ip, &root)) == WP_OK) {
 		struct report_boot rb[8];
 		const char *bios, *uefi;
-		struct show_ctx c = { .o = o, .scratch_root = m.root, .image_name = path };
-		struct msg_where about = { .scratch = m.root, .shown_as = path };
+		struct show_ctx c = { .o = o, .scratch_root = root, .image_name = path };
+		struct msg_where about = { .scratch = root, .shown_as = path };
 
 		iso_describe_boot(&m.info, boot, sizeof(boot));
 		iso_media_boot_images(&m, &bios, &uefi);
@@ -264,9 +267,10 @@ enum wp_err show_iso(const char *path, const struct show_opts *o)
 				   .label = m.info.label, .boot_text = boot, .boot = rb,
 				   .n_boot = iso_media_boot_report(&m.info, bios, uefi, rb, 8) };
 		msg_where_push(&about);
-		ret = show_tree_in(&c, m.root, &s);
+		ret = show_tree_in(&c, root, &s);
 		msg_where_pop(&about);
 	}
+	iso_inplace_close(&ip);
 	iso_media_close(&m);
 	return ret;
 }

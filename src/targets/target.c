@@ -11,6 +11,7 @@
 #include "adapters/iso.h"
 #include "adapters/wim.h"
 #include "targets/target.h"
+#include "util/fsutil.h"
 #include "util/infile.h"
 #include "util/lock.h"
 #include "util/msg.h"
@@ -20,8 +21,12 @@ enum wp_err target_lock(const char *path, const struct patch_opts *o, bool wim)
 	unsigned how = (!o->dry_run && !o->output ? FS_LOCK_EXCL : 0) | (wim ? FS_LOCK_OFD : 0) |
 		       (o->wait ? FS_LOCK_WAIT : 0);
 	int r = fs_lock(path, how);
-	if (r == 0)
+	if (r == 0) {
+		/* Ours to write: what killed runs left beside it goes. */
+		if (how & FS_LOCK_EXCL)
+			fs_clean_stale(path);
 		return WP_OK;
+	}
 	/* Busy, or a WIM that cannot be opened for writing in place: nothing
 	 * can be written, the input is fine. */
 	if (r == FS_LOCK_BUSY || ((how & FS_LOCK_EXCL) && (how & FS_LOCK_OFD) &&

@@ -37,6 +37,8 @@ struct patch_opts {
 	uint64_t split_swm;		/* ISO output: split install.wim into
 					   install.swm, install2.swm, ... of at
 					   most this many bytes (--split-swm); 0: no */
+	bool rebuild_iso;		/* ISO output: extract and write the image
+					   anew, not in place (--rebuild-iso) */
 	bool wait;			/* a file another run holds: wait for it,
 					   rather than refuse it (--wait) */
 };

@@ -6,10 +6,13 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,6 +24,7 @@
 #include "util/lock.h"
 #include "util/msg.h"
 #include "util/path.h"
+#include "util/progress.h"
 
 /* Paths to remove if a signal ends the run.  A handful at most are live
  * at once (scratch dir, one temp sibling). */
@@ -255,36 +259,122 @@ static char *sibling_template(const char *target)
 	return t;
 }
 
+/* A private directory is locked (flock) for as long as its run has it
+ * open; one left by a run that was killed (no handler ran) is not, and
+ * the next run that makes one for the same target removes it.  It gets
+ * its name only once locked (made as ".<base>.wimpatch-new-XXXXXX", then
+ * renamed), so that no run ever sees a live one unlocked; one kept on
+ * purpose (fs_dir_keep) holds KEPT_MARK. */
+#define KEPT_MARK ".kept-by-wimpatch"
+#define UNNAMED_AGE 60
+
+void fs_clean_stale(const char *target)
+{
+	char *dir = path_dir(target), *prefix = NULL;
+	DIR *dp = dir ? opendir(dir) : NULL;
+	struct dirent *e;
+
+	if (!dp || asprintf(&prefix, ".%s.wimpatch-", path_base(target)) < 0) {
+		prefix = NULL;
+		goto out;
+	}
+	size_t n = strlen(prefix), len;
+	time_t now = time(NULL);
+	while ((e = readdir(dp)) != NULL) {
+		struct stat st;
+		if (strncmp(e->d_name, prefix, n) != 0 ||
+		    ((len = strlen(e->d_name)) != n + 6 &&
+		     (len != n + 10 || strncmp(e->d_name + n, "new-", 4) != 0)))
+			continue;
+		int fd = openat(dirfd(dp), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		/* One still being made is locked within microseconds. */
+		bool unnamed = len == n + 10;
+		if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+		    (!unnamed || now - st.st_ctime > UNNAMED_AGE) &&
+		    faccessat(fd, KEPT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			msg_info("%s/%s: removing what an interrupted run left there", dir, e->d_name);
+			fs_remove_tree_signal_safe(dirfd(dp), e->d_name);
+		}
+		close(fd);
+	}
+out:
+	if (dp)
+		closedir(dp);
+	free(prefix);
+	free(dir);
+}
+
+/* Make the directory as ".<base>.wimpatch-new-XXXXXX", lock it, and
+ * give it its name: *t becomes that name.  The descriptor, or -1 after
+ * saying why. */
+static int make_locked(const char *target, char **t, struct stat *st)
+{
+	char *tmp = sibling_template(target), *p;
+	if (!tmp)
+		return -1;
+	p = strstr(tmp + strlen(tmp) - 16, ".wimpatch-");
+	char *made = NULL;
+	if (asprintf(&made, "%.*s.wimpatch-new-%s", (int)(p - tmp), tmp, p + 10) < 0) {
+		msg_error("out of memory");
+		free(tmp);
+		return -1;
+	}
+	if (!mkdtemp(made)) {
+		msg_error("%s: cannot create a private directory next to it: %s", target,
+			  strerror(errno));
+		free(made);
+		free(tmp);
+		return -1;
+	}
+	track(made, true);
+	memcpy(tmp + strlen(tmp) - 6, made + strlen(made) - 6, 6);
+	/* Open it at once and check it is still the one made: from here on it
+	 * is reached through the descriptor. */
+	int fd = open(made, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0 || st->st_uid != geteuid() || fchmod(fd, 0700) < 0 ||
+	    flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		msg_error("%s: the private directory wimpatch just made is not its own any more "
+			  "(%s): another user replaced it?", made,
+			  fd < 0 ? strerror(errno) : "another owner");
+		if (fd >= 0)
+			close(fd);
+		untrack(made);	/* not ours to remove */
+		free(made);
+		free(tmp);
+		return -1;
+	}
+	if (renameat2(AT_FDCWD, made, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0) {
+		msg_error("%s: cannot name the private directory %s: %s", target, tmp,
+			  strerror(errno));
+		close(fd);
+		rmdir(made);
+		untrack(made);
+		free(made);
+		free(tmp);
+		return -1;
+	}
+	track(tmp, true);
+	untrack(made);
+	free(made);
+	*t = tmp;
+	return fd;
+}
+
 int fs_dir_near(const char *target, struct fs_dir *d)
 {
-	char *t = sibling_template(target);
+	char *t = NULL;
 	struct stat st, pin;
 	char proc[64];
 
 	memset(d, 0, sizeof(*d));
 	d->fd = -1;
-	if (!t)
+	fs_clean_stale(target);
+	int fd = make_locked(target, &t, &st);
+	if (fd < 0)
 		return -1;
-	if (!mkdtemp(t)) {
-		msg_error("%s: cannot create a private directory next to it: %s", target,
-			  strerror(errno));
-		free(t);
-		return -1;
-	}
-	track(t, true);
-	/* Open it at once and check it is still the one made: from here on it
-	 * is reached through the descriptor. */
-	int fd = open(t, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0 || st.st_uid != geteuid() || fchmod(fd, 0700) < 0) {
-		msg_error("%s: the private directory wimpatch just made is not its own any more "
-			  "(%s): another user replaced it?", t,
-			  fd < 0 ? strerror(errno) : "another owner");
-		if (fd >= 0)
-			close(fd);
-		untrack(t);	/* not ours to remove */
-		free(t);
-		return -1;
-	}
 	snprintf(proc, sizeof(proc), "/proc/%ld/fd/%d", (long)getpid(), fd);
 	bool pinned = stat(proc, &pin) == 0 && pin.st_dev == st.st_dev && pin.st_ino == st.st_ino;
 	d->name = t;
@@ -328,8 +418,13 @@ void fs_dir_keep(struct fs_dir *d)
 	if (!d->name)
 		return;
 	untrack(d->name);
-	if (d->fd >= 0)
+	if (d->fd >= 0) {
+		int m = openat(d->fd, KEPT_MARK, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			       0600);
+		if (m >= 0)
+			close(m);
 		close(d->fd);
+	}
 	free(d->name);
 	free(d->path);
 	memset(d, 0, sizeof(*d));
@@ -599,13 +694,29 @@ int fs_sync_dir_of(const char *path)
 	return fsync_dir_of(path);
 }
 
+/* In-kernel copies in pieces, so that a long one shows progress. */
+static ssize_t copy_range_all(int in, int out, const char *dst)
+{
+	struct stat st;
+	uint64_t total = fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0, done = 0;
+	ssize_t n;
+	char what[128];
+
+	snprintf(what, sizeof(what), "copying to %s", path_base(dst));
+	while ((n = copy_file_range(in, NULL, out, NULL, 64 << 20, 0)) > 0) {
+		done += (uint64_t)n;
+		if (total > (256u << 20))
+			progress_update(what, done, total);
+	}
+	progress_clear();
+	return n;
+}
+
 static int copy_fds(int in, const char *src, int out, const char *dst)
 {
 	int ret = 0;
 	if (ioctl(out, FICLONE, in) < 0) {
-		ssize_t n;
-		while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
-			;
+		ssize_t n = copy_range_all(in, out, dst);
 		if (n < 0) {
 			/* Fall back to plain reads for file systems without it. */
 			char buf[1 << 16];
@@ -629,6 +740,15 @@ static int copy_fds(int in, const char *src, int out, const char *dst)
 		ret = -1;
 	}
 	return ret;
+}
+
+int fs_copy_fd(int in, const char *src, int out, const char *dst)
+{
+	if (lseek(in, 0, SEEK_SET) < 0) {
+		msg_error("%s: %s", src, strerror(errno));
+		return -1;
+	}
+	return copy_fds(in, src, out, dst);
 }
 
 int fs_copy_to_fd(const char *src, int out, const char *dst)

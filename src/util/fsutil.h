@@ -32,6 +32,10 @@ void fs_remove_tempdir(char *dir);
  * reach is ever released and re-created: in a directory other users may
  * write (group-writable, not sticky), they can rename or replace entries,
  * but not slip a symbolic link under a file wimpatch writes.
+ * A directory is locked (flock) while its run has it; making one for a
+ * target first removes the directories earlier runs left next to it,
+ * killed before they could (SIGKILL, a crash), which nothing holds any
+ * more; fs_dir_keep marks one as kept for the user instead.
  */
 struct fs_dir {
 	char *name;	/* "<dir>/.<base>.wimpatch-XXXXXX", for messages */
@@ -43,6 +47,10 @@ struct fs_dir {
 /* Make a private directory next to `target` (which need not exist);
  * tracked for removal.  0, or -1 after saying why. */
 int fs_dir_near(const char *target, struct fs_dir *d);
+/* Remove the private directories killed runs left next to `target` (as
+ * fs_dir_near does first), saying so; a run that writes a target in place
+ * calls it once it holds the target's lock. */
+void fs_clean_stale(const char *target);
 /* Remove it and everything in it; untracks it.  A zeroed (never made)
  * fs_dir is fine. */
 void fs_dir_remove(struct fs_dir *d);
@@ -117,6 +125,8 @@ int fs_sync_dir_of(const char *path);
  * in messages.  Synced.  0, or -1 after saying why. */
 int fs_copy_file(const char *src, const char *dst);
 int fs_copy_to_fd(const char *src, int out, const char *out_name);
+/* The same from `in`, open for reading (from its start), named `src`. */
+int fs_copy_fd(int in, const char *src, int out, const char *out_name);
 
 /* The external programs running now, from any thread (spawn.h): an
  * interrupting signal kills them and waits for them before removing the

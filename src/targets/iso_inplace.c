@@ -1,0 +1,481 @@
+/* iso_inplace.c - an ISO image patched by writing only what changes; see iso_inplace.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "targets/iso_inplace.h"
+#include "targets/media.h"
+#include "util/fsutil.h"
+#include "util/msg.h"
+#include "util/path.h"
+
+#define SECTOR ISOFS_SECTOR
+#define CHUNK (1u << 20)
+
+/* Growth the trial resize asks for: a WIM's appended tail (the new hives
+ * and metadata), a BCD store's new blocks. */
+#define TRIAL_WIM_GROWTH (256u << 20)
+#define TRIAL_BCD_GROWTH (1u << 20)
+
+static int read_sectors(void *ctx, uint64_t lba, size_t n, unsigned char *buf)
+{
+	int fd = *(int *)ctx;
+	size_t want = n * SECTOR, got = 0;
+
+	while (got < want) {
+		ssize_t r = pread(fd, buf + got, want - got, (off_t)(lba * SECTOR + got));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static struct isofs *open_fs(int *fd, uint64_t sectors, char *why, size_t why_size)
+{
+	struct isofs_reader rd = { .read = read_sectors, .ctx = fd };
+	return isofs_open(&rd, sectors, why, why_size);
+}
+
+/* 7-Zip (the reader the rebuild route and every check use) and isofs
+ * must see the same files with the same sizes: where they differ, one
+ * of them misreads the layout, and the image is not patched in place. */
+static bool same_listing(const struct isofs *fs, const struct iso_listing *l, char *why,
+			 size_t why_size)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct isofs_file *f = isofs_find(fs, l->v[i].path);
+		if (!f || f->dir != l->v[i].dir || (!f->dir && f->size != l->v[i].size)) {
+			snprintf(why, why_size, "its file system reads differently here than with "
+				 "7-Zip (%s)", l->v[i].path);
+			return false;
+		}
+	}
+	if (isofs_count(fs) != l->n) {
+		snprintf(why, why_size, "its file system lists %zu entries, 7-Zip %zu",
+			 isofs_count(fs), l->n);
+		return false;
+	}
+	return true;
+}
+
+/* Can every medium file grow as a patch makes it grow?  Tried on a
+ * throw-away reading of the file system, before anything is patched. */
+static bool trial_resize(int *fd, uint64_t sectors, char *why, size_t why_size)
+{
+	struct isofs *t = open_fs(fd, sectors, why, why_size);
+	struct isofs_patch *p = NULL;
+	size_t np = 0;
+	uint64_t ns;
+	bool ok = t != NULL;
+
+	for (size_t i = 0; ok && i < isofs_count(t); i++) {
+		const struct isofs_file *f = isofs_at(t, i);
+		enum media_kind k;
+		if (f->dir || !media_classify(f->path, &k))
+			continue;
+		uint64_t grow = k == MEDIA_BCD_BIOS || k == MEDIA_BCD_EFI ? TRIAL_BCD_GROWTH
+									   : TRIAL_WIM_GROWTH;
+		char *path = strdup(f->path);	/* f changes with the resize */
+		ok = path && isofs_set_size(t, path, f->size + grow, why, why_size) == 0;
+		free(path);
+	}
+	if (ok)
+		ok = isofs_commit(t, &p, &np, &ns, why, why_size) == 0;
+	isofs_patches_free(p, np);
+	isofs_free(t);
+	return ok;
+}
+
+static enum wp_err open_view(const char *iso, const struct iso_media *m, const char *work_dir,
+			     struct iso_inplace *ip, bool trial, char *why, size_t why_size)
+{
+	struct stat st;
+
+	memset(ip, 0, sizeof(*ip));
+	ip->iso = iso;
+	ip->m = m;
+	ip->st.wd.fd = -1;
+	if ((ip->fd = open(iso, O_RDONLY | O_CLOEXEC)) < 0 || fstat(ip->fd, &st) < 0) {
+		msg_error("%s: %s", iso, strerror(errno));
+		return WP_ERR_INPUT;
+	}
+	ip->sectors = (uint64_t)st.st_size / SECTOR;
+	if (!(ip->fs = open_fs(&ip->fd, ip->sectors, why, why_size)))
+		return WP_ERR_USAGE;
+	if (!same_listing(ip->fs, &m->files, why, why_size) ||
+	    (trial && !trial_resize(&ip->fd, ip->sectors, why, why_size)))
+		return WP_ERR_USAGE;
+	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, &ip->st, why, why_size);
+}
+
+enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
+			     struct iso_inplace *ip, char *why, size_t why_size)
+{
+	return open_view(iso, m, work_dir, ip, true, why, why_size);
+}
+
+enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *work_dir,
+			     struct iso_inplace *ip, const char **root)
+{
+	char why[512];
+	enum wp_err ret = open_view(iso, m, work_dir, ip, false, why, sizeof(why));
+
+	*root = ip->st.root;
+	if (ret != WP_ERR_USAGE)
+		return ret;
+	msg_verbose("%s: its files are extracted with 7-Zip: %s", iso, why);
+	iso_inplace_close(ip);
+	ret = iso_media_extract(m, iso, iso, work_dir, false);
+	*root = m->root;
+	return ret;
+}
+
+void iso_inplace_close(struct iso_inplace *ip)
+{
+	iso_standins_free(&ip->st);
+	isofs_free(ip->fs);
+	if (ip->fd >= 0)
+		close(ip->fd);
+	ip->fs = NULL;
+	ip->fd = -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing */
+
+struct edit {
+	const struct iso_standin *f;
+	struct wim_change_list c;
+	int fd;				/* the stand-in, read */
+};
+
+struct out {
+	int fd;
+	const char *name;
+	uint64_t written;
+};
+
+/* Write n bytes of a file at file offset `off` through its extents. */
+static enum wp_err put(struct out *o, const struct isofs_file *e, uint64_t off,
+		       const unsigned char *buf, size_t n)
+{
+	uint64_t base = 0;
+
+	for (size_t i = 0; i < e->n_ext && n; i++) {
+		uint64_t len = (e->ext[i].bytes + SECTOR - 1) / SECTOR * SECTOR;
+		if (off >= base + len) {
+			base += len;
+			continue;
+		}
+		size_t k = base + len - off < n ? (size_t)(base + len - off) : n;
+		if (pwrite(o->fd, buf, k, (off_t)(e->ext[i].lba * SECTOR + off - base)) != (ssize_t)k) {
+			msg_error("%s: cannot write: %s", o->name, strerror(errno));
+			return WP_ERR_WRITE;
+		}
+		o->written += k;
+		buf += k;
+		off += k;
+		n -= k;
+		base += len;
+	}
+	if (n) {
+		msg_error("%s: internal error: %s has no room for its new bytes", o->name, e->path);
+		return WP_ERR_INTERNAL;
+	}
+	return WP_OK;
+}
+
+/* A changed file's new bytes, and zeros to the end of its last sector. */
+static enum wp_err write_file(struct out *o, const struct isofs *fs, const struct edit *ed)
+{
+	const struct isofs_file *e = isofs_find(fs, ed->f->rel);
+	unsigned char *buf = malloc(CHUNK);
+	enum wp_err ret = WP_OK;
+
+	if (!buf || !e) {
+		msg_error(buf ? "%s: internal error: %s is gone" : "out of memory", o->name,
+			  ed->f->rel);
+		free(buf);
+		return WP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < ed->c.n && ret == WP_OK; i++) {
+		uint64_t off = ed->c.v[i].off, end = off + ed->c.v[i].len;
+		while (off < end && ret == WP_OK) {
+			size_t n = end - off < CHUNK ? (size_t)(end - off) : CHUNK;
+			ssize_t got = pread(ed->fd, buf, n, (off_t)off);
+			if (got < 0) {
+				msg_error("%s: %s", ed->f->path, strerror(errno));
+				ret = WP_ERR_INTERNAL;
+				break;
+			}
+			memset(buf + got, 0, n - (size_t)got);	/* past a shorter end: zeros */
+			ret = put(o, e, off, buf, n);
+			off += n;
+		}
+	}
+	size_t tail = (size_t)(ed->c.size % SECTOR);
+	if (ret == WP_OK && tail) {
+		memset(buf, 0, SECTOR - tail);
+		ret = put(o, e, ed->c.size, buf, SECTOR - tail);
+	}
+	free(buf);
+	return ret;
+}
+
+static enum wp_err write_patches(struct out *o, const struct isofs_patch *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = p[i].n_sectors * SECTOR;
+		if (pwrite(o->fd, p[i].data, len, (off_t)(p[i].lba * SECTOR)) != (ssize_t)len) {
+			msg_error("%s: cannot write: %s", o->name, strerror(errno));
+			return WP_ERR_WRITE;
+		}
+		o->written += len;
+	}
+	return WP_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading back */
+
+/* What a changed file must read as: its changed ranges from the stand-in,
+ * the rest from the source, zeros past the source's end. */
+static int expected_read(void *p, uint64_t off, void *buf, size_t n)
+{
+	const struct edit *ed = p;
+	unsigned char *out = buf;
+
+	while (n) {
+		size_t k = n;
+		const struct wim_range *in = NULL;
+		for (size_t i = 0; i < ed->c.n; i++) {
+			const struct wim_range *r = &ed->c.v[i];
+			if (off >= r->off && off < r->off + r->len) {
+				in = r;
+				break;
+			}
+			if (r->off > off && r->off - off < k)
+				k = (size_t)(r->off - off);
+		}
+		if (in) {
+			if (in->off + in->len - off < k)
+				k = (size_t)(in->off + in->len - off);
+			ssize_t got = pread(ed->fd, out, k, (off_t)off);
+			if (got < 0)
+				return -1;
+			memset(out + got, 0, k - (size_t)got);
+		} else if (off < ed->f->size) {
+			if (ed->f->size - off < k)
+				k = (size_t)(ed->f->size - off);
+			if (iso_standin_read((void *)ed->f, off, out, k) < 0)
+				return -1;
+		} else {
+			memset(out, 0, k);
+		}
+		out += k;
+		off += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* The files 7-Zip must list in the new image: the source's, with the
+ * changed files' new sizes. */
+static enum wp_err check_listing(const char *tmp, const struct iso_inplace *ip,
+				 const struct edit *ed, size_t n_ed, const struct iso_info *oi)
+{
+	struct iso_listing got = { 0 }, want = { 0 };
+	enum wp_err ret = WP_ERR_INTERNAL;
+	const struct iso_listing *src = &ip->m->files;
+
+	if (!(want.v = calloc(src->n + 1, sizeof(*want.v)))) {
+		msg_error("out of memory");
+		return ret;
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		want.v[i] = src->v[i];
+		for (size_t k = 0; k < n_ed; k++)
+			if (strcmp(src->v[i].path, ed[k].f->rel) == 0)
+				want.v[i].size = ed[k].c.size;
+	}
+	want.n = src->n;
+	if ((ret = iso_list(tmp, oi, &got)) == WP_OK) {
+		char what[4096];
+		snprintf(what, sizeof(what), "%s: verification failed", tmp);
+		if (iso_listing_diff(&got, "the image written", &want, "the source patched", what))
+			ret = WP_ERR_WRITE;
+	}
+	free(want.v);	/* its strings are the source's */
+	iso_listing_free(&got);
+	return ret;
+}
+
+/* The volume descriptors and boot catalog as the source has them. */
+static enum wp_err check_boot(const char *tmp, const struct iso_info *si, const struct iso_info *oi)
+{
+	bool same = oi->udf == si->udf && oi->iso9660 == si->iso9660 &&
+		    strcmp(oi->label, si->label) == 0 && oi->n_boot == si->n_boot;
+	for (size_t i = 0; same && i < si->n_boot; i++) {
+		const struct iso_boot_entry *a = &oi->boot[i], *b = &si->boot[i];
+		same = a->platform_id == b->platform_id && a->bootable == b->bootable &&
+		       a->no_emulation == b->no_emulation && a->load_sectors == b->load_sectors &&
+		       a->lba == b->lba;
+	}
+	if (same)
+		return WP_OK;
+	msg_error("%s: verification failed: its volume descriptors or boot catalog differ from "
+		  "the source's", tmp);
+	return WP_ERR_WRITE;
+}
+
+static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
+			  const struct iso_layout *lay, struct edit *ed, size_t n_ed,
+			  struct iso_info *oi)
+{
+	enum wp_err ret;
+
+	if ((ret = iso_probe(tmp, oi)) != WP_OK || (ret = check_boot(tmp, &ip->m->info, oi)) != WP_OK ||
+	    (ret = iso_verify_boot(tmp, lay)) != WP_OK || (ret = iso_verify_udf(tmp)) != WP_OK ||
+	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK)
+		return ret;
+	for (size_t i = 0; i < n_ed && ret == WP_OK; i++) {
+		struct iso_expect x = { .path = ed[i].f->rel, .size = ed[i].c.size,
+					.read = expected_read, .ctx = &ed[i] };
+		ret = iso_verify_file(tmp, &x);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* What patching changed, file by file; resized in the file system. */
+static enum wp_err collect(struct iso_inplace *ip, struct edit *ed, size_t *n_ed)
+{
+	char why[512];
+
+	*n_ed = 0;
+	for (size_t i = 0; i < ip->st.n; i++) {
+		struct edit *e = &ed[*n_ed];
+		const struct iso_standin *f = &ip->st.v[i];
+		enum wp_err ret = iso_standin_changes(f, &e->c);
+		if (ret != WP_OK)
+			return ret;
+		if (e->c.n == 0 && e->c.size == f->size) {
+			wim_change_list_free(&e->c);
+			continue;
+		}
+		e->f = f;
+		if ((e->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0) {
+			msg_error("%s: %s", f->path, strerror(errno));
+			wim_change_list_free(&e->c);
+			return WP_ERR_INTERNAL;
+		}
+		(*n_ed)++;
+		if (isofs_set_size(ip->fs, f->rel, e->c.size, why, sizeof(why)) < 0) {
+			msg_error("%s: %s cannot take its new size (%" PRIu64 " bytes) in place: %s; "
+				  "--rebuild-iso writes the image anew", ip->iso, f->rel, e->c.size,
+				  why);
+			return WP_ERR_WRITE;
+		}
+	}
+	return WP_OK;
+}
+
+static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit *ed, size_t n_ed)
+{
+	struct isofs_patch *p = NULL;
+	size_t np = 0;
+	uint64_t sectors = ip->sectors;
+	char why[512];
+	enum wp_err ret = WP_ERR_WRITE;
+
+	msg_verbose("%s: copying it to %s", ip->iso, o->name);
+	if (fs_copy_fd(ip->fd, ip->iso, o->fd, o->name) < 0)
+		return WP_ERR_WRITE;
+	if (!n_ed)
+		return WP_OK;
+	if (isofs_commit(ip->fs, &p, &np, &sectors, why, sizeof(why)) < 0) {
+		msg_error("%s: cannot be patched in place: %s; --rebuild-iso writes the image anew",
+			  ip->iso, why);
+		return WP_ERR_WRITE;
+	}
+	if (ftruncate(o->fd, (off_t)(sectors * SECTOR)) < 0) {
+		msg_error("%s: %s", o->name, strerror(errno));
+		goto out;
+	}
+	ret = WP_OK;
+	for (size_t i = 0; i < n_ed && ret == WP_OK; i++)
+		ret = write_file(o, ip->fs, &ed[i]);
+	if (ret == WP_OK)
+		ret = write_patches(o, p, np);
+	if (ret == WP_OK && fsync(o->fd) < 0) {
+		msg_error("%s: cannot sync to disk: %s", o->name, strerror(errno));
+		ret = WP_ERR_WRITE;
+	}
+	msg_verbose("%s: %" PRIu64 " bytes written in place (%zu descriptor runs), the image now "
+		    "%" PRIu64 " sectors", o->name, o->written, np, sectors);
+out:
+	isofs_patches_free(p, np);
+	return ret;
+}
+
+enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
+			      const struct iso_layout *lay, struct iso_report *rep)
+{
+	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
+	struct fs_dir d;
+	struct out o = { .fd = -1, .name = output };
+	struct iso_info oi;
+	size_t n_ed = 0;
+	char *tmp = NULL;
+	const char *base = path_base(output);
+	enum wp_err ret = WP_ERR_INTERNAL;
+
+	if (!ed) {
+		msg_error("out of memory");
+		return ret;
+	}
+	memset(&d, 0, sizeof(d));
+	d.fd = -1;
+	if ((ret = collect(ip, ed, &n_ed)) != WP_OK)
+		goto out;
+	ret = WP_ERR_WRITE;
+	if (fs_dir_near(output, &d) < 0)
+		goto out;
+	if ((o.fd = fs_dir_create(&d, base)) < 0 || !(tmp = fs_dir_file(&d, base)))
+		goto out;
+	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
+		goto out;
+	if (n_ed && (ret = verify(tmp, ip, lay, ed, n_ed, &oi)) != WP_OK)
+		goto out;
+	if (fs_dir_put(&d, base, o.fd, output, FS_PUT_NEW, NULL, fs_output_mode(ip->iso)) < 0) {
+		ret = WP_ERR_WRITE;
+		goto out;
+	}
+	rep->route = n_ed ? "in-place" : "copy";
+	rep->bytes_written = n_ed ? o.written : ip->sectors * SECTOR;
+	rep->n_edited = n_ed;
+	ret = WP_OK;
+out:
+	if (o.fd >= 0)
+		close(o.fd);
+	free(tmp);
+	if (d.name)
+		fs_dir_remove(&d);
+	for (size_t i = 0; i < n_ed; i++) {
+		close(ed[i].fd);
+		wim_change_list_free(&ed[i].c);
+	}
+	free(ed);
+	return ret;
+}

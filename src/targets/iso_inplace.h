@@ -1,0 +1,57 @@
+/*
+ * iso_inplace.h - patching an ISO image by writing only what changes.
+ *
+ * The output is a copy of the source (copy_file_range, or a reflink
+ * where the file system can) in a private directory next to it, in which
+ * only the changed files' new bytes and the file-system descriptors that
+ * point at them are written: a WIM keeps its sectors, gets its new header
+ * there and its appended tail in a new extent at the end of the volume;
+ * a BCD store is rewritten where it is.  Every other byte, the boot
+ * catalog and boot images included, stays at its offset.
+ *
+ * iso_inplace_open checks the image can be patched so (its file system
+ * read by isofs.h agrees with 7-Zip's listing, each medium file can be
+ * resized, no split set) and makes the stand-ins (iso_standin.h) that
+ * patch_tree then patches; a layout it cannot take gives WP_ERR_USAGE
+ * with the reason in `why`, and the caller rebuilds the image instead.
+ * iso_inplace_write writes the output, reads it back with independent
+ * readers (7-Zip's listing and the changed files' bytes, udfinfo,
+ * xorriso's boot catalog, the volume descriptors) and renames it into
+ * place if its name is still free.
+ */
+#ifndef WIMPATCH_ISO_INPLACE_H
+#define WIMPATCH_ISO_INPLACE_H
+
+#include <stdint.h>
+
+#include "adapters/iso.h"
+#include "adapters/isofs.h"
+#include "core/error.h"
+#include "core/report.h"
+#include "targets/iso_media.h"
+#include "targets/iso_standin.h"
+
+struct iso_inplace {
+	const char *iso;
+	const struct iso_media *m;
+	int fd;				/* the source, read */
+	uint64_t sectors;		/* its size, in sectors */
+	struct isofs *fs;
+	struct iso_standins st;		/* patch_tree works on st.root */
+};
+
+enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
+			     struct iso_inplace *ip, char *why, size_t why_size);
+/* `lay`: the source's label and boot images (xorriso checks them). */
+enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
+			      const struct iso_layout *lay, struct iso_report *rep);
+void iso_inplace_close(struct iso_inplace *ip);
+
+/* For diff and show: the medium's files as stand-ins (no trial resize),
+ * or, when the file system cannot be read so, extracted by 7-Zip into
+ * m's work directory (iso_media_extract); *root gets the tree to read.
+ * Close both ip and m after. */
+enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *work_dir,
+			     struct iso_inplace *ip, const char **root);
+
+#endif

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")"
 
-PKGS="build-essential autoconf automake pkg-config libhivex-dev libwim-dev ntfs-3g-dev ntfs-3g libfuse-dev libxml2-dev libjson-c-dev jq \
+PKGS="build-essential autoconf automake pkg-config libhivex-dev libwim-dev ntfs-3g-dev ntfs-3g libfuse-dev libxml2-dev libjson-c-dev libssl-dev jq \
 libxml2-utils wimtools libhivex-bin libwin-hivex-perl reglookup xz-utils mandoc \
 7zip genisoimage xorriso udftools python3-pycdlib"
 

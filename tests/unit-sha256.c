@@ -1,4 +1,4 @@
-/* unit-sha256.c - util/sha256.c against the FIPS 180-4 example digests,
+/* unit-sha256.c - adapters/sha256.c (libcrypto) against the FIPS 180-4 example digests,
  * fed whole and in pieces that cross block boundaries, and a file's
  * digest and size. */
 #include "config.h"
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/sha256.h"
+#include "adapters/sha256.h"
 #include "tap.h"
 
 static void digest(const char *data, size_t n, size_t piece, char hex[65])

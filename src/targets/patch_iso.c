@@ -30,7 +30,7 @@
 #include "targets/targets.h"
 #include "adapters/wim.h"
 #include "util/path.h"
-#include "util/sha256.h"
+#include "adapters/sha256.h"
 
 /* Reports name the files in the images ("SRC.iso/sources/boot.wim"),
  * not their scratch copies. */

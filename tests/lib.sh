@@ -77,6 +77,10 @@ wim_hive() {
 	mv "$T/.x/$(basename "$3")" "$4"
 }
 
+# The time wimpatch writes is the run's unless a test fixes it (a build
+# that exports SOURCE_DATE_EPOCH must not change what the tests see).
+unset SOURCE_DATE_EPOCH
+
 T=$(mktemp -d "${top_builddir:-.}/tests/scratch.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 # Whatever wimpatch leaves in TMPDIR (a killed run's scratch) stays in

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "adapters/hive.h"
+#include "util/array.h"
+#include "util/clock.h"
 #include "util/msg.h"
 
 /* Hostile hives can be deep or cyclic; real ones are far below these. */
@@ -25,8 +27,25 @@
 struct hive {
 	hive_h *h;
 	bool links_ok;		/* the whole key tree was checked once */
+	/* The keys edited (values set, subkeys added or deleted) and those
+	 * added, to get the time of the edit on commit: hivex sets no key's
+	 * time (a new key gets its parent's) nor the base block's. */
+	hive_node *touched;
+	size_t n_touched, a_touched;
+	bool touch_failed;	/* out of memory: the commit fails */
 	char err[512];
 };
+
+static void touch(struct hive *h, hive_node n)
+{
+	if (h->n_touched && h->touched[h->n_touched - 1] == n)
+		return;
+	if (!ARRAY_GROW(h->touched, h->n_touched + 1, h->a_touched)) {
+		h->touch_failed = true;
+		return;
+	}
+	h->touched[h->n_touched++] = n;
+}
 
 static int fail(struct hive *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int fail(struct hive *h, const char *fmt, ...)
@@ -176,6 +195,7 @@ void hive_close(struct hive *h)
 	if (!h)
 		return;
 	hivex_close(h->h);
+	free(h->touched);
 	free(h);
 }
 
@@ -222,6 +242,8 @@ int hive_add_child(struct hive *h, hive_node parent, const char *name, hive_node
 	*out = hivex_node_add_child(h->h, parent, name);
 	if (*out == 0)
 		return fail_errno(h, "cannot create key");
+	touch(h, parent);
+	touch(h, *out);
 	return 0;
 }
 
@@ -294,8 +316,12 @@ int hive_delete_key(struct hive *h, hive_node n)
 	if (check_links(h) < 0)
 		return -1;
 	errno = 0;
+	hive_node parent = hivex_node_parent(h->h, n);
+	if (parent == 0)
+		return fail_errno(h, "cannot read the key's parent");
 	if (hivex_node_delete_child(h->h, n) < 0)
 		return fail_errno(h, "cannot delete key");
+	touch(h, parent);
 	return 0;
 }
 
@@ -405,6 +431,7 @@ int hive_put_value(struct hive *h, hive_node n, const char *name, const struct r
 	free(stored);
 	if (r < 0)
 		return fail_errno(h, "cannot set value");
+	touch(h, n);
 	return 0;
 }
 
@@ -424,6 +451,7 @@ int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, siz
 	free(sv);
 	if (r < 0)
 		return fail_errno(h, "cannot rewrite values");
+	touch(h, n);
 	return 0;
 }
 
@@ -445,10 +473,89 @@ static int check_written_size(struct hive *h, const char *path)
 		    msg_human_size(HIVE_MAX_DATA, b, sizeof(b)));
 }
 
+/* ------------------------------------------------------------------ */
+/* Times, written into the file hivex wrote (it has no call for them) */
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* The key cell at `n` (a file offset, as hivex's handles are) gets time
+ * `t`, if it is still a key in use: one that was edited and then deleted
+ * with its parent is a free cell now, left alone. */
+static int stamp_key(struct hive *h, int fd, off_t size, hive_node n, uint64_t t)
+{
+	unsigned char cell[16];
+
+	if ((off_t)n < 4096 || (off_t)n > size - (off_t)sizeof(cell))
+		return 0;
+	if (pread(fd, cell, sizeof(cell), (off_t)n) != (ssize_t)sizeof(cell))
+		return fail_errno(h, "cannot read back the written hive");
+	if (!(cell[3] & 0x80) || cell[4] != 'n' || cell[5] != 'k')
+		return 0;	/* a free cell, or no longer a key */
+	put_le64(cell + 8, t);	/* nk: size, "nk", flags, last written */
+	if (pwrite(fd, cell + 8, 8, (off_t)n + 8) != 8)
+		return fail_errno(h, "cannot write key times into the hive");
+	return 0;
+}
+
+/* The base block's last-written time, and its checksum (the XOR of its
+ * first 127 dwords, as hivex computes it). */
+static int stamp_base_block(struct hive *h, int fd, uint64_t t)
+{
+	unsigned char b[512];
+	uint32_t sum = 0;
+
+	if (pread(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return fail_errno(h, "cannot read back the written hive");
+	put_le64(b + 12, t);
+	for (int i = 0; i < 127; i++)
+		sum ^= le32(b + 4 * i);
+	for (int i = 0; i < 4; i++)
+		b[508 + i] = (unsigned char)(sum >> (8 * i));
+	if (pwrite(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return fail_errno(h, "cannot write the hive's base block");
+	return 0;
+}
+
+/* The edited and added keys and the base block get the time of the run
+ * (util/clock.h: SOURCE_DATE_EPOCH's if set), as Windows gives them;
+ * keys not edited keep theirs. */
+static int stamp_times(struct hive *h, const char *path)
+{
+	struct stat st;
+	int ret = -1;
+
+	if (h->touch_failed)
+		return fail(h, "out of memory");
+	if (h->n_touched == 0)
+		return 0;
+	uint64_t t = clock_filetime(wp_now());
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail_errno(h, "cannot open the written hive");
+	if (fstat(fd, &st) < 0) {
+		fail_errno(h, "cannot read the written hive's size");
+		goto out;
+	}
+	for (size_t i = 0; i < h->n_touched; i++)
+		if (stamp_key(h, fd, st.st_size, h->touched[i], t) < 0)
+			goto out;
+	ret = stamp_base_block(h, fd, t);
+out:
+	if (close(fd) < 0 && ret == 0)
+		ret = fail_errno(h, "cannot write key times into the hive");
+	return ret;
+}
+
 int hive_commit(struct hive *h, const char *path)
 {
 	errno = 0;
 	if (hivex_commit(h->h, path, 0) < 0)
 		return fail_errno(h, "cannot write hive");
+	if (stamp_times(h, path) < 0)
+		return -1;
 	return check_written_size(h, path);
 }

@@ -89,7 +89,9 @@ int hive_put_value(struct hive *h, hive_node n, const char *name, const struct r
 int hive_set_values(struct hive *h, hive_node n, const struct hive_value *v, size_t count);
 
 /* Write the whole hive to `path` (created or truncated); the caller
- * fsyncs and renames.  The in-memory hive stays open and usable.  A hive
+ * fsyncs and renames.  The keys edited or added since the hive was opened
+ * (values set, subkeys added or deleted) and the base block get the time
+ * of the run (util/clock.h); other keys keep theirs.  The in-memory hive stays open and usable.  A hive
  * written bigger than HIVE_MAX_FILE (which hive_open would refuse) is an
  * error; `path` then holds it, for the caller to remove. */
 int hive_commit(struct hive *h, const char *path);

@@ -18,7 +18,9 @@
 #include "util/fsutil.h"
 #include "adapters/iso.h"
 #include "adapters/iso_parse.h"
+#include "adapters/iso_stamp.h"
 #include "util/infile.h"
+#include "util/clock.h"
 #include "util/msg.h"
 #include "util/spawn.h"
 #include "util/array.h"
@@ -514,6 +516,33 @@ static bool has_entry(const char *dir, const char *name)
 	return found;
 }
 
+/*
+ * With SOURCE_DATE_EPOCH: genisoimage (cdrkit 1.1.11) does not read it.
+ * It writes the dates of files and directories from their mtimes (the
+ * tree is clamped first, util/clock.h) in local time: it runs in UTC, so
+ * that the same instant gives the same bytes everywhere.  The volume's
+ * own dates it takes from time(2); iso_stamp_dates puts the epoch there
+ * afterwards.  Its environment is wimpatch's, TZ set to UTC; the strings
+ * stay wimpatch's (free only the array).
+ */
+static char **env_utc(void)
+{
+	extern char **environ;
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	char **env = calloc(n + 2, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "TZ=", 3) != 0)
+			env[k++] = environ[i];
+	env[k++] = (char *)"TZ=UTC0";
+	env[k] = NULL;
+	return env;
+}
+
 enum wp_err iso_write(const char *root, const char *out, const struct iso_layout *lay)
 {
 	const char *argv[48];
@@ -567,6 +596,13 @@ enum wp_err iso_write(const char *root, const char *out, const struct iso_layout
 	msg_verbose("%s: writing the image with %s (label '%s', boot entries:%s%s)", out,
 		    tools[1].path, lay->label, lay->bios_image ? " BIOS" : "",
 		    lay->uefi_image ? " UEFI" : "");
+	char **env = NULL;
+	if (clock_clamp_tree(root) < 0 || (clock_fixed() && !(env = env_utc()))) {
+		if (!env && clock_fixed())
+			msg_error("out of memory");
+		return WP_ERR_WRITE;
+	}
+	io.envp = env;
 	if (spawn_run(argv, &io) == 0) {
 		if (io.status == 0)
 			ret = WP_OK;
@@ -574,6 +610,9 @@ enum wp_err iso_write(const char *root, const char *out, const struct iso_layout
 			msg_error("%s: genisoimage could not write the image: %s", out, spawn_said(&io));
 	}
 	spawn_io_free(&io);
+	free(env);
+	if (ret == WP_OK && clock_fixed())
+		ret = iso_stamp_dates(out);
 	return ret;
 }
 

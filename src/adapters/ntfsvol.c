@@ -20,6 +20,7 @@
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
+#include "util/clock.h"
 #include "util/msg.h"
 #include "util/spawn.h"
 #include "adapters/ntfsvol.h"
@@ -145,13 +146,10 @@ int ntfsvol_create(const char *path, uint64_t size, const char *where)
 
 /* ------------------------------------------------------------ editing */
 
-/* Now, as NTFS counts time: 100 ns units since 1601-01-01 UTC. */
+/* The time of the edit (util/clock.h), as NTFS counts time. */
 static sle64 ntfs_now(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	int64_t t = (int64_t)ts.tv_sec * 10000000 + ts.tv_nsec / 100 + INT64_C(116444736000000000);
-	return cpu_to_sle64(t);
+	return cpu_to_sle64((int64_t)clock_filetime(wp_now()));
 }
 
 static int vfail(const char *where, const char *what, const char *path, int err)

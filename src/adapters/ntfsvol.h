@@ -45,7 +45,8 @@ struct ntfsvol_edit {
  * stream of e->file by the bytes of e->data.  Everything else about the
  * file is kept: security descriptor, named streams, object ID, short
  * name, hard links, creation and last-access times.  Its last-write
- * (data change) time becomes now.
+ * (data change) time becomes the run's (util/clock.h: SOURCE_DATE_EPOCH's
+ * if set).
  */
 int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where);
 

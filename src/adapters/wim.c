@@ -19,6 +19,7 @@
 #include <wimlib.h>
 
 #include "core/error.h"
+#include "util/clock.h"
 #include "util/msg.h"
 #include "util/progress.h"
 #include "adapters/wim.h"
@@ -163,6 +164,9 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 
 	base = base ? base + 1 : w->path;
 	switch (msg) {
+	case WIMLIB_PROGRESS_MSG_WRITE_METADATA_BEGIN:
+		wim_times_fix((struct wim *)ctx);
+		break;
 	case WIMLIB_PROGRESS_MSG_WRITE_STREAMS:
 		snprintf(what, sizeof(what), "writing %s", base);
 		progress_update(what, info->write_streams.completed_bytes,
@@ -249,6 +253,11 @@ struct wim *wim_open(const char *path, bool writable)
 		return NULL;
 	}
 	wimlib_get_wim_info(w->ws, &w->info);
+	if (wim_times_note(w) < 0) {
+		msg_error("out of memory");
+		wim_close(w);
+		return NULL;
+	}
 	if (w->split && open_split_set(w, writable) != WP_OK) {
 		wim_close(w);
 		return NULL;
@@ -275,6 +284,7 @@ void wim_close(struct wim *w)
 	for (unsigned i = 0; i < w->n_parts; i++)
 		free(w->parts[i]);
 	free(w->parts);
+	free(w->lastmod);
 	free(w->path);
 	free(w);
 }
@@ -635,7 +645,8 @@ enum wp_err wim_commit_in_place(struct wim *w)
 	progress_clear();
 	if (r)
 		return wfail(w->path, 0, r, WS_OUT, "cannot write the updated WIM");
-	return WP_OK;
+	/* wimlib wrote it by name: its times are the run's (util/clock.h). */
+	return clock_stamp(-1, w->path) < 0 ? WP_ERR_WRITE : WP_OK;
 }
 
 enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)

@@ -89,11 +89,12 @@ enum wim_replace_mode {
 	/* New data, same file: the security descriptor, attributes, short
 	 * name, named streams, object ID, hard links (every link gets the
 	 * new data), creation and last-access times are kept; the last-write
-	 * time becomes now.  Goes through a scratch NTFS volume. */
+	 * time becomes the run's (util/clock.h: SOURCE_DATE_EPOCH's if set).
+	 * Goes through a scratch NTFS volume. */
 	WIM_REPLACE_KEEP_METADATA,
 	/* A new file in its place, with wimlib's defaults: no security
 	 * descriptor, short name, named streams or other links; attributes
-	 * NORMAL; every time the time of the run. */
+	 * NORMAL; every time the time of the run (util/clock.h). */
 	WIM_REPLACE_PLAIN,
 };
 
@@ -213,7 +214,8 @@ enum wp_err wim_commit_scratch(struct wim *w, const char *path);
 /* Split the standalone WIM `src` into parts of at most `part_size` bytes of
  * resources (a bigger single resource gets a part of its own), named
  * after `part1`, each synced; with an integrity table if `integrity`.
- * The parts get a new GUID (wimlib gives every split set its own).
+ * The parts get a new GUID, made from `src`'s (the same input gives the
+ * same set; wim_repro.c).
  * *n_parts gets the number of parts.  `src` is one wimpatch wrote (or
  * copied): whatever fails is WP_ERR_WRITE (WP_ERR_INTERNAL for want of
  * memory). */

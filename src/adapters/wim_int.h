@@ -33,6 +33,7 @@ struct wim {
 	char **parts;
 	unsigned n_parts;
 	uint64_t part_size;		/* the limit the parts imply */
+	uint64_t *lastmod;		/* [1..image_count]: wim_times_note */
 };
 
 /* What wim_init was given (threads never 0). */
@@ -82,6 +83,19 @@ void wlog_begin(struct wlog *l);
  * "[ERROR]" tag), or "" if it said nothing.  Valid until wlog_free. */
 const char *wlog_end(struct wlog *l);
 void wlog_free(struct wlog *l);
+
+/* ---- wim_repro.c: image times under SOURCE_DATE_EPOCH, split set GUIDs */
+
+/* Note each image's LASTMODIFICATIONTIME as the WIM has it (on open);
+ * -1 for want of memory (then wim_times_fix does nothing). */
+int wim_times_note(struct wim *w);
+/* During a write, once wimlib has restamped the images it rewrites and
+ * before it writes the XML: give those the fixed time, if there is one. */
+void wim_times_fix(struct wim *w);
+/* Give the `total` parts of the new split set `part1` (synced, with
+ * wimlib's random GUID) a GUID made from `src`'s, the GUID of the WIM they
+ * were split from; synced again.  WP_ERR_WRITE (said) on failure. */
+enum wp_err set_split_guid(const uint8_t src[16], const char *part1, unsigned total);
 
 /* ---- wim_split.c: split sets */
 

@@ -19,6 +19,7 @@
 #include <wimlib.h>
 
 #include "core/error.h"
+#include "util/clock.h"
 #include "util/msg.h"
 #include "adapters/ntfsvol.h"
 #include "adapters/wim.h"
@@ -313,6 +314,10 @@ static enum wp_err replace_plain(struct wim *w, int image, const char *src, cons
 	cmd.add.wim_target_path = (char *)stored;
 	cmd.add.config_file = NULL;
 	cmd.add.add_flags = 0;
+	/* wimlib takes the new file's times from `src` (creation time from
+	 * its mtime): those of the run (util/clock.h). */
+	if (clock_stamp(-1, src) < 0)
+		return WP_ERR_WRITE;
 	int r = wimlib_update_image(w->ws, image, &cmd, 1, 0);
 	if (r) {
 		char what[512];

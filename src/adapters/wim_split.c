@@ -327,6 +327,8 @@ enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_siz
 	int r = wimlib_open_wim(src, 0, &ws);
 	if (r)
 		return wfail(src, 0, r, WS_OWN, "cannot open the patched WIM to split it");
+	struct wimlib_wim_info info;
+	wimlib_get_wim_info(ws, &info);
 	errno = 0;
 	r = wimlib_split(ws, part1, part_size,
 			 WIMLIB_WRITE_FLAG_FSYNC | (integrity ? WIMLIB_WRITE_FLAG_CHECK_INTEGRITY : 0));
@@ -338,7 +340,7 @@ enum wp_err wim_split_file(const char *src, const char *part1, uint64_t part_siz
 		return WP_ERR_WRITE;
 	}
 	*n_parts = total;
-	return WP_OK;
+	return set_split_guid(info.guid, part1, total);
 }
 
 enum wp_err wim_check_splittable(struct wim *w, const char *what, const char *context)

@@ -30,6 +30,7 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "profiles/profile.h"
+#include "util/clock.h"
 #include "util/fsutil.h"
 
 const struct cli_command *const cli_commands[] = {
@@ -92,6 +93,10 @@ static int run(int argc, char **argv)
 		return complete(argc, argv);
 	const struct cli_command *cmd = cli_find_command(argv[1]);
 	if (cmd) {
+		/* Checked before any work, so that a bad value stops the run
+		 * before anything is written with some other time. */
+		if (clock_init() < 0)
+			return EXIT_USAGE;
 		if (cmd->setup & CMD_SIGNALS)
 			fs_install_signal_cleanup();
 		return cmd->run(cmd, argc - 1, argv + 1);

@@ -9,6 +9,7 @@
 #include "cli/exit.h"
 #include "cli/sink.h"
 #include "core/regfile.h"
+#include "util/clock.h"
 #include "util/msg.h"
 
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
@@ -49,7 +50,7 @@ static void reg_section_comment(struct regfile_out *r, const struct file_report 
 static void undo_run_comment(struct regfile_out *r)
 {
 	char when[64] = "";
-	time_t now = time(NULL);
+	time_t now = wp_now().tv_sec;	/* SOURCE_DATE_EPOCH's, if set */
 	struct tm tm;
 
 	if (gmtime_r(&now, &tm))

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,6 +100,13 @@ static int copy_file(const struct walk *w, const struct stat *st)
 		return WP_ERR_WRITE;
 	if (chmod(w->dst, (st->st_mode & 07777) | 0200) < 0) {
 		msg_error("%s: %s", w->dst, strerror(errno));
+		return WP_ERR_WRITE;
+	}
+	/* A copy is the same file: it keeps the source's times, so that two
+	 * runs give the same tree (and an ISO made of it the same dates). */
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+	if (utimensat(AT_FDCWD, w->dst, ts, 0) < 0) {
+		msg_error("%s: cannot set its times: %s", w->dst, strerror(errno));
 		return WP_ERR_WRITE;
 	}
 	return WP_OK;

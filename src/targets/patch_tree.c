@@ -8,6 +8,7 @@
 
 #include "targets/copytree.h"
 #include "core/error.h"
+#include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/lock.h"
 #include "util/msg.h"
@@ -144,7 +145,11 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 			if (t.files[j].rel == skip[i] && t.files[j].kind != MEDIA_SPLIT_PART)
 				ret = patch_file(&t, &t.files[j], o, out_root, done, ctx);
 	}
-	if (ret == WP_OK && out_root && fs_dir_put(&stage, "tree", -1, o->output, FS_PUT_NEW, NULL, 0) < 0)
+	/* With SOURCE_DATE_EPOCH, the new tree's directories (made now) and
+	 * anything newer than the epoch get it (util/clock.h). */
+	if (ret == WP_OK && out_root &&
+	    (clock_clamp_tree(out_root) < 0 ||
+	     fs_dir_put(&stage, "tree", -1, o->output, FS_PUT_NEW, NULL, 0) < 0))
 		ret = WP_ERR_WRITE;
 out:
 	if (ret != WP_OK && out_root && ret != WP_ERR_USAGE)

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
+#include "util/clock.h"
 #include "util/fsutil.h"
 #include "util/lock.h"
 #include "util/msg.h"
@@ -521,6 +522,9 @@ int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *des
 			return -1;
 		}
 	}
+	/* An output's times are the run's (util/clock.h). */
+	if (!dir && clock_stamp(own, dest) < 0)
+		goto out;
 	if (fsync(own) < 0) {
 		msg_error("%s/%s: cannot sync to disk: %s", d->name, base, strerror(errno));
 		goto out;

@@ -664,6 +664,60 @@ static void scan_xorriso(const char *text, char *label, size_t label_size, struc
 	}
 }
 
+/* xorriso's report of an image's El Torito catalog and volume id: its
+ * "El Torito" and "Volume id" lines, as it prints them (malloc'd), or
+ * NULL after saying why. */
+static char *torito_report(const char *path)
+{
+	const char *argv[] = { tools[2].path, "-no_rc", "-indev", path, "-report_el_torito", "plain",
+			       NULL };
+	struct spawn_io io = { 0 };
+	char *r = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (spawn_run(argv, &io) < 0)
+		goto out;
+	if (io.status != 0) {
+		msg_error("%s: xorriso cannot read the image: %s", path, spawn_said(&io));
+		goto out;
+	}
+	if (!(f = open_memstream(&r, &len))) {
+		msg_error("out of memory");
+		goto out;
+	}
+	/* The report goes to stdout, the volume id to stderr. */
+	for (int k = 0; k < 2; k++)
+		for (const char *p = k ? io.out : io.err; p && *p;) {
+			const char *eol = strchr(p, '\n');
+			size_t n = eol ? (size_t)(eol - p) : strlen(p);
+			if (strncmp(p, "El Torito", 9) == 0 || strncmp(p, "Volume id", 9) == 0)
+				fprintf(f, "%.*s\n", (int)n, p);
+			p = eol ? eol + 1 : NULL;
+		}
+	fclose(f);
+out:
+	spawn_io_free(&io);
+	return r;
+}
+
+enum wp_err iso_verify_boot_same(const char *path, const char *src)
+{
+	char *a = torito_report(path), *b = a ? torito_report(src) : NULL;
+	enum wp_err ret = WP_ERR_WRITE;
+
+	if (a && b && strcmp(a, b) == 0) {
+		msg_verbose("%s: xorriso reads the same label and El Torito catalog as in %s", path, src);
+		ret = WP_OK;
+	} else if (a && b) {
+		msg_error("%s: verification failed: xorriso reads its label or El Torito catalog "
+			  "differently from the source's", path);
+	}
+	free(a);
+	free(b);
+	return ret;
+}
+
 enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay)
 {
 	const char *argv[] = { tools[2].path, "-no_rc", "-indev", path, "-report_el_torito", "plain",

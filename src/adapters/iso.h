@@ -129,6 +129,9 @@ enum wp_err iso_write(const char *root, const char *out, const struct iso_layout
 /* Read the El Torito catalog and the label of a written image back with
  * xorriso and check they are what `lay` asked for. */
 enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay);
+/* The same for an image patched in place: xorriso reads the same label
+ * and El Torito catalog (entries, blocks, sizes, paths) as in `src`. */
+enum wp_err iso_verify_boot_same(const char *path, const char *src);
 
 /* Read every file of a written image back with 7-Zip and compare it, byte
  * for byte, with the tree it was written from; the image's file list

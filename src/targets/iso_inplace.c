@@ -339,13 +339,13 @@ static enum wp_err check_boot(const char *tmp, const struct iso_info *si, const 
 }
 
 static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
-			  const struct iso_layout *lay, struct edit *ed, size_t n_ed,
+			  struct edit *ed, size_t n_ed,
 			  struct iso_info *oi)
 {
 	enum wp_err ret;
 
 	if ((ret = iso_probe(tmp, oi)) != WP_OK || (ret = check_boot(tmp, &ip->m->info, oi)) != WP_OK ||
-	    (ret = iso_verify_boot(tmp, lay)) != WP_OK || (ret = iso_verify_udf(tmp)) != WP_OK ||
+	    (ret = iso_verify_boot_same(tmp, ip->iso)) != WP_OK || (ret = iso_verify_udf(tmp)) != WP_OK ||
 	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK)
 		return ret;
 	for (size_t i = 0; i < n_ed && ret == WP_OK; i++) {
@@ -430,7 +430,7 @@ out:
 }
 
 enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
-			      const struct iso_layout *lay, struct iso_report *rep)
+			      struct iso_report *rep)
 {
 	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
 	struct fs_dir d;
@@ -456,7 +456,7 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
 		goto out;
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
-	if (n_ed && (ret = verify(tmp, ip, lay, ed, n_ed, &oi)) != WP_OK)
+	if (n_ed && (ret = verify(tmp, ip, ed, n_ed, &oi)) != WP_OK)
 		goto out;
 	if (fs_dir_put(&d, base, o.fd, output, FS_PUT_NEW, NULL, fs_output_mode(ip->iso)) < 0) {
 		ret = WP_ERR_WRITE;

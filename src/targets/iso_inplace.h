@@ -42,9 +42,8 @@ struct iso_inplace {
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, char *why, size_t why_size);
-/* `lay`: the source's label and boot images (xorriso checks them). */
 enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
-			      const struct iso_layout *lay, struct iso_report *rep);
+			      struct iso_report *rep);
 void iso_inplace_close(struct iso_inplace *ip);
 
 /* For diff and show: the medium's files as stand-ins (no trial resize),

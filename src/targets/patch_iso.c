@@ -452,7 +452,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		msg_where_pop(&where);
 	}
 	if (ret == WP_OK)
-		ret = iso_inplace_write(&ip, o->output, lay, rep);
+		ret = iso_inplace_write(&ip, o->output, rep);
 	rep->entries = m->files.n;
 	iso_inplace_close(&ip);
 	return ret;

@@ -60,7 +60,8 @@ static void test_split(void)
 	struct isofs_extent big = { 1000, 3 * GiB + 5 };
 	size_t n = isofs_split_extents(&big, 1, ISOFS_UDF_EXTENT_MAX, out, 16);
 	is_int(n, 4, "3 GiB + 5 bytes: four UDF extents");
-	ok(extents_ok(out, n, ISOFS_UDF_EXTENT_MAX, big.bytes), "... of at most 2^30 - 2048 bytes, whole sectors but the last");
+	ok(extents_ok(out, n, ISOFS_UDF_EXTENT_MAX, big.bytes),
+	   "... of at most 2^30 - 2048 bytes, whole sectors but the last");
 	ok(out[1].lba == 1000 + ISOFS_UDF_EXTENT_MAX / SECT && out[3].bytes == 3 * 2048 + 5,
 	   "... each following the one before");
 	is_int(isofs_split_extents(&big, 1, ISOFS_UDF_EXTENT_MAX, NULL, 0), 4, "counted without an array");
@@ -77,7 +78,8 @@ static void test_split(void)
 	is_int(n, 3, "runs that continue each other are joined, empty ones dropped");
 	ok(n == 3 && out[0].lba == 10 && out[0].bytes == 4196 && out[1].lba == 30 && out[1].bytes == 100 &&
 	   out[2].lba == 31, "... but not after a run that ends inside a sector");
-	struct isofs_extent two[] = { { 0, 2 * ISOFS_UDF_EXTENT_MAX }, { 2 * ISOFS_UDF_EXTENT_MAX / SECT, GiB } };
+	struct isofs_extent two[] = { { 0, 2 * ISOFS_UDF_EXTENT_MAX },
+				      { 2 * ISOFS_UDF_EXTENT_MAX / SECT, GiB } };
 	n = isofs_split_extents(two, 2, ISOFS_UDF_EXTENT_MAX, out, 2);
 	is_int(n, 4, "the count needed comes back when the array is too short");
 }
@@ -153,7 +155,8 @@ static void test_image(const char *path)
 	uint64_t huge = 300 * GiB;
 	is_int(isofs_set_size(fs, "sources/boot.wim", huge, why, sizeof(why)), -1,
 	       "300 GiB is refused");
-	ok(strstr(why, "extents do not fit in its UDF file entry") != NULL, "... the entry has no room: %s", why);
+	ok(strstr(why, "extents do not fit in its UDF file entry") != NULL,
+	   "... the entry has no room: %s", why);
 
 	uint64_t big = 5 * GiB + 123;
 	is_int(isofs_set_size(fs, "sources/boot.wim", big, why, sizeof(why)), 0, "5 GiB + 123 bytes: resized");
@@ -396,7 +399,8 @@ static void test_moved_descriptors(const char *path)
 	ok(fs && fs->udf.lvid == lvid + delta, "both logical volumes point at the moved integrity descriptor");
 	unsigned char b[SECT];
 	mem_read(&m, lvid + delta, 1, b);
-	ok(fs && get32(b + 80 + 4 * get32(b + 72)) == fs->udf.part_len && fs->udf.part_len == u.part_len + delta,
+	ok(fs && get32(b + 80 + 4 * get32(b + 72)) == fs->udf.part_len &&
+	   fs->udf.part_len == u.part_len + delta,
 	   "whose size table has the partition's new size");
 	isofs_free(fs);
 	isofs_patches_free(p, n);

@@ -4,7 +4,9 @@
  * sections (2^32 - 2048), then, on the images named on the command line
  * (tests/isofs.test builds them), files of 5 GiB and more on an in-memory
  * sparse copy: extents, multi-extent records, the file entry's room, what
- * a reopened image says.
+ * a reopened image says; and on copies with one descriptor changed (its
+ * tag sealed again): the unsupported UDF features refused with their
+ * reason, an extended file entry resized.
  */
 #include "config.h"
 
@@ -58,7 +60,8 @@ static void test_split(void)
 	struct isofs_extent big = { 1000, 3 * GiB + 5 };
 	size_t n = isofs_split_extents(&big, 1, ISOFS_UDF_EXTENT_MAX, out, 16);
 	is_int(n, 4, "3 GiB + 5 bytes: four UDF extents");
-	ok(extents_ok(out, n, ISOFS_UDF_EXTENT_MAX, big.bytes), "... of at most 2^30 - 2048 bytes, whole sectors but the last");
+	ok(extents_ok(out, n, ISOFS_UDF_EXTENT_MAX, big.bytes),
+	   "... of at most 2^30 - 2048 bytes, whole sectors but the last");
 	ok(out[1].lba == 1000 + ISOFS_UDF_EXTENT_MAX / SECT && out[3].bytes == 3 * 2048 + 5,
 	   "... each following the one before");
 	is_int(isofs_split_extents(&big, 1, ISOFS_UDF_EXTENT_MAX, NULL, 0), 4, "counted without an array");
@@ -75,7 +78,8 @@ static void test_split(void)
 	is_int(n, 3, "runs that continue each other are joined, empty ones dropped");
 	ok(n == 3 && out[0].lba == 10 && out[0].bytes == 4196 && out[1].lba == 30 && out[1].bytes == 100 &&
 	   out[2].lba == 31, "... but not after a run that ends inside a sector");
-	struct isofs_extent two[] = { { 0, 2 * ISOFS_UDF_EXTENT_MAX }, { 2 * ISOFS_UDF_EXTENT_MAX / SECT, GiB } };
+	struct isofs_extent two[] = { { 0, 2 * ISOFS_UDF_EXTENT_MAX },
+				      { 2 * ISOFS_UDF_EXTENT_MAX / SECT, GiB } };
 	n = isofs_split_extents(two, 2, ISOFS_UDF_EXTENT_MAX, out, 2);
 	is_int(n, 4, "the count needed comes back when the array is too short");
 }
@@ -151,7 +155,8 @@ static void test_image(const char *path)
 	uint64_t huge = 300 * GiB;
 	is_int(isofs_set_size(fs, "sources/boot.wim", huge, why, sizeof(why)), -1,
 	       "300 GiB is refused");
-	ok(strstr(why, "extents do not fit in its UDF file entry") != NULL, "... the entry has no room: %s", why);
+	ok(strstr(why, "extents do not fit in its UDF file entry") != NULL,
+	   "... the entry has no room: %s", why);
 
 	uint64_t big = 5 * GiB + 123;
 	is_int(isofs_set_size(fs, "sources/boot.wim", big, why, sizeof(why)), 0, "5 GiB + 123 bytes: resized");
@@ -205,11 +210,212 @@ static void test_image(const char *path)
 	free((void *)m.base);
 }
 
+/* A copy of the image with sector lba changed by edit() and its tag
+ * sealed again at `loc`, served by m. */
+static unsigned char *changed_copy(const unsigned char *img, uint64_t sectors, uint64_t lba,
+				   uint32_t loc, void (*edit)(unsigned char *), struct mem *m)
+{
+	unsigned char *copy = malloc(sectors * SECT);
+	if (!copy)
+		bail_out("out of memory");
+	memcpy(copy, img, sectors * SECT);
+	edit(copy + lba * SECT);
+	isofs_tag_seal(copy + lba * SECT, loc, 0);
+	*m = (struct mem){ copy, sectors, NULL, 0 };
+	return copy;
+}
+
+static void ed_bitmap(unsigned char *b) { put32(b + 56 + 8, 2048); }
+static void ed_two_maps(unsigned char *b) { put32(b + 268, 2); }
+static void ed_map_type2(unsigned char *b) { b[440] = 2; b[441] = 64; }
+static void ed_block4096(unsigned char *b) { put32(b + 212, 4096); }
+static void ed_strategy(unsigned char *b) { put16(b + 16 + 4, 4096); }
+static void ed_embedded(unsigned char *b) { put16(b + 16 + 18, (get16(b + 16 + 18) & ~7u) | 3); }
+static void ed_unrecorded(unsigned char *b)
+{
+	size_t base = get16(b) == 266 ? 216 : 176;
+	unsigned char *ad = b + base + get32(b + base - 8);
+	put32(ad, get32(ad) | 1u << 30);
+}
+
+/* What a file entry turns into as an extended file entry (ECMA-167
+ * 4/14.17): the same fields, the object size, creation time and stream
+ * directory added; EFEs are what UDF 2.00 and later write. */
+static void ed_efe(unsigned char *b)
+{
+	unsigned char fe[SECT];
+	memcpy(fe, b, SECT);
+	memset(b + 16 + 20, 0, SECT - 36);
+	put16(b, 266);
+	memcpy(b + 36, fe + 36, 28);		/* uid .. information length */
+	memcpy(b + 64, fe + 56, 8);		/* object size */
+	memcpy(b + 72, fe + 64, 8);		/* logical blocks recorded */
+	memcpy(b + 80, fe + 72, 24);		/* access, modification time */
+	memcpy(b + 104, fe + 84, 12);		/* creation time */
+	memcpy(b + 116, fe + 96, 16);		/* attribute time, checkpoint */
+	memcpy(b + 136, fe + 112, 16);		/* extended attribute ICB */
+	memcpy(b + 168, fe + 128, 48);		/* implementation id .. L_AD */
+	uint32_t rest = get32(fe + 168) + get32(fe + 172);
+	memcpy(b + 216, fe + 176, rest);
+	put16(b + 10, (uint32_t)(216 + rest - 16));
+}
+
+struct change {
+	const char *what;
+	int where;		/* 0 PD, 1 LVD, 2 FE of setup.exe, 3 FE of boot.wim */
+	void (*edit)(unsigned char *);
+	const char *open_why;	/* isofs_open refuses, saying this */
+	const char *edit_why;	/* else set_size refuses, saying this (NULL: it works) */
+};
+
+static void test_changes(const char *path)
+{
+	static const struct change ch[] = {
+		{ "a space bitmap", 0, ed_bitmap, NULL, "space bitmaps or tables" },
+		{ "two partition maps", 1, ed_two_maps, "2 partition maps", NULL },
+		{ "a metadata partition map", 1, ed_map_type2, "virtual, sparable or metadata", NULL },
+		{ "4096-byte blocks", 1, ed_block4096, "logical blocks of 4096 bytes", NULL },
+		{ "ICB strategy 4096", 2, ed_strategy, NULL, "ICB strategy 4096" },
+		{ "embedded data", 2, ed_embedded, NULL, "embedded in its UDF entry" },
+		{ "an unrecorded extent", 2, ed_unrecorded, "not recorded", NULL },
+		{ "an extended file entry", 3, ed_efe, NULL, NULL },
+	};
+	char why[512];
+	uint64_t sectors;
+	unsigned char *img = load(path, &sectors);
+	struct mem m0 = { img, sectors, NULL, 0 };
+	struct isofs_reader rd0 = { mem_read, &m0 };
+	struct isofs *fs = isofs_open(&rd0, sectors, why, sizeof(why));
+	if (!fs)
+		bail_out("cannot open an image named on the command line");
+	const struct isofs_node *setup = isofs_node_find(fs, "setup.exe");
+	const struct isofs_node *bw = isofs_node_find(fs, "sources/boot.wim");
+	uint64_t at[4] = { fs->udf.pd[0], fs->udf.lvd[0], setup->icb, bw->icb };
+	uint32_t loc[4] = { (uint32_t)at[0], (uint32_t)at[1], (uint32_t)(at[2] - fs->udf.part_start),
+			    (uint32_t)(at[3] - fs->udf.part_start) };
+	isofs_free(fs);
+	for (size_t i = 0; i < sizeof(ch) / sizeof(ch[0]); i++) {
+		const struct change *c = &ch[i];
+		struct mem m;
+		unsigned char *copy = changed_copy(img, sectors, at[c->where], loc[c->where], c->edit, &m);
+		struct isofs_reader rd = { mem_read, &m };
+		fs = isofs_open(&rd, sectors, why, sizeof(why));
+		if (c->open_why) {
+			ok(!fs && strstr(why, c->open_why), "%s: not opened: %s", c->what, fs ? "(opened)" : why);
+		} else if (!ok(fs != NULL, "%s: opened", c->what)) {
+			diag("%s", why);
+		} else {
+			const char *file = c->where == 3 ? "sources/boot.wim" : "setup.exe";
+			uint64_t size = 4 * 1024 * 1024 + 1;
+			int r = isofs_set_size(fs, file, size, why, sizeof(why));
+			if (c->edit_why) {
+				ok(r == -1 && strstr(why, c->edit_why), "%s: not resized: %s", c->what,
+				   r ? why : "(resized)");
+			} else {
+				struct isofs_patch *p;
+				size_t n;
+				uint64_t ns;
+				ok(r == 0 && isofs_commit(fs, &p, &n, &ns, why, sizeof(why)) == 0,
+				   "%s: resized and committed", c->what);
+				m.p = p;
+				m.n_p = n;
+				struct isofs *re = isofs_open(&rd, ns, why, sizeof(why));
+				const struct isofs_node *nd = re ? isofs_node_find(re, file) : NULL;
+				unsigned char sec[SECT];
+				if (nd)
+					mem_read(&m, nd->icb, 1, sec);
+				ok(nd && nd->pub.size == size && get16(sec) == 266 && get64(sec + 64) == size &&
+				   get64(sec + 72) == sectors_of(nd->ext[0].bytes) + sectors_of(nd->ext[1].bytes),
+				   "%s: reopened, its size, object size and blocks recorded are new", c->what);
+				isofs_free(re);
+				isofs_patches_free(p, n);
+			}
+		}
+		isofs_free(fs);
+		free(copy);
+	}
+	free(img);
+}
+
+/* Seal sector lba of img at its own place. */
+static void seal_at(unsigned char *img, uint64_t lba)
+{
+	isofs_tag_seal(img + lba * SECT, (uint32_t)lba, 0);
+}
+
+/* The reserve volume descriptor sequence and the integrity descriptor
+ * moved behind the partition (where a writer may put them): an edit that
+ * grows the volume moves them further out and fixes what points at them. */
+static void test_moved_descriptors(const char *path)
+{
+	char why[512];
+	uint64_t sectors;
+	unsigned char *img = load(path, &sectors);
+	struct mem m = { img, sectors, NULL, 0 };
+	struct isofs_reader rd = { mem_read, &m };
+	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
+	if (!fs)
+		bail_out("cannot open an image named on the command line");
+	struct isofs_udf u = fs->udf;
+	uint64_t tail = fs->append0, rvds = tail + 5, lvid = tail + 30;
+	isofs_free(fs);
+	if (sectors - tail < 40 || u.vds_len[1] > 16 || !u.lvid) {
+		skip(6, "no room behind the partition");
+		free(img);
+		return;
+	}
+	for (uint64_t k = 0; k < u.vds_len[1]; k++) {
+		memcpy(img + (rvds + k) * SECT, img + (u.vds[1] + k) * SECT, SECT);
+		seal_at(img, rvds + k);
+	}
+	memcpy(img + lvid * SECT, img + u.lvid * SECT, SECT);
+	seal_at(img, lvid);
+	uint64_t lvds[2] = { u.lvd[0], rvds + (u.lvd[1] - u.vds[1]) };
+	for (int i = 0; i < 2; i++) {
+		put32(img + lvds[i] * SECT + 436, (uint32_t)lvid);
+		seal_at(img, lvds[i]);
+	}
+	for (size_t i = 0; i < u.n_avdp; i++) {
+		put32(img + u.avdp[i] * SECT + 28, (uint32_t)rvds);
+		seal_at(img, u.avdp[i]);
+	}
+
+	fs = isofs_open(&rd, sectors, why, sizeof(why));
+	ok(fs && fs->udf.vds[1] == rvds && fs->udf.lvid == lvid && fs->udf.pd[1],
+	   "the copy has its reserve sequence and integrity descriptor behind the partition");
+	struct isofs_patch *p = NULL;
+	size_t n = 0;
+	uint64_t ns = 0;
+	ok(fs && isofs_set_size(fs, "sources/boot.wim", 4 * 1024 * 1024, why, sizeof(why)) == 0 &&
+	   isofs_commit(fs, &p, &n, &ns, why, sizeof(why)) == 0, "grown by 4 MiB");
+	uint64_t delta = ns - sectors;
+	isofs_free(fs);
+	m.p = p;
+	m.n_p = n;
+	fs = isofs_open(&rd, ns, why, sizeof(why));
+	ok(fs && fs->udf.vds[1] == rvds + delta, "the anchors point at the moved reserve sequence");
+	ok(fs && fs->udf.pd[1] == rvds + delta + (u.pd[1] - u.vds[1]),
+	   "its partition descriptor has the new length too");
+	ok(fs && fs->udf.lvid == lvid + delta, "both logical volumes point at the moved integrity descriptor");
+	unsigned char b[SECT];
+	mem_read(&m, lvid + delta, 1, b);
+	ok(fs && get32(b + 80 + 4 * get32(b + 72)) == fs->udf.part_len &&
+	   fs->udf.part_len == u.part_len + delta,
+	   "whose size table has the partition's new size");
+	isofs_free(fs);
+	isofs_patches_free(p, n);
+	free(img);
+}
+
 int main(int argc, char **argv)
 {
 	test_tag();
 	test_split();
 	for (int i = 1; i < argc; i++)
 		test_image(argv[i]);
+	for (int i = 1; i < argc; i++)
+		test_changes(argv[i]);
+	for (int i = 1; i < argc; i++)
+		test_moved_descriptors(argv[i]);
 	return done_testing();
 }

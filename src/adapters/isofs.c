@@ -153,16 +153,16 @@ static int by_path(const void *a, const void *b)
 		      ((const struct isofs_node *)b)->pub.path);
 }
 
-static const struct isofs_node *sort_nodes;
 static int by_folded(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	int c = isofs_strcasecmp_ascii(sort_nodes[x].pub.path, sort_nodes[y].pub.path);
-	return c ? c : (x > y) - (x < y);
+	const struct isofs_key *x = a, *y = b;
+	int c = isofs_strcasecmp_ascii(x->path, y->path);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-/* Sort the listing and index it by case-folded path.  (The nodes do not
- * move after this: pub.ext points into each node's own array.) */
+/* Sort the listing and index it by case-folded path (no global state:
+ * images may be opened from several threads).  The nodes do not move
+ * after this: pub.ext points into each node's own array. */
 static int index_nodes(struct isofs *fs, char *why, size_t why_size)
 {
 	if (fs->n_nodes)
@@ -171,10 +171,9 @@ static int index_nodes(struct isofs *fs, char *why, size_t why_size)
 	if (!fs->folded)
 		return isofs_fail(why, why_size, "out of memory");
 	for (size_t i = 0; i < fs->n_nodes; i++) {
-		fs->folded[i] = i;
+		fs->folded[i] = (struct isofs_key){ fs->nodes[i].pub.path, i };
 		fs->nodes[i].pub.ext = fs->nodes[i].ext;
 	}
-	sort_nodes = fs->nodes;
 	if (fs->n_nodes)
 		qsort(fs->folded, fs->n_nodes, sizeof(*fs->folded), by_folded);
 	return 0;
@@ -185,13 +184,13 @@ struct isofs_node *isofs_node_find(struct isofs *fs, const char *path)
 	size_t lo = 0, hi = fs->n_nodes;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (isofs_strcasecmp_ascii(fs->nodes[fs->folded[mid]].pub.path, path) < 0)
+		if (isofs_strcasecmp_ascii(fs->folded[mid].path, path) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->nodes[fs->folded[lo]].pub.path, path))
-		return &fs->nodes[fs->folded[lo]];
+	if (lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->folded[lo].path, path))
+		return &fs->nodes[fs->folded[lo].i];
 	return NULL;
 }
 

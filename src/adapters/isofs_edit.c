@@ -72,6 +72,8 @@ static int udf_entry(struct isofs *fs, const struct isofs_node *n, const struct 
 	size_t ad_off = base + get32(fe + base - 8), old_end = ad_off + get32(fe + base - 4);
 	if (adtype > 1)
 		return FAIL("%s: its UDF entry has no short or long allocation descriptors", n->pub.path);
+	if (ad_off > SECT || old_end > SECT)
+		return FAIL("UDF: the file entry of %s is longer than its block", n->pub.path);
 	if (ad_off + n_ext * step > SECT)
 		return FAIL("%s: %zu extents do not fit in its UDF file entry", n->pub.path, n_ext);
 	uint64_t blocks = 0;
@@ -82,7 +84,6 @@ static int udf_entry(struct isofs *fs, const struct isofs_node *n, const struct 
 		put32(a + 4, (uint32_t)(ext[i].lba - fs->udf.part_start));
 		blocks += sectors_of(ext[i].bytes);
 	}
-	(void)old_end;
 	put64(fe + 56, size);
 	put64(fe + (efe ? 72 : 64), blocks);
 	if (efe)
@@ -375,6 +376,7 @@ int isofs_commit(struct isofs *fs, struct isofs_patch **patches, size_t *n_patch
 	*n_patches = 0;
 	if (fs->committed)
 		return FAIL("the edits are already committed");
+	fs->committed = true;	/* from here on, even a failure leaves the handle spent */
 	if (delta && fs->udf.present && grow_udf(fs, delta, why, why_size) != 0)
 		return -1;
 	if (delta && grow_9660(fs, delta, why, why_size) != 0)
@@ -393,7 +395,6 @@ int isofs_commit(struct isofs *fs, struct isofs_patch **patches, size_t *n_patch
 	if (to_patches(o, n, patches, n_patches, why, why_size) != 0)
 		goto out;
 	*new_image_sectors = fs->image_sectors + delta;
-	fs->committed = true;
 	r = 0;
 out:
 	for (size_t i = 0; i < n; i++)

@@ -84,7 +84,10 @@ struct isofs {
 	struct isofs_tree trees[2];	/* ISO 9660, Joliet */
 	struct isofs_node *nodes;
 	size_t n_nodes, alloc_nodes;
-	size_t *folded;		/* node indexes sorted by case-folded path */
+	struct isofs_key {
+		const char *path;
+		size_t i;
+	} *folded;		/* nodes sorted by case-folded path */
 	uint64_t append;	/* where data is appended: end of partition (or volume) */
 	uint64_t append0;	/* the same, as read: the moved area starts here */
 	uint64_t refs_end;	/* end of everything the ISO 9660 side points at */

@@ -148,11 +148,18 @@ size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
  * image's UDF volume; 7-Zip reads file `path` of the image as `read`
  * says it must be, byte for byte. */
 enum wp_err iso_verify_udf(const char *path);
+struct iso_range {
+	uint64_t off, len;
+};
 struct iso_expect {
 	const char *path;	/* in the image, as stored */
 	uint64_t size;
 	int (*read)(void *ctx, uint64_t off, void *buf, size_t n);	/* 0, or -1 with errno */
 	void *ctx;
+	/* If not NULL, only these ranges (ascending) are compared; the rest is
+	 * only counted (the caller copied it unchanged: its tests prove that). */
+	const struct iso_range *ranges;
+	size_t n_ranges;
 };
 enum wp_err iso_verify_file(const char *path, const struct iso_expect *e);
 

@@ -115,10 +115,22 @@ struct plan {
 	unsigned char fe[SECT];
 	struct isofs_dirplan dir[2];
 	bool in_tree[2];
+	bool limited[2];		/* the tree's record is limited_record's */
+	struct isofs_extent lim[2];
 };
 
-static int plan_trees(struct isofs *fs, struct isofs_node *n, struct plan *p, char *why,
-		      size_t why_size)
+/* genisoimage -allow-limited-size lists a file over 4 GiB in ISO 9660 and
+ * Joliet with one record of its size modulo 2^32 at its first sector
+ * (readers of those trees cannot have it whole anyway): such a record is
+ * kept that way, with the new size modulo 2^32. */
+static bool limited_record(const struct isofs_item *it, const struct isofs_node *n)
+{
+	return n->pub.size > UINT32_MAX && it->n_rec == 1 && it->n_ext == 1 && n->pub.n_ext &&
+	       it->ext[0].lba == n->ext[0].lba && it->size == (n->pub.size & UINT32_MAX);
+}
+
+static int plan_trees(struct isofs *fs, struct isofs_node *n, uint64_t size, struct plan *p,
+		      char *why, size_t why_size)
 {
 	for (int i = 0; i < 2; i++) {
 		struct isofs_tree *t = &fs->trees[i];
@@ -126,12 +138,21 @@ static int plan_trees(struct isofs *fs, struct isofs_node *n, struct plan *p, ch
 		const char *tree = t->joliet ? "Joliet" : "ISO 9660";
 		if (!it)
 			continue;
-		if (it->size != n->pub.size ||
+		const struct isofs_extent *ext = p->ext;
+		size_t n_ext = p->n_ext;
+		if (limited_record(it, n) && size > UINT32_MAX) {
+			p->limited[i] = true;
+			p->lim[i] = (struct isofs_extent){ p->ext[0].lba, size & UINT32_MAX };
+			ext = &p->lim[i];
+			n_ext = 1;
+		} else if (limited_record(it, n)) {
+			/* Under 4 GiB now: listed whole. */
+		} else if (it->size != n->pub.size ||
 		    (n->pub.size && it->n_ext && n->pub.n_ext && it->ext[0].lba != n->ext[0].lba))
 			return FAIL("%s: its %s record (%" PRIu64 " bytes at sector %" PRIu64
 				    ") is not its UDF data", n->pub.path, tree, it->size,
 				    it->n_ext ? it->ext[0].lba : 0);
-		if (isofs_9660_plan(fs, t, it, p->ext, p->n_ext, &p->dir[i], why, why_size) != 0)
+		if (isofs_9660_plan(fs, t, it, ext, n_ext, &p->dir[i], why, why_size) != 0)
 			return -1;
 		p->in_tree[i] = true;
 	}
@@ -172,7 +193,7 @@ static int make_plan(struct isofs *fs, struct isofs_node *n, uint64_t size, stru
 		    !isofs_edit_sector(fs, n->icb, why, why_size))
 			return -1;
 	}
-	return plan_trees(fs, n, p, why, why_size);
+	return plan_trees(fs, n, size, p, why, why_size);
 }
 
 int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *why,
@@ -201,10 +222,13 @@ int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *
 	for (int i = 0; i < 2; i++) {
 		if (!p.in_tree[i])
 			continue;
-		struct isofs_extent *copy = malloc((p.n_ext + 1) * sizeof(*copy));
+		const struct isofs_extent *ext = p.limited[i] ? &p.lim[i] : p.ext;
+		size_t n_ext = p.limited[i] ? 1 : p.n_ext;
+		struct isofs_extent *copy = malloc((n_ext + 1) * sizeof(*copy));
 		if (copy)
-			memcpy(copy, p.ext, p.n_ext * sizeof(*copy));
-		isofs_9660_apply(fs, &p.dir[i], copy, copy ? p.n_ext : 0, new_size);
+			memcpy(copy, ext, n_ext * sizeof(*copy));
+		isofs_9660_apply(fs, &p.dir[i], copy, copy ? n_ext : 0,
+				 p.limited[i] ? new_size & UINT32_MAX : new_size);
 	}
 	free(n->ext);
 	n->ext = p.ext;

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <pthread.h>
+
+#include "adapters/sha256.h"
 #include "targets/iso_inplace.h"
 #include "targets/media.h"
 #include "util/fsutil.h"
@@ -348,10 +351,21 @@ static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 	    (ret = iso_verify_boot_same(tmp, ip->iso)) != WP_OK || (ret = iso_verify_udf(tmp)) != WP_OK ||
 	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK)
 		return ret;
+	/* 7-Zip reads each changed file whole; only what was written is
+	 * compared: the rest was copied unchanged (the tests prove that). */
 	for (size_t i = 0; i < n_ed && ret == WP_OK; i++) {
+		struct iso_range *r = calloc(ed[i].c.n + 1, sizeof(*r));
+		if (!r) {
+			msg_error("out of memory");
+			return WP_ERR_INTERNAL;
+		}
+		for (size_t k = 0; k < ed[i].c.n; k++)
+			r[k] = (struct iso_range){ ed[i].c.v[k].off, ed[i].c.v[k].len };
 		struct iso_expect x = { .path = ed[i].f->rel, .size = ed[i].c.size,
-					.read = expected_read, .ctx = &ed[i] };
+					.read = expected_read, .ctx = &ed[i], .ranges = r,
+					.n_ranges = ed[i].c.n };
 		ret = iso_verify_file(tmp, &x);
+		free(r);
 	}
 	return ret;
 }
@@ -429,9 +443,54 @@ out:
 	return ret;
 }
 
+/* The new image's digest, for the report, computed while it is read
+ * back (another core; both read it from the page cache). */
+struct digest {
+	pthread_t t;
+	int fd;
+	bool started;
+	int ret, err;
+	char hex[65];
+	uint64_t size;
+};
+
+static void *digest_run(void *p)
+{
+	struct digest *d = p;
+	d->ret = sha256_fd(d->fd, d->hex, &d->size);
+	d->err = errno;
+	return NULL;
+}
+
+static void digest_start(struct digest *d, int fd)
+{
+	d->fd = fd;
+	d->ret = -1;
+	d->err = 0;
+	d->started = pthread_create(&d->t, NULL, digest_run, d) == 0;
+}
+
+static enum wp_err digest_end(struct digest *d, const char *name, struct iso_report *rep)
+{
+	if (!d->started)
+		digest_run(d);
+	else
+		pthread_join(d->t, NULL);
+	d->started = false;
+	if (d->ret < 0) {
+		msg_error("%s: cannot read the new image back for its SHA-256: %s", name,
+			  strerror(d->err));
+		return WP_ERR_WRITE;
+	}
+	memcpy(rep->sha256, d->hex, sizeof(rep->sha256));
+	rep->size = d->size;
+	return WP_OK;
+}
+
 enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
 			      struct iso_report *rep)
 {
+	struct digest dg = { 0 };
 	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
 	struct fs_dir d;
 	struct out o = { .fd = -1, .name = output };
@@ -456,7 +515,13 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
 		goto out;
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
-	if (n_ed && (ret = verify(tmp, ip, ed, n_ed, &oi)) != WP_OK)
+	digest_start(&dg, o.fd);
+	if (n_ed)
+		ret = verify(tmp, ip, ed, n_ed, &oi);
+	enum wp_err dret = digest_end(&dg, output, rep);
+	if (ret == WP_OK)
+		ret = dret;
+	if (ret != WP_OK)
 		goto out;
 	if (fs_dir_put(&d, base, o.fd, output, FS_PUT_NEW, NULL, fs_output_mode(ip->iso)) < 0) {
 		ret = WP_ERR_WRITE;

@@ -384,7 +384,7 @@ static enum wp_err finish_report(const char *output, struct iso_report *rep,
 	static struct iso_info oi;
 	enum wp_err ret;
 
-	if ((ret = digest_image(output, rep)) != WP_OK)
+	if (!rep->sha256[0] && (ret = digest_image(output, rep)) != WP_OK)
 		return ret;
 	if (iso_probe(output, &oi) != WP_OK)
 		return WP_ERR_WRITE;

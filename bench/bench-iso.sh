@@ -398,7 +398,10 @@ echo
 echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 	"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo);" \
 	"load average $load0 before the timings, $(cut -d' ' -f1-3 /proc/loadavg) after"
-echo "source: $(awk -v s="$isosize" 'BEGIN { printf "%.2f GiB (%d bytes)", s / 1073741824, s }'), install.wim" \
+# (%.0f: mawk's %d stops at 2^31 - 1)
+wimsize=$(7zz l -tudf -slt "$SRC" sources/install.wim | sed -n 's/^Size = //p')
+echo "source: $(awk -v s="$isosize" 'BEGIN { printf "%.2f GiB (%.0f bytes)", s / 1073741824, s }')," \
+	"install.wim $(awk -v s="$wimsize" 'BEGIN { printf "%.2f GiB", s / 1073741824 }')," \
 	"2 images ($COMPRESS, random data), boot.wim 2 images; hive: ${BENCH_HIVE:-test fixture};" \
 	"$ROUNDS round(s), medians$( [ "$WARM" = 1 ] && echo ', each after an untimed run')"
 echo

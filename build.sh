@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libhivex-dev libwim-dev ntfs-3g-dev ntfs-3g libfuse-dev libxml2-dev libjson-c-dev jq \
 libxml2-utils wimtools libhivex-bin libwin-hivex-perl reglookup xz-utils mandoc \
-7zip genisoimage xorriso"
+7zip genisoimage xorriso \
+time python3"
 
 missing=""
 for p in $PKGS; do

@@ -51,7 +51,7 @@
 # a few MiB, the second the setup image; both BCD stores, etfsboot.com,
 # efisys.bin, bootmgr...; written by genisoimage as tests/iso-lib.sh mkiso
 # does (UDF + ISO 9660 level 3 + Joliet, BIOS and UEFI El Torito entries).
-# Building it takes about 4 minutes at 4.6 GiB on 2 CPUs; BENCH_ISO_CACHE=DIR
+# Building it takes about 6 minutes at 4.6 GiB on 2 CPUs; BENCH_ISO_CACHE=DIR
 # keeps it in DIR for the next runs.  It then times, side by side, one
 # round each (BENCH_ROUNDS; BENCH_WARM=1 runs each once untimed first;
 # page caches are never dropped):
@@ -65,7 +65,8 @@
 #
 # and prints one table: wall seconds, the ratio to cp, peak extra disk
 # (df of the work file system every 0.2 s, less its free space before the
-# run: noisy if other jobs write to it), peak RSS (GNU time), the share of
+# run: noisy if other jobs write to it; du of the work directory, blind to
+# them, beside it), peak RSS (GNU time), the share of
 # the source's 2048-byte sectors unchanged at the same offset in the
 # output, and whether the output is valid (every image of both WIMs has
 # CrashDumpEnabled = 0, both WIMs keep 2 images, 2 El Torito entries),

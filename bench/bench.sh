@@ -45,13 +45,13 @@
 # --iso (bench/bench-iso.sh does it; make check-large runs it) builds a
 # Windows-shaped ISO of BENCH_ISO_GIB GiB (default 4.6; 0.3 for a quick
 # try): sources/install.wim, 2 images of the same random (incompressible)
-# files, over 4 GiB at the default size, LZX (BENCH_ISO_COMPRESS=none
-# builds faster; LZX stores random chunks as they are, so the sizes are
-# the same), each image with the SYSTEM hive; sources/boot.wim, 2 images of
+# files, over 4 GiB at the default size, uncompressed (BENCH_ISO_COMPRESS=LZX
+# for LZX: bench-iso.sh's header says why not by default), each image with
+# the SYSTEM hive; sources/boot.wim (LZX), 2 images of
 # a few MiB, the second the setup image; both BCD stores, etfsboot.com,
 # efisys.bin, bootmgr...; written by genisoimage as tests/iso-lib.sh mkiso
 # does (UDF + ISO 9660 level 3 + Joliet, BIOS and UEFI El Torito entries).
-# Building it takes about 6 minutes at 4.6 GiB on 2 CPUs; BENCH_ISO_CACHE=DIR
+# Building it takes about 2 minutes at 4.6 GiB on 2 CPUs; BENCH_ISO_CACHE=DIR
 # keeps it in DIR for the next runs.  It then times, side by side, one
 # round each (BENCH_ROUNDS; BENCH_WARM=1 runs each once untimed first;
 # page caches are never dropped):

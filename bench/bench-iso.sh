@@ -265,8 +265,8 @@ poll() {
 }
 
 # run NAME CMD...: one timed run of CMD (output $W/out.iso); appends
-# "seconds maxrss-KiB extra-bytes-df extra-bytes-du" to $W/NAME.times, or says why it failed
-# into $W/NAME.failed.
+# "seconds maxrss-KiB extra-bytes-by-df extra-bytes-by-du" to
+# $W/NAME.times, or says why it failed into $W/NAME.failed.
 run() {
 	name=$1
 	shift

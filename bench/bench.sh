@@ -4,6 +4,7 @@
 # ratios, no pass/fail.
 #
 # usage: bench/bench.sh [--esd] [--no-scaling] [BUILDDIR]
+#        bench/bench.sh --iso [BUILDDIR]
 #
 # Builds a medium (sources/boot.wim: 2 images of BENCH_BOOT_FILES files;
 # sources/install.wim: BENCH_IMAGES images of BENCH_FILES files each, the
@@ -40,6 +41,39 @@
 #
 # Needs wimlib-imagex (wimtools), hivexregedit (libwin-hivex-perl),
 # hivexget (libhivex-bin), GNU time (time) and perl.
+#
+# --iso (bench/bench-iso.sh does it; make check-large runs it) builds a
+# Windows-shaped ISO of BENCH_ISO_GIB GiB (default 4.6; 0.3 for a quick
+# try): sources/install.wim, 2 images of the same random (incompressible)
+# files, over 4 GiB at the default size, uncompressed (BENCH_ISO_COMPRESS=LZX
+# for LZX: bench-iso.sh's header says why not by default), each image with
+# the SYSTEM hive; sources/boot.wim (LZX), 2 images of
+# a few MiB, the second the setup image; both BCD stores, etfsboot.com,
+# efisys.bin, bootmgr...; written by genisoimage as tests/iso-lib.sh mkiso
+# does (UDF + ISO 9660 level 3 + Joliet, BIOS and UEFI El Torito entries).
+# Building it takes about 2 minutes at 4.6 GiB on 2 CPUs; BENCH_ISO_CACHE=DIR
+# keeps it in DIR for the next runs.  It then times, side by side, one
+# round each (BENCH_ROUNDS; BENCH_WARM=1 runs each once untimed first;
+# page caches are never dropped):
+#
+#   cp        cp SRC.iso OUT.iso && sync: the floor, one read and one write
+#   script    7zz x -tudf the ISO, per image of boot.wim and install.wim
+#             the WIM script above, genisoimage with the source's options,
+#             sync
+#   wimpatch  wimpatch apply -p iscsi-boot SRC.iso -o OUT.iso && sync
+#   rebuild   the same with --rebuild-iso, if apply --help lists it
+#
+# and prints one table: wall seconds, the ratio to cp, peak extra disk
+# (df of the work file system every 0.2 s, less its free space before the
+# run: noisy if other jobs write to it; du of the work directory, blind to
+# them, beside it), peak RSS (GNU time), the share of
+# the source's 2048-byte sectors unchanged at the same offset in the
+# output, and whether the output is valid (every image of both WIMs has
+# CrashDumpEnabled = 0, both WIMs keep 2 images, 2 El Torito entries),
+# then the goals of issue 13 met or not.  It exits 1 if an output is not
+# valid (never on speed).  Needs ~4 times the ISO's size free in $TMPDIR
+# (and BENCH_ISO_CACHE), and 7zz (7zip), genisoimage, isoinfo, xorriso and
+# python3 too.
 set -eu
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,6 +83,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--esd) ESD=1 ;;
 	--no-scaling) SCALING=0 ;;
+	--iso) shift; exec sh "$here/bench/bench-iso.sh" "$@" ;;
 	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "bench: unknown option $1" >&2; exit 2 ;;
 	*) break ;;

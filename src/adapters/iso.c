@@ -18,10 +18,13 @@
 #include "util/fsutil.h"
 #include "adapters/iso.h"
 #include "adapters/iso_parse.h"
+#include "adapters/iso_progress.h"
 #include "adapters/iso_stamp.h"
 #include "util/infile.h"
 #include "util/clock.h"
 #include "util/msg.h"
+#include "util/path.h"
+#include "util/progress.h"
 #include "util/spawn.h"
 #include "util/array.h"
 
@@ -455,8 +458,10 @@ enum wp_err iso_list_tree(const char *root, struct iso_listing *l)
 /* ---- extracting ---------------------------------------------------------- */
 
 enum wp_err iso_extract(const char *path, const struct iso_info *info, const char *dir,
-		const char *const *paths, size_t n_paths)
+		const char *const *paths, size_t n_paths, uint64_t bytes)
 {
+	struct iso_tick tick = { .file = path_base(path), .step = "extracting with 7-Zip",
+				 .out_dir = dir, .total = bytes };
 	const char **argv = calloc(n_paths + 16, sizeof(*argv));
 	char *odir = NULL;
 	struct spawn_io io = { 0 };
@@ -487,6 +492,8 @@ enum wp_err iso_extract(const char *path, const struct iso_info *info, const cha
 	argv[a] = NULL;
 	msg_verbose("%s: extracting %s with %s into %s", path,
 		    n_paths ? "the WIMs and BCD stores" : "every file", tools[0].path, dir);
+	io.on_tick = iso_tick;
+	io.ctx = &tick;
 	if (spawn_run(argv, &io) == 0) {
 		if (io.status == 0)
 			ret = WP_OK;
@@ -494,6 +501,7 @@ enum wp_err iso_extract(const char *path, const struct iso_info *info, const cha
 			msg_error("%s: 7-Zip could not extract %s: %s", path,
 				  n_paths ? "its WIMs and BCD stores" : "its files", spawn_said(&io));
 	}
+	iso_tick_done(&tick, ret == WP_OK);
 	spawn_io_free(&io);
 	free(odir);
 	free(argv);
@@ -602,13 +610,21 @@ enum wp_err iso_write(const char *root, const char *out, const struct iso_layout
 			msg_error("out of memory");
 		return WP_ERR_WRITE;
 	}
+	/* Its files' bytes: a little short of the image, which the end
+	 * line gives as it came out. */
+	struct iso_tick tick = { .file = path_base(out), .step = "writing with genisoimage",
+				 .out_file = out,
+				 .total = progress_shown() ? iso_tree_bytes(root) : 0 };
 	io.envp = env;
+	io.on_tick = iso_tick;
+	io.ctx = &tick;
 	if (spawn_run(argv, &io) == 0) {
 		if (io.status == 0)
 			ret = WP_OK;
 		else
 			msg_error("%s: genisoimage could not write the image: %s", out, spawn_said(&io));
 	}
+	iso_tick_done(&tick, ret == WP_OK);
 	spawn_io_free(&io);
 	free(env);
 	if (ret == WP_OK && clock_fixed())
@@ -825,6 +841,8 @@ struct compare {
 	const struct iso_entry *cur;	/* the file being compared */
 	uint64_t left;			/* its bytes still to come */
 	int fd;
+	const char *shown;		/* the image, for progress */
+	uint64_t done, total;		/* bytes of every file */
 	char why[PATH_MAX + 128];
 	unsigned char buf[64 * 1024];
 };
@@ -833,6 +851,8 @@ static int compare_chunk(const char *data, size_t n, void *p)
 {
 	struct compare *c = p;
 
+	c->done += n;
+	progress_update(c->shown, "reading every file back with 7-Zip", c->done, c->total);
 	while (n > 0) {
 		while (!c->cur) {
 			while (c->next < c->l->n && (c->l->v[c->next].dir || c->l->v[c->next].size == 0))
@@ -914,12 +934,17 @@ enum wp_err iso_verify_content(const char *path, const char *root, const struct 
 	c->root = root;
 	c->l = &raw;
 	c->fd = -1;
+	c->shown = path_base(path);
+	for (size_t i = 0; i < raw.n; i++)
+		c->total += raw.v[i].dir ? 0 : raw.v[i].size;
 	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
 			       NULL };
 	io.on_stdout = compare_chunk;
 	io.ctx = c;
 	msg_verbose("%s: reading every file back with %s", path, tools[0].path);
-	if (spawn_run(argv, &io) < 0) {
+	int r = spawn_run(argv, &io);
+	progress_done();
+	if (r < 0) {
 		if (c->why[0])
 			msg_error("%s: verification failed: %s", path, c->why);
 		goto out;
@@ -959,10 +984,16 @@ enum wp_err iso_verify_udf(const char *path)
 {
 	const char *argv[] = { tools[3].path, "--", path, NULL };
 	struct spawn_io io = { 0 };
+	/* udfinfo says nothing until it ends: shown by its time. */
+	struct iso_tick tick = { .file = path_base(path), .step = "checking UDF with udfinfo" };
 	enum wp_err ret = WP_ERR_WRITE;
 
 	msg_verbose("%s: checking its UDF volume with %s", path, tools[3].path);
-	if (spawn_run(argv, &io) < 0)
+	io.on_tick = iso_tick;
+	io.ctx = &tick;
+	int r = spawn_run(argv, &io);
+	iso_tick_done(&tick, r == 0 && io.status == 0);
+	if (r < 0)
 		goto out;
 	if (io.status != 0) {
 		msg_error("%s: verification failed: udfinfo does not accept its UDF volume: %s", path,
@@ -977,6 +1008,8 @@ out:
 
 struct expect {
 	const struct iso_expect *e;
+	const char *shown;	/* the image, for progress */
+	char step[PATH_MAX + 32];
 	uint64_t off;
 	size_t range;		/* the first of e->ranges not behind off */
 	char why[PATH_MAX + 128];
@@ -1034,6 +1067,7 @@ static int expect_chunk(const char *data, size_t n, void *p)
 		n -= k;
 		x->off += k;
 	}
+	progress_update(x->shown, x->step, x->off, x->e->size);
 	return 0;
 }
 
@@ -1048,12 +1082,16 @@ enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
 		return WP_ERR_INTERNAL;
 	}
 	x->e = e;
+	x->shown = path_base(path);
+	snprintf(x->step, sizeof(x->step), "reading %s back with 7-Zip", e->path);
 	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
 			       e->path, NULL };
 	io.on_stdout = expect_chunk;
 	io.ctx = x;
 	msg_verbose("%s: reading %s back with %s", path, e->path, tools[0].path);
-	if (spawn_run(argv, &io) < 0) {
+	int r = spawn_run(argv, &io);
+	progress_done();
+	if (r < 0) {
 		if (x->why[0])
 			msg_error("%s: verification failed: %s", path, x->why);
 		goto out;

@@ -106,9 +106,10 @@ void iso_listing_sort(struct iso_listing *l);
 void iso_listing_free(struct iso_listing *l);
 
 /* Extract the image's files into the existing directory `dir`: all of
- * them (n_paths 0) or the listed paths (spelled as iso_list gives them). */
+ * them (n_paths 0) or the listed paths (spelled as iso_list gives them),
+ * which take `bytes` (for the progress shown; 0: not known). */
 enum wp_err iso_extract(const char *path, const struct iso_info *info, const char *dir,
-		const char *const *paths, size_t n_paths);
+		const char *const *paths, size_t n_paths, uint64_t bytes);
 
 /* What an image is written with: the label and the boot images (paths
  * relative to the tree, as on disk; bios NULL for UEFI-only media). */

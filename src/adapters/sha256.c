@@ -6,9 +6,12 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "adapters/sha256.h"
+#include "util/progress.h"
 
 void sha256_init(struct sha256 *s)
 {
@@ -41,12 +44,15 @@ void sha256_final(struct sha256 *s, char hex[65])
 	s->ctx = NULL;
 }
 
-int sha256_fd(int fd, char hex[65], uint64_t *size)
+/* The digest of what `fd` holds; `shown` (a file name, or NULL for
+ * none) is what its progress is shown as: a 5 GiB image takes seconds. */
+static int digest_fd(int fd, const char *shown, char hex[65], uint64_t *size)
 {
 	enum { CHUNK = 1 << 20 };
 	unsigned char *buf = malloc(CHUNK);
 	struct sha256 s;
-	uint64_t off = 0;
+	struct stat st;
+	uint64_t off = 0, total = shown && fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	ssize_t n = 0;
 
 	if (!buf) {
@@ -61,7 +67,11 @@ int sha256_fd(int fd, char hex[65], uint64_t *size)
 			break;
 		sha256_update(&s, buf, (size_t)n);
 		off += (uint64_t)n;
+		if (total)
+			progress_update(shown, "SHA-256", off, total);
 	}
+	if (total)
+		progress_done();
 	int e = errno;
 	free(buf);
 	sha256_final(&s, hex);
@@ -73,12 +83,18 @@ int sha256_fd(int fd, char hex[65], uint64_t *size)
 	return 0;
 }
 
+int sha256_fd(int fd, char hex[65], uint64_t *size)
+{
+	return digest_fd(fd, NULL, hex, size);
+}
+
 int sha256_file(const char *path, char hex[65], uint64_t *size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -1;
-	int r = sha256_fd(fd, hex, size);
+	const char *base = strrchr(path, '/');
+	int r = digest_fd(fd, base ? base + 1 : path, hex, size);
 	int e = errno;
 	close(fd);
 	errno = e;

@@ -23,8 +23,8 @@ void sha256_update(struct sha256 *s, const void *data, size_t n);
 void sha256_final(struct sha256 *s, char hex[65]);
 
 /* The digest of a whole file (from its start, through `fd` for the
- * second), and its size.  Returns 0, or -1 with errno set (nothing
- * reported). */
+ * second), and its size; the first shows its progress (util/progress.h).
+ * Returns 0, or -1 with errno set (nothing reported). */
 int sha256_file(const char *path, char hex[65], uint64_t *size);
 int sha256_fd(int fd, char hex[65], uint64_t *size);
 

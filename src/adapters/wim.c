@@ -160,7 +160,6 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 {
 	const struct wim *w = ctx;
 	const char *base = strrchr(w->path, '/');
-	char what[160];
 
 	base = base ? base + 1 : w->path;
 	switch (msg) {
@@ -168,18 +167,17 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 		wim_times_fix((struct wim *)ctx);
 		break;
 	case WIMLIB_PROGRESS_MSG_WRITE_STREAMS:
-		snprintf(what, sizeof(what), "writing %s", base);
-		progress_update(what, info->write_streams.completed_bytes,
+		progress_update(base, "writing", info->write_streams.completed_bytes,
 				info->write_streams.total_bytes);
 		break;
 	case WIMLIB_PROGRESS_MSG_EXTRACT_STREAMS:
-		snprintf(what, sizeof(what), "extracting from %s", base);
-		progress_update(what, info->extract.completed_bytes, info->extract.total_bytes);
+		progress_update(base, "extracting", info->extract.completed_bytes,
+				info->extract.total_bytes);
 		break;
 	case WIMLIB_PROGRESS_MSG_VERIFY_INTEGRITY:
 	case WIMLIB_PROGRESS_MSG_CALC_INTEGRITY:
-		snprintf(what, sizeof(what), "checking %s", base);
-		progress_update(what, info->integrity.completed_bytes, info->integrity.total_bytes);
+		progress_update(base, "checking", info->integrity.completed_bytes,
+				info->integrity.total_bytes);
 		break;
 	default:
 		break;
@@ -512,7 +510,7 @@ enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const
 	errno = 0;
 	int r = wimlib_extract_paths(w->ws, image, dir, paths, 1,
 				     WIMLIB_EXTRACT_FLAG_NO_PRESERVE_DIR_STRUCTURE);
-	progress_clear();
+	progress_done();
 	if (r) {
 		char what[512];
 		snprintf(what, sizeof(what), "cannot extract %s", stored);
@@ -580,7 +578,7 @@ static enum wp_err check_part_integrity(struct wim *w, const char *part)
 	msg_verbose("%s: checking it against its integrity table before writing", part);
 	int r = wimlib_open_wim_with_progress(part, WIMLIB_OPEN_FLAG_CHECK_INTEGRITY, &ws,
 					      on_progress, w);
-	progress_clear();
+	progress_done();
 	if (r == WIMLIB_ERR_INTEGRITY) {
 		msg_error("%s: its data does not match its integrity table (damaged since the table "
 			  "was written?): not written, so that a new table does not hide the damage; "
@@ -642,7 +640,7 @@ enum wp_err wim_commit_in_place(struct wim *w)
 	unsigned threads = write_threads(w);
 	errno = 0;
 	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, threads);
-	progress_clear();
+	progress_done();
 	if (r)
 		return wfail(w->path, 0, r, WS_OUT, "cannot write the updated WIM");
 	/* wimlib wrote it by name: its times are the run's (util/clock.h). */
@@ -664,7 +662,7 @@ enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)
 	unsigned threads = write_threads(w);
 	errno = 0;
 	int r = wimlib_write_to_fd(w->ws, fd, WIMLIB_ALL_IMAGES, flags, threads);
-	progress_clear();
+	progress_done();
 	if (r)
 		return wfail(name, 0, r, WS_OUT, "cannot write WIM");
 	return WP_OK;
@@ -680,7 +678,7 @@ enum wp_err wim_commit_scratch(struct wim *w, const char *path)
 	errno = 0;
 	int r = wimlib_write(w->ws, path, WIMLIB_ALL_IMAGES, WIMLIB_WRITE_FLAG_RETAIN_GUID,
 			     wim_conf.threads);
-	progress_clear();
+	progress_done();
 	if (r)
 		return wfail(path, 0, r, WS_OUT, "cannot write the patched WIM to split");
 	return WP_OK;

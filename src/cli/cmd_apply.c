@@ -20,6 +20,7 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "cli/options.h"
+#include "cli/runlog.h"
 #include "cli/sink.h"
 #include "profiles/profile.h"
 #include "profiles/profile_path.h"
@@ -29,7 +30,6 @@
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
-#include "util/progress.h"
 
 #define DEFAULT_COMPRESSION_LEVEL 20
 /* LZMS (ESD) writes about a third faster at 10 than at 20, for 2-3 % more
@@ -118,13 +118,14 @@ static const struct cli_option apply_options[] = {
 	  COMP_FILE, NULL },
 	{ OPT_UTF16, 0, "utf16", NULL, "write the undo file in UTF-16LE with BOM, as regedit",
 	  COMP_NONE, NULL },
+	RUNLOG_OPTIONS,
 	{ 0 },
 };
 
 static const struct cli_option diff_options[] = {
 	O_PROFILE, O_DEFINE, O_IMAGE, O_HIVE, O_ALLOW_DIRTY, O_PROFILE_DIR, O_WORK_DIR, O_KEEP_GOING,
 	O_WAIT,
-	O_JSON, O_FORMAT, { 0 },
+	O_JSON, O_FORMAT, RUNLOG_OPTIONS, { 0 },
 };
 
 #define WRITES_NOTHING "diff writes nothing"
@@ -329,7 +330,7 @@ static int on_option(int id, const char *arg, void *ctx)
 		a->po.wait = true;
 		return 0;
 	}
-	return -1;
+	return runlog_option(id, arg) ? -1 : 0;
 }
 
 static bool dir_is_empty(const char *dir)
@@ -525,7 +526,6 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	a->po.plan = plan;
 	a->po.images = a->images;
 	a->po.n_images = a->n_images;
-	progress_init();
 	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);
 		int r = run_one(a, argv[i], sink);
@@ -555,7 +555,7 @@ static int prepare(const struct cli_command *cmd, int argc, char **argv, struct 
 {
 	int ret = opt_parse(cmd, argc, argv, on_option, a, first);
 
-	if (ret >= 0)
+	if (ret >= 0 || (ret = runlog_start(argc, argv)) >= 0)
 		return ret;
 	if (check_args(a, argc - *first, argv + *first) < 0)
 		return opt_usage_error(cmd);
@@ -574,7 +574,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	a.po.dry_run = a.diff;
 	if ((ret = prepare(cmd, argc, argv, &a, &sink, &first)) >= 0) {
 		args_free(&a);
-		return ret;
+		return runlog_end(ret);
 	}
 	plan_init(&plan);
 	profile_init();
@@ -586,7 +586,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	profile_cleanup();
 	ret = sink_close(&sink, ret);
 	args_free(&a);
-	return ret;
+	return runlog_end(ret);
 }
 
 const struct cli_command cli_apply = {

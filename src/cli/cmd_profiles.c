@@ -16,6 +16,7 @@
 #include "util/path.h"
 #include "util/strbuf.h"
 #include "cli/exit.h"
+#include "cli/runlog.h"
 #include "util/escape.h"
 #include "util/msg.h"
 #include "profiles/profile_path.h"
@@ -42,6 +43,12 @@ static const struct cli_option profiles_options[] = {
 static const struct cli_refusal validate_refusals[] = {
 	{ "json", "validate only says whether profiles are valid ('profiles NAME --json' "
 		  "prints one)" },
+	RUNLOG_REFUSALS,
+	{ NULL },
+};
+
+static const struct cli_refusal profiles_refusals[] = {
+	RUNLOG_REFUSALS,
 	{ NULL },
 };
 
@@ -290,6 +297,7 @@ const struct cli_command cli_profiles = {
 		       "description, or show each NAME's description and rules.\n",
 	.epilogue = "Exit status: 0 listed, 2 usage error, 3 a profile is missing or invalid.\n",
 	.options = profiles_options,
+	.refusals = profiles_refusals,
 	.operands = COMP_PROFILE,
 	.run = run_profiles,
 };

@@ -12,6 +12,7 @@
 #include "adapters/wim.h"
 #include "cli/commands.h"
 #include "cli/exit.h"
+#include "cli/runlog.h"
 #include "core/show_report.h"
 #include "targets/target.h"
 #include "util/msg.h"
@@ -24,6 +25,7 @@ static const struct cli_option show_options[] = {
 	  "scratch directory in DIR; default: next to the image", COMP_DIR, NULL },
 	{ OPT_JSON, 0, "json", NULL, "print what is found as one JSON document (see\n"
 	  "wimpatch(1), JSON REPORT)", COMP_NONE, NULL },
+	RUNLOG_OPTIONS,
 	{ 0 },
 };
 
@@ -50,7 +52,7 @@ static int on_option(int id, const char *arg, void *ctx)
 		a->json = true;
 		return 0;
 	}
-	return -1;
+	return runlog_option(id, arg) ? -1 : 0;
 }
 
 static void print_shown(const struct shown *s, void *ctx)
@@ -104,7 +106,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	struct json_report *j = NULL;
 	int first, ret = opt_parse(cmd, argc, argv, on_option, &a, &first);
 
-	if (ret >= 0)
+	if (ret >= 0 || (ret = runlog_start(argc, argv)) >= 0)
 		return ret;
 	/* From here on every error goes into the document too. */
 	if (a.json) {
@@ -120,13 +122,13 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		json_report_errors_code(j, exit_status_kind(ret));
 		json_report_finish(j, ret, stdout);
 	}
-	return ret;
+	return runlog_end(ret);
 }
 
 const struct cli_command cli_show = {
 	.name = "show",
 	.summary = "show what a medium, WIM or hive holds now; write nothing",
-	.usage = "[-qv] [--json] [--work-dir DIR] TARGET...",
+	.usage = "[-qv] [--json] [--work-dir DIR] [--progress=MODE] [--log FILE] TARGET...",
 	.description =
 		"Show what TARGET holds now: for each WIM its images (index, name,\n"
 		"edition, build, architecture, role) and, for each image, the settings\n"

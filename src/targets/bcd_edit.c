@@ -249,7 +249,7 @@ static int put_element(struct bcd_ctx *c, struct bobj *o, uint32_t id, const str
 				   sizeof(e.err)) < 0))
 		return edit_end(c, o, &e, EDIT_FAILED);
 	if (e.found && regval_equal(&e.old, want)) {
-		if (msg_verbosity >= VERB_VERBOSE) {
+		if (msg_verbose_wanted()) {
 			char *t = bcd_value_text(id, want, true);
 			msg_verbose("%s: %s: %s is already %s", c->where, o->label, e.what,
 				    t ? t : "set");

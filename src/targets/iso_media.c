@@ -218,7 +218,7 @@ enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char 
 		ret = WP_ERR_WRITE;
 	}
 	if (ret == WP_OK)
-		ret = iso_extract(path, &m->info, m->root, sel, n_sel);
+		ret = iso_extract(path, &m->info, m->root, sel, n_sel, need);
 	if (ret == WP_OK)
 		ret = check_extracted(m, path, whole, sel, n_sel);
 	free(sel);

@@ -6,6 +6,7 @@
 #include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -130,4 +131,14 @@ int clock_clamp_tree(const char *root)
 	if (r < 0)
 		msg_error("%s: cannot walk the tree: %s", root, strerror(errno));
 	return r == 0 ? 0 : -1;
+}
+
+void clock_log_stamp(char *buf, size_t size)
+{
+	struct timespec t;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	if (!gmtime_r(&t.tv_sec, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", (long long)t.tv_sec);
 }

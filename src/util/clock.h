@@ -10,6 +10,7 @@
 #define WIMPATCH_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -49,5 +50,10 @@ int clock_stamp(int fd, const char *path);
  * their time, those written since get the epoch.  Symbolic links are not
  * followed.  0, or -1 after saying why. */
 int clock_clamp_tree(const char *root);
+
+/* The time of day now, UTC, as "2026-12-03T14:20:01Z", for the lines of
+ * a log and dated progress: always the real time, never
+ * SOURCE_DATE_EPOCH's (a log says when things happened). */
+void clock_log_stamp(char *buf, size_t size);
 
 #endif

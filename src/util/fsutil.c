@@ -704,15 +704,13 @@ static ssize_t copy_range_all(int in, int out, const char *dst)
 	struct stat st;
 	uint64_t total = fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0, done = 0;
 	ssize_t n;
-	char what[128];
 
-	snprintf(what, sizeof(what), "copying to %s", path_base(dst));
 	while ((n = copy_file_range(in, NULL, out, NULL, 64 << 20, 0)) > 0) {
 		done += (uint64_t)n;
 		if (total > (256u << 20))
-			progress_update(what, done, total);
+			progress_update(path_base(dst), "copying", done, total);
 	}
-	progress_clear();
+	progress_done();
 	return n;
 }
 

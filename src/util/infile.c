@@ -118,3 +118,39 @@ out:
 	close(fd);
 	return buf;
 }
+
+int infile_open_append(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0) {
+		if (S_ISLNK(st.st_mode)) {
+			snprintf(why, whylen, "a symbolic link: refused, a log is written only "
+				 "to the file it names");
+			return -1;
+		}
+		if (!acceptable(&st, false, why, whylen))
+			return -1;
+	} else if (errno != ENOENT) {
+		snprintf(why, whylen, "%s", strerror(errno));
+		return -1;
+	}
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+			  O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s", errno == ELOOP ? "a symbolic link: refused" :
+			 strerror(errno));
+		return -1;
+	}
+	bool stated = fstat(fd, &st) == 0;
+	if (!stated)
+		snprintf(why, whylen, "%s", strerror(errno));
+	if (!stated || !acceptable(&st, false, why, whylen)) {
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}

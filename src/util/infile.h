@@ -29,4 +29,11 @@ int infile_open(const char *path, bool dir_ok, struct stat *st, char *why, size_
  * *len.  NULL with the reason in `why`, as infile_open. */
 char *infile_read(const char *path, size_t max, size_t *len, char *why, size_t whylen);
 
+/* Open `path` for appending (a log), made if missing (mode 0666 less the
+ * umask), close-on-exec.  Refused like infile_open, and a symbolic link
+ * too (O_NOFOLLOW): what is written goes where the name says, not where
+ * a link planted under it points.  The descriptor, or -1 with the reason
+ * in `why`. */
+int infile_open_append(const char *path, char *why, size_t whylen);
+
 #endif

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "util/escape.h"
 #include "util/msg.h"
+#include "util/msglog.h"
 #include "util/progress.h"
 
 enum verbosity msg_verbosity = VERB_NORMAL;
@@ -75,27 +77,36 @@ static void where_combine(struct msg_about *a, char *buf, size_t size)
 /* A message names keys, values and files from the inputs: its control
  * characters are shown as escapes, so that none can start a line of its
  * own or drive the terminal (see escape.h). */
-static void vsay(const char *prefix, const char *fmt, va_list ap)
+static void vsay(const char *prefix, bool on_terminal, const char *fmt, va_list ap)
 {
 	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
 
 	strbuf_vaddf(&raw, fmt, ap);
 	if (!raw.failed)
 		esc_add(&shown, raw.buf ? raw.buf : "", false);
-	progress_clear();	/* a message never lands in the middle of the bar */
-	fflush(stdout);
-	fputs("wimpatch: ", stderr);
-	fputs(prefix, stderr);
 	/* Out of memory: the message as it is beats none. */
-	fputs(shown.buf && !shown.failed ? shown.buf : raw.buf ? raw.buf : fmt, stderr);
-	fputc('\n', stderr);
+	const char *text = shown.buf && !shown.failed ? shown.buf : raw.buf ? raw.buf : fmt;
+	msglog_line(prefix, text);
+	if (on_terminal) {
+		progress_clear();	/* a message never lands in the middle of the bar */
+		fflush(stdout);
+		fputs("wimpatch: ", stderr);
+		fputs(prefix, stderr);
+		fputs(text, stderr);
+		fputc('\n', stderr);
+	}
 	strbuf_release(&raw);
 	strbuf_release(&shown);
 }
 
+bool msg_verbose_wanted(void)
+{
+	return !silenced && (msg_verbosity >= VERB_VERBOSE || msglog_on());
+}
+
 void msg_verbose_lines(const char *title, const char *text)
 {
-	if (msg_verbosity < VERB_VERBOSE || silenced)
+	if (!msg_verbose_wanted())
 		return;
 	msg_verbose("%s", title);
 	while (*text) {
@@ -121,37 +132,37 @@ void msg_error(const char *fmt, ...)
 		where_combine(&about, file, sizeof(file));
 		error_sink(buf, &about, error_sink_ctx);
 	}
-	vsay("error: ", fmt, ap);
+	vsay("error: ", true, fmt, ap);
 	va_end(ap);
 }
 
 void msg_warn(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_NORMAL || silenced)
+	if (silenced || (msg_verbosity < VERB_NORMAL && !msglog_on()))
 		return;
 	va_start(ap, fmt);
-	vsay("warning: ", fmt, ap);
+	vsay("warning: ", msg_verbosity >= VERB_NORMAL, fmt, ap);
 	va_end(ap);
 }
 
 void msg_info(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_NORMAL || silenced)
+	if (silenced || (msg_verbosity < VERB_NORMAL && !msglog_on()))
 		return;
 	va_start(ap, fmt);
-	vsay("", fmt, ap);
+	vsay("", msg_verbosity >= VERB_NORMAL, fmt, ap);
 	va_end(ap);
 }
 
 void msg_verbose(const char *fmt, ...)
 {
 	va_list ap;
-	if (msg_verbosity < VERB_VERBOSE || silenced)
+	if (!msg_verbose_wanted())
 		return;
 	va_start(ap, fmt);
-	vsay("", fmt, ap);
+	vsay("", msg_verbosity >= VERB_VERBOSE, fmt, ap);
 	va_end(ap);
 }
 

@@ -6,7 +6,8 @@
  * they happen, with the file, image and key they concern.  Progress and
  * decisions ("-v") go to stderr too, so stdout carries only the report.
  * A message is one line: the control characters in it (from the names it
- * quotes) are printed as escapes (util/escape.h).
+ * quotes) are printed as escapes (util/escape.h).  With a log open
+ * (util/msglog.h) every message, -v's included, goes there too.
  */
 #ifndef WIMPATCH_MSG_H
 #define WIMPATCH_MSG_H
@@ -24,6 +25,10 @@ void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Printed only with -v: explains a decision. */
 void msg_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Would msg_verbose print (to the terminal or the log)?  For code that
+ * does work only to explain it. */
+_Bool msg_verbose_wanted(void);
 
 /* Printed only with -v: `title`, then each line of `text` indented, for
  * a block of lines (a message is one line: its line feeds are shown as

@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/fsutil.h"
@@ -151,14 +152,33 @@ static void take(struct run *r, struct spawn_io *io, int i, size_t n)
 		r->oom = r->stopped = true;
 }
 
+static double mono_now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* io->on_tick, if a second has passed since the last. */
+static void tick(struct spawn_io *io, double *last)
+{
+	double now = mono_now();
+	if (io->on_tick && now - *last >= 1) {
+		*last = now;
+		io->on_tick(io->ctx);
+	}
+}
+
 /* Read both pipes until the child closes them (or is to be stopped). */
 static void collect(struct run *r, struct spawn_io *io)
 {
 	struct pollfd pf[2] = { { .fd = r->out[0], .events = POLLIN },
 				{ .fd = r->err[0], .events = POLLIN } };
+	double last = mono_now();
 
 	while ((pf[0].fd >= 0 || pf[1].fd >= 0) && !r->stopped) {
-		if (poll(pf, 2, -1) < 0) {
+		tick(io, &last);
+		if (poll(pf, 2, io->on_tick ? 1000 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;

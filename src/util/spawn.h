@@ -25,7 +25,10 @@ struct spawn_io {
 	 * program (it is killed) and makes spawn_run return -1.  NULL: stdout
 	 * is collected into `out`. */
 	int (*on_stdout)(const char *buf, size_t n, void *ctx);
-	void *ctx;
+	/* Called about once a second while the program runs (NULL: never),
+	 * for progress: e.g. the size of the file it is writing. */
+	void (*on_tick)(void *ctx);
+	void *ctx;		/* for both */
 
 	/* Filled in by spawn_run; release with spawn_io_free. */
 	char *out;		/* stdout (without on_stdout), NUL-terminated */

@@ -18,6 +18,7 @@
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
+#include "util/progress.h"
 
 #define SECTOR ISOFS_SECTOR
 #define CHUNK (1u << 20)
@@ -484,6 +485,9 @@ static enum wp_err digest_end(struct digest *d, const char *name, struct iso_rep
 	}
 	memcpy(rep->sha256, d->hex, sizeof(rep->sha256));
 	rep->size = d->size;
+	/* It ran beside the read-back, which had the progress line. */
+	progress_update(path_base(name), "SHA-256", d->size, d->size);
+	progress_done();
 	return WP_OK;
 }
 

@@ -24,6 +24,8 @@ struct sink {
 	struct json_report *json;
 	struct regfile_out *reg;
 	const char *undo_file;		/* --undo-file (points into argv) */
+	const char *target;		/* the TARGET being worked on, for the undo
+					   file's section headers (argv) */
 	bool utf16;
 	bool undo_failed;		/* some of it could not be written */
 };

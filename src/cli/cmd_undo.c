@@ -386,7 +386,8 @@ static int run_undo(struct args *a, struct undo *u, struct sink *sink)
 	struct msg_where where = { .file = u->target };
 	int ret;
 
-	if (undo_file_read(u->uf.path, &u->uf) < 0 || build_plans(u) < 0)
+	if (undo_file_read(u->uf.path, &u->uf) < 0 || undo_file_keep_target(&u->uf, u->target) < 0 ||
+	    build_plans(u) < 0)
 		return EXIT_INPUT;
 	if (!(u->found = calloc(u->uf.n, sizeof(*u->found)))) {
 		msg_error("out of memory");

@@ -118,7 +118,8 @@ static void end_section(struct undo_section *s, struct strbuf *w, struct strbuf 
 static bool same_place(const struct undo_section *a, const struct undo_section *b)
 {
 	const char *ra = undo_rel(a->file, a->target), *rb = undo_rel(b->file, b->target);
-	return ra && rb && strcmp(ra, rb) == 0 && a->image == b->image &&
+	return ra && rb && strcmp(a->target, b->target) == 0 && strcmp(ra, rb) == 0 &&
+	       a->image == b->image &&
 	       strcmp(a->kind, b->kind) == 0 && (strcmp(a->kind, "bcd") == 0 ||
 						 strcasecmp(a->hive, b->hive) == 0);
 }
@@ -224,6 +225,7 @@ int undo_file_read(const char *path, struct undo_file *u)
 
 void undo_file_free(struct undo_file *u)
 {
+	u->n += u->n_other;
 	for (size_t i = 0; i < u->n; i++) {
 		struct undo_section *s = &u->v[i];
 		free(s->target);
@@ -238,6 +240,34 @@ void undo_file_free(struct undo_file *u)
 	free(u->v);
 	free(u->path);
 	memset(u, 0, sizeof(*u));
+}
+
+int undo_file_keep_target(struct undo_file *u, const char *target)
+{
+	size_t k = 0;
+	bool several = false;
+
+	for (size_t i = 1; i < u->n; i++)
+		several |= strcmp(u->v[i].target, u->v[0].target) != 0;
+	if (!several)
+		return 0;
+	for (size_t i = 0; i < u->n; i++) {
+		if (strcmp(u->v[i].target, target) == 0) {
+			struct undo_section t = u->v[k];
+			u->v[k++] = u->v[i];
+			u->v[i] = t;
+		}
+	}
+	if (k == 0) {
+		msg_error("%s: holds the undo of several targets, none of them %s (line %d: %s): "
+			  "give the one to undo by the name apply was given", u->path, target,
+			  u->v[0].line, u->v[0].target);
+		return -1;
+	}
+	/* The others' sections are freed with the file, after the kept ones. */
+	u->n_other = u->n - k;
+	u->n = k;
+	return 0;
 }
 
 const char *undo_rel(const char *file, const char *target)

@@ -29,15 +29,22 @@ struct undo_file {
 	char *path;
 	struct undo_section *v;
 	size_t n, alloc;
+	size_t n_other;		/* after v[n]: sections undo_file_keep_target left */
 };
 
 /* Read `path` (util/infile.h, through regfile_read).  Refuses a file
  * with entries outside a section (written by a wimpatch that kept no
  * sections, or edited by hand), a header without its fields, and two
- * sections for one file, image and hive (two runs: undo one run at a
- * time).  0, or -1 (reported, naming the file and line). */
+ * sections for one target, file, image and hive (two runs: undo one run
+ * at a time).  0, or -1 (reported, naming the file and line). */
 int undo_file_read(const char *path, struct undo_file *u);
 void undo_file_free(struct undo_file *u);
+
+/* An undo file of a run over several targets: keep the sections of
+ * `target` (as apply was given it).  One target's file is kept whole (its
+ * TARGET may be apply's -o output).  0, or -1 when none is `target`
+ * (reported). */
+int undo_file_keep_target(struct undo_file *u, const char *target);
 
 /* `file` (as a section names it) relative to `target`: "" for the target
  * itself, else what follows "target/"; NULL if it is not under it. */

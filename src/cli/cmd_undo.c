@@ -348,6 +348,12 @@ static enum wp_err undo_target(struct undo *u, struct args *a, struct sink *sink
 
 	if (ret != WP_OK)
 		return ret;
+	/* Said before two dry runs have extracted the image for nothing. */
+	if (t->kind == TARGET_ISO && !a->po.dry_run && !a->po.output) {
+		msg_error("%s: an ISO image is not patched in place: undo builds a new image, as "
+			  "apply does; give it a name with -o NEW.iso", u->target);
+		return WP_ERR_USAGE;
+	}
 	po.dry_run = true;
 	po.output = NULL;
 	po.plan = &u->wrote;

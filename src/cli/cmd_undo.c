@@ -388,6 +388,7 @@ static void default_hive_name(struct undo *u, struct args *a)
 
 static int run_undo(struct args *a, struct undo *u, struct sink *sink)
 {
+	/* wimlib's default compression: undo writes back a few hives. */
 	struct wim_settings ws = { .threads = cpus_usable() };
 	struct msg_where where = { .file = u->target };
 	int ret;

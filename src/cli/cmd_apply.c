@@ -491,6 +491,7 @@ static int run_one(struct args *a, const char *target, struct sink *sink)
 	enum wp_err ret = WP_OK;
 
 	msg_where_push(&where);
+	sink->target = target;
 	if (a->out_dir) {
 		if (!(out = path_join(a->out_dir, path_base(target)))) {
 			msg_error("out of memory");

@@ -11,6 +11,7 @@
 #include "core/regfile.h"
 #include "util/clock.h"
 #include "util/msg.h"
+#include "util/strbuf.h"
 
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
 	      const char *undo_file, bool utf16)
@@ -63,6 +64,65 @@ static void undo_run_comment(struct regfile_out *r)
 	free(c);
 }
 
+/* `s` with '%', ';' and control characters as %XX, so that a field of
+ * the section header ends at the next "; " (cli/undo_file.c reads it). */
+static void add_field(struct strbuf *b, const char *name, const char *s)
+{
+	strbuf_addf(b, "%s%s=", b->len ? "; " : "", name);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '%' || *p == ';' || *p < 0x20 || *p == 0x7f)
+			strbuf_addf(b, "%%%02X", *p);
+		else
+			strbuf_addf(b, "%c", *p);
+	}
+}
+
+/* "; wimpatch-undo: target=...; file=...; image=2; ...": where the
+ * section's values came from, for 'wimpatch undo' (wimpatch(1), UNDO
+ * FILES); then what the run wrote there, as "; wrote: " comments. */
+static void undo_section_header(struct regfile_out *r, const struct sink *s,
+				const struct file_report *fr, const struct hive_report *h)
+{
+	struct strbuf b = STRBUF_INIT;
+	char num[16];
+
+	add_field(&b, "target", s->target ? s->target : fr->path);
+	add_field(&b, "file", fr->path);
+	add_field(&b, "kind", fr->kind);
+	snprintf(num, sizeof(num), "%d", h->image);
+	add_field(&b, "image", num);
+	if (h->image)
+		add_field(&b, "role", role_name(h->role));
+	add_field(&b, "hive", h->hive);
+	add_field(&b, "root", h->reg_root);
+	if (!b.failed) {
+		char *c = NULL;
+		if (asprintf(&c, "wimpatch-undo: %s", b.buf) >= 0)
+			regfile_comment(r, c);
+		free(c);
+	}
+	strbuf_release(&b);
+}
+
+/* What the run wrote into one hive: its changes but those a later one
+ * overrode (only the last word on a value is in the hive). */
+static void undo_wrote(struct regfile_out *r, const struct hive_report *h)
+{
+	bool *sup = change_superseded_all(&h->changes);
+	struct changelist last = { 0 };
+
+	if (sup && (last.v = calloc(h->changes.n, sizeof(*last.v)))) {
+		for (size_t i = 0; i < h->changes.n; i++)
+			if (!sup[i])
+				last.v[last.n++] = h->changes.v[i];	/* borrowed */
+		regfile_changes_comment(r, "; wrote: ", h->reg_root, &last);
+	} else {
+		msg_error("%s: out of memory", "--undo-file");
+	}
+	free(last.v);
+	free(sup);
+}
+
 /* A file was written: what undoes it goes in front of the undo file at
  * once, so that a later failure (or a kill) cannot lose it. */
 static void undo_file_done(struct sink *s, const struct file_report *fr)
@@ -79,7 +139,9 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 		const struct hive_report *h = &fr->hives[i];
 		if (h->changes.n == 0)
 			continue;
+		undo_section_header(r, s, fr, h);
 		reg_section_comment(r, fr, h);
+		undo_wrote(r, h);
 		regfile_undo(r, h->reg_root, &h->changes);
 	}
 	if (regfile_left_out(r))

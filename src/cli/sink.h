@@ -9,7 +9,10 @@
  * file already holds as soon as that file is written (newest first, so
  * that merging the whole file from the top undoes the runs in reverse
  * order), and a run that writes nothing leaves it alone (and creates
- * none).
+ * none).  Each hive written is a section of its own: a header comment
+ * with the target, file, image, role and hive, what the run wrote as
+ * "; wrote: " comments, then the old values (cli/undo_file.h reads it
+ * back for wimpatch undo).
  */
 #ifndef WIMPATCH_SINK_H
 #define WIMPATCH_SINK_H
@@ -24,6 +27,8 @@ struct sink {
 	struct json_report *json;
 	struct regfile_out *reg;
 	const char *undo_file;		/* --undo-file (points into argv) */
+	const char *target;		/* the TARGET being worked on, for the undo
+					   file's section headers (argv) */
 	bool utf16;
 	bool undo_failed;		/* some of it could not be written */
 };

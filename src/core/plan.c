@@ -63,6 +63,8 @@ const char *bcd_op_kind_name(enum bcd_op_kind k)
 		return "recoveryenabled";
 	case BOP_SET_ELEMENT:
 		return "set-element";
+	case BOP_HIVE_OPS:
+		return "registry operations";
 	}
 	return "?";
 }
@@ -93,6 +95,11 @@ static void rule_free(struct rule *r)
 	free(r->ops);
 }
 
+struct rule *rule_new(void)
+{
+	return calloc(1, sizeof(struct rule));
+}
+
 static void bcd_rule_free(struct bcd_rule *r)
 {
 	free(r->profile);
@@ -104,6 +111,9 @@ static void bcd_rule_free(struct bcd_rule *r)
 		free(o->text);
 		free(o->targetname);
 		free(o->netkey);
+		if (o->hive_ops)
+			rule_free(o->hive_ops);
+		free(o->hive_ops);
 		free(o->src_file);
 	}
 	free(r->ops);

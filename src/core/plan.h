@@ -80,6 +80,8 @@ enum bcd_op_kind {
 	BOP_BOOTSTATUSPOLICY,	/* /set OBJECT bootstatuspolicy P */
 	BOP_RECOVERYENABLED,	/* /set OBJECT recoveryenabled on|off */
 	BOP_SET_ELEMENT,	/* /set OBJECT <element id> value */
+	BOP_HIVE_OPS,		/* registry operations on the store as a hive
+				   (`hive_ops`): what wimpatch undo puts back */
 };
 
 const char *bcd_op_kind_name(enum bcd_op_kind k);
@@ -100,6 +102,8 @@ struct bcd_op {
 	bool create_missing;	/* create {dbgsettings} if the store lacks it */
 	/* emssettings */
 	unsigned ems_port, ems_baudrate;
+	struct rule *hive_ops;	/* BOP_HIVE_OPS: its ops, keys from the store's
+				   root (owned; its hive and images unused) */
 	char *src_file;
 	int src_line;
 };
@@ -144,6 +148,8 @@ struct rule *plan_add_rule(struct plan *p);
 /* Appends a zeroed op to the rule and returns it, or NULL. */
 struct op *rule_add_op(struct rule *r);
 
+/* A zeroed rule that belongs to no plan (BOP_HIVE_OPS), or NULL. */
+struct rule *rule_new(void);
 /* Appends a zeroed BCD rule / op, or NULL on allocation failure. */
 struct bcd_rule *plan_add_bcd_rule(struct plan *p);
 struct bcd_op *bcd_rule_add_op(struct bcd_rule *r);

@@ -261,6 +261,34 @@ void regfile_undo(struct regfile_out *r, const char *root, const struct changeli
 	}
 }
 
+static void release(struct regfile_out *r);
+
+void regfile_changes_comment(struct regfile_out *r, const char *prefix, const char *root,
+			     const struct changelist *cl)
+{
+	struct regfile_out *w = start(NULL, r->dest);
+	if (!w) {
+		r->text.failed = true;
+		return;
+	}
+	regfile_changes(w, root, cl);
+	/* Lines without their blank separators, each behind the prefix;
+	 * names a .reg file cannot hold are left out of both. */
+	const char *p = w->text.buf ? w->text.buf + strlen(HEADER) : "";
+	while (*p) {
+		size_t n = strcspn(p, "\r\n");
+		if (n)
+			out(r, "%s%.*s" EOL, prefix, (int)n, p);
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+	/* What it leaves out, the undo entries (written next) leave out and
+	 * report too. */
+	if (w->text.failed)
+		r->text.failed = true;
+	release(w);
+}
+
 size_t regfile_left_out(const struct regfile_out *r)
 {
 	return r->left_out;
@@ -663,22 +691,18 @@ static void parse_line(struct reader *rd, char *l)
 	}
 }
 
-int regfile_import(const char *path, const char *root, struct rule *rule)
+/* The entries of `text` (its lines numbered from line0 + 1), with or
+ * without the header line. */
+static int import_text(const char *name, const char *text, int line0, bool header,
+		       const char *root, struct rule *rule)
 {
-	char err[256];
-	char *text = read_text(path, err, sizeof(err));
-	struct reader rd = { .file = path, .root = root, .rule = rule };
-
-	if (!text) {
-		msg_error("%s: %s", path, err);
-		return -1;
-	}
+	struct reader rd = { .file = name, .root = root, .rule = rule, .line = line0 };
 	/* Logical lines: CRLF or LF, a trailing backslash continues a line. */
 	char *line = NULL;
 	size_t cap = 0, len = 0;
 	int start_line = 0;
-	bool have_header = false;
-	for (char *p = text, *next; *p || len; p = next) {
+	bool have_header = !header;
+	for (const char *p = text, *next; *p || len; p = next) {
 		size_t n = strcspn(p, "\n");
 		next = p[n] ? p + n + 1 : p + n;
 		if (n && p[n - 1] == '\r')
@@ -732,8 +756,37 @@ int regfile_import(const char *path, const char *root, struct rule *rule)
 	}
 	free(line);
 	free(rd.key);
-	free(text);
 	return rd.errors ? -1 : 0;
+}
+
+int regfile_import(const char *path, const char *root, struct rule *rule)
+{
+	char err[256];
+	char *text = read_text(path, err, sizeof(err));
+
+	if (!text) {
+		msg_error("%s: %s", path, err);
+		return -1;
+	}
+	int ret = import_text(path, text, 0, true, root, rule);
+	free(text);
+	return ret;
+}
+
+int regfile_import_text(const char *name, const char *text, int line0, const char *root,
+			struct rule *rule)
+{
+	return import_text(name, text, line0, false, root, rule);
+}
+
+char *regfile_read(const char *path)
+{
+	char err[256];
+	char *text = read_text(path, err, sizeof(err));
+
+	if (!text)
+		msg_error("%s: %s", path, err);
+	return text;
 }
 
 /* ------------------------------------------------------------ adding to a file */

@@ -36,6 +36,12 @@ void regfile_changes(struct regfile_out *r, const char *root, const struct chang
  * keys recreated with their values, in reverse order. */
 void regfile_undo(struct regfile_out *r, const char *root, const struct changelist *cl);
 
+/* The changes as regfile_changes writes them, each line a comment
+ * behind `prefix` ("; wrote: "): what a run wrote, for wimpatch undo to
+ * check, which regedit and hivexregedit skip.  Pass only the changes
+ * whose result is still there (not change_superseded). */
+void regfile_changes_comment(struct regfile_out *r, const char *prefix, const char *root,
+			     const struct changelist *cl);
 /*
  * A key or value name with a control character (TAB aside) cannot be
  * written: .reg files have no escape for names, and a line feed would
@@ -74,5 +80,12 @@ int regfile_prepend(struct regfile_out *r, const char *path, bool utf16);
  * returns 0 or -1.
  */
 int regfile_import(const char *path, const char *root, struct rule *rule);
+/* The same for the lines of `text` (no header line: a section of an undo
+ * file), numbered from line0 + 1 in messages that name `name`. */
+int regfile_import_text(const char *name, const char *text, int line0, const char *root,
+			struct rule *rule);
+/* A .reg file's whole text as UTF-8 (UTF-16LE with BOM converted), read
+ * through util/infile.h; NULL after reporting why not.  free() it. */
+char *regfile_read(const char *path);
 
 #endif

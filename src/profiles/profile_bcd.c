@@ -284,6 +284,8 @@ static void parse_bcd_values(struct doc_ctx *d, xmlNodePtr n, struct attrs *a,
 		if (!(op->text = strdup(a->value)))
 			doc_oom(d);
 		break;
+	case BOP_HIVE_OPS:	/* made by wimpatch undo, never by a profile */
+		break;
 	}
 }
 

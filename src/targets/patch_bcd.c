@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "targets/bcd.h"
+#include "targets/engine.h"
 #include "core/error.h"
 #include "adapters/hive.h"
 #include "util/lock.h"
@@ -60,6 +61,10 @@ static int apply_op(struct bcd_ctx *c, const struct bcd_op *op)
 		return bcd_set_recoveryenabled(c, object, op->on);
 	case BOP_SET_ELEMENT:
 		return bcd_set_element_text(c, object, op->element, op->text);
+	case BOP_HIVE_OPS:
+		/* Keys from the store's root: the engine, as for any hive. */
+		return engine_apply(c->h, (const struct rule *const *)&op->hive_ops, 1, c->where,
+				    c->out);
 	}
 	return -1;
 }

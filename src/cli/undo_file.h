@@ -1,0 +1,53 @@
+/*
+ * undo_file.h - read an undo file (apply --undo-file) into its sections,
+ * for wimpatch undo.
+ *
+ * Each hive a run wrote has one section: a header comment saying where
+ * its values came from,
+ *   ; wimpatch-undo: target=T; file=F; kind=wim; image=2; role=setup;
+ *     hive=Windows/System32/config/SYSTEM; root=HKEY_LOCAL_MACHINE\SYSTEM
+ * (one line; '%', ';' and control characters in a value as %XX), what the
+ * run wrote there as "; wrote: " comment lines, and the .reg entries that
+ * put the old values back (sink.c writes them; wimpatch(1), UNDO FILES).
+ */
+#ifndef WIMPATCH_UNDO_FILE_H
+#define WIMPATCH_UNDO_FILE_H
+
+#include <stddef.h>
+
+struct undo_section {
+	int line;		/* of its header, in messages */
+	char *target, *file, *kind, *role, *hive, *root;	/* role: NULL if none */
+	int image;		/* 0: a bare hive or a BCD store */
+	/* The section's lines, those of the other part blanked (so that
+	 * both keep the file's line numbers, from `line`): */
+	char *wrote;		/* what the run wrote, "; wrote: " taken off */
+	char *restore;		/* what puts the old values back */
+};
+
+struct undo_file {
+	char *path;
+	struct undo_section *v;
+	size_t n, alloc;
+	size_t n_other;		/* after v[n]: sections undo_file_keep_target left */
+};
+
+/* Read `path` (util/infile.h, through regfile_read).  Refuses a file
+ * with entries outside a section (written by a wimpatch that kept no
+ * sections, or edited by hand), a header without its fields, and two
+ * sections for one target, file, image and hive (two runs: undo one run
+ * at a time).  0, or -1 (reported, naming the file and line). */
+int undo_file_read(const char *path, struct undo_file *u);
+void undo_file_free(struct undo_file *u);
+
+/* An undo file of a run over several targets: keep the sections of
+ * `target` (as apply was given it).  One target's file is kept whole (its
+ * TARGET may be apply's -o output).  0, or -1 when none is `target`
+ * (reported). */
+int undo_file_keep_target(struct undo_file *u, const char *target);
+
+/* `file` (as a section names it) relative to `target`: "" for the target
+ * itself, else what follows "target/"; NULL if it is not under it. */
+const char *undo_rel(const char *file, const char *target);
+
+#endif

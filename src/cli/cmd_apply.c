@@ -451,6 +451,7 @@ static struct {
 	char **argv;
 	int first, cur, argc;
 	const char *undo_file;
+	bool undo_failed;	/* an undo record could not be written */
 	size_t n_written;
 	bool whole;		/* the target itself is what was written */
 	char written[2048];	/* " to OUTPUT", or "FILE, FILE (to OUTPUT)" */
@@ -459,12 +460,14 @@ static struct {
 /* What the target in progress is now. */
 static const char *current_state(char *buf, size_t len)
 {
-	const char *undo = note.undo_file ? " (what undoes it is in the undo file)" : "";
+	const char *undo = !note.undo_file ? ""
+			   : note.undo_failed ? " (its undo record could not be written in full)"
+					      : " (what undoes it is in the undo file)";
 
 	if (!note.n_written)
 		return "unchanged (interrupted)";
 	if (note.whole)
-		snprintf(buf, len, "written%s, interrupted while it was read back%s", note.written,
+		snprintf(buf, len, "written%s (interrupted after its commit point)%s", note.written,
 			 undo);
 	else
 		snprintf(buf, len, "partly written: %s written%s, the rest unchanged (interrupted)",
@@ -473,7 +476,7 @@ static const char *current_state(char *buf, size_t len)
 }
 
 /* If a signal stops the run, say what it leaves: each target finished,
- * written (committed: interrupted while it was read back), partly written
+ * written (committed: interrupted while it was read back, say), partly written
  * (a tree), unchanged or not started; running the same command again
  * completes the job. */
 static void write_interrupt_note(void)
@@ -515,6 +518,7 @@ static void on_committed(struct file_report *fr, void *ctx)
 	const char *out = fr->output;
 
 	sink_file_committed(ctx, fr);
+	note.undo_failed = ((struct sink *)ctx)->undo_failed;
 	note.whole = note.n_written++ == 0 && strcmp(fr->path, note.argv[note.cur]) == 0;
 	if (note.whole)
 		snprintf(note.written, sizeof(note.written), "%s%s", out ? " to " : "", out ? out : "");

@@ -90,6 +90,54 @@ static uint32_t le32(const unsigned char *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+void hive_base_parse(const unsigned char *b, size_t n, struct hive_base *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (n < 512 || memcmp(b, "regf", 4) != 0)
+		return;
+	out->regf = true;
+	out->seq1 = le32(b + 4);
+	out->seq2 = le32(b + 8);
+	out->type = le32(b + 28);
+	/* The XOR of the first 127 dwords, 0 and ~0 being taken by 1 and ~1. */
+	uint32_t x = 0;
+	for (size_t i = 0; i < 508; i += 4)
+		x ^= le32(b + i);
+	if (x == UINT32_MAX)
+		x = UINT32_MAX - 1;
+	else if (x == 0)
+		x = 1;
+	out->checksum_ok = x == le32(b + 508);
+}
+
+int hive_base_read(const char *path, struct hive_base *out, uint64_t *size)
+{
+	unsigned char buf[512];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+
+	memset(out, 0, sizeof(*out));
+	*size = 0;
+	if (fd < 0)
+		return -1;
+	errno = 0;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int saved = errno;
+		close(fd);
+		errno = saved ? saved : EINVAL;
+		return -1;
+	}
+	*size = (uint64_t)st.st_size;
+	ssize_t r = pread(fd, buf, sizeof(buf), 0);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	if (r < 0)
+		return -1;
+	hive_base_parse(buf, (size_t)r, out);
+	return 0;
+}
+
 bool hive_header_is_regf(const unsigned char *head, size_t n)
 {
 	return n >= 4 && memcmp(head, "regf", 4) == 0;

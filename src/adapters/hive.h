@@ -37,6 +37,28 @@ struct hive *hive_open(const char *path, int flags, char *err, size_t errlen);
 void hive_close(struct hive *h);
 const char *hive_error(const struct hive *h);
 
+/*
+ * What a base block says (the first 512 bytes of a hive or of a
+ * transaction log beside it, SYSTEM.LOG1...): the signature, the primary
+ * and secondary sequence numbers, the file type (0 a hive, 1 or 2 an old
+ * log, 6 a new one: Windows 8.1 on), and whether the checksum at 508
+ * matches.  A hive is dirty when its sequence numbers differ: Windows
+ * then replays its logs at load.  Does not need hivex.
+ */
+struct hive_base {
+	bool regf, checksum_ok;
+	uint32_t seq1, seq2, type;
+};
+void hive_base_parse(const unsigned char *b, size_t n, struct hive_base *out);
+/* The base block of the file at `path`; *size gets the file's size.  0,
+ * or -1 with errno set (0 for a file too short to hold one: then
+ * out->regf is false and 0 is returned). */
+int hive_base_read(const char *path, struct hive_base *out, uint64_t *size);
+static inline bool hive_base_dirty(const struct hive_base *b)
+{
+	return b->regf && b->seq1 != b->seq2;
+}
+
 /* Do a file's first n bytes make it a regf hive?  Does not need hivex. */
 bool hive_header_is_regf(const unsigned char *head, size_t n);
 

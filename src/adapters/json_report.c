@@ -175,6 +175,28 @@ static void add_iso(struct json_report *j, const struct file_report *fr)
 	json_object_array_add(j->isos, o);
 }
 
+/* The transaction logs beside a written hive, and what was done. */
+static json_object *logs_json(const struct hive_report *h)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t k = 0; k < h->n_logs; k++) {
+		const struct hive_log *l = &h->logs[k];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "file", str_or_null(l->name));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)l->size));
+		json_object_object_add(o, "sequence", l->regf ? json_object_new_array() : NULL);
+		if (l->regf) {
+			json_object *seq = json_object_object_get(o, "sequence");
+			json_object_array_add(seq, json_object_new_int64(l->seq1));
+			json_object_array_add(seq, json_object_new_int64(l->seq2));
+		}
+		json_object_object_add(o, "action", json_object_new_string(l->action));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 void json_report_add_file(struct json_report *j, const struct file_report *fr)
 {
 	json_object *f, *hives;
@@ -209,6 +231,8 @@ void json_report_add_file(struct json_report *j, const struct file_report *fr)
 		for (size_t k = 0; k < h->changes.n; k++)
 			json_object_array_add(ch, change_json(&h->changes.v[k]));
 		json_object_object_add(ho, "changes", ch);
+		json_object_object_add(ho, "dirty", json_object_new_boolean(h->was_dirty));
+		json_object_object_add(ho, "logs", logs_json(h));
 		json_object_array_add(hives, ho);
 		total += h->changes.n;
 	}
@@ -262,6 +286,7 @@ static json_object *system_json(const struct system_state *st, enum exposure e)
 			       !st->paging_files_present ? NULL
 			       : json_object_new_string(st->paging_files_set ? "set" : "empty"));
 	json_object_object_add(o, "msiscsi", json_object_new_boolean(st->msiscsi));
+	json_object_object_add(o, "dirty", json_object_new_boolean(st->dirty));
 	json_object_object_add(o, "exposure", json_object_new_string(exposure_name(e)));
 	json_object_object_add(o, "verdict", json_object_new_string(exposure_text(e)));
 	return o;

@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "util/clock.h"
+#include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/progress.h"
 #include "adapters/wim.h"
@@ -165,6 +166,12 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 	switch (msg) {
 	case WIMLIB_PROGRESS_MSG_WRITE_METADATA_BEGIN:
 		wim_times_fix((struct wim *)ctx);
+		break;
+	case WIMLIB_PROGRESS_MSG_WRITE_METADATA_END:
+		if (w->hold_after_metadata && !w->held) {
+			fs_hold_signals(true);
+			((struct wim *)ctx)->held = true;
+		}
 		break;
 	case WIMLIB_PROGRESS_MSG_WRITE_STREAMS:
 		progress_update(base, "writing", info->write_streams.completed_bytes,
@@ -628,8 +635,9 @@ static enum wp_err check_integrity(struct wim *w)
 	return ret;
 }
 
-enum wp_err wim_commit_in_place(struct wim *w)
+enum wp_err wim_commit_in_place(struct wim *w, bool *committed)
 {
+	*committed = false;
 	enum wp_err ret = check_integrity(w);
 	if (ret != WP_OK)
 		return ret;
@@ -639,12 +647,22 @@ enum wp_err wim_commit_in_place(struct wim *w)
 	drop_shadow(w);
 	unsigned threads = write_threads(w);
 	errno = 0;
+	w->hold_after_metadata = true;
 	int r = wimlib_overwrite(w->ws, WIMLIB_WRITE_FLAG_FSYNC, threads);
+	w->hold_after_metadata = false;
 	progress_done();
 	if (r)
-		return wfail(w->path, 0, r, WS_OUT, "cannot write the updated WIM");
+		ret = wfail(w->path, 0, r, WS_OUT, "cannot write the updated WIM");
 	/* wimlib wrote it by name: its times are the run's (util/clock.h). */
-	return clock_stamp(-1, w->path) < 0 ? WP_ERR_WRITE : WP_OK;
+	else if (clock_stamp(-1, w->path) < 0)
+		ret = WP_ERR_WRITE;
+	/* Written (the header is), whatever failed after it: signals stay
+	 * held for the caller to record that. */
+	if (r && w->held)
+		fs_hold_signals(false);
+	*committed = !r;
+	w->held = false;
+	return ret;
 }
 
 enum wp_err wim_commit_to_fd(struct wim *w, int fd, const char *name)

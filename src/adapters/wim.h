@@ -172,10 +172,18 @@ char *wim_file_metadata(struct wim *w, int image, const char *stored);
 
 /* Write the queued changes into the file itself, by appending (the header
  * is the commit point, so an interrupted write leaves the old WIM).
+ * SIGINT, SIGTERM and SIGHUP are held back (fs_hold_signals) from the end
+ * of the metadata write on, through the header write and its fsync, so
+ * that no signal falls between the commit point and the caller's record
+ * of it: when wimlib succeeds they are still held when this returns
+ * (whatever it returns) and the caller releases them; when it fails they
+ * are released.  (wimlib's compressor threads, which would take a signal
+ * the calling thread holds, are gone by then.)  *committed tells which:
+ * whether the new header is written.
  * WP_ERR_WRITE when writing fails (the WIM cannot be opened for writing,
  * no space, size limit, I/O error), WP_ERR_INPUT when what is to be
  * copied from the WIM cannot be read or is bad. */
-enum wp_err wim_commit_in_place(struct wim *w);
+enum wp_err wim_commit_in_place(struct wim *w, bool *committed);
 /* Write the whole WIM, changes included, through `fd` (a new, empty file
  * open for reading and writing, named `name` in messages), synced; the
  * descriptor stays open.  Fails as wim_commit_in_place does. */

@@ -34,6 +34,9 @@ struct wim {
 	unsigned n_parts;
 	uint64_t part_size;		/* the limit the parts imply */
 	uint64_t *lastmod;		/* [1..image_count]: wim_times_note */
+	/* wim_commit_in_place: hold signals back once the metadata is
+	 * written (what is left, up to the header, is short); held. */
+	bool hold_after_metadata, held;
 };
 
 /* What wim_init was given (threads never 0). */

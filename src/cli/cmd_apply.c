@@ -446,25 +446,87 @@ static int load_plan(struct args *a, struct plan *plan, struct profile_path *pp)
 	return EXIT_OK;
 }
 
-/* If a signal stops a multi-file run, say which files are done: each is
- * either finished or untouched, and running the same command again
- * completes the job. */
-static void set_interrupt_note(char **argv, int first, int cur, int argc)
+/* What a signal would leave: the targets, the one in progress, and the
+ * files of it already committed (on_committed). */
+static struct {
+	char **argv;
+	int first, cur, argc;
+	const char *undo_file;
+	bool undo_failed;	/* an undo record could not be written */
+	size_t n_written;
+	bool whole;		/* the target itself is what was written */
+	char written[2048];	/* " to OUTPUT", or "FILE, FILE (to OUTPUT)" */
+} note;
+
+/* What the target in progress is now. */
+static const char *current_state(char *buf, size_t len)
 {
-	char note[4096];
+	const char *undo = !note.undo_file ? ""
+			   : note.undo_failed ? " (its undo record could not be written in full)"
+					      : " (what undoes it is in the undo file)";
+
+	if (!note.n_written)
+		return "unchanged (interrupted)";
+	if (note.whole)
+		snprintf(buf, len, "written%s (interrupted after its commit point)%s", note.written,
+			 undo);
+	else
+		snprintf(buf, len, "partly written: %s written%s, the rest unchanged (interrupted)",
+			 note.written, undo);
+	return buf;
+}
+
+/* If a signal stops the run, say what it leaves: each target finished,
+ * written (committed: interrupted while it was read back, say), partly written
+ * (a tree), unchanged or not started; running the same command again
+ * completes the job. */
+static void write_interrupt_note(void)
+{
+	char text[4096], state[2300];
 	size_t n = 0;
 
-	note[0] = '\0';
-	n += (size_t)snprintf(note + n, sizeof(note) - n, "\nwimpatch: interrupted while working on %s\n",
-			      argv[cur]);
-	for (int i = first; i < argc && n < sizeof(note); i++)
-		n += (size_t)snprintf(note + n, sizeof(note) - n, "wimpatch:   %s: %s\n", argv[i],
-				      i < cur ? "finished" : i == cur ? "unchanged (interrupted)"
-								      : "not started");
-	if (n < sizeof(note))
-		snprintf(note + n, sizeof(note) - n,
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "\nwimpatch: interrupted while working on %s\n",
+			      note.argv[note.cur]);
+	for (int i = note.first; i < note.argc && n < sizeof(text); i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "wimpatch:   %s: %s\n", note.argv[i],
+				      i < note.cur ? "finished"
+				      : i == note.cur ? current_state(state, sizeof(state))
+						      : "not started");
+	if (n < sizeof(text))
+		snprintf(text + n, sizeof(text) - n,
 			 "wimpatch: run the same command again to complete the job\n");
-	fs_set_interrupt_note(note);
+	fs_set_interrupt_note(text);
+}
+
+static void set_interrupt_note(char **argv, int first, int cur, int argc)
+{
+	note.argv = argv;
+	note.first = first;
+	note.cur = cur;
+	note.argc = argc;
+	note.n_written = 0;
+	note.whole = false;
+	note.written[0] = '\0';
+	write_interrupt_note();
+}
+
+/* patch_opts.committed: a file of the target in progress is the user's
+ * now (signals are held back): its undo record is written, and the note
+ * a signal prints says so. */
+static void on_committed(struct file_report *fr, void *ctx)
+{
+	size_t n = strlen(note.written);
+	const char *out = fr->output;
+
+	sink_file_committed(ctx, fr);
+	note.undo_failed = ((struct sink *)ctx)->undo_failed;
+	note.whole = note.n_written++ == 0 && strcmp(fr->path, note.argv[note.cur]) == 0;
+	if (note.whole)
+		snprintf(note.written, sizeof(note.written), "%s%s", out ? " to " : "", out ? out : "");
+	else
+		snprintf(note.written + n, sizeof(note.written) - n, "%s%s%s%s%s", n ? ", " : "",
+			 fr->path, out ? " (to " : "", out ? out : "", out ? ")" : "");
+	write_interrupt_note();
 }
 
 static enum wp_err run_target(const char *path, const struct patch_opts *po, struct sink *sink)
@@ -478,7 +540,14 @@ static enum wp_err run_target(const char *path, const struct patch_opts *po, str
 		msg_error("%s: --label and --split-swm are for .iso images", path);
 		return WP_ERR_USAGE;
 	}
-	return t->apply(path, po, sink_file_done, sink);
+	/* An ISO's files are patched in a scratch tree: the image's own
+	 * commit point is the rename of the new image. */
+	struct patch_opts p = *po;
+	if (t->kind != TARGET_ISO) {
+		p.committed = on_committed;
+		p.committed_ctx = sink;
+	}
+	return t->apply(path, &p, sink_file_done, sink);
 }
 
 /* One target: with -o DIR for several, its output is DIR/<its name>,
@@ -527,6 +596,7 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	a->po.plan = plan;
 	a->po.images = a->images;
 	a->po.n_images = a->n_images;
+	note.undo_file = a->undo_file;
 	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);
 		int r = run_one(a, argv[i], sink);

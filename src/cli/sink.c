@@ -150,6 +150,13 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 		s->undo_failed = true;
 }
 
+void sink_file_committed(struct sink *s, struct file_report *fr)
+{
+	if (s->undo_file)
+		undo_file_done(s, fr);
+	fr->undo_recorded = true;
+}
+
 void sink_file_done(const struct file_report *fr, void *ctx)
 {
 	struct sink *s = ctx;
@@ -161,7 +168,7 @@ void sink_file_done(const struct file_report *fr, void *ctx)
 		reg_section_comment(s->reg, fr, h);
 		regfile_changes(s->reg, h->reg_root, &h->changes);
 	}
-	if (s->undo_file && fr->status == FILE_WRITTEN)
+	if (s->undo_file && fr->status == FILE_WRITTEN && !fr->undo_recorded)
 		undo_file_done(s, fr);
 	if (s->json)
 		json_report_add_file(s->json, fr);

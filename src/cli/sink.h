@@ -39,6 +39,11 @@ struct sink {
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
 	      const char *undo_file, bool utf16);
 
+/* A file's commit point (patch_opts.committed): what undoes it goes into
+ * the undo file now, before a signal or a failed read-back can end the
+ * run, and not again when its report comes. */
+void sink_file_committed(struct sink *s, struct file_report *fr);
+
 /* A target_type report_fn: record one file's report (ctx is the sink). */
 void sink_file_done(const struct file_report *fr, void *ctx);
 

@@ -1,6 +1,7 @@
 /* report.c - results and their text rendering; see report.h. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -48,6 +49,8 @@ void file_report_free(struct file_report *fr)
 		free(fr->hives[i].hive);
 		free(fr->hives[i].reg_root);
 		changelist_free(&fr->hives[i].changes);
+		for (size_t k = 0; k < fr->hives[i].n_logs; k++)
+			free(fr->hives[i].logs[k].name), free(fr->hives[i].logs[k].at);
 	}
 	free(fr->hives);
 	free(fr->path);
@@ -155,6 +158,30 @@ static void print_heading(FILE *out, const struct file_report *fr, const struct 
 	fputc('\n', out);
 }
 
+/* "  ; transaction log X.LOG1 (8 KiB, ...): emptied (...)": a line per log. */
+static void print_logs(FILE *out, const struct hive_report *h)
+{
+	for (size_t k = 0; k < h->n_logs; k++) {
+		const struct hive_log *l = &h->logs[k];
+		char size[32];
+		fputs("  ; transaction log ", out);
+		put(out, l->name, false);
+		if (l->size && l->regf)
+			fprintf(out, " (%s, sequence numbers %" PRIu32 "/%" PRIu32 ")",
+				msg_human_size(l->size, size, sizeof(size)), l->seq1, l->seq2);
+		else if (l->size)
+			fprintf(out, " (%s, no base block)", msg_human_size(l->size, size, sizeof(size)));
+		if (strcmp(l->action, "empty") == 0)
+			fputs(": empty, left as it is\n", out);
+		else if (strcmp(l->action, "no data") == 0)
+			fputs(": no log data in it (that starts at its second sector), left as it "
+			      "is\n", out);
+		else
+			fprintf(out, ": %s, so that Windows cannot replay it over the rewritten hive\n",
+				strcmp(l->action, "emptied") == 0 ? "emptied" : "would be emptied");
+	}
+}
+
 /* Only a written image has a line: the reports of its files say what
  * is pending, and the errors what failed. */
 static void print_iso(FILE *out, const struct file_report *fr)
@@ -207,6 +234,7 @@ void report_print(FILE *out, const struct file_report *fr)
 		}
 		for (size_t j = 0; j < h->changes.n; j++)
 			print_change(out, h, &h->changes.v[j], &last_key);
+		print_logs(out, h);
 		fputc('\n', out);
 	}
 	const char *state = "";

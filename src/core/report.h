@@ -12,6 +12,20 @@
 #include "core/change.h"
 #include "core/plan.h"
 
+/* A transaction log beside a written hive (SYSTEM.LOG1...) and what was
+ * done with it (targets/hivelogs.h says why). */
+struct hive_log {
+	char *name;		/* the file, or its path in the image */
+	char *at;		/* the file as opened (a tree being made: not
+				   where the user finds it), or NULL */
+	uint64_t size;		/* its size before the run */
+	bool regf;		/* it held a base block, */
+	uint32_t seq1, seq2;	/* with these sequence numbers */
+	const char *action;	/* "emptied", "to empty" (a dry run), "empty",
+				   "no data" (at most a base block: left) */
+};
+#define HIVE_LOGS_MAX 3		/* NAME.LOG, NAME.LOG1, NAME.LOG2 */
+
 /* The changes made (or pending) in one hive of one image. */
 struct hive_report {
 	int image;		/* 1-based; 0 for a bare hive file */
@@ -21,6 +35,9 @@ struct hive_report {
 	char *reg_root;		/* "HKEY_LOCAL_MACHINE\SYSTEM" etc. for display */
 	bool bcd;		/* a BCD store: changes carry notes in BCD terms */
 	struct changelist changes;
+	bool was_dirty;		/* its sequence numbers differed (--allow-dirty) */
+	struct hive_log logs[HIVE_LOGS_MAX];	/* the logs beside it, when written */
+	size_t n_logs;
 };
 
 enum file_status {
@@ -76,6 +93,7 @@ struct file_report {
 	size_t n_hives, a_hives;
 	const struct iso_report *iso;	/* kind "iso": the image as a whole
 					   (no hives; not freed here) */
+	bool undo_recorded;	/* what undoes it is written (at its commit point) */
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */

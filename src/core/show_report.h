@@ -24,6 +24,9 @@ struct system_state {
 	bool paging_files_set;	/* PagingFiles present and non-empty */
 	bool paging_files_present;
 	bool msiscsi;		/* Services\msiscsi exists */
+	bool dirty;		/* the hive's sequence numbers differ: Windows
+				   replays its transaction logs at load, so
+				   what it holds may be out of date */
 };
 
 enum exposure {

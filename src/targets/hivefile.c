@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "targets/engine.h"
+#include "targets/hivelogs.h"
 #include "adapters/wim.h"
 #include "core/error.h"
 #include "util/fsutil.h"
@@ -83,9 +84,19 @@ void hivefile_close(struct hive *h)
 	hive_close(h);
 }
 
-enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
-		    const struct changelist *cl, enum file_status *status)
+void patch_committed(const struct patch_opts *o, struct file_report *fr)
 {
+	fr->status = FILE_WRITTEN;
+	if (o->committed)
+		o->committed(fr, o->committed_ctx);
+}
+
+enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
+		    struct file_report *fr)
+{
+	struct hive_report *rep = &fr->hives[fr->n_hives - 1];
+	const struct changelist *cl = &rep->changes;
+	enum file_status *status = &fr->status;
 	const char *dest = o->output ? o->output : src;
 	const char *base = path_base(dest);
 	struct fs_dir d;
@@ -93,12 +104,18 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_
 	int fd = -1, ret = WP_ERR_WRITE;
 
 	*status = FILE_UNCHANGED;
+	if (cl->n == 0 && (o->dry_run || !o->output))
+		return WP_OK;	/* nothing to change: not a byte written */
+	/* The logs beside the hive written (in a tree made with -o, the
+	 * copies), found before anything is (hivelogs.h). */
+	if (cl->n && (ret = hivelogs_find(dest, fr->output ? fr->output : dest, rep)) != WP_OK)
+		return ret;
+	ret = WP_ERR_WRITE;
 	if (o->dry_run) {
-		*status = cl->n ? FILE_PENDING : FILE_UNCHANGED;
+		hivelogs_say(src, rep);
+		*status = FILE_PENDING;
 		return WP_OK;
 	}
-	if (cl->n == 0 && !o->output)
-		return WP_OK;	/* nothing to change: not a byte written */
 	/* The new file is made in a private directory next to dest and
 	 * renamed from there (util/fsutil.h). */
 	if (fs_dir_near(dest, &d) < 0)
@@ -110,20 +127,29 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_
 		close(fd);
 		fd = -1;
 		ret = hivefile_write(h, file, cl, src);
-		*status = FILE_WRITTEN;
 	} else {
 		/* -o always leaves a result, even an unchanged one. */
 		ret = fs_copy_to_fd(src, fd, dest) < 0 ? WP_ERR_WRITE : WP_OK;
-		*status = FILE_COPIED;
 	}
 	/* In place, it replaces the hive with the hive's owner, group and
-	 * mode, locked first; an output must not exist. */
+	 * mode, locked first; an output must not exist.  Then its logs, with
+	 * no signal in between, and the commit point is recorded. */
+	fs_hold_signals(true);
 	if (ret == WP_OK &&
 	    fs_dir_put(&d, base, fd, dest, o->output ? FS_PUT_NEW : FS_PUT_LOCK, NULL,
 		       fs_output_mode(src)) < 0)
 		ret = WP_ERR_WRITE;
+	if (ret == WP_OK && cl->n) {
+		/* The hive is in place, whatever fails after it. */
+		ret = hivelogs_empty_files(rep);
+		hivelogs_say(src, rep);
+		patch_committed(o, fr);
+	} else if (ret == WP_OK) {
+		*status = FILE_COPIED;
+	}
+	fs_hold_signals(false);
 out:
-	if (ret != WP_OK)
+	if (ret != WP_OK && *status != FILE_WRITTEN)
 		*status = FILE_UNCHANGED;
 	if (fd >= 0)
 		close(fd);

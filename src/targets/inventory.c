@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "adapters/hive.h"
+#include "targets/hivelogs.h"
 #include "targets/inventory.h"
 #include "util/msg.h"
 
@@ -44,6 +45,7 @@ int inventory_read_system(const char *path, const char *where, struct system_sta
 		msg_error("%s: %s", where, err);
 		return -1;
 	}
+	st->dirty = hivelogs_warn_dirty(path, where);
 	hive_node root = hive_root(h);
 	long cur = dword(h, walk(h, root, "Select"), "Current");
 	if (cur > 0 && cur < 1000)

@@ -17,6 +17,7 @@
 #include "adapters/hive.h"
 #include "util/lock.h"
 #include "util/msg.h"
+#include "targets/hivelogs.h"
 #include "targets/targets.h"
 
 static bool store_matches(enum bcd_store_sel sel, enum bcd_store_sel store)
@@ -145,11 +146,12 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 	/* Locked before it is read, until it is written (or not). */
 	if ((ret = target_lock(path, o, false)) != WP_OK)
 		return ret;
+	rep->was_dirty = hivelogs_hive_dirty(path);
 	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
 	if (ret == WP_OK) {
 		if (n_rules == 0)
 			msg_verbose("%s: no BCD rule applies", path);
-		ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
+		ret = hivefile_finish(h, path, o, fr);
 		hivefile_close(h);
 	}
 	fs_unlock_to(mark);

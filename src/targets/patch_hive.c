@@ -10,6 +10,7 @@
 #include "adapters/hive.h"
 #include "util/lock.h"
 #include "util/msg.h"
+#include "targets/hivelogs.h"
 #include "targets/targets.h"
 #include "util/path.h"
 
@@ -59,9 +60,10 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 		goto out;
 	}
 	struct hive *h;
+	rep->was_dirty = hivelogs_hive_dirty(path);
 	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
 	if (ret == WP_OK) {
-		ret = hivefile_finish(h, path, o, &rep->changes, &fr->status);
+		ret = hivefile_finish(h, path, o, fr);
 		hivefile_close(h);
 	}
 out:

@@ -38,6 +38,9 @@ static int patch_file(const struct media_tree *t, const struct tree_file *f,
 		return WP_ERR_INTERNAL;
 	}
 	sub.output = out;
+	/* With -o, a file is the user's only when the whole new tree is. */
+	if (out_root)
+		sub.committed = NULL;
 	sub.role_hint = media_role(f->kind);
 	struct msg_where where = { .file = fr.path };
 	msg_where_push(&where);

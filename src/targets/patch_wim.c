@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include "util/lock.h"
 #include "util/path.h"
 #include "util/msg.h"
+#include "targets/hivelogs.h"
 #include "targets/media.h"
 #include "targets/targets.h"
 #include "adapters/hive.h"
@@ -265,6 +267,88 @@ struct pending {
 					   (NULL with --plain-replace) */
 };
 
+/* Make `path` a new, empty file.  0, or -1 after saying why. */
+static int make_empty(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0 || close(fd) < 0) {
+		msg_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The log `stored` beside an edited hive: noted in `rep` (its base block
+ * read from a copy in `ldir`) and, unless a dry run or already empty,
+ * queued to be replaced by an empty file, keeping its metadata unless
+ * --plain-replace (hivelogs.h says why). */
+static enum wp_err queue_log(struct wim *w, int image, const char *stored, const char *ldir,
+			     const struct patch_opts *o, struct hive_report *rep, const char *where)
+{
+	char *copy = NULL, *name = NULL;
+	enum wp_err ret;
+
+	if ((ret = hivefile_check_wim_size(w, image, stored, where)) != WP_OK)
+		return ret;
+	if (mkdir(ldir, 0700) < 0) {
+		msg_error("%s: %s", ldir, strerror(errno));
+		return WP_ERR_WRITE;
+	}
+	if ((ret = wim_extract_file(w, image, stored, ldir)) != WP_OK)
+		return ret;
+	if (asprintf(&copy, "%s/%s", ldir, strrchr(stored, '/') + 1) < 0 ||
+	    !(name = strdup(stored + 1))) {
+		free(copy);
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	ret = hivelogs_note(rep, name, copy);
+	unlink(copy);
+	if (ret == WP_OK && !o->dry_run &&
+	    strcmp(rep->logs[rep->n_logs - 1].action, "to empty") == 0) {
+		ret = make_empty(copy) < 0 ? WP_ERR_WRITE
+		      : wim_replace_file(w, image, copy, stored,
+					 o->plain_replace ? WIM_REPLACE_PLAIN
+							  : WIM_REPLACE_KEEP_METADATA, ldir);
+	}
+	free(copy);
+	return ret;
+}
+
+/* The logs of the edited hive `hive` (as the rules name it) of `image`. */
+static enum wp_err queue_logs(struct wim *w, int image, const char *hive, const char *dir,
+			      const struct patch_opts *o, struct hive_report *rep, const char *where)
+{
+	enum wp_err ret = WP_OK;
+
+	for (int i = 0; i < HIVE_LOGS_MAX && ret == WP_OK; i++) {
+		char *path = NULL, *stored = NULL, *ldir = NULL;
+		if (asprintf(&path, "%s%s", hive, hivelogs_suffix[i]) < 0 ||
+		    asprintf(&ldir, "%s/log%d", dir, i) < 0) {
+			msg_error("out of memory");
+			ret = WP_ERR_INTERNAL;
+		} else if ((ret = wim_find_file(w, image, path, &stored)) == WP_OK && stored) {
+			ret = queue_log(w, image, stored, ldir, o, rep, where);
+		}
+		free(path);
+		free(stored);
+		free(ldir);
+	}
+	if (ret == WP_OK)
+		hivelogs_say(where, rep);
+	return ret;
+}
+
+/* The logs queued to be emptied are, once the WIM is committed. */
+static void logs_emptied(struct file_report *fr)
+{
+	for (size_t i = 0; i < fr->n_hives; i++)
+		for (size_t k = 0; k < fr->hives[i].n_logs; k++)
+			if (strcmp(fr->hives[i].logs[k].action, "to empty") == 0)
+				fr->hives[i].logs[k].action = "emptied";
+}
+
 /* One hive of the work list; its prepared handle, if any, is taken over. */
 static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patch_opts *o,
 			  struct file_report *fr, struct pending *pend, size_t *n_pend)
@@ -322,12 +406,15 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 	rep->image = img->index;
 	rep->role = img->role;
 	struct hive *h;
+	rep->was_dirty = hivelogs_hive_dirty(src);
 	ret = hivefile_edit(src, hw->rules, hw->n_rules, where, o->allow_dirty, &rep->changes, &h);
 	if (ret != WP_OK)
 		goto out;
 	if (!o->dry_run && rep->changes.n)
 		ret = hivefile_write(h, dst, &rep->changes, where);
 	hivefile_close(h);
+	if (ret == WP_OK && rep->changes.n)
+		ret = queue_logs(w, img->index, hw->hive, dir, o, rep, where);
 	if (ret != WP_OK || o->dry_run || rep->changes.n == 0)
 		goto out;
 	char *meta = NULL;
@@ -400,6 +487,20 @@ static int verify_written(const char *written, const char *shown, const struct p
 		} else {
 			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
 					      false);
+		}
+		const struct hive_report *rep = &fr->hives[pend[i].rep_index];
+		for (size_t k = 0; ret == WP_OK && k < rep->n_logs; k++) {
+			char *log = NULL;
+			uint64_t size = 1;
+			if (strcmp(rep->logs[k].action, "emptied") != 0)
+				continue;
+			if (wim_find_file(w, pend[i].image, rep->logs[k].name, &log) != WP_OK || !log ||
+			    wim_file_size(w, pend[i].image, log, &size) != WP_OK || size != 0) {
+				msg_error("%s: verification failed: the transaction log %s is not empty",
+					  where, rep->logs[k].name);
+				ret = WP_ERR_WRITE;
+			}
+			free(log);
 		}
 		if (ret == WP_OK && pend[i].meta) {
 			char *now = wim_file_metadata(w, pend[i].image, pend[i].stored);
@@ -563,16 +664,18 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 	}
 	if (moved == n_new && n_new < n_old && !o->output && fs_sync_dir_of(path) < 0)
 		moved = 0;
-	fs_hold_signals(false);
 	if (moved == n_new && n_new > 0) {
 		ret = WP_OK;
-		fr->status = FILE_WRITTEN;
-	} else if (moved > 0 && !o->output) {
+		logs_emptied(fr);
+		patch_committed(o, fr);
+	}
+	fs_hold_signals(false);
+	if (ret != WP_OK && moved > 0 && !o->output) {
 		msg_error("%s: the split set is now a mix of old and new parts: %u of the %u new "
 			  "parts are in place, the others are in %s; move them next to %s to complete "
 			  "it", path, moved, n_new, work.name, path);
 		fs_dir_keep(&work);
-	} else {
+	} else if (ret != WP_OK) {
 		/* -o: an incomplete output set is removed (it was all new). */
 		for (unsigned k = 0; k < moved; k++)
 			unlink(dst[k]);
@@ -603,15 +706,19 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	if (!o->output && !o->rebuild) {
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
-		int r = wim_commit_in_place(w);
-		if (r != WP_OK)
+		bool committed;
+		int r = wim_commit_in_place(w, &committed);
+		if (!committed)
 			return r;
+		/* The header is written: the WIM is patched, whatever the
+		 * read-back says; signals are held until that is recorded. */
+		logs_emptied(fr);
+		patch_committed(o, fr);
+		fs_hold_signals(false);
 		wim_close(w);
 		*wp = NULL;
-		r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch);
-		if (r == WP_OK)
-			fr->status = FILE_WRITTEN;
-		return r;
+		return r == WP_OK ? verify_written(path, path, pend, n_pend, fr, images, boot, scratch)
+				  : r;
 	}
 	/*
 	 * A whole new file: the output, or (--rebuild) the original's
@@ -647,12 +754,16 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	*wp = NULL;
 	if (r == WP_OK)
 		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
+	fs_hold_signals(true);
 	if (r == WP_OK &&
 	    fs_dir_put(&d, base, fd, dst, rebuild ? FS_PUT_LOCK | FS_PUT_LOCK_OFD : FS_PUT_NEW, NULL,
 		       mode) < 0)
 		r = WP_ERR_WRITE;
-	if (r == WP_OK)
-		fr->status = FILE_WRITTEN;
+	if (r == WP_OK) {
+		logs_emptied(fr);
+		patch_committed(o, fr);
+	}
+	fs_hold_signals(false);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -18,6 +18,7 @@
 #include "adapters/hive.h"
 #include "adapters/wim.h"
 #include "targets/bcd.h"
+#include "targets/hivelogs.h"
 #include "targets/inventory.h"
 #include "targets/iso_inplace.h"
 #include "targets/iso_media.h"
@@ -185,6 +186,7 @@ static enum wp_err show_bcd_as(struct show_ctx *c, const char *path, enum bcd_st
 
 	if (!h)
 		return WP_ERR_INPUT;
+	hivelogs_warn_dirty(path, path);
 	if (!(name = named(c, path))) {
 		hive_close(h);
 		return WP_ERR_INTERNAL;

@@ -41,7 +41,18 @@ struct patch_opts {
 					   anew, not in place (--rebuild-iso) */
 	bool wait;			/* a file another run holds: wait for it,
 					   rather than refuse it (--wait) */
+	/* Called at a file's commit point, once its new content is where
+	 * the user sees it and before it is read back, with signals held
+	 * back and fr->status FILE_WRITTEN: what the report after a signal
+	 * says and what undoes the file are recorded now.  NULL: nothing to
+	 * call (a scratch tree: its files are not the user's yet). */
+	void (*committed)(struct file_report *fr, void *ctx);
+	void *committed_ctx;
 };
+
+/* The commit point of `fr` (above): with signals held back by the
+ * caller. */
+void patch_committed(const struct patch_opts *o, struct file_report *fr);
 
 /*
  * Lock `path` for the rest of the work on it (util/lock.h; released with
@@ -128,10 +139,12 @@ void hivefile_close(struct hive *h);
  * otherwise an edited hive is written to a temporary sibling of the
  * destination (the file itself, or o->output), verified and renamed into
  * place, and with -o an unchanged one is copied.  Nothing changed and no
- * -o: not a byte is written.  Sets *status; returns an enum wp_err.
+ * -o: not a byte is written.  The hive's report is fr's last; the logs
+ * beside a hive written are emptied after it (hivelogs.h) and listed in
+ * that report.  Sets fr->status; returns an enum wp_err.
  */
 enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
-		    const struct changelist *cl, enum file_status *status);
+		    struct file_report *fr);
 
 /* Re-open a written hive and check `cl` against it.  Returns an enum wp_err. */
 enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,

@@ -443,6 +443,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 	}
 	if (ret == WP_OK) {
 		struct patch_opts sub = *o;
+		sub.committed = NULL;	/* stand-ins are not the user's files */
 		sub.output = NULL;	/* the stand-ins, in place */
 		where.scratch = ip.st.root;
 		msg_where_push(&where);
@@ -534,6 +535,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		struct iso_inplace ip;
 		if ((ret = iso_inplace_read(iso, &m, o->work_dir, &ip, &root)) == WP_OK) {
 			struct patch_opts sub = *o;
+			sub.committed = NULL;	/* stand-ins are not the user's */
 			where.scratch = root;
 			r.root = root;
 			ret = patch_tree(root, &sub, relay_done, &r);
@@ -549,6 +551,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		goto out;
 
 	struct patch_opts sub = *o;
+	sub.committed = NULL;	/* scratch files are not the user's */
 	sub.output = NULL;	/* the scratch tree, in place */
 	sub.rebuild = true;	/* whole WIMs: no appended dead data in the image */
 	r.root = m.root;

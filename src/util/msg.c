@@ -1,9 +1,12 @@
 /* msg.c - error, warning and progress messages; see msg.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/escape.h"
@@ -72,25 +75,79 @@ static void where_combine(struct msg_about *a, char *buf, size_t size)
 	}
 }
 
-/* A message names keys, values and files from the inputs: its control
- * characters are shown as escapes, so that none can start a line of its
- * own or drive the terminal (see escape.h). */
-static void vsay(const char *prefix, const char *fmt, va_list ap)
+/* Does a path end at p (and not go on into a longer name)? */
+static bool path_ends(const char *p)
 {
-	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
+	return *p == '\0' || *p == '/' || !(isalnum((unsigned char)*p) || strchr("._-+~", *p));
+}
+
+/* The paths of a scratch copy in a message, named as the reports name
+ * them: "/proc/1/fd/5/tree/sources/boot.wim" is "SRC.iso:sources/boot.wim",
+ * the copy's root "SRC.iso" (the levels' scratch and shown_as). */
+static void unscratch(struct strbuf *out, const char *text)
+{
+	while (*text) {
+		const struct msg_where *hit = NULL;
+		size_t n = 0;
+		for (const struct msg_where *w = where_top; w && !hit; w = w->outer) {
+			n = w->scratch && w->shown_as ? strlen(w->scratch) : 0;
+			if (n && strncmp(text, w->scratch, n) == 0 && path_ends(text + n))
+				hit = w;
+		}
+		if (!hit) {
+			strbuf_add(out, text++, 1);
+			continue;
+		}
+		strbuf_addstr(out, hit->shown_as);
+		text += n;
+		if (*text == '/') {
+			strbuf_add(out, ":", 1);
+			text++;
+		}
+	}
+}
+
+/* A message's text, its scratch paths named as the reports do; NULL
+ * when memory ran out. */
+static char *format(const char *fmt, va_list ap)
+{
+	struct strbuf raw = STRBUF_INIT, named = STRBUF_INIT;
 
 	strbuf_vaddf(&raw, fmt, ap);
 	if (!raw.failed)
-		esc_add(&shown, raw.buf ? raw.buf : "", false);
+		unscratch(&named, raw.buf ? raw.buf : "");
+	strbuf_release(&raw);
+	if (named.failed) {
+		strbuf_release(&named);
+		return NULL;
+	}
+	return strbuf_finish(&named);
+}
+
+/* A message names keys, values and files from the inputs: its control
+ * characters are shown as escapes, so that none can start a line of its
+ * own or drive the terminal (see escape.h). */
+static void say(const char *prefix, const char *text, const char *fmt)
+{
+	struct strbuf shown = STRBUF_INIT;
+
+	if (text)
+		esc_add(&shown, text, false);
 	progress_clear();	/* a message never lands in the middle of the bar */
 	fflush(stdout);
 	fputs("wimpatch: ", stderr);
 	fputs(prefix, stderr);
 	/* Out of memory: the message as it is beats none. */
-	fputs(shown.buf && !shown.failed ? shown.buf : raw.buf ? raw.buf : fmt, stderr);
+	fputs(shown.buf && !shown.failed ? shown.buf : text ? text : fmt, stderr);
 	fputc('\n', stderr);
-	strbuf_release(&raw);
 	strbuf_release(&shown);
+}
+
+static void vsay(const char *prefix, const char *fmt, va_list ap)
+{
+	char *text = format(fmt, ap);
+	say(prefix, text, fmt);
+	free(text);
 }
 
 void msg_verbose_lines(const char *title, const char *text)
@@ -111,18 +168,16 @@ void msg_error(const char *fmt, ...)
 	if (silenced)
 		return;
 	va_start(ap, fmt);
-	if (error_sink) {
-		char buf[2048], file[4096];
-		struct msg_about about;
-		va_list copy;
-		va_copy(copy, ap);
-		vsnprintf(buf, sizeof(buf), fmt, copy);
-		va_end(copy);
-		where_combine(&about, file, sizeof(file));
-		error_sink(buf, &about, error_sink_ctx);
-	}
-	vsay("error: ", fmt, ap);
+	char *text = format(fmt, ap);
 	va_end(ap);
+	if (error_sink) {
+		char file[4096];
+		struct msg_about about;
+		where_combine(&about, file, sizeof(file));
+		error_sink(text ? text : fmt, &about, error_sink_ctx);
+	}
+	say("error: ", text, fmt);
+	free(text);
 }
 
 void msg_warn(const char *fmt, ...)

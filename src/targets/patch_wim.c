@@ -87,6 +87,10 @@ static int select_images(struct wim *w, const struct patch_opts *o, bool *sel)
 	for (size_t k = 0; k < o->n_images; k++) {
 		const char *s = o->images[k], *image;
 		enum role names = media_image_sel(s, &image);
+		if (!*image) {
+			msg_error("-i %s: no image given (an index or a name)", s);
+			return WP_ERR_USAGE;
+		}
 		if (names != ROLE_ANY && names != place) {
 			if (o->role_hint != ROLE_ANY)
 				continue;	/* for another WIM of the medium */

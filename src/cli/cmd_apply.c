@@ -49,8 +49,9 @@ enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS,
 	"a value for a profile parameter (repeatable)", COMP_NONE, NULL }
 #define O_IMAGE { 'i', 'i', "image", "[WIM:]N|NAME", \
 	"only this image (repeatable; names in any case);\n" \
-	"on a tree or .iso, WIM install:N or boot:N selects\n" \
-	"in that WIM only; default: every image", COMP_NONE, NULL }
+	"on a tree or .iso, install:N or boot:NAME selects in\n" \
+	"that WIM only, a plain N in every WIM; default: every\n" \
+	"image", COMP_NONE, NULL }
 #define O_HIVE { OPT_HIVE, 0, "hive", "NAME", \
 	"what a bare hive file is (SYSTEM, SOFTWARE...);\n" \
 	"default: what its keys, then its names, say", COMP_NONE, NULL }

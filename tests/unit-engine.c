@@ -718,6 +718,36 @@ static void test_superseded(void)
 	regval_free(&two);
 }
 
+/* The file name Windows writes into a base block, read without hivex. */
+static void test_header_file_name(void)
+{
+	unsigned char b[512] = "regf";
+	const char *path = "\\SystemRoot\\System32\\Config\\SYSTEM";
+	char out[40];
+	size_t n = strlen(path);
+
+	hive_header_file_name(b, sizeof(b), out, sizeof(out));
+	is_str(out, "", "no name in the base block: empty");
+	/* Windows keeps the last 31 characters. */
+	for (size_t i = 0; i < 31; i++)
+		b[0x30 + 2 * i] = (unsigned char)path[n - 31 + i];
+	hive_header_file_name(b, sizeof(b), out, sizeof(out));
+	is_str(out, path + n - 31, "the last 31 characters of the path");
+	b[0x31] = 0x04;	/* a Cyrillic letter */
+	hive_header_file_name(b, sizeof(b), out, sizeof(out));
+	ok(out[0] == '?', "a character outside ASCII is shown as '?'");
+	for (size_t i = 0; i < 32; i++) {	/* no NUL: it stops at the field's end */
+		b[0x30 + 2 * i] = 'A';
+		b[0x31 + 2 * i] = 0;
+	}
+	hive_header_file_name(b, sizeof(b), out, sizeof(out));
+	is_int((int)strlen(out), 32, "a field without a NUL ends with the field");
+	hive_header_file_name(b, 0x34, out, sizeof(out));
+	is_int((int)strlen(out), 2, "a short header is read only as far as it goes");
+	hive_header_file_name(b, sizeof(b), out, 4);
+	is_str(out, "AAA", "the output is cut to its size");
+}
+
 int main(void)
 {
 	const char *fx = getenv("FIXTURES");
@@ -738,6 +768,7 @@ int main(void)
 	hive_close(h);
 	changelist_free(&cl);
 
+	test_header_file_name();
 	test_noselect();
 	test_pe();
 	test_superseded();

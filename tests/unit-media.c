@@ -60,5 +60,21 @@ int main(void)
 	for (size_t i = 0; i < media_n_fixed_files; i++)
 		is_int(kind_of(media_fixed_files[i].path), (int)media_fixed_files[i].kind,
 		       "the fixed files classify as their own kind");
+
+	/* -i selections that name the WIM of a medium. */
+	const char *image;
+	is_int((int)media_image_sel("install:3", &image), ROLE_INSTALLED, "install:3 names install.*");
+	is_str(image, "3", "and image 3");
+	is_int((int)media_image_sel("BOOT:Microsoft Windows Setup (x64)", &image), ROLE_SETUP,
+	       "BOOT: names boot.wim, without regard to case");
+	is_str(image, "Microsoft Windows Setup (x64)", "and the image name after the colon");
+	is_int((int)media_image_sel("3", &image), ROLE_ANY, "a plain 3 is for every WIM");
+	is_str(image, "3", "and is image 3");
+	is_int((int)media_image_sel("Windows 10: Pro", &image), ROLE_ANY,
+	       "a name with a colon is a plain name");
+	is_str(image, "Windows 10: Pro", "kept whole");
+	is_int((int)media_image_sel("installer:1", &image), ROLE_ANY, "installer: is no WIM's prefix");
+	is_int((int)media_image_sel("install:", &image), ROLE_INSTALLED, "install: with nothing after");
+	is_str(image, "", "selects the empty name (no image has it: an error later)");
 	return done_testing();
 }

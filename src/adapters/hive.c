@@ -33,6 +33,7 @@ struct hive {
 	hive_node *touched;
 	size_t n_touched, a_touched;
 	bool touch_failed;	/* out of memory: the commit fails */
+	char file_name[33];	/* the base block's (hive_header_file_name) */
 	char err[512];
 };
 
@@ -143,6 +144,29 @@ bool hive_header_is_regf(const unsigned char *head, size_t n)
 	return n >= 4 && memcmp(head, "regf", 4) == 0;
 }
 
+#define BASE_FILE_NAME 0x30
+#define BASE_FILE_NAME_LEN 64
+
+void hive_header_file_name(const unsigned char *head, size_t n, char *out, size_t size)
+{
+	size_t k = 0;
+
+	for (size_t i = BASE_FILE_NAME; i + 1 < n && i + 1 < BASE_FILE_NAME + BASE_FILE_NAME_LEN &&
+	     k + 1 < size; i += 2) {
+		unsigned c = head[i] | (unsigned)head[i + 1] << 8;
+		if (c == 0)
+			break;
+		out[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	if (size)
+		out[k] = '\0';
+}
+
+const char *hive_file_name(const struct hive *h)
+{
+	return h->file_name;
+}
+
 bool hive_size_acceptable(uint64_t size, const char *what, char *err, size_t errlen)
 {
 	char a[32], b[32];
@@ -227,6 +251,7 @@ struct hive *hive_open(const char *path, int flags, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	hive_header_file_name(base, sizeof(base), h->file_name, sizeof(h->file_name));
 	errno = 0;
 	h->h = hivex_open(path, (flags & HIVE_WRITABLE) ? HIVEX_OPEN_WRITE : 0);
 	if (!h->h) {

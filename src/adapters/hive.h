@@ -63,6 +63,18 @@ static inline bool hive_base_dirty(const struct hive_base *b)
 bool hive_header_is_regf(const unsigned char *head, size_t n);
 
 /*
+ * The file name Windows wrote into a hive's base block (`head`, its
+ * first n bytes): at 0x30, 64 bytes of UTF-16LE, the last 31 characters
+ * of the path ("\SystemRoot\System32\Config\SYSTEM", "SYSTEM",
+ * "\??\C:\Users\x\ntuser.dat").  Put into `out` as ASCII, every other
+ * character as '?', ending at the first NUL; "" when there is none (hivex
+ * writes none, nor do older Windows versions).  Does not need hivex.
+ */
+void hive_header_file_name(const unsigned char *head, size_t n, char *out, size_t size);
+/* The same, of an open hive ("" if none). */
+const char *hive_file_name(const struct hive *h);
+
+/*
  * The largest hive wimpatch reads: a 4 KiB base block, at most
  * HIVE_MAX_DATA bytes of hive data (a real SYSTEM hive holds tens of MB,
  * rarely 200) and at most HIVE_MAX_SLACK of unused space after them

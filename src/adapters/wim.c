@@ -395,12 +395,23 @@ void wim_image_free(struct wim_image *img)
 
 int wim_image_by_name(const struct wim *w, const char *name)
 {
+	int found = 0;
+
 	for (int i = 1; i <= (int)w->info.image_count; i++) {
 		const char *n = wimlib_get_image_name(w->ws, i);
 		if (n && strcmp(n, name) == 0)
 			return i;
+		/* People type "windows 10 pro" for "Windows 10 Pro". */
+		if (n && strcasecmp(n, name) == 0)
+			found = found ? -1 : i;
 	}
-	return 0;
+	return found;
+}
+
+const char *wim_image_name(const struct wim *w, int index)
+{
+	const char *n = wimlib_get_image_name(w->ws, index);
+	return n ? n : "";
 }
 
 /* ------------------------------------------------------------------ */

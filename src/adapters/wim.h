@@ -62,8 +62,12 @@ const char *wim_path(const struct wim *w);
  * Fails only for want of memory (WP_ERR_INTERNAL). */
 enum wp_err wim_image_get(struct wim *w, int index, struct wim_image *out);
 void wim_image_free(struct wim_image *img);
-/* Find an image by name (exact); returns 0 if none. */
+/* Find an image by name: the one spelled exactly so, else the one whose
+ * name differs only in ASCII case; 0 if none, -1 if several differ from
+ * it only in case (and none is spelled exactly so). */
 int wim_image_by_name(const struct wim *w, const char *name);
+/* Image `index`'s name as its XML gives it ("" if none). */
+const char *wim_image_name(const struct wim *w, int index);
 
 /*
  * Find `path` ('/'-separated) in the image, matching each component

@@ -47,10 +47,14 @@ enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS,
 	"profile to apply; repeat to apply several in order", COMP_PROFILE, NULL }
 #define O_DEFINE { 'D', 'D', "define", "NAME=VALUE", \
 	"a value for a profile parameter (repeatable)", COMP_NONE, NULL }
-#define O_IMAGE { 'i', 'i', "image", "N|NAME", \
-	"only this image (repeatable); default: every image", COMP_NONE, NULL }
+#define O_IMAGE { 'i', 'i', "image", "[WIM:]N|NAME", \
+	"only this image (repeatable; names in any case);\n" \
+	"on a tree or .iso, install:N or boot:NAME selects in\n" \
+	"that WIM only, a plain N in every WIM; default: every\n" \
+	"image", COMP_NONE, NULL }
 #define O_HIVE { OPT_HIVE, 0, "hive", "NAME", \
-	"what a bare hive file is (SYSTEM, SOFTWARE...);\ndefault: its file name", COMP_NONE, NULL }
+	"what a bare hive file is (SYSTEM, SOFTWARE...);\n" \
+	"default: what its keys, then its names, say", COMP_NONE, NULL }
 #define O_ALLOW_DIRTY { OPT_ALLOW_DIRTY, 0, "allow-dirty", NULL, \
 	"edit hives whose transaction logs hold pending changes", COMP_NONE, NULL }
 #define O_PROFILE_DIR { OPT_PROFILE_DIR, 0, "profile-dir", "DIR", \
@@ -155,7 +159,9 @@ static const struct cli_refusal diff_refusals[] = {
 	"  4  input error (missing/malformed target, image, hive or key)\n" \
 	"  5  write or verification error, or a target in use by\n" \
 	"     another wimpatch run (inputs are left intact)\n" \
-	"  6  internal error\n"
+	"  6  internal error\n" \
+	"  7  no rule of the profiles applies to a TARGET: it holds\n" \
+	"     nothing they edit (see --hive, -i WIM:IMAGE)\n"
 
 /* Everything the command line says. */
 struct args {
@@ -600,7 +606,7 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);
 		int r = run_one(a, argv[i], sink);
-		ret = r > ret ? r : ret;	/* the statuses rise with severity */
+		ret = exit_worst(r, ret);
 	}
 	fs_set_interrupt_note("");
 	if (ret == EXIT_OK && sink->pending)

@@ -13,6 +13,8 @@ int exit_status(enum wp_err e)
 	switch (e) {
 	case WP_OK:
 		return EXIT_OK;
+	case WP_ERR_NO_RULE:
+		return EXIT_NO_RULE;
 	case WP_ERR_USAGE:
 		return EXIT_USAGE;
 	case WP_ERR_PROFILE:
@@ -27,9 +29,20 @@ int exit_status(enum wp_err e)
 	return EXIT_INTERNAL;
 }
 
+/* 7 came after the others were promised; it is the mildest failure. */
+static int severity(int status)
+{
+	return status == EXIT_NO_RULE ? EXIT_PENDING + 1 : status > EXIT_PENDING ? status + 1 : status;
+}
+
+int exit_worst(int a, int b)
+{
+	return severity(a) >= severity(b) ? a : b;
+}
+
 const char *exit_status_kind(int status)
 {
-	for (enum wp_err e = WP_ERR_USAGE; e <= WP_ERR_INTERNAL; e++)
+	for (enum wp_err e = WP_ERR_NO_RULE; e <= WP_ERR_INTERNAL; e++)
 		if (exit_status(e) == status)
 			return wp_err_name(e);
 	return NULL;

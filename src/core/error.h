@@ -17,6 +17,8 @@
 
 enum wp_err {
 	WP_OK = 0,
+	WP_ERR_NO_RULE,		/* no rule of the profiles can apply to a target
+				   (nothing looked at: not "nothing to change") */
 	WP_ERR_USAGE,		/* an option or argument that cannot work here */
 	WP_ERR_PROFILE,		/* a profile is missing, malformed or invalid */
 	WP_ERR_INPUT,		/* a target is missing, malformed or lacks what a rule needs */
@@ -24,12 +26,13 @@ enum wp_err {
 	WP_ERR_INTERNAL,	/* out of memory or a bug */
 };
 
-/* The kind as a word for machine-readable reports: "usage", "profile",
- * "input", "write", "internal"; NULL for WP_OK. */
+/* The kind as a word for machine-readable reports: "no-rule", "usage",
+ * "profile", "input", "write", "internal"; NULL for WP_OK. */
 static inline const char *wp_err_name(enum wp_err e)
 {
 	static const char *const names[] = {
-		[WP_ERR_USAGE] = "usage", [WP_ERR_PROFILE] = "profile", [WP_ERR_INPUT] = "input",
+		[WP_ERR_NO_RULE] = "no-rule", [WP_ERR_USAGE] = "usage",
+		[WP_ERR_PROFILE] = "profile", [WP_ERR_INPUT] = "input",
 		[WP_ERR_WRITE] = "write", [WP_ERR_INTERNAL] = "internal",
 	};
 	if (e == WP_OK)

@@ -101,6 +101,24 @@ enum role media_role_of_name(const char *path, const char **source)
 	return ROLE_UNKNOWN;
 }
 
+enum role media_image_sel(const char *sel, const char **image)
+{
+	static const struct {
+		const char *prefix;
+		enum role role;
+	} wims[] = { { "install:", ROLE_INSTALLED }, { "boot:", ROLE_SETUP } };
+
+	for (size_t i = 0; i < sizeof(wims) / sizeof(wims[0]); i++) {
+		size_t n = strlen(wims[i].prefix);
+		if (strncasecmp(sel, wims[i].prefix, n) == 0) {
+			*image = sel + n;
+			return wims[i].role;
+		}
+	}
+	*image = sel;
+	return ROLE_ANY;
+}
+
 enum bcd_store_sel media_bcd_store(enum media_kind k)
 {
 	return k == MEDIA_BCD_BIOS ? BCD_STORE_BIOS : k == MEDIA_BCD_EFI ? BCD_STORE_EFI : BCD_STORE_ANY;

@@ -75,6 +75,16 @@ enum role media_role(enum media_kind k);
  * for other names), with *source "file name" (or "none"). */
 enum role media_role_of_name(const char *path, const char **source);
 
+/*
+ * An --image selection, "install:3", "boot:Microsoft Windows Setup (x64)"
+ * (the prefix without regard to case): the WIM of the medium it names by
+ * the role its place gives (ROLE_INSTALLED: install.wim|esd|swm,
+ * ROLE_SETUP: boot.wim), with *image the index or name after the colon.
+ * Without one of those prefixes it names every WIM: ROLE_ANY, *image =
+ * sel (an image name may hold a colon).
+ */
+enum role media_image_sel(const char *sel, const char **image);
+
 /* The BCD rules that apply to a store at this place (BCD_STORE_ANY for
  * anything that is not a store). */
 enum bcd_store_sel media_bcd_store(enum media_kind k);

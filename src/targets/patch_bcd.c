@@ -148,7 +148,13 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 		return ret;
 	rep->was_dirty = hivelogs_hive_dirty(path);
 	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
-	if (ret == WP_OK) {
+	if (ret == WP_OK && o->n_applied)
+		*o->n_applied += n_rules;
+	if (ret == WP_OK && n_rules == 0 && !o->n_applied) {
+		msg_error("%s: no rule of the profiles applies to a BCD store", path);
+		ret = WP_ERR_NO_RULE;
+		hivefile_close(h);
+	} else if (ret == WP_OK) {
 		if (n_rules == 0)
 			msg_verbose("%s: no BCD rule applies", path);
 		ret = hivefile_finish(h, path, o, fr);

@@ -8,50 +8,84 @@
 
 #include "core/error.h"
 #include "adapters/hive.h"
+#include "targets/hivekind.h"
 #include "util/lock.h"
 #include "util/msg.h"
 #include "targets/hivelogs.h"
 #include "targets/targets.h"
 #include "util/path.h"
 
-/* Which hive a bare file is: --hive, else its file name without extension
- * ("SYSTEM", "system.hiv", "SYSTEM.bak" all mean SYSTEM). */
-static char *hive_identity(const char *path, const struct patch_opts *o)
+/* Which hive a bare file is: --hive, else what it holds (hivekind.h).
+ * The name is copied into `id` without extension ("SYSTEM", "NTUSER"),
+ * as the file name was before. */
+static enum wp_err hive_identity(const char *path, const struct patch_opts *o, char *id,
+				 size_t size)
 {
-	const char *b = o->hive_name ? o->hive_name : path_base(path);
-	return strndup(b, strcspn(b, "."));
+	char err[512];
+	struct hivekind k;
+	const char *named = hivekind_known(path_base(path));
+
+	if (o->hive_name) {
+		snprintf(id, size, "%.*s", (int)strcspn(o->hive_name, "."), o->hive_name);
+		msg_verbose("%s: a %s hive, as --hive says", path, id);
+		return WP_OK;
+	}
+	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
+	if (!h) {
+		msg_error("%s: %s", path, err);
+		return WP_ERR_INPUT;
+	}
+	if (hivekind_of(h, path, &k) < 0) {
+		msg_error("%s: cannot read its root key: %s", path, hive_error(h));
+		hive_close(h);
+		return WP_ERR_INPUT;
+	}
+	snprintf(id, size, "%.*s", (int)strcspn(k.name, "."), k.name);
+	hive_close(h);
+	msg_verbose("%s: a %s hive, by %s", path, id, k.source);
+	if (k.content && named && !hivekind_same(named, id))
+		msg_warn("%s: named as a %s hive, but its keys are a %s hive's: treated as %s "
+			 "(--hive NAME says otherwise)", path, named, id, id);
+	return WP_OK;
 }
 
 enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
-	char *id = hive_identity(path, o);
+	char id[256];
 	const struct rule **rules = calloc(o->plan->n_rules + 1, sizeof(*rules));
 	size_t k = 0, mark = fs_lock_mark();
 	int ret = WP_ERR_INTERNAL;
 
 	fr->kind = "hive";
 	fr->status = FILE_UNCHANGED;
-	if (!id || !rules) {
+	if (!rules) {
 		msg_error("out of memory");
 		goto out;
 	}
 	/* Locked before it is read, until it is written (or not). */
 	if ((ret = target_lock(path, o, false)) != WP_OK)
 		goto out;
+	if ((ret = hive_identity(path, o, id, sizeof(id))) != WP_OK)
+		goto out;
 	if (o->n_images)
 		msg_warn("%s: --image has no meaning for a bare hive file; ignored", path);
 	/* On a bare hive, role and images do not apply: the file is the hive. */
 	for (size_t i = 0; i < o->plan->n_rules; i++) {
 		const struct rule *r = &o->plan->rules[i];
-		bool m = strcasecmp(path_base(r->hive), id) == 0;
+		bool m = hivekind_same(path_base(r->hive), id);
 		msg_verbose("%s: rule from %s:%d edits %s: %s", path, r->src_file, r->src_line,
 			    r->hive, m ? "applies" : "does not apply");
 		if (m)
 			rules[k++] = r;
 	}
-	if (k == 0)
-		msg_info("%s: no rule applies to a %s hive (use --hive NAME to say which hive "
-			 "this file is)", path, id);
+	if (k == 0) {
+		/* Not "nothing to change": a gate on diff's status must not
+		 * pass a hive that no rule could look at. */
+		msg_error("%s: no rule of the profiles applies to a %s hive (--hive NAME says "
+			  "which hive this file is)", path, id);
+		ret = WP_ERR_NO_RULE;
+		goto out;
+	}
 
 	struct hive_report *rep = file_report_add(fr);
 	if (!rep || !(rep->hive = strdup(path)) || !(rep->reg_root = reg_root_for(id))) {
@@ -69,6 +103,5 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 out:
 	fs_unlock_to(mark);
 	free(rules);
-	free(id);
 	return ret;
 }

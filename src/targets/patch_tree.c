@@ -143,10 +143,21 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 		if ((ret = copy_tree(root, out_root, skip, n_skip)) != WP_OK)
 			goto out;
 	}
+	size_t applied = 0;
+	struct patch_opts each = *o;
+	each.n_applied = &applied;
 	for (size_t i = 0; i < n_skip && ret == WP_OK; i++) {
 		for (size_t j = 0; j < t.n_files; j++)
 			if (t.files[j].rel == skip[i] && t.files[j].kind != MEDIA_SPLIT_PART)
-				ret = patch_file(&t, &t.files[j], o, out_root, done, ctx);
+				ret = patch_file(&t, &t.files[j], &each, out_root, done, ctx);
+	}
+	/* Before the output is put in place: a medium none of whose files a
+	 * rule can edit is no success, whatever was copied. */
+	if (ret == WP_OK && applied == 0) {
+		msg_error("%s: no rule of the profiles applies to this medium: none to its WIMs' "
+			  "images%s nor to its BCD stores (-v says why each does not)", root,
+			  o->n_images ? " selected" : "");
+		ret = WP_ERR_NO_RULE;
 	}
 	/* With SOURCE_DATE_EPOCH, the new tree's directories (made now) and
 	 * anything newer than the epoch get it (util/clock.h). */

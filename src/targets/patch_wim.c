@@ -26,36 +26,11 @@
 #include "util/path.h"
 #include "util/msg.h"
 #include "targets/hivelogs.h"
+#include "targets/imagesel.h"
 #include "targets/media.h"
 #include "targets/targets.h"
 #include "adapters/hive.h"
 #include "adapters/wim.h"
-
-/* Which images the user selected with --image (all when none). */
-static int select_images(struct wim *w, const struct patch_opts *o, bool *sel)
-{
-	int n = wim_image_count(w);
-
-	for (int i = 1; i <= n; i++)
-		sel[i] = o->n_images == 0;
-	for (size_t k = 0; k < o->n_images; k++) {
-		const char *s = o->images[k];
-		char *end;
-		long idx = strtol(s, &end, 10);
-		if (*s && *end == '\0') {
-			if (idx < 1 || idx > n) {
-				msg_error("%s: no image %s (the WIM has %d image%s)", wim_path(w), s,
-					  n, n == 1 ? "" : "s");
-				return WP_ERR_INPUT;
-			}
-		} else if ((idx = wim_image_by_name(w, s)) == 0) {
-			msg_error("%s: no image named \"%s\"", wim_path(w), s);
-			return WP_ERR_INPUT;
-		}
-		sel[idx] = true;
-	}
-	return WP_OK;
-}
 
 /* Distinct hive paths among the rules, compared without case. */
 static size_t distinct_hives(const struct rule *const *rules, size_t n, const char **out)
@@ -220,6 +195,29 @@ static void announce_image(const char *path, const struct image_work *iw,
 			    ru->src_file, ru->src_line, role_name(ru->role),
 			    m ? "applies" : "does not apply");
 	}
+}
+
+/* How many rules apply to the selected images' hives, added to
+ * o->n_applied in a medium; a WIM on its own to which none applies is
+ * WP_ERR_NO_RULE (said), before anything is read or written. */
+static enum wp_err count_applied(const char *path, const struct patch_opts *o,
+				 const struct work *wk)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < wk->n_hives; i++)
+		n += wk->hives[i].n_rules;
+	if (o->n_applied) {
+		*o->n_applied += n;
+		return WP_OK;
+	}
+	if (n)
+		return WP_OK;
+	for (size_t i = 0; i < wk->n_images; i++)
+		announce_image(path, &wk->images[i], o);	/* -v: why none applies */
+	msg_error("%s: no rule of the profiles applies to %s (-v says why each does not)", path,
+		  o->n_images ? "the images selected" : "any of its images");
+	return WP_ERR_NO_RULE;
 }
 
 /*
@@ -834,7 +832,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		msg_error("out of memory");
 		goto out;
 	}
-	if ((ret = select_images(w, o, sel)) != WP_OK)
+	if ((ret = imagesel_select(w, o, sel)) != WP_OK)
 		goto out;
 	if (!o->dry_run && (ret = check_splittable(w)) != WP_OK)
 		goto out;
@@ -843,6 +841,8 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		goto out;
 	}
 	if ((ret = build_work(w, o, sel, scratch, &wk)) != WP_OK)
+		goto out;
+	if ((ret = count_applied(path, o, &wk)) != WP_OK)
 		goto out;
 	/* At most one pending hive per entry. */
 	if (!(pend = calloc(wk.n_hives + 1, sizeof(*pend)))) {

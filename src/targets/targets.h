@@ -18,8 +18,14 @@ struct patch_opts {
 	const struct plan *plan;
 	bool dry_run;			/* compute changes, write nothing */
 	const char *output;		/* write the result here instead of in place */
-	const char *const *images;	/* --image selections (index or name) */
+	const char *const *images;	/* --image selections: N, NAME, or either
+					   after "boot:" or "install:" (media.h) */
 	size_t n_images;
+	size_t *n_applied;		/* a file of a tree or an ISO image: the
+					   rules that apply to it are counted here,
+					   and none is no error (the medium as a
+					   whole is); NULL: a target on its own,
+					   to which none applying is WP_ERR_NO_RULE */
 	const char *hive_name;		/* --hive: what a bare hive file is */
 	enum role role_hint;		/* the role the file's place in a tree
 					   gives its images (ROLE_ANY: none) */

@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stdlib.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -74,18 +76,67 @@ static void where_combine(struct msg_about *a, char *buf, size_t size)
 	}
 }
 
+/* Does a path end at p (and not go on into a longer name)? */
+static bool path_ends(const char *p)
+{
+	return *p == '\0' || *p == '/' || !(isalnum((unsigned char)*p) || strchr("._-+~", *p));
+}
+
+/* The paths of a scratch copy in a message, named as the reports name
+ * them: "/proc/1/fd/5/tree/sources/boot.wim" is "SRC.iso:sources/boot.wim",
+ * the copy's root "SRC.iso" (the levels' scratch and shown_as). */
+static void unscratch(struct strbuf *out, const char *text)
+{
+	while (*text) {
+		const struct msg_where *hit = NULL;
+		size_t n = 0;
+		for (const struct msg_where *w = where_top; w && !hit; w = w->outer) {
+			n = w->scratch && w->shown_as ? strlen(w->scratch) : 0;
+			if (n && strncmp(text, w->scratch, n) == 0 && path_ends(text + n))
+				hit = w;
+		}
+		if (!hit) {
+			strbuf_add(out, text++, 1);
+			continue;
+		}
+		strbuf_addstr(out, hit->shown_as);
+		text += n;
+		if (*text == '/') {
+			strbuf_add(out, ":", 1);
+			text++;
+		}
+	}
+}
+
+/* A message's text, its scratch paths named as the reports do; NULL
+ * when memory ran out. */
+static char *format(const char *fmt, va_list ap)
+{
+	struct strbuf raw = STRBUF_INIT, named = STRBUF_INIT;
+
+	strbuf_vaddf(&raw, fmt, ap);
+	if (!raw.failed)
+		unscratch(&named, raw.buf ? raw.buf : "");
+	strbuf_release(&raw);
+	if (named.failed) {
+		strbuf_release(&named);
+		return NULL;
+	}
+	return strbuf_finish(&named);
+}
+
 /* A message names keys, values and files from the inputs: its control
  * characters are shown as escapes, so that none can start a line of its
  * own or drive the terminal (see escape.h). */
 static void vsay(const char *prefix, bool on_terminal, const char *fmt, va_list ap)
 {
-	struct strbuf raw = STRBUF_INIT, shown = STRBUF_INIT;
+	struct strbuf shown = STRBUF_INIT;
+	char *named = format(fmt, ap);
 
-	strbuf_vaddf(&raw, fmt, ap);
-	if (!raw.failed)
-		esc_add(&shown, raw.buf ? raw.buf : "", false);
+	if (named)
+		esc_add(&shown, named, false);
 	/* Out of memory: the message as it is beats none. */
-	const char *text = shown.buf && !shown.failed ? shown.buf : raw.buf ? raw.buf : fmt;
+	const char *text = shown.buf && !shown.failed ? shown.buf : named ? named : fmt;
 	msglog_line(prefix, text);
 	if (on_terminal) {
 		progress_clear();	/* a message never lands in the middle of the bar */
@@ -95,7 +146,7 @@ static void vsay(const char *prefix, bool on_terminal, const char *fmt, va_list 
 		fputs(text, stderr);
 		fputc('\n', stderr);
 	}
-	strbuf_release(&raw);
+	free(named);
 	strbuf_release(&shown);
 }
 
@@ -123,14 +174,15 @@ void msg_error(const char *fmt, ...)
 		return;
 	va_start(ap, fmt);
 	if (error_sink) {
-		char buf[2048], file[4096];
+		char file[4096];
 		struct msg_about about;
 		va_list copy;
 		va_copy(copy, ap);
-		vsnprintf(buf, sizeof(buf), fmt, copy);
+		char *text = format(fmt, copy);
 		va_end(copy);
 		where_combine(&about, file, sizeof(file));
-		error_sink(buf, &about, error_sink_ctx);
+		error_sink(text ? text : fmt, &about, error_sink_ctx);
+		free(text);
 	}
 	vsay("error: ", true, fmt, ap);
 	va_end(ap);

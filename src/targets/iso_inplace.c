@@ -109,6 +109,8 @@ static enum wp_err open_view(const char *iso, const struct iso_media *m, const c
 	ip->iso = iso;
 	ip->m = m;
 	ip->st.wd.fd = -1;
+	ip->out_dir.fd = -1;
+	ip->out_fd = -1;
 	if ((ip->fd = open(iso, O_RDONLY | O_CLOEXEC)) < 0 || fstat(ip->fd, &st) < 0) {
 		msg_error("%s: %s", iso, strerror(errno));
 		return WP_ERR_INPUT;
@@ -146,6 +148,16 @@ enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *w
 
 void iso_inplace_close(struct iso_inplace *ip)
 {
+	/* The copy's thread writes into the output's directory: stopped
+	 * first (after a success it is done already). */
+	iso_copy_cancel(&ip->copy);
+	if (ip->out_fd >= 0)
+		close(ip->out_fd);
+	ip->out_fd = -1;
+	free(ip->out_tmp);
+	ip->out_tmp = NULL;
+	if (ip->out_dir.name)
+		fs_dir_remove(&ip->out_dir);
 	iso_standins_free(&ip->st);
 	isofs_free(ip->fs);
 	if (ip->fd >= 0)
@@ -414,8 +426,7 @@ static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit 
 	char why[512];
 	enum wp_err ret = WP_ERR_WRITE;
 
-	msg_verbose("%s: copying it to %s", ip->iso, o->name);
-	if (fs_copy_fd(ip->fd, ip->iso, o->fd, o->name) < 0)
+	if (iso_copy_wait(&ip->copy, ip->iso, o->name) != WP_OK)
 		return WP_ERR_WRITE;
 	if (!n_ed)
 		return WP_OK;
@@ -491,43 +502,46 @@ static enum wp_err digest_end(struct digest *d, const char *name, struct iso_rep
 	return WP_OK;
 }
 
-enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
-			      struct iso_report *rep)
+enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output)
+{
+	const char *base = path_base(output);
+
+	ip->output = output;
+	if (fs_dir_near(output, &ip->out_dir) < 0 ||
+	    (ip->out_fd = fs_dir_create(&ip->out_dir, base)) < 0 ||
+	    !(ip->out_tmp = fs_dir_file(&ip->out_dir, base)))
+		return WP_ERR_WRITE;
+	iso_copy_start(&ip->copy, ip->fd, ip->out_fd);
+	return WP_OK;
+}
+
+enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep)
 {
 	struct digest dg = { 0 };
 	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
-	struct fs_dir d;
-	struct out o = { .fd = -1, .name = output };
+	struct out o = { .fd = ip->out_fd, .name = ip->output };
 	struct iso_info oi;
 	size_t n_ed = 0;
-	char *tmp = NULL;
-	const char *base = path_base(output);
 	enum wp_err ret = WP_ERR_INTERNAL;
 
 	if (!ed) {
 		msg_error("out of memory");
 		return ret;
 	}
-	memset(&d, 0, sizeof(d));
-	d.fd = -1;
 	if ((ret = collect(ip, ed, &n_ed)) != WP_OK)
-		goto out;
-	ret = WP_ERR_WRITE;
-	if (fs_dir_near(output, &d) < 0)
-		goto out;
-	if ((o.fd = fs_dir_create(&d, base)) < 0 || !(tmp = fs_dir_file(&d, base)))
 		goto out;
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
 	digest_start(&dg, o.fd);
 	if (n_ed)
-		ret = verify(tmp, ip, ed, n_ed, &oi);
-	enum wp_err dret = digest_end(&dg, output, rep);
+		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
+	enum wp_err dret = digest_end(&dg, ip->output, rep);
 	if (ret == WP_OK)
 		ret = dret;
 	if (ret != WP_OK)
 		goto out;
-	if (fs_dir_put(&d, base, o.fd, output, FS_PUT_NEW, NULL, fs_output_mode(ip->iso)) < 0) {
+	if (fs_dir_put(&ip->out_dir, path_base(ip->output), o.fd, ip->output, FS_PUT_NEW, NULL,
+		       fs_output_mode(ip->iso)) < 0) {
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
@@ -536,11 +550,6 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
 	rep->n_edited = n_ed;
 	ret = WP_OK;
 out:
-	if (o.fd >= 0)
-		close(o.fd);
-	free(tmp);
-	if (d.name)
-		fs_dir_remove(&d);
 	for (size_t i = 0; i < n_ed; i++) {
 		close(ed[i].fd);
 		wim_change_list_free(&ed[i].c);

@@ -28,6 +28,7 @@
 #include "adapters/isofs.h"
 #include "core/error.h"
 #include "core/report.h"
+#include "targets/iso_copy.h"
 #include "targets/iso_media.h"
 #include "targets/iso_standin.h"
 
@@ -38,12 +39,21 @@ struct iso_inplace {
 	uint64_t sectors;		/* its size, in sectors */
 	struct isofs *fs;
 	struct iso_standins st;		/* patch_tree works on st.root */
+	/* The new image, from iso_inplace_begin: a copy of the source made
+	 * meanwhile in a private directory next to the output. */
+	const char *output;
+	struct fs_dir out_dir;
+	int out_fd;
+	char *out_tmp;			/* out_dir/<its name>, to read it back */
+	struct iso_copy copy;
 };
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, char *why, size_t why_size);
-enum wp_err iso_inplace_write(struct iso_inplace *ip, const char *output,
-			      struct iso_report *rep);
+/* Start the copy of the source next to `output` (before patch_tree,
+ * which it overlaps). */
+enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);
+enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep);
 void iso_inplace_close(struct iso_inplace *ip);
 
 /* For diff and show: the medium's files as stand-ins (no trial resize),

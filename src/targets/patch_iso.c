@@ -441,6 +441,8 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		iso_inplace_close(&ip);
 		return WP_OK;
 	}
+	if (ret == WP_OK)
+		ret = iso_inplace_begin(&ip, o->output);	/* the copy, meanwhile */
 	if (ret == WP_OK) {
 		struct patch_opts sub = *o;
 		sub.committed = NULL;	/* stand-ins are not the user's files */
@@ -453,7 +455,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		msg_where_pop(&where);
 	}
 	if (ret == WP_OK)
-		ret = iso_inplace_write(&ip, o->output, rep);
+		ret = iso_inplace_write(&ip, rep);
 	rep->entries = m->files.n;
 	iso_inplace_close(&ip);
 	return ret;

@@ -1,0 +1,126 @@
+/* iso_copy.c - the in-place route's copy of the image, in a thread; see iso_copy.h. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "targets/iso_copy.h"
+#include "util/msg.h"
+#include "util/path.h"
+#include "util/progress.h"
+
+#define PIECE (64u << 20)
+
+/* For file systems without copy_file_range. */
+static int plain_copy(struct iso_copy *c)
+{
+	enum { BUF = 1 << 20 };
+	char *buf = malloc(BUF);
+	ssize_t n = -1;
+
+	if (!buf || lseek(c->in, 0, SEEK_SET) < 0 || ftruncate(c->out, 0) < 0 ||
+	    lseek(c->out, 0, SEEK_SET) < 0)
+		goto out;
+	atomic_store(&c->done, 0);
+	while (!atomic_load(&c->stop) && (n = read(c->in, buf, BUF)) > 0) {
+		if (write(c->out, buf, (size_t)n) != n) {
+			n = -1;
+			break;
+		}
+		atomic_fetch_add(&c->done, (uint64_t)n);
+	}
+out:
+	if (!buf)
+		errno = ENOMEM;
+	free(buf);
+	return n < 0 ? -1 : 0;
+}
+
+static void *copy_run(void *p)
+{
+	struct iso_copy *c = p;
+	ssize_t n = 0;
+	loff_t off_in = 0, off_out = 0;
+
+	c->failed = "copy";
+	if (ioctl(c->out, FICLONE, c->in) == 0) {
+		atomic_store(&c->done, c->total);
+	} else {
+		while (!atomic_load(&c->stop) &&
+		       (n = copy_file_range(c->in, &off_in, c->out, &off_out, PIECE, 0)) > 0)
+			atomic_fetch_add(&c->done, (uint64_t)n);
+		if (n < 0 && plain_copy(c) < 0)
+			goto fail;
+	}
+	if (atomic_load(&c->stop)) {
+		errno = ECANCELED;
+		goto fail;
+	}
+	c->failed = "sync";
+	if (fsync(c->out) < 0)
+		goto fail;
+	c->failed = NULL;
+	atomic_store(&c->finished, true);
+	return NULL;
+fail:
+	c->err = errno;
+	atomic_store(&c->finished, true);
+	return NULL;
+}
+
+void iso_copy_start(struct iso_copy *c, int in, int out)
+{
+	struct stat st;
+
+	memset(c, 0, sizeof(*c));
+	c->armed = true;
+	c->in = in;
+	c->out = out;
+	c->total = fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0;
+	c->started = pthread_create(&c->t, NULL, copy_run, c) == 0;
+}
+
+enum wp_err iso_copy_wait(struct iso_copy *c, const char *src, const char *dst)
+{
+	if (c->waited || !c->armed)
+		return WP_OK;
+	c->waited = true;
+	msg_verbose("%s: copying it to %s", src, dst);
+	if (!c->started) {
+		copy_run(c);
+	} else {
+		struct timespec tick = { 0, 100 * 1000 * 1000 };
+		while (!atomic_load(&c->finished)) {
+			if (c->total > (256u << 20))
+				progress_update(path_base(dst), "copying", atomic_load(&c->done), c->total);
+			nanosleep(&tick, NULL);
+		}
+		pthread_join(c->t, NULL);
+		if (c->total > (256u << 20))
+			progress_update(path_base(dst), "copying", c->total, c->total);
+		progress_done();
+	}
+	if (c->failed) {
+		msg_error("%s: cannot %s it to %s: %s", src, c->failed, dst, strerror(c->err));
+		return WP_ERR_WRITE;
+	}
+	return WP_OK;
+}
+
+void iso_copy_cancel(struct iso_copy *c)
+{
+	if (c->waited || !c->armed)
+		return;
+	c->waited = true;
+	atomic_store(&c->stop, true);
+	if (c->started)
+		pthread_join(c->t, NULL);
+}

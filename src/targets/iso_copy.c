@@ -2,68 +2,33 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/fs.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "targets/iso_copy.h"
+#include "util/copydata.h"
 #include "util/msg.h"
 #include "util/path.h"
 #include "util/progress.h"
 
-#define PIECE (64u << 20)
-
-/* For file systems without copy_file_range. */
-static int plain_copy(struct iso_copy *c)
+/* Runs on the copy thread: counts, and stops when asked to. */
+static bool copy_step(void *arg, uint64_t done)
 {
-	enum { BUF = 1 << 20 };
-	char *buf = malloc(BUF);
-	ssize_t n = -1;
-
-	if (!buf || lseek(c->in, 0, SEEK_SET) < 0 || ftruncate(c->out, 0) < 0 ||
-	    lseek(c->out, 0, SEEK_SET) < 0)
-		goto out;
-	atomic_store(&c->done, 0);
-	while (!atomic_load(&c->stop) && (n = read(c->in, buf, BUF)) > 0) {
-		if (write(c->out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-		atomic_fetch_add(&c->done, (uint64_t)n);
-	}
-out:
-	if (!buf)
-		errno = ENOMEM;
-	free(buf);
-	return n < 0 ? -1 : 0;
+	struct iso_copy *c = arg;
+	atomic_store(&c->done, done);
+	return !atomic_load(&c->stop);
 }
 
 static void *copy_run(void *p)
 {
 	struct iso_copy *c = p;
-	ssize_t n = 0;
-	loff_t off_in = 0, off_out = 0;
 
 	c->failed = "copy";
-	if (ioctl(c->out, FICLONE, c->in) == 0) {
-		atomic_store(&c->done, c->total);
-	} else {
-		while (!atomic_load(&c->stop) &&
-		       (n = copy_file_range(c->in, &off_in, c->out, &off_out, PIECE, 0)) > 0)
-			atomic_fetch_add(&c->done, (uint64_t)n);
-		if (n < 0 && plain_copy(c) < 0)
-			goto fail;
-	}
-	if (atomic_load(&c->stop)) {
-		errno = ECANCELED;
+	if (copy_data(c->in, c->out, copy_step, c) < 0)
 		goto fail;
-	}
 	c->failed = "sync";
 	if (fsync(c->out) < 0)
 		goto fail;

@@ -21,6 +21,7 @@
 #include <linux/fs.h>
 
 #include "util/clock.h"
+#include "util/copydata.h"
 #include "util/fsutil.h"
 #include "util/lock.h"
 #include "util/msg.h"
@@ -698,59 +699,34 @@ int fs_sync_dir_of(const char *path)
 	return fsync_dir_of(path);
 }
 
-/* In-kernel copies in pieces, so that a long one shows progress. */
-static ssize_t copy_range_all(int in, int out, const char *dst)
-{
-	struct stat st;
-	uint64_t total = fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0, done = 0;
-	ssize_t n;
+struct copy_shown {
+	const char *dst;
+	uint64_t total;
+};
 
-	while ((n = copy_file_range(in, NULL, out, NULL, 64 << 20, 0)) > 0) {
-		done += (uint64_t)n;
-		if (total > (256u << 20))
-			progress_update(path_base(dst), "copying", done, total);
-	}
-	progress_done();
-	return n;
+/* Progress of a long copy, as the destination's. */
+static bool show_copy(void *arg, uint64_t done)
+{
+	const struct copy_shown *c = arg;
+	if (c->total > (256u << 20))
+		progress_update(path_base(c->dst), "copying", done, c->total);
+	return true;
 }
 
 static int copy_fds(int in, const char *src, int out, const char *dst)
 {
-	int ret = 0;
-	if (ioctl(out, FICLONE, in) < 0) {
-		ssize_t n = copy_range_all(in, out, dst);
-		if (n < 0) {
-			/* Fall back to plain reads for file systems without it. */
-			char buf[1 << 16];
-			if (lseek(in, 0, SEEK_SET) < 0 || ftruncate(out, 0) < 0 ||
-			    lseek(out, 0, SEEK_SET) < 0)
-				n = -1;
-			else
-				while ((n = read(in, buf, sizeof(buf))) > 0)
-					if (write(out, buf, (size_t)n) != n) {
-						n = -1;
-						break;
-					}
-		}
-		if (n < 0) {
-			msg_error("%s: cannot copy to %s: %s", src, dst, strerror(errno));
-			ret = -1;
-		}
-	}
-	if (ret == 0 && fsync(out) < 0) {
+	struct stat st;
+	struct copy_shown shown = { dst, fstat(in, &st) == 0 ? (uint64_t)st.st_size : 0 };
+	int ret = copy_data(in, out, show_copy, &shown);
+
+	progress_done();
+	if (ret < 0)
+		msg_error("%s: cannot copy to %s: %s", src, dst, strerror(errno));
+	else if (fsync(out) < 0) {
 		msg_error("%s: cannot sync to disk: %s", dst, strerror(errno));
 		ret = -1;
 	}
 	return ret;
-}
-
-int fs_copy_fd(int in, const char *src, int out, const char *dst)
-{
-	if (lseek(in, 0, SEEK_SET) < 0) {
-		msg_error("%s: %s", src, strerror(errno));
-		return -1;
-	}
-	return copy_fds(in, src, out, dst);
 }
 
 int fs_copy_to_fd(const char *src, int out, const char *dst)

@@ -125,8 +125,6 @@ int fs_sync_dir_of(const char *path);
  * in messages.  Synced.  0, or -1 after saying why. */
 int fs_copy_file(const char *src, const char *dst);
 int fs_copy_to_fd(const char *src, int out, const char *out_name);
-/* The same from `in`, open for reading (from its start), named `src`. */
-int fs_copy_fd(int in, const char *src, int out, const char *out_name);
 
 /* The external programs running now, from any thread (spawn.h): an
  * interrupting signal kills them and waits for them before removing the

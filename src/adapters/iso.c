@@ -22,6 +22,7 @@
 #include "adapters/iso_stamp.h"
 #include "util/infile.h"
 #include "util/clock.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 #include "util/path.h"
 #include "util/progress.h"
@@ -99,16 +100,7 @@ enum wp_err iso_tools_find(unsigned need, const char *what)
 
 static bool read_sector(int fd, uint64_t lba, unsigned char *buf)
 {
-	size_t got = 0;
-	while (got < SECTOR) {
-		ssize_t n = pread(fd, buf + got, SECTOR - got, (off_t)(lba * SECTOR + got));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		got += (size_t)n;
-	}
-	return true;
+	return pread_full(fd, buf, SECTOR, (off_t)(lba * SECTOR)) == SECTOR;
 }
 
 static bool read_catalog(int fd, const char *path, uint32_t lba, struct iso_info *info)

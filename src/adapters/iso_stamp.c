@@ -15,6 +15,7 @@
 #include "adapters/iso_parse.h"
 #include "adapters/iso_stamp.h"
 #include "util/clock.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 
 /* Bounds for a walk of the ISO 9660 tree: genisoimage's own output, but
@@ -50,13 +51,14 @@ static enum wp_err bad(const struct img *m, uint32_t lba, const char *what)
 static enum wp_err io(struct img *m, uint32_t lba, unsigned char *s, bool write)
 {
 	off_t off = (off_t)lba * ISO_SECTOR;
-	ssize_t n = write ? pwrite(m->fd, s, ISO_SECTOR, off) : pread(m->fd, s, ISO_SECTOR, off);
+	ssize_t n = write ? (pwrite_full(m->fd, s, ISO_SECTOR, off) < 0 ? -1 : ISO_SECTOR)
+			  : pread_full(m->fd, s, ISO_SECTOR, off);
 	if (n == ISO_SECTOR)
 		return WP_OK;
-	if (n >= 0 && !write)
+	if (n >= 0)
 		return bad(m, lba, "beyond the end of the image");
 	msg_error("%s: cannot %s sector %lu: %s", m->path, write ? "write" : "read",
-		  (unsigned long)lba, n < 0 ? strerror(errno) : "short write");
+		  (unsigned long)lba, strerror(errno));
 	return WP_ERR_WRITE;
 }
 

@@ -35,6 +35,7 @@
 
 #include "core/error.h"
 #include "util/array.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
@@ -121,9 +122,9 @@ static enum wp_err copy_in(struct standin *s, uint64_t off, uint64_t len)
 			msg_error("%s: cannot read %zu bytes at offset %" PRIu64 ": %s", s->name, n,
 				  off + done, strerror(errno));
 			ret = WP_ERR_INPUT;
-		} else if (pwrite(s->fd, buf, n, (off_t)(off + done)) != (ssize_t)n) {
+		} else if (pwrite_full(s->fd, buf, n, (off_t)(off + done)) < 0) {
 			msg_error("%s: cannot write its scratch copy %s: %s", s->name, s->path,
-				  errno ? strerror(errno) : "short write");
+				  strerror(errno));
 			ret = WP_ERR_WRITE;
 		}
 		done += n;
@@ -315,7 +316,7 @@ static enum wp_err compare(struct standin *s, uint64_t off, uint64_t end, size_t
 	off -= off % block;
 	while (ret == WP_OK && off < end) {
 		size_t n = end - off < COPY_CHUNK ? (size_t)(end - off) : COPY_CHUNK;
-		if (s->src.read(s->src.ctx, off, a, n) < 0 || pread(s->fd, b, n, (off_t)off) != (ssize_t)n) {
+		if (s->src.read(s->src.ctx, off, a, n) < 0 || pread_full(s->fd, b, n, (off_t)off) != (ssize_t)n) {
 			msg_error("%s: cannot compare its scratch copy with the image: %s", s->name,
 				  strerror(errno));
 			ret = WP_ERR_WRITE;

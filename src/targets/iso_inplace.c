@@ -15,6 +15,7 @@
 #include "adapters/sha256.h"
 #include "targets/iso_inplace.h"
 #include "targets/media.h"
+#include "util/fdio.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
@@ -31,17 +32,12 @@
 static int read_sectors(void *ctx, uint64_t lba, size_t n, unsigned char *buf)
 {
 	int fd = *(int *)ctx;
-	size_t want = n * SECTOR, got = 0;
+	size_t want = n * SECTOR;
+	ssize_t got = pread_full(fd, buf, want, (off_t)(lba * SECTOR));
 
-	while (got < want) {
-		ssize_t r = pread(fd, buf + got, want - got, (off_t)(lba * SECTOR + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
+	if (got >= 0 && (size_t)got < want)
+		errno = EIO;	/* the image ends before the sectors asked for */
+	return (size_t)got == want ? 0 : -1;
 }
 
 static struct isofs *open_fs(int *fd, uint64_t sectors, char *why, size_t why_size)
@@ -194,7 +190,7 @@ static enum wp_err put(struct out *o, const struct isofs_file *e, uint64_t off,
 			continue;
 		}
 		size_t k = base + len - off < n ? (size_t)(base + len - off) : n;
-		if (pwrite(o->fd, buf, k, (off_t)(e->ext[i].lba * SECTOR + off - base)) != (ssize_t)k) {
+		if (pwrite_full(o->fd, buf, k, (off_t)(e->ext[i].lba * SECTOR + off - base)) < 0) {
 			msg_error("%s: cannot write: %s", o->name, strerror(errno));
 			return WP_ERR_WRITE;
 		}
@@ -228,7 +224,7 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 		uint64_t off = ed->c.v[i].off, end = off + ed->c.v[i].len;
 		while (off < end && ret == WP_OK) {
 			size_t n = end - off < CHUNK ? (size_t)(end - off) : CHUNK;
-			ssize_t got = pread(ed->fd, buf, n, (off_t)off);
+			ssize_t got = pread_full(ed->fd, buf, n, (off_t)off);
 			if (got < 0) {
 				msg_error("%s: %s", ed->f->path, strerror(errno));
 				ret = WP_ERR_INTERNAL;
@@ -252,7 +248,7 @@ static enum wp_err write_patches(struct out *o, const struct isofs_patch *p, siz
 {
 	for (size_t i = 0; i < n; i++) {
 		size_t len = p[i].n_sectors * SECTOR;
-		if (pwrite(o->fd, p[i].data, len, (off_t)(p[i].lba * SECTOR)) != (ssize_t)len) {
+		if (pwrite_full(o->fd, p[i].data, len, (off_t)(p[i].lba * SECTOR)) < 0) {
 			msg_error("%s: cannot write: %s", o->name, strerror(errno));
 			return WP_ERR_WRITE;
 		}
@@ -286,7 +282,7 @@ static int expected_read(void *p, uint64_t off, void *buf, size_t n)
 		if (in) {
 			if (in->off + in->len - off < k)
 				k = (size_t)(in->off + in->len - off);
-			ssize_t got = pread(ed->fd, out, k, (off_t)off);
+			ssize_t got = pread_full(ed->fd, out, k, (off_t)off);
 			if (got < 0)
 				return -1;
 			memset(out + got, 0, k - (size_t)got);

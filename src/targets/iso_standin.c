@@ -12,6 +12,7 @@
 
 #include "targets/iso_standin.h"
 #include "util/array.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 #include "util/path.h"
 
@@ -36,7 +37,7 @@ int iso_standin_read(void *p, uint64_t off, void *buf, size_t n)
 		}
 		uint64_t in = off - base;
 		size_t k = len - in < n ? (size_t)(len - in) : n;
-		ssize_t got = pread(f->fd, out, k, (off_t)(f->ext[i].lba * SECTOR + in));
+		ssize_t got = pread_full(f->fd, out, k, (off_t)(f->ext[i].lba * SECTOR + in));
 		if (got != (ssize_t)k) {
 			if (got >= 0)
 				errno = EIO;	/* the image ends inside the file */
@@ -232,7 +233,7 @@ static enum wp_err whole_changes(const struct iso_standin *f, struct wim_change_
 	for (uint64_t off = 0; off < c->size && ret == WP_OK; off += SECTOR) {
 		size_t n = c->size - off < SECTOR ? (size_t)(c->size - off) : SECTOR;
 		bool differs = off + n > f->size;
-		if (pread(fd, a, n, (off_t)off) != (ssize_t)n) {
+		if (pread_full(fd, a, n, (off_t)off) != (ssize_t)n) {
 			msg_error("%s: its scratch copy %s: %s", f->name, f->path, strerror(errno));
 			ret = WP_ERR_INTERNAL;
 		} else if (!differs && iso_standin_read((void *)f, off, b, n) < 0) {

@@ -894,11 +894,40 @@ static int compare_chunk(const char *data, size_t n, void *p)
 	return 0;
 }
 
+/* Stream `member` of the image's UDF tree (every file, in 7-Zip's index
+ * order, when NULL) through 7-Zip into `on_chunk`.  WP_OK when 7-Zip read
+ * it all; else WP_ERR_WRITE after saying why: `why`, the callback's own
+ * reason for stopping, or what 7-Zip said. */
+static enum wp_err stream_back(const char *path, const char *member,
+			       int (*on_chunk)(const char *buf, size_t n, void *ctx), void *ctx,
+			       const char *why)
+{
+	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
+			       member, NULL };
+	struct spawn_io io = { .on_stdout = on_chunk, .ctx = ctx };
+	enum wp_err ret = WP_ERR_WRITE;
+
+	msg_verbose("%s: reading %s back with %s", path, member ? member : "every file",
+		    tools[0].path);
+	int r = spawn_run(argv, &io);
+	progress_done();
+	if (r < 0) {
+		if (why[0])
+			msg_error("%s: verification failed: %s", path, why);
+	} else if (io.status != 0) {
+		msg_error("%s: verification failed: 7-Zip cannot read %s back: %s", path,
+			  member ? member : "it", spawn_said(&io));
+	} else {
+		ret = WP_OK;
+	}
+	spawn_io_free(&io);
+	return ret;
+}
+
 enum wp_err iso_verify_content(const char *path, const char *root, const struct iso_listing *tree)
 {
 	struct iso_info info = { .udf = true };
 	struct iso_listing raw = { 0 }, sorted = { 0 };
-	struct spawn_io io = { 0 };
 	struct compare *c = NULL;
 	int ret = WP_ERR_WRITE;
 
@@ -929,23 +958,8 @@ enum wp_err iso_verify_content(const char *path, const char *root, const struct 
 	c->shown = path_base(path);
 	for (size_t i = 0; i < raw.n; i++)
 		c->total += raw.v[i].dir ? 0 : raw.v[i].size;
-	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
-			       NULL };
-	io.on_stdout = compare_chunk;
-	io.ctx = c;
-	msg_verbose("%s: reading every file back with %s", path, tools[0].path);
-	int r = spawn_run(argv, &io);
-	progress_done();
-	if (r < 0) {
-		if (c->why[0])
-			msg_error("%s: verification failed: %s", path, c->why);
+	if (stream_back(path, NULL, compare_chunk, c, c->why) != WP_OK)
 		goto out;
-	}
-	if (io.status != 0) {
-		msg_error("%s: verification failed: 7-Zip cannot read it back: %s", path,
-			  spawn_said(&io));
-		goto out;
-	}
 	if (c->cur) {
 		msg_error("%s: verification failed: %s: 7-Zip reads only %" PRIu64 " of its %" PRIu64
 			  " bytes", path, c->cur->path, c->cur->size - c->left, c->cur->size);
@@ -964,7 +978,6 @@ out:
 	if (c && c->fd >= 0)
 		close(c->fd);
 	free(c);
-	spawn_io_free(&io);
 	free(sorted.v);		/* shares its strings with raw */
 	iso_listing_free(&raw);
 	return ret;
@@ -1066,7 +1079,6 @@ static int expect_chunk(const char *data, size_t n, void *p)
 enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
 {
 	struct expect *x = calloc(1, sizeof(*x));
-	struct spawn_io io = { 0 };
 	enum wp_err ret = WP_ERR_WRITE;
 
 	if (!x) {
@@ -1076,23 +1088,8 @@ enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
 	x->e = e;
 	x->shown = path_base(path);
 	snprintf(x->step, sizeof(x->step), "reading %s back with 7-Zip", e->path);
-	const char *argv[] = { tools[0].path, "x", "-so", "-tudf", "-bd", "-sccUTF-8", "--", path,
-			       e->path, NULL };
-	io.on_stdout = expect_chunk;
-	io.ctx = x;
-	msg_verbose("%s: reading %s back with %s", path, e->path, tools[0].path);
-	int r = spawn_run(argv, &io);
-	progress_done();
-	if (r < 0) {
-		if (x->why[0])
-			msg_error("%s: verification failed: %s", path, x->why);
+	if (stream_back(path, e->path, expect_chunk, x, x->why) != WP_OK)
 		goto out;
-	}
-	if (io.status != 0) {
-		msg_error("%s: verification failed: 7-Zip cannot read %s back: %s", path, e->path,
-			  spawn_said(&io));
-		goto out;
-	}
 	if (x->off != e->size) {
 		msg_error("%s: verification failed: %s: 7-Zip reads %" PRIu64 " of its %" PRIu64
 			  " bytes", path, e->path, x->off, e->size);
@@ -1100,7 +1097,6 @@ enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
 	}
 	ret = WP_OK;
 out:
-	spawn_io_free(&io);
 	free(x);
 	return ret;
 }

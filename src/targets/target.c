@@ -11,6 +11,7 @@
 #include "adapters/iso.h"
 #include "adapters/wim.h"
 #include "targets/target.h"
+#include "util/fdio.h"
 #include "util/fsutil.h"
 #include "util/infile.h"
 #include "util/lock.h"
@@ -87,24 +88,6 @@ static const struct target_type types[] = {
 	[TARGET_HIVE] = { TARGET_HIVE, "a registry hive", apply_hive, show_hive },
 };
 
-/* Read the first `size` bytes (fewer if the file is shorter). */
-static ssize_t read_head(int fd, unsigned char *buf, size_t size)
-{
-	size_t got = 0;
-
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
 static enum target_kind kind_of_file(const char *path, const unsigned char *head, size_t n,
 				     bool *known)
 {
@@ -142,7 +125,7 @@ enum wp_err target_detect(const char *path, const struct target_type **type)
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
 	}
-	ssize_t n = read_head(fd, head, ISO_HEADER_SIZE);
+	ssize_t n = pread_full(fd, head, ISO_HEADER_SIZE, 0);
 	if (n < 0)
 		msg_error("%s: %s", path, strerror(errno));
 	close(fd);

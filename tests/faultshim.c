@@ -17,6 +17,12 @@
  *                        /proc/<pid>/fd links too), as a read-only mount
  *                        would
  *   FAULT_COUNT_FILE=F   at exit, write the number of calls seen to F
+ *   FAULT_CORRUPT_NAME=S the writes (write, pwrite) into files whose path
+ *   FAULT_CORRUPT_AT=N   ends in S: the N-th of them lands with one byte
+ *                        (its middle one) inverted, silently, as a bad
+ *                        disk, cable or controller would; the run's read-
+ *                        back must catch it.  FAULT_CORRUPT_COUNT_FILE=F
+ *                        gets the number of those writes at exit
  *   FAULT_SCRATCH=only   count only the calls on wimpatch's scratch NTFS
  *                        volumes (files named *.ntfs); by default those
  *                        are not counted: they are wimpatch's own scratch
@@ -44,6 +50,8 @@ static const char *ro_dir;
 static int sig = SIGKILL;
 static int scratch_only;
 static int ready;
+static const char *corrupt_name;
+static unsigned long corrupt_at, corrupt_calls;
 
 static void setup(void)
 {
@@ -64,6 +72,9 @@ static void setup(void)
 	else if (e && strcmp(e, "EACCES") == 0)
 		fail_errno = EACCES;
 	ro_dir = getenv("FAULT_RO_DIR");
+	corrupt_name = getenv("FAULT_CORRUPT_NAME");
+	const char *ca = getenv("FAULT_CORRUPT_AT");
+	corrupt_at = ca ? strtoul(ca, NULL, 10) : 0;
 	const char *sc = getenv("FAULT_SCRATCH");
 	scratch_only = sc && strcmp(sc, "only") == 0;
 	ready = 1;
@@ -156,11 +167,40 @@ static int in_ro_dir(const char *path, int flags)
 __attribute__((destructor)) static void report(void)
 {
 	const char *f = getenv("FAULT_COUNT_FILE");
+	const char *cf = getenv("FAULT_CORRUPT_COUNT_FILE");
 	FILE *fp;
 	if (f && (fp = fopen(f, "w"))) {
 		fprintf(fp, "%lu\n", calls);
 		fclose(fp);
 	}
+	if (cf && (fp = fopen(cf, "w"))) {
+		fprintf(fp, "%lu\n", corrupt_calls);
+		fclose(fp);
+	}
+}
+
+/* The bytes a write into `fd` lands with: `b`, or, for the write
+ * FAULT_CORRUPT_AT picks, a copy in *copy with its middle byte inverted. */
+static const void *landing(int fd, const void *b, size_t n, char **copy)
+{
+	char link[64], path[4096];
+	*copy = NULL;
+	if (!ready)
+		setup();
+	if (!corrupt_name || n == 0 || fd < 0)
+		return b;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t k = readlink(link, path, sizeof(path) - 1);
+	size_t sl = strlen(corrupt_name);
+	if (k < (ssize_t)sl)
+		return b;
+	path[k] = '\0';
+	if (strcmp(path + k - sl, corrupt_name) != 0 || ++corrupt_calls != corrupt_at ||
+	    !(*copy = malloc(n)))
+		return b;
+	memcpy(*copy, b, n);
+	(*copy)[n / 2] = (char)~(*copy)[n / 2];
+	return *copy;
 }
 
 #define REAL(ret, name, ...) \
@@ -173,7 +213,11 @@ ssize_t write(int fd, const void *b, size_t n)
 	REAL(ssize_t, "write", int, const void *, size_t);
 	if (fd > 2 && event_on(fd, NULL) < 0)
 		return -1;
-	return real(fd, b, n);
+	char *copy;
+	ssize_t r = real(fd, fd > 2 ? landing(fd, b, n, &copy) : b, n);
+	if (fd > 2)
+		free(copy);
+	return r;
 }
 
 ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
@@ -181,7 +225,10 @@ ssize_t pwrite(int fd, const void *b, size_t n, off_t o)
 	REAL(ssize_t, "pwrite", int, const void *, size_t, off_t);
 	if (event_on(fd, NULL) < 0)
 		return -1;
-	return real(fd, b, n, o);
+	char *copy;
+	ssize_t r = real(fd, landing(fd, b, n, &copy), n, o);
+	free(copy);
+	return r;
 }
 
 ssize_t pwrite64(int fd, const void *b, size_t n, off_t o)
@@ -189,7 +236,10 @@ ssize_t pwrite64(int fd, const void *b, size_t n, off_t o)
 	REAL(ssize_t, "pwrite64", int, const void *, size_t, off_t);
 	if (event_on(fd, NULL) < 0)
 		return -1;
-	return real(fd, b, n, o);
+	char *copy;
+	ssize_t r = real(fd, landing(fd, b, n, &copy), n, o);
+	free(copy);
+	return r;
 }
 
 ssize_t writev(int fd, const struct iovec *v, int n)

@@ -177,9 +177,39 @@ struct out {
 	uint64_t written;
 };
 
+/* Write n bytes at image offset `at`; with `check`, read them back at
+ * once and compare.  That is for what no independent reader checks
+ * whole: the descriptor sectors (udfinfo, xorriso and 7-Zip each look at
+ * some of their fields only) and the zeros past a file's end; a changed
+ * file's bytes are read back by 7-Zip (verify()). */
+static enum wp_err write_at(struct out *o, const unsigned char *buf, size_t n, uint64_t at,
+			    bool check)
+{
+	unsigned char *back = NULL;
+
+	if (pwrite_full(o->fd, buf, n, (off_t)at) < 0) {
+		msg_error("%s: cannot write: %s", o->name, strerror(errno));
+		return WP_ERR_WRITE;
+	}
+	o->written += n;
+	if (!check)
+		return WP_OK;
+	if (!(back = malloc(n))) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	ssize_t got = pread_full(o->fd, back, n, (off_t)at);
+	bool same = got == (ssize_t)n && memcmp(back, buf, n) == 0;
+	if (!same)
+		msg_error("%s: verification failed: sector %" PRIu64 " reads back %s", o->name,
+			  at / SECTOR, got < 0 ? strerror(errno) : "other than it was written");
+	free(back);
+	return same ? WP_OK : WP_ERR_WRITE;
+}
+
 /* Write n bytes of a file at file offset `off` through its extents. */
 static enum wp_err put(struct out *o, const struct isofs_file *e, uint64_t off,
-		       const unsigned char *buf, size_t n)
+		       const unsigned char *buf, size_t n, bool check)
 {
 	uint64_t base = 0;
 
@@ -190,11 +220,9 @@ static enum wp_err put(struct out *o, const struct isofs_file *e, uint64_t off,
 			continue;
 		}
 		size_t k = base + len - off < n ? (size_t)(base + len - off) : n;
-		if (pwrite_full(o->fd, buf, k, (off_t)(e->ext[i].lba * SECTOR + off - base)) < 0) {
-			msg_error("%s: cannot write: %s", o->name, strerror(errno));
-			return WP_ERR_WRITE;
-		}
-		o->written += k;
+		enum wp_err ret = write_at(o, buf, k, e->ext[i].lba * SECTOR + off - base, check);
+		if (ret != WP_OK)
+			return ret;
 		buf += k;
 		off += k;
 		n -= k;
@@ -231,14 +259,14 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 				break;
 			}
 			memset(buf + got, 0, n - (size_t)got);	/* past a shorter end: zeros */
-			ret = put(o, e, off, buf, n);
+			ret = put(o, e, off, buf, n, false);
 			off += n;
 		}
 	}
 	size_t tail = (size_t)(ed->c.size % SECTOR);
 	if (ret == WP_OK && tail) {
 		memset(buf, 0, SECTOR - tail);
-		ret = put(o, e, ed->c.size, buf, SECTOR - tail);
+		ret = put(o, e, ed->c.size, buf, SECTOR - tail, true);
 	}
 	free(buf);
 	return ret;
@@ -246,15 +274,10 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 
 static enum wp_err write_patches(struct out *o, const struct isofs_patch *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		size_t len = p[i].n_sectors * SECTOR;
-		if (pwrite_full(o->fd, p[i].data, len, (off_t)(p[i].lba * SECTOR)) < 0) {
-			msg_error("%s: cannot write: %s", o->name, strerror(errno));
-			return WP_ERR_WRITE;
-		}
-		o->written += len;
-	}
-	return WP_OK;
+	enum wp_err ret = WP_OK;
+	for (size_t i = 0; i < n && ret == WP_OK; i++)
+		ret = write_at(o, p[i].data, p[i].n_sectors * SECTOR, p[i].lba * SECTOR, true);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */

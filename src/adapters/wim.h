@@ -267,6 +267,23 @@ void wim_change_list_free(struct wim_change_list *c);
 void wim_sparse_forget(const char *path);
 
 /* Did the WIM (or the set's first part) have an integrity table? */
+/* A WIM file's blob table as the file has it now (not an open WIM's,
+ * which may hold changes not yet written), for wim_verify_blobs; NULL
+ * after saying why. */
+struct wim_blobs;
+struct wim_blobs *wim_blobs_read(const char *path);
+void wim_blobs_free(struct wim_blobs *b);
+/* Read back what a write of the WIM whose blobs were `before` produced in
+ * `written` (`shown` in messages): written in place (`src` NULL), every
+ * old blob keeps its table entry; written anew from the file `src`, every
+ * old blob's stored bytes equal the source's; every image's metadata
+ * loads (wimlib checks its SHA-1).  New file data (the hives) is the
+ * caller's to read back.  Where wimlib stored an old resource anew, the
+ * whole WIM is verified.  WP_OK, or WP_ERR_WRITE after saying what
+ * differs (see wim_verify.c). */
+enum wp_err wim_verify_blobs(const char *written, const char *shown,
+			     const struct wim_blobs *before, const char *src);
+
 bool wim_has_integrity(const struct wim *w);
 
 #endif

@@ -15,6 +15,35 @@
 #include "core/error.h"
 #include "adapters/wim.h"
 
+/* ---- the WIM header (wimlib's header.h, Microsoft's WIM format) */
+
+#define WIM_HDR_SIZE 208
+#define WIM_HDR_FLAGS 16
+#define WIM_HDR_FLAG_WRITE_IN_PROGRESS 0x40
+#define WIM_HDR_IMAGE_COUNT 44
+#define WIM_HDR_BLOB_TABLE 48	/* resource headers: the blob table, */
+#define WIM_HDR_XML 72		/* the XML data, */
+#define WIM_HDR_BOOT_META 96	/* the boot image's metadata, */
+#define WIM_HDR_BOOT_INDEX 120	/* (a 32-bit index) */
+#define WIM_HDR_INTEGRITY 124	/* the integrity table */
+
+/* A little-endian number of n bytes. */
+static inline uint64_t wim_le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+	for (int i = n - 1; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* A resource header: 7 bytes of stored size, 1 of flags, the offset, the
+ * original size. */
+static inline void wim_reshdr(const unsigned char *p, uint64_t *off, uint64_t *size)
+{
+	*size = wim_le(p, 7);
+	*off = wim_le(p + 8, 8);
+}
+
 /* ---- wim.c: the WIM, wimlib's settings, errors and messages */
 
 struct wim {

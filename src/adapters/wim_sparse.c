@@ -40,7 +40,6 @@
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
 
-#define WIM_HDR_SIZE 208
 #define COPY_CHUNK (1u << 20)
 #define ALIGN (64u << 10)	/* copied in whole blocks of this size */
 
@@ -61,19 +60,6 @@ struct standin {
 
 static struct standin *standins;
 static size_t n_standins, alloc_standins;
-
-/* A resource header of the WIM header: 7 bytes of size, 1 of flags, the
- * offset, the original size (wimlib's header.h, Microsoft's WIM format). */
-static void reshdr(const unsigned char *p, uint64_t *off, uint64_t *size)
-{
-	uint64_t s = 0, o = 0;
-	for (int i = 6; i >= 0; i--)
-		s = s << 8 | p[i];
-	for (int i = 15; i >= 8; i--)
-		o = o << 8 | p[i];
-	*off = o;
-	*size = s;
-}
 
 static uint32_t le32(const unsigned char *p)
 {
@@ -156,9 +142,9 @@ static enum wp_err copy_structures(struct standin *s)
 		msg_error("%s: not a WIM (no WIM header)", s->name);
 		return WP_ERR_INPUT;
 	}
-	reshdr(h + 48, &bt_off, &bt_size);
-	reshdr(h + 72, &xml_off, &xml_size);
-	reshdr(h + 124, &it_off, &it_size);
+	wim_reshdr(h + WIM_HDR_BLOB_TABLE, &bt_off, &bt_size);
+	wim_reshdr(h + WIM_HDR_XML, &xml_off, &xml_size);
+	wim_reshdr(h + WIM_HDR_INTEGRITY, &it_off, &it_size);
 	uint64_t from = bt_off ? bt_off : xml_off;
 	if (!from || from > s->src.size) {
 		msg_error("%s: its header places the blob table or XML data past its end", s->name);

@@ -458,8 +458,10 @@ static int verify_written(const char *written, const char *shown, const struct p
 	struct wim *w = wim_open(written, false);
 	int ret = WP_OK;
 
-	if (!w)
+	if (!w) {
+		msg_error("%s: verification failed: what was written cannot be opened", shown);
 		return WP_ERR_WRITE;
+	}
 	pass++;
 	msg_verbose("%s: reading back what was written", shown);
 	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
@@ -689,18 +691,15 @@ out:
 	return ret;
 }
 
-/* Writes the WIM *wp (opened from `path`), then closes it before reading
- * back what was written: the images it holds in memory are not needed
- * any more, and peak memory is the larger of the two, not their sum. */
-static int write_out(struct wim **wp, const char *path, const struct patch_opts *o,
-		     struct file_report *fr, const struct pending *pend, size_t n_pend,
-		     const char *scratch)
+/* write_out for a standalone WIM: appended to in place, or written whole
+ * as the output (or, --rebuild, the original's replacement). */
+static int write_whole_or_append(struct wim **wp, const char *path, const struct patch_opts *o,
+				 struct file_report *fr, const struct pending *pend,
+				 size_t n_pend, const char *scratch, const struct wim_blobs *before)
 {
 	struct wim *w = *wp;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
 
-	if (wim_is_split(w))
-		return write_split(w, o, fr, pend, n_pend, scratch);
 	if (!o->output && !o->rebuild) {
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
@@ -715,8 +714,9 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 		fs_hold_signals(false);
 		wim_close(w);
 		*wp = NULL;
-		return r == WP_OK ? verify_written(path, path, pend, n_pend, fr, images, boot, scratch)
-				  : r;
+		if (r == WP_OK)
+			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch);
+		return r == WP_OK ? (int)wim_verify_blobs(path, path, before, NULL) : r;
 	}
 	/*
 	 * A whole new file: the output, or (--rebuild) the original's
@@ -744,6 +744,10 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	}
 	if ((fd = fs_dir_create(&d, base)) < 0)
 		goto out;
+	/* The libraries' messages name the file by the way in (/proc/<pid>/fd
+	 * path): name it as in the private directory. */
+	struct msg_where about = { .scratch = file, .shown_as = shown };
+	msg_where_push(&about);
 	if (rebuild)
 		msg_verbose("%s: writing %zu hive%s (rebuilding the whole WIM in %s, then renaming "
 			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", shown);
@@ -752,6 +756,9 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	*wp = NULL;
 	if (r == WP_OK)
 		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
+	if (r == WP_OK)
+		r = wim_verify_blobs(file, shown, before, path);
+	msg_where_pop(&about);
 	fs_hold_signals(true);
 	if (r == WP_OK &&
 	    fs_dir_put(&d, base, fd, dst, rebuild ? FS_PUT_LOCK | FS_PUT_LOCK_OFD : FS_PUT_NEW, NULL,
@@ -768,6 +775,27 @@ out:
 	free(file);
 	free(shown);
 	fs_dir_remove(&d);
+	return r;
+}
+
+/* Writes the WIM *wp (opened from `path`), then closes it before reading
+ * back what was written: the images it holds in memory are not needed
+ * any more, and peak memory is the larger of the two, not their sum. */
+static int write_out(struct wim **wp, const char *path, const struct patch_opts *o,
+		     struct file_report *fr, const struct pending *pend, size_t n_pend,
+		     const char *scratch)
+{
+	struct wim *w = *wp;
+
+	if (wim_is_split(w))
+		return write_split(w, o, fr, pend, n_pend, scratch);
+	/* The blob table before the write, to read back what the write laid
+	 * down besides the hives (wim_verify_blobs). */
+	struct wim_blobs *before = wim_blobs_read(path);
+	if (!before)
+		return WP_ERR_INPUT;
+	int r = write_whole_or_append(wp, path, o, fr, pend, n_pend, scratch, before);
+	wim_blobs_free(before);
 	return r;
 }
 

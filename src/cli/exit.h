@@ -17,6 +17,7 @@ enum {
 	EXIT_WRITE = 5,		/* writing or verifying the result failed; inputs intact */
 	EXIT_INTERNAL = 6,	/* out of memory or a bug */
 	EXIT_NO_RULE = 7,	/* no rule of the profiles applies to a target */
+	EXIT_ABSENT = 8,	/* query: the key or value is not in (every) hive read */
 };
 
 /* The exit status for an internal result. */

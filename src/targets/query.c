@@ -120,7 +120,7 @@ static enum wp_err query_image(const struct query_ctx *c, struct wim *w, int i, 
 	if ((ret = wim_find_file(w, i, hive, &stored)) != WP_OK)
 		goto out;
 	if (!stored) {
-		msg_error("%s: image %d: no %s in it (--hive names another)", name, i, hive);
+		msg_error("%s: image %d: no %s in it", name, i, hive);
 		ret = WP_ERR_INPUT;
 		goto out;
 	}

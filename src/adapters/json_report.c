@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "adapters/json_report.h"
 #include "core/bcd_syntax.h"
+#include "core/query.h"
 #include "core/regval.h"
 
 /* One document; the arrays of the commands it is not for stay NULL. */
@@ -16,6 +18,7 @@ struct json_report {
 	size_t n_files, changes, written, pending;
 	json_object *targets;		/* show */
 	json_object *profiles;		/* profiles */
+	json_object *hives;		/* query */
 	json_object *medium;		/* show: the files of the ISO image or tree being shown */
 	size_t errors_coded;		/* errors[0 .. errors_coded) have their code */
 };
@@ -498,6 +501,83 @@ void json_report_add_profile(struct json_report *j, const struct plan *plan, boo
 	json_object_array_add(j->profiles, o);
 }
 
+/* ------------------------------------------------------------ query */
+
+struct json_report *json_report_new_query(const struct query_request *rq)
+{
+	struct json_report *j = doc_new("query");
+	if (!j)
+		return NULL;
+	j->hives = json_object_new_array();
+	json_object_object_add(j->root, "key", json_object_new_string(rq->key));
+	json_object_object_add(j->root, "value", str_or_null(rq->value));
+	json_object_object_add(j->root, "recursive", json_object_new_boolean(rq->recursive));
+	return j;
+}
+
+/* The value as JSON has it: a number, a string, or null. */
+static json_object *natural_json(const struct regval *v)
+{
+	uint64_t x = 0;
+	char *s;
+
+	if ((v->type == REGT_DWORD && v->len == 4) || (v->type == REGT_QWORD && v->len == 8)) {
+		for (size_t i = 0; i < v->len; i++)
+			x |= (uint64_t)v->data[i] << (8 * i);
+		/* json-c's integers are signed: a QWORD above INT64_MAX is
+		 * an unsigned one. */
+		return x > INT64_MAX ? json_object_new_uint64(x) : json_object_new_int64((int64_t)x);
+	}
+	if ((v->type != REGT_SZ && v->type != REGT_EXPAND_SZ) || !(s = regval_string(v)))
+		return NULL;
+	json_object *o = json_object_new_string(s);
+	free(s);
+	return o;
+}
+
+static json_object *query_key_json(const struct query_key *k)
+{
+	json_object *o = json_object_new_object(), *vals = json_object_new_array(),
+		    *subs = json_object_new_array();
+
+	for (size_t i = 0; i < k->n_values; i++) {
+		json_object *v = value_json(&k->values[i].val);
+		json_object_object_add(v, "name", json_object_new_string(k->values[i].name));
+		json_object_object_add(v, "value", natural_json(&k->values[i].val));
+		json_object_array_add(vals, v);
+	}
+	for (size_t i = 0; i < k->n_subkeys; i++)
+		json_object_array_add(subs, json_object_new_string(k->subkeys[i]));
+	json_object_object_add(o, "path", json_object_new_string(k->path));
+	json_object_object_add(o, "subkeys", subs);
+	json_object_object_add(o, "values", vals);
+	return o;
+}
+
+void json_report_add_query(const struct query_result *q, void *ctx)
+{
+	struct json_report *j = ctx;
+	json_object *o = json_object_new_object(), *keys = json_object_new_array(), *img = NULL;
+
+	if (q->image) {
+		img = json_object_new_object();
+		json_object_object_add(img, "index", json_object_new_int(q->image));
+		json_object_object_add(img, "name", str_or_null(q->image_name));
+	}
+	for (size_t i = 0; i < q->n_keys; i++)
+		json_object_array_add(keys, query_key_json(&q->keys[i]));
+	json_object_object_add(o, "file", json_object_new_string(q->file));
+	json_object_object_add(o, "image", img);
+	json_object_object_add(o, "hive", json_object_new_string(q->hive));
+	json_object_object_add(o, "root", json_object_new_string(q->root));
+	json_object_object_add(o, "control_set",
+			       q->control_set[0] ? json_object_new_string(q->control_set) : NULL);
+	json_object_object_add(o, "found", json_object_new_boolean(q->found));
+	json_object_object_add(o, "missing", str_or_null(q->missing));
+	json_object_object_add(o, "keys", keys);
+	json_object_array_add(j->hives, o);
+}
+
 /* ------------------------------------------------------------ the end */
 
 static void add_totals(struct json_report *j)
@@ -521,6 +601,8 @@ void json_report_finish(struct json_report *j, int exit_code, FILE *out)
 		json_object_object_add(j->root, "targets", j->targets);
 	if (j->profiles)
 		json_object_object_add(j->root, "profiles", j->profiles);
+	if (j->hives)
+		json_object_object_add(j->root, "hives", j->hives);
 	json_object_object_add(j->root, "errors", j->errors);
 	json_object_object_add(j->root, "exit_code", json_object_new_int(exit_code));
 	fputs(json_object_to_json_string_ext(j->root, JSON_C_TO_STRING_PRETTY |

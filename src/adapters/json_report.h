@@ -48,6 +48,18 @@
  *                                      "ops": [ { "op", "object" } ] } ] } ],
  *     "errors", "exit_code" }
  * "rules" and "bcd_rules" only for the profiles named (not in a list).
+ *
+ *   { "format_version": 2, "command": "query", "key", "value": str|null,
+ *     "recursive": bool,
+ *     "hives": [ { "file", "image": {"index","name"}|null, "hive", "root",
+ *                  "control_set": str|null, "found": bool,
+ *                  "missing": str|null,
+ *                  "keys": [ { "path", "subkeys": [ str ],
+ *                              "values": [ { "name", "type", "data",
+ *                                            "text", "value" } ] } ] } ],
+ *     "errors", "exit_code" }
+ * A value's "value" is a number (DWORD, QWORD), a string (SZ,
+ * EXPAND_SZ) or null (other types, or string data that is no clean text).
  * wimpatch(1), JSON REPORT, is the reference.
  */
 #ifndef WIMPATCH_REPORT_JSON_H
@@ -77,6 +89,12 @@ void json_report_end_target(struct json_report *j);
  * or with `rules` as shown, with the rules it and its includes have. */
 struct json_report *json_report_new_profiles(void);
 void json_report_add_profile(struct json_report *j, const struct plan *plan, bool rules);
+/* The document of "query": json_report_add_query is a query_opts done
+ * function (ctx: the report). */
+struct query_request;
+struct query_result;
+struct json_report *json_report_new_query(const struct query_request *rq);
+void json_report_add_query(const struct query_result *q, void *ctx);
 void json_report_add_file(struct json_report *j, const struct file_report *fr);
 /* An error sink for msg_set_error_sink (ctx: the report): each error
  * with what it is about, its code still null. */

@@ -10,5 +10,6 @@ extern const struct cli_command cli_show;	/* cmd_show.c */
 extern const struct cli_command cli_profiles;	/* cmd_profiles.c */
 extern const struct cli_command cli_validate;	/* cmd_profiles.c */
 extern const struct cli_command cli_undo;	/* cmd_undo.c */
+extern const struct cli_command cli_query;	/* cmd_query.c */
 
 #endif

@@ -17,13 +17,14 @@ enum {
 	EXIT_WRITE = 5,		/* writing or verifying the result failed; inputs intact */
 	EXIT_INTERNAL = 6,	/* out of memory or a bug */
 	EXIT_NO_RULE = 7,	/* no rule of the profiles applies to a target */
+	EXIT_ABSENT = 8,	/* query: the key or value is not in (every) hive read */
 };
 
 /* The exit status for an internal result. */
 int exit_status(enum wp_err e);
 /* The worse of two statuses, for runs over several targets: an error
- * (2-6, by its number) over no rule applying (7) over pending changes
- * (1) over success. */
+ * (2-6, by its number) over no rule applying (7; query's 8 ranks with
+ * it) over pending changes (1) over success. */
 int exit_worst(int a, int b);
 /* The kind of failure an exit status says (wp_err_name: "input"...), for
  * errors that no target's result accounts for; NULL for 0 and 1. */

@@ -34,7 +34,7 @@
 #include "util/fsutil.h"
 
 const struct cli_command *const cli_commands[] = {
-	&cli_apply, &cli_diff, &cli_undo, &cli_show, &cli_profiles, &cli_validate, NULL,
+	&cli_apply, &cli_diff, &cli_undo, &cli_show, &cli_query, &cli_profiles, &cli_validate, NULL,
 };
 
 static void usage(FILE *f)

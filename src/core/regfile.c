@@ -162,7 +162,7 @@ static void section(struct regfile_out *r, const char *root, const char *key, bo
 		return;
 	}
 	/* A blank line between sections, as regedit writes them. */
-	out(r, EOL "[%s%s\\%s]" EOL, del ? "-" : "", root, key);
+	out(r, EOL "[%s%s%s%s]" EOL, del ? "-" : "", root, key[0] ? "\\" : "", key);
 }
 
 /* "name"=data, with long hex data wrapped as regedit wraps it. */
@@ -231,6 +231,18 @@ void regfile_changes(struct regfile_out *r, const char *root, const struct chang
 			break;
 		}
 	}
+}
+
+void regfile_key(struct regfile_out *r, const char *root, const char *key)
+{
+	/* Each key its own section, even one spelled like the last. */
+	r->last_key = NULL;
+	section(r, root, key, false);
+}
+
+void regfile_value(struct regfile_out *r, const char *name, const struct regval *v)
+{
+	value_line(r, name, v);
 }
 
 void regfile_undo(struct regfile_out *r, const char *root, const struct changelist *cl)

@@ -42,6 +42,12 @@ void regfile_undo(struct regfile_out *r, const char *root, const struct changeli
  * whose result is still there (not change_superseded). */
 void regfile_changes_comment(struct regfile_out *r, const char *prefix, const char *root,
 			     const struct changelist *cl);
+/* A key as it is (wimpatch query): its section, under `root` ("" is the
+ * root key itself), then each of its values; names with control
+ * characters are left out as below. */
+void regfile_key(struct regfile_out *r, const char *root, const char *key);
+void regfile_value(struct regfile_out *r, const char *name, const struct regval *v);
+
 /*
  * A key or value name with a control character (TAB aside) cannot be
  * written: .reg files have no escape for names, and a line feed would

@@ -370,6 +370,11 @@ static char *sz_text_exact(const struct regval *v)
 	return t;
 }
 
+char *regval_string(const struct regval *v)
+{
+	return sz_text_exact(v);
+}
+
 char *regval_to_reg(const struct regval *v)
 {
 	struct strbuf b = { 0 };

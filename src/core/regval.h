@@ -70,6 +70,11 @@ char *regval_to_reg(const struct regval *v);
  */
 char *regval_to_text(const struct regval *v);
 
+/* The text of string data (REG_SZ, REG_EXPAND_SZ) as UTF-8, if it reads
+ * back as the same bytes (NUL-terminated, no embedded NUL, valid UTF-16);
+ * else NULL.  malloc'd. */
+char *regval_string(const struct regval *v);
+
 /* UTF-8 <-> UTF-16LE through iconv.  Results are malloc'd; NULL on error. */
 unsigned char *utf8_to_utf16le(const char *s, size_t *outlen);
 char *utf16le_to_utf8(const unsigned char *s, size_t len);

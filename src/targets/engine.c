@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "targets/controlset.h"
 #include "targets/engine.h"
 #include "targets/keyvals.h"
 #include "targets/subkeys.h"
@@ -72,21 +73,14 @@ static int current_control_set(struct ctx *c, char *buf, size_t len)
 	if (hive_child(h, hive_root(h), "Select", &sel) < 0)
 		return op_fail(c, "Select", hive_error(h));
 	if (!sel)
-		return op_fail(c, CCS, "the hive has no Select key, so CurrentControlSet "
-				       "cannot be resolved (is this a SYSTEM hive?)");
+		return op_fail(c, CCS, CONTROLSET_NO_SELECT);
 	/* Through the cache: an earlier op may have set it. */
 	if (keyvals_get(c->kv, sel, "Select", "Current", &cur_v) < 0)
 		return op_fail(c, "Select\\Current", keyvals_error(c->kv));
-	if (!cur_v)
-		return op_fail(c, "Select\\Current", "value missing: cannot resolve CurrentControlSet");
-	const struct regval *v = &cur_v->val;
-	if (v->type != REGT_DWORD || v->len != 4)
-		return op_fail(c, "Select\\Current", "not a REG_DWORD: cannot resolve CurrentControlSet");
-	unsigned cur = (unsigned)v->data[0] | (unsigned)v->data[1] << 8 |
-		       (unsigned)v->data[2] << 16 | (unsigned)v->data[3] << 24;
-	if (cur == 0 || cur > 999)
-		return op_fail(c, "Select\\Current", "holds no valid control set number");
-	snprintf(buf, len, "ControlSet%03u", cur);
+	unsigned cur;
+	const char *why_not = controlset_from_select(cur_v ? &cur_v->val : NULL, buf, len, &cur);
+	if (why_not)
+		return op_fail(c, "Select\\Current", why_not);
 	if (hive_child(h, hive_root(h), buf, &cs) < 0)
 		return op_fail(c, buf, hive_error(h));
 	if (!cs) {

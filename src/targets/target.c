@@ -81,11 +81,11 @@ static enum wp_err apply_hive(const char *path, const struct patch_opts *o, repo
 }
 
 static const struct target_type types[] = {
-	[TARGET_TREE] = { TARGET_TREE, "an installation tree", patch_tree, show_tree },
-	[TARGET_ISO] = { TARGET_ISO, "an ISO image", patch_iso, show_iso },
-	[TARGET_WIM] = { TARGET_WIM, "a WIM/ESD archive", apply_wim, show_wim },
-	[TARGET_BCD] = { TARGET_BCD, "a BCD store", apply_bcd, show_bcd },
-	[TARGET_HIVE] = { TARGET_HIVE, "a registry hive", apply_hive, show_hive },
+	[TARGET_TREE] = { TARGET_TREE, "an installation tree", patch_tree, show_tree, query_tree },
+	[TARGET_ISO] = { TARGET_ISO, "an ISO image", patch_iso, show_iso, query_iso },
+	[TARGET_WIM] = { TARGET_WIM, "a WIM/ESD archive", apply_wim, show_wim, query_wim },
+	[TARGET_BCD] = { TARGET_BCD, "a BCD store", apply_bcd, show_bcd, query_bcd },
+	[TARGET_HIVE] = { TARGET_HIVE, "a registry hive", apply_hive, show_hive, query_hive },
 };
 
 static enum target_kind kind_of_file(const char *path, const unsigned char *head, size_t n,

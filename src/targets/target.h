@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "core/report.h"
+#include "core/query.h"
 #include "core/show_report.h"
 #include "targets/targets.h"
 
@@ -28,12 +29,27 @@ struct show_opts {
 	void *ctx;
 };
 
+struct query_result;
+struct query_opts {
+	struct query_request rq;
+	const char *hive;		/* --hive: which hive of each image ("SYSTEM",
+					   a path in the image; "BCD" on a medium:
+					   its BCD stores), what a bare hive is */
+	const char *const *images;	/* -i selections, as patch_opts has them */
+	size_t n_images;
+	const char *work_dir;		/* ISO images: scratch space here */
+	/* Called with each hive's answer, in order. */
+	void (*done)(const struct query_result *q, void *ctx);
+	void *ctx;
+};
+
 struct target_type {
 	enum target_kind kind;
 	const char *name;		/* "an ISO image", for messages */
 	enum wp_err (*apply)(const char *path, const struct patch_opts *o, report_fn done,
 			     void *ctx);
 	enum wp_err (*show)(const char *path, const struct show_opts *o);
+	enum wp_err (*query)(const char *path, const struct query_opts *o);
 };
 
 /*
@@ -52,5 +68,13 @@ enum wp_err show_iso(const char *path, const struct show_opts *o);
 enum wp_err show_wim(const char *path, const struct show_opts *o);
 enum wp_err show_bcd(const char *path, const struct show_opts *o);
 enum wp_err show_hive(const char *path, const struct show_opts *o);
+
+/* The query side (query.c): each hive the key or value is read from goes
+ * to o->done; absent is no error (query.h). */
+enum wp_err query_tree(const char *root, const struct query_opts *o);
+enum wp_err query_iso(const char *path, const struct query_opts *o);
+enum wp_err query_wim(const char *path, const struct query_opts *o);
+enum wp_err query_bcd(const char *path, const struct query_opts *o);
+enum wp_err query_hive(const char *path, const struct query_opts *o);
 
 #endif

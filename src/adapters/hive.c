@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "adapters/hive.h"
 #include "util/array.h"
 #include "util/clock.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 
 /* Hostile hives can be deep or cyclic; real ones are far below these. */
@@ -569,8 +571,13 @@ static int stamp_key(struct hive *h, int fd, off_t size, hive_node n, uint64_t t
 	if (!(cell[3] & 0x80) || cell[4] != 'n' || cell[5] != 'k')
 		return 0;	/* a free cell, or no longer a key */
 	put_le64(cell + 8, t);	/* nk: size, "nk", flags, last written */
-	if (pwrite(fd, cell + 8, 8, (off_t)n + 8) != 8)
+	if (pwrite_full(fd, cell + 8, 8, (off_t)n + 8) < 0)
 		return fail_errno(h, "cannot write key times into the hive");
+	/* Read back: no reader of the hive would notice a wrong time. */
+	unsigned char back[8];
+	if (pread_full(fd, back, sizeof(back), (off_t)n + 8) != (ssize_t)sizeof(back) ||
+	    memcmp(back, cell + 8, sizeof(back)) != 0)
+		return fail(h, "verification failed: a key's time does not read back as written");
 	return 0;
 }
 
@@ -588,7 +595,7 @@ static int stamp_base_block(struct hive *h, int fd, uint64_t t)
 		sum ^= le32(b + 4 * i);
 	for (int i = 0; i < 4; i++)
 		b[508 + i] = (unsigned char)(sum >> (8 * i));
-	if (pwrite(fd, b, sizeof(b), 0) != (ssize_t)sizeof(b))
+	if (pwrite_full(fd, b, sizeof(b), 0) < 0)
 		return fail_errno(h, "cannot write the hive's base block");
 	return 0;
 }
@@ -623,12 +630,58 @@ out:
 	return ret;
 }
 
+/* Does the file hivex wrote hold, past its base block, the bytes hivex
+ * has in memory?  hivex writes them once more, into memory, to compare:
+ * its readers (ours, hivexget, reglookup) look at the cells they walk,
+ * and a byte gone wrong elsewhere (a security cell, a value no rule
+ * touched) would pass them.  The base blocks differ by design (each
+ * commit counts its sequence numbers up); hive_open checks that one. */
+static int check_written_bytes(struct hive *h, const char *path)
+{
+	enum { BASE = 4096, CHUNK = 1 << 16 };
+	char again[64], *a = malloc(CHUNK), *b = malloc(CHUNK);
+	int mem = memfd_create("wimpatch-hive-check", MFD_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int ret = -1;
+	struct stat sa, sb;
+
+	snprintf(again, sizeof(again), "/proc/self/fd/%d", mem);
+	if (!a || !b || mem < 0 || fd < 0 || hivex_commit(h->h, again, 0) < 0 ||
+	    fstat(fd, &sa) < 0 || fstat(mem, &sb) < 0) {
+		fail_errno(h, "cannot read the written hive back");
+		goto out;
+	}
+	if (sa.st_size != sb.st_size) {
+		fail(h, "verification failed: the written hive has %lld bytes, not %lld",
+		     (long long)sa.st_size, (long long)sb.st_size);
+		goto out;
+	}
+	for (off_t off = BASE; off < sa.st_size; off += CHUNK) {
+		size_t n = sa.st_size - off < CHUNK ? (size_t)(sa.st_size - off) : CHUNK;
+		if (pread_full(fd, a, n, off) != (ssize_t)n || pread_full(mem, b, n, off) != (ssize_t)n ||
+		    memcmp(a, b, n) != 0) {
+			fail(h, "verification failed: the written hive differs from what was written "
+			     "near offset %lld", (long long)off);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (mem >= 0)
+		close(mem);
+	free(a);
+	free(b);
+	return ret;
+}
+
 int hive_commit(struct hive *h, const char *path)
 {
 	errno = 0;
 	if (hivex_commit(h->h, path, 0) < 0)
 		return fail_errno(h, "cannot write hive");
-	if (stamp_times(h, path) < 0)
+	if (check_written_bytes(h, path) < 0 || stamp_times(h, path) < 0)
 		return -1;
 	return check_written_size(h, path);
 }

@@ -37,7 +37,8 @@ enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const
 	char err[512];
 	struct hive *h = hive_open(path, allow_dirty ? HIVE_ALLOW_DIRTY : 0, err, sizeof(err));
 	if (!h) {
-		msg_error("%s: the written hive cannot be read back: %s", where, err);
+		msg_error("%s: verification failed: the written hive cannot be read back: %s", where,
+			  err);
 		return WP_ERR_WRITE;
 	}
 	int r = engine_verify(h, cl, where);
@@ -69,7 +70,7 @@ enum wp_err hivefile_write(struct hive *h, const char *dst, const struct changel
 		   const char *where)
 {
 	if (hive_commit(h, dst) < 0) {
-		msg_error("%s: cannot write %s: %s", where, dst, hive_error(h));
+		msg_error("%s: cannot write the new hive: %s", where, hive_error(h));
 		return WP_ERR_WRITE;
 	}
 	if (fs_fsync_file(dst) < 0)

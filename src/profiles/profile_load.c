@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "util/msg.h"
@@ -543,4 +544,46 @@ int profile_validate_file(const char *file, const struct profile_path *path)
 		rc = load_file(&L, file, NULL, 0);
 	loader_free(&L);
 	return rc;
+}
+
+/* Is a profile of this file name ("x.xml") already in the plan? */
+static bool name_loaded(const struct plan *plan, const char *file)
+{
+	size_t len = strlen(file) - 4;
+
+	for (size_t i = 0; i < plan->n_profiles; i++) {
+		const char *f = strrchr(plan->profiles[i].file, '/');
+
+		f = f ? f + 1 : plan->profiles[i].file;
+		if (strncmp(f, file, len) == 0 && strcmp(f + len, ".xml") == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t profile_load_all(struct plan *plan, const struct profile_path *path)
+{
+	size_t failed = 0;
+
+	for (size_t d = 0; d < path->n_dirs; d++) {
+		struct dirent **ents;
+		int n = scandir(path->dirs[d], &ents, NULL, alphasort);
+
+		for (int i = 0; i < n; i++) {
+			const char *name = ents[i]->d_name;
+			size_t len = strlen(name);
+			char *file;
+
+			if (len > 4 && strcmp(name + len - 4, ".xml") == 0 &&
+			    !name_loaded(plan, name) &&
+			    asprintf(&file, "%s/%s", path->dirs[d], name) >= 0) {
+				failed += profile_load(plan, file, path) < 0;
+				free(file);
+			}
+			free(ents[i]);
+		}
+		if (n >= 0)
+			free(ents);
+	}
+	return failed;
 }

@@ -26,6 +26,11 @@ struct show_opts {
 	 * fails: with what was read). */
 	void (*done)(const struct shown *s, void *ctx);
 	void *ctx;
+	/* The profiles there are, for a bare hive that is not a SYSTEM hive
+	 * (show names the rules that could edit it); asked for only then,
+	 * with available_ctx.  NULL, or NULL returned: none. */
+	const struct plan *(*available)(void *available_ctx);
+	void *available_ctx;
 };
 
 struct target_type {

@@ -51,6 +51,17 @@ struct target_type {
  */
 enum wp_err target_detect(const char *path, const struct target_type **type);
 
+/*
+ * Lock every file a run of `t`'s apply on `path` with `o` would lock
+ * (targets.h, target_lock; a tree's WIMs and BCD stores, every part of a
+ * split set), for a caller that makes several runs on the target and
+ * must see no other run's change between them: their own locks then find
+ * the files held.  Released with fs_unlock_to() (util/lock.h).  As
+ * target_lock().
+ */
+enum wp_err target_lock_whole(const struct target_type *t, const char *path,
+			      const struct patch_opts *o);
+
 /* The show side of each kind (show.c). */
 enum wp_err show_tree(const char *root, const struct show_opts *o);
 enum wp_err show_iso(const char *path, const struct show_opts *o);

@@ -39,12 +39,12 @@ enum { OPT_PROFILE_DIR = OPT_PATCH_END, OPT_PLAIN_REPLACE, OPT_FORMAT, OPT_UNDO,
 #define O_PROFILE { 'p', 'p', "profile", "NAME|FILE", \
 	"profile to apply; repeat to apply several in order", COMP_PROFILE, NULL }
 #define O_DEFINE { 'D', 'D', "define", "NAME=VALUE", \
-	"a value for a profile parameter (repeatable)", COMP_NONE, NULL }
+	"a value for a profile parameter (repeatable)", COMP_PARAM, NULL }
 #define O_IMAGE { 'i', 'i', "image", "[WIM:]N|NAME", \
 	"only this image (repeatable; names in any case);\n" \
 	"on a tree or .iso, install:N or boot:NAME selects in\n" \
 	"that WIM only, a plain N in every WIM; default: every\n" \
-	"image", COMP_NONE, NULL }
+	"image", COMP_IMAGE, NULL }
 #define O_HIVE { OPT_HIVE, 0, "hive", "NAME", \
 	"what a bare hive file is (SYSTEM, SOFTWARE...);\n" \
 	"default: what its keys, then its names, say", COMP_NONE, NULL }

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "util/msg.h"
+#include "util/strbuf.h"
 #include "core/plan.h"
 #include "profiles/profile.h"
 #include "profiles/profile_int.h"
@@ -320,6 +321,16 @@ static void parse_include(struct doc_ctx *d, xmlNodePtr n)
 	free(spec);
 }
 
+/* "hostip port key": the names of the parameters it declares. */
+static char *param_names(const struct doc_ctx *d)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	for (size_t i = 0; i < d->n_params; i++)
+		strbuf_addf(&b, "%s%s", i ? " " : "", d->params[i].name);
+	return strbuf_finish(&b);
+}
+
 /* Turn a validated document into a profile_info and rules. */
 static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 {
@@ -386,6 +397,8 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 	}
 	L->scratch.profiles[info_idx].params = d.param_summary;
 	d.param_summary = NULL;
+	if (d.n_params && !(L->scratch.profiles[info_idx].param_names = param_names(&d)))
+		goto oom;
 	rc = d.errors ? -1 : 0;
 	goto out;
 oom:

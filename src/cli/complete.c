@@ -13,6 +13,7 @@
 #include "core/plan.h"
 #include "profiles/profile.h"
 #include "profiles/profile_path.h"
+#include "targets/iso_images.h"
 #include "targets/media.h"
 #include "targets/target.h"
 #include "targets/tree.h"
@@ -128,6 +129,16 @@ static void print_tree_images(const char *root)
 	tree_free(&t);
 }
 
+static void print_iso_image(enum role place, int index, const char *name, void *ctx)
+{
+	const char *prefix = place == ROLE_SETUP ? "boot:" : "install:";
+
+	(void)ctx;
+	printf("%s%d\n", prefix, index);
+	if (name && *name && printable(name))
+		printf("%s%s\n", prefix, name);
+}
+
 static int complete_images(int argc, char **argv)
 {
 	struct wim_settings ws = { .threads = 1 };
@@ -142,6 +153,8 @@ static int complete_images(int argc, char **argv)
 			print_wim_images(argv[i], "");
 		else if (t->kind == TARGET_TREE)
 			print_tree_images(argv[i]);
+		else if (t->kind == TARGET_ISO)
+			iso_list_images(argv[i], print_iso_image, NULL);
 	}
 	wim_cleanup();
 	return EXIT_OK;

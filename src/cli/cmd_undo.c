@@ -38,7 +38,6 @@
 #include "util/msg.h"
 #include "util/progress.h"
 
-
 static const struct cli_option undo_options[] = {
 	{ 'o', 'o', "output", "PATH",
 	  "write the result to PATH (which must not exist);\n"
@@ -69,8 +68,7 @@ static const struct cli_refusal undo_refusals[] = {
 	{ NULL },
 };
 
-/* -o, -n and the options apply has too. */
-
+/* -o and -n are undo's own; the others are apply's (patchopts.h). */
 static int on_option(int id, const char *arg, void *ctx)
 {
 	struct patch_args *a = ctx;
@@ -319,32 +317,6 @@ static enum wp_err check_found(const struct undo *u)
 	return ret;
 }
 
-static enum wp_err undo_passes(struct undo *u, const struct patch_args *a,
-			       const struct target_type *t, struct sink *sink);
-
-/* The three passes (see the top of the file), the target locked. */
-static enum wp_err undo_target(struct undo *u, struct patch_args *a, struct sink *sink)
-{
-	const struct target_type *t;
-	enum wp_err ret = target_detect(u->target, &t);
-
-	if (ret != WP_OK)
-		return ret;
-	/* Said before two dry runs have extracted the image for nothing. */
-	if (t->kind == TARGET_ISO && !a->po.dry_run && !a->po.output) {
-		msg_error("%s: an ISO image is not patched in place: undo builds a new image, as "
-			  "apply does; give it a name with -o NEW.iso", u->target);
-		return WP_ERR_USAGE;
-	}
-	/* Held from the check to the write: a change another run makes in
-	 * between would otherwise go unseen, and be overwritten. */
-	size_t mark = fs_lock_mark();
-	if ((ret = target_lock_whole(t, u->target, &a->po)) == WP_OK)
-		ret = undo_passes(u, a, t, sink);
-	fs_unlock_to(mark);
-	return ret;
-}
-
 /* Under the lock: check, dry run, write (see the top of the file). */
 static enum wp_err undo_passes(struct undo *u, const struct patch_args *a,
 			       const struct target_type *t, struct sink *sink)
@@ -375,6 +347,29 @@ static enum wp_err undo_passes(struct undo *u, const struct patch_args *a,
 	po = a->po;
 	po.plan = &u->restore;
 	return t->apply(u->target, &po, sink_file_done, sink);
+}
+
+/* The three passes (see the top of the file), the target locked. */
+static enum wp_err undo_target(struct undo *u, struct patch_args *a, struct sink *sink)
+{
+	const struct target_type *t;
+	enum wp_err ret = target_detect(u->target, &t);
+
+	if (ret != WP_OK)
+		return ret;
+	/* Said before two dry runs have extracted the image for nothing. */
+	if (t->kind == TARGET_ISO && !a->po.dry_run && !a->po.output) {
+		msg_error("%s: an ISO image is not patched in place: undo builds a new image, as "
+			  "apply does; give it a name with -o NEW.iso", u->target);
+		return WP_ERR_USAGE;
+	}
+	/* Held from the check to the write: a change another run makes in
+	 * between would otherwise go unseen, and be overwritten. */
+	size_t mark = fs_lock_mark();
+	if ((ret = target_lock_whole(t, u->target, &a->po)) == WP_OK)
+		ret = undo_passes(u, a, t, sink);
+	fs_unlock_to(mark);
+	return ret;
 }
 
 /* A bare hive is the hive its one section says, unless --hive says. */

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "util/msg.h"
+#include "util/nearest.h"
 #include "core/plan.h"
 #include "profiles/profile.h"
 #include "core/regval.h"
@@ -598,6 +600,71 @@ static const char *write_tmp(const char *name, const char *head, const char *uni
 	return file;
 }
 
+/* The typo hints: one message per typo, the names taken from the schema. */
+static void test_name_hints(void)
+{
+	static const char *const ops[] = { "create-key", "set-value", "delete-key" };
+	struct profile_path pp2 = pp;
+	char text[16384], *err, *p;
+	const char *rng, *many;
+	struct plan plan;
+	size_t len, lines = 0;
+	FILE *f;
+
+	is_int((int)nearest_distance("set-valu", "set-value"), 1, "distance: one deletion");
+	is_int((int)nearest_distance("prot", "port"), 1, "distance: a swap is one edit");
+	is_int((int)nearest_distance("Debug", "debug"), 0, "distance: case ignored");
+	is_int((int)nearest_distance("kitten", "sitting"), 3, "distance: kitten/sitting");
+	ok(nearest_distance("x", "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy")
+	   == SIZE_MAX, "distance: over-long names are never near");
+	ok(nearest_name("rename-key", ops, 3) == NULL, "rename-key is not a typo of create-key");
+	is_str(nearest_name("delete-kye", ops, 3), "delete-key", "delete-kye: delete-key");
+
+	plan_init(&plan);
+	load_captured(&plan, T("bad-typo-attr.xml"), &pp, &err);
+	ok(strstr(err, "needs a name attribute") == NULL && strchr(err, '\n') == strrchr(err, '\n'),
+	   "a misspelt attribute gives one message, no follow-ups");
+	if (strchr(err, '\n') != strrchr(err, '\n'))
+		diag("stderr was:\n%s", err);
+	free(err);
+
+	/* A schema with one more type: the list follows it. */
+	f = fopen(schema, "r");
+	if (!f)
+		bail_out("cannot read the schema");
+	len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = '\0';
+	p = strstr(text, "<value>REG_BINARY</value>");
+	if (!p || len + 32 >= sizeof(text))
+		bail_out("the schema has no REG_BINARY value");
+	p += strlen("<value>REG_BINARY</value>");
+	rng = write_tmp("more-types.rng", "", "", 0, "", 0, "");
+	f = fopen(rng, "w");
+	if (!f || fprintf(f, "%.*s<value>REG_NONE</value>%s", (int)(p - text), text, p) < 0 ||
+	    fclose(f) != 0)
+		bail_out("cannot write a schema");
+	pp2.schema = rng;
+	load_captured(&plan, T("bad-type-far.xml"), &pp2, &err);
+	ok(strstr(err, "(valid: REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, "
+		   "REG_BINARY, REG_NONE)") != NULL, "the valid types are the schema's");
+	free(err);
+
+	/* 30 typos: 20 messages and a count, not an endless list. */
+	many = write_tmp("many.xml", "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n<rule>\n",
+			 "<set-valu/>\n", 30, "", 0, "</rule>\n</profile>\n");
+	load_captured(&plan, many, &pp, &err);
+	for (p = err; (p = strchr(p, '\n')); p++)
+		lines++;
+	is_int((int)lines, 21, "30 typos: 20 messages and a summary");
+	ok(strstr(err, "10 more unknown names not shown") != NULL, "the summary counts the rest");
+	free(err);
+	ok(plan.n_rules == 0, "nothing loaded");
+	unlink(rng);
+	unlink(many);
+	plan_free(&plan);
+}
+
 static void test_limits(void)
 {
 	static const char head[] = "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n";
@@ -628,13 +695,23 @@ static void test_bad_profiles(void)
 		const char *needle;
 	} cases[] = {
 		{ "bad-not-xml.xml", 1, "Start tag expected" },
-		{ "bad-root.xml", 2, "Expecting element profile, got profiles" },
+		{ "bad-root.xml", 2, "unknown element <profiles> as the root element; did you mean <profile>?" },
 		{ "bad-no-version.xml", 2, "<profile> needs a version attribute" },
 		{ "bad-version.xml", 2, "version '2' is not supported" },
-		{ "bad-unknown-element.xml", 5, "Did not expect element rename-key" },
-		{ "bad-unknown-attr.xml", 3, "Invalid attribute colour" },
-		{ "bad-role.xml", 3, "Invalid attribute role for element rule (role=\"boot\")" },
-		{ "bad-type.xml", 4, "Invalid attribute type for element set-value (type=\"REG_DWORDX\")" },
+		{ "bad-unknown-element.xml", 5, "unknown element <rename-key> in <rule> (allowed there: "
+		  "<create-key>, <set-value>, <delete-value>, <delete-key>, <delete-values>, <import-reg>)" },
+		{ "bad-typo-element.xml", 4, "unknown element <set-valu> in <rule>; did you mean <set-value>?" },
+		{ "bad-typo-case.xml", 4, "unknown element <Debug> in <bcd>; did you mean <debug>?" },
+		{ "bad-misplaced.xml", 5, "element <string> does not belong in <rule> (allowed there: <create-key>" },
+		{ "bad-unknown-attr.xml", 3, "unknown attribute colour= on <rule> (valid: id=, role=, "
+		  "images=, image-name=, hive=, all-control-sets=)" },
+		{ "bad-typo-attr.xml", 5, "unknown attribute namee= on <set-value>; did you mean name=?" },
+		{ "bad-typo-bcd-attr.xml", 4, "unknown attribute prot= on <dbgsettings>; did you mean port=?" },
+		{ "bad-role.xml", 3, "role=\"boot\" on <rule> is not valid (valid: setup, installed, any)" },
+		{ "bad-type.xml", 4, "type=\"REG_DWORDX\" on <set-value> is not valid; did you mean REG_DWORD? "
+		  "(valid: REG_SZ, REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY)" },
+		{ "bad-type-far.xml", 4, "type=\"DWORD\" on <set-value> is not valid (valid: REG_SZ, "
+		  "REG_EXPAND_SZ, REG_MULTI_SZ, REG_DWORD, REG_QWORD, REG_BINARY)" },
 		{ "bad-dword-range.xml", 5, "'4294967296' is out of range" },
 		{ "bad-dword-negative.xml", 4, "'-1' is not an unsigned integer" },
 		{ "bad-binary-odd.xml", 4, "odd number of hex digits" },
@@ -807,6 +884,7 @@ int main(void)
 	test_includes();
 	test_search_path();
 	test_bad_profiles();
+	test_name_hints();
 	test_include_errors();
 	test_xxe();
 	test_billion_laughs();

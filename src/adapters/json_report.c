@@ -357,6 +357,31 @@ static void add_bcd(json_object *o, const struct shown *s)
 	json_object_object_add(o, "dbgsettings", d->has_dbgsettings ? dbgsettings_json(d) : NULL);
 }
 
+/* A bare hive: its kind; a SYSTEM hive's state, for any other the rules
+ * that could edit it (null for a SYSTEM hive). */
+static void add_hive(json_object *o, const struct shown *s)
+{
+	json_object *rules = NULL;
+
+	json_object_object_add(o, "hive_kind", json_object_new_string(s->hive_kind));
+	json_object_object_add(o, "hive_kind_source", json_object_new_string(s->hive_kind_source));
+	json_object_object_add(o, "system", s->state ? system_json(s->state, s->exposure) : NULL);
+	if (!s->state) {
+		rules = json_object_new_array();
+		for (size_t i = 0; i < s->n_rules; i++) {
+			const struct rule *r = s->rules[i];
+			json_object *ro = json_object_new_object();
+			json_object_object_add(ro, "profile", json_object_new_string(r->profile));
+			json_object_object_add(ro, "id", r->id ? json_object_new_string(r->id) : NULL);
+			json_object_object_add(ro, "file", json_object_new_string(r->src_file));
+			json_object_object_add(ro, "line", json_object_new_int(r->src_line));
+			json_object_object_add(ro, "hive", json_object_new_string(r->hive));
+			json_object_array_add(rules, ro);
+		}
+	}
+	json_object_object_add(o, "rules", rules);
+}
+
 static const char *shown_kind_name(enum shown_kind k)
 {
 	static const char *const names[] = { [SHOWN_ISO] = "iso", [SHOWN_TREE] = "tree",
@@ -393,7 +418,7 @@ void json_report_add_shown(const struct shown *s, void *ctx)
 		add_bcd(o, s);
 		break;
 	case SHOWN_HIVE:
-		json_object_object_add(o, "system", system_json(s->state, s->exposure));
+		add_hive(o, s);
 		break;
 	}
 	json_object_array_add(j->medium && s->kind != SHOWN_ISO && s->kind != SHOWN_TREE

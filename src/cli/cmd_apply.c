@@ -20,56 +20,39 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "cli/options.h"
+#include "cli/patchopts.h"
 #include "cli/runlog.h"
 #include "cli/sink.h"
 #include "profiles/profile.h"
 #include "profiles/profile_path.h"
 #include "targets/target.h"
 #include "util/array.h"
-#include "util/cpus.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
 
-#define DEFAULT_COMPRESSION_LEVEL 20
-/* LZMS (ESD) writes about a third faster at 10 than at 20, for 2-3 % more
- * added bytes: 10 is its fast default. */
-#define DEFAULT_LZMS_LEVEL 10
-#define STR(x) #x
-#define XSTR(x) STR(x)
+enum { OPT_PROFILE_DIR = OPT_PATCH_END, OPT_PLAIN_REPLACE, OPT_FORMAT, OPT_UNDO, OPT_UTF16,
+       OPT_REBUILD, OPT_LABEL, OPT_SPLIT_SWM, OPT_KEEP_GOING, OPT_REBUILD_ISO };
 
-enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_PROFILE_DIR, OPT_LEVEL, OPT_THREADS, OPT_PLAIN_REPLACE,
-       OPT_JSON, OPT_FORMAT, OPT_UNDO, OPT_UTF16, OPT_REBUILD, OPT_WORK_DIR, OPT_LABEL,
-       OPT_SPLIT_SWM, OPT_KEEP_GOING, OPT_WAIT, OPT_REBUILD_ISO };
-
-/* The options both commands have, each written once. */
+/* The options both commands have, each written once (those undo has too
+ * are in cli/patchopts.h). */
 #define O_PROFILE { 'p', 'p', "profile", "NAME|FILE", \
 	"profile to apply; repeat to apply several in order", COMP_PROFILE, NULL }
 #define O_DEFINE { 'D', 'D', "define", "NAME=VALUE", \
-	"a value for a profile parameter (repeatable)", COMP_NONE, NULL }
+	"a value for a profile parameter (repeatable)", COMP_PARAM, NULL }
 #define O_IMAGE { 'i', 'i', "image", "[WIM:]N|NAME", \
 	"only this image (repeatable; names in any case);\n" \
 	"on a tree or .iso, install:N or boot:NAME selects in\n" \
 	"that WIM only, a plain N in every WIM; default: every\n" \
-	"image", COMP_NONE, NULL }
+	"image", COMP_IMAGE, NULL }
 #define O_HIVE { OPT_HIVE, 0, "hive", "NAME", \
 	"what a bare hive file is (SYSTEM, SOFTWARE...);\n" \
 	"default: what its keys, then its names, say", COMP_NONE, NULL }
-#define O_ALLOW_DIRTY { OPT_ALLOW_DIRTY, 0, "allow-dirty", NULL, \
-	"edit hives whose transaction logs hold pending changes", COMP_NONE, NULL }
 #define O_PROFILE_DIR { OPT_PROFILE_DIR, 0, "profile-dir", "DIR", \
 	"look for profiles in DIR first (repeatable)", COMP_DIR, NULL }
-#define O_WORK_DIR { OPT_WORK_DIR, 0, "work-dir", "DIR", \
-	"(.iso) extract into a scratch directory in DIR;\n" \
-	"default: next to the output (apply) or the image", COMP_DIR, NULL }
 #define O_KEEP_GOING { OPT_KEEP_GOING, 0, "keep-going", NULL, \
 	"after a TARGET fails, go on with the next; the exit\n" \
 	"status is the worst of all", COMP_NONE, NULL }
-#define O_JSON { OPT_JSON, 0, "json", NULL, \
-	"print the report as JSON (see wimpatch(1), JSON REPORT)", COMP_NONE, NULL }
-#define O_WAIT { OPT_WAIT, 0, "wait", NULL, \
-	"wait for another wimpatch run using a target to\n" \
-	"finish (default: leave that target, exit 5)", COMP_NONE, NULL }
 #define O_FORMAT { OPT_FORMAT, 0, "format", "text|reg", \
 	"the report as text (default) or as a .reg file\n(with diff or --dry-run)", COMP_WORDS, \
 	"text reg" }
@@ -101,12 +84,8 @@ static const struct cli_option apply_options[] = {
 	  "(.iso) split install.wim into install.swm,\n"
 	  "install2.swm, ... of at most SIZE bytes (K, M, G\n"
 	  "suffixes: 1024-based), e.g. 4000M for FAT32", COMP_NONE, NULL },
-	{ OPT_LEVEL, 0, "compression-level", "N",
-	  "level for new WIM data (default " XSTR(DEFAULT_COMPRESSION_LEVEL) ", LZMS "
-	  XSTR(DEFAULT_LZMS_LEVEL) ": fast;\n0 = wimlib's default, up to 100 = smallest)",
-	  COMP_NONE, NULL },
-	{ OPT_THREADS, 0, "threads", "N", "compressor threads (default: usable CPUs)", COMP_NONE,
-	  NULL },
+	O_LEVEL,
+	O_THREADS,
 	{ OPT_PLAIN_REPLACE, 0, "plain-replace", NULL,
 	  "put hives back into WIMs as new files: faster, but\n"
 	  "loses their security descriptor, attributes, short\n"
@@ -170,25 +149,11 @@ struct args {
 	size_t n_profiles, n_images, n_dirs, a_profiles, a_images, a_dirs;
 	struct profile_param *params;
 	size_t n_params, a_params;
-	bool json, reg, utf16, level_given, keep_going;
+	bool reg, utf16, keep_going;
 	const char *out_dir;		/* several targets with -o: their outputs go here */
 	const char *undo_file;
-	unsigned level, threads;
-	struct patch_opts po;
+	struct patch_args pa;	/* -o, -n and the options undo has too */
 };
-
-static int parse_uint_opt(const char *name, const char *s, unsigned max, unsigned *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > max || s[0] == '-') {
-		msg_error("%s: '%s' is not a number from 0 to %u", name, s, max);
-		return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
 
 /* A size in bytes with an optional K, M or G (1024-based; "KiB", "MB"
  * and the like are read the same), at least 4 KiB (a bare "4000" is more
@@ -273,35 +238,21 @@ static int on_option(int id, const char *arg, void *ctx)
 	case 'D':
 		return add_param(a, arg);
 	case 'o':
-		if (a->po.output) {
+		if (a->pa.po.output) {
 			msg_error("-o given twice (%s, %s): a run has one output (a directory "
-				  "for several targets)", a->po.output, arg);
+				  "for several targets)", a->pa.po.output, arg);
 			return -1;
 		}
-		a->po.output = arg;
+		a->pa.po.output = arg;
 		return 0;
 	case OPT_KEEP_GOING:
 		a->keep_going = true;
 		return 0;
 	case 'n':
-		a->po.dry_run = true;
-		return 0;
-	case OPT_HIVE:
-		a->po.hive_name = arg;
-		return 0;
-	case OPT_ALLOW_DIRTY:
-		a->po.allow_dirty = true;
+		a->pa.po.dry_run = true;
 		return 0;
 	case OPT_PROFILE_DIR:
 		return push(&a->dirs, &a->n_dirs, &a->a_dirs, arg);
-	case OPT_LEVEL:
-		a->level_given = true;
-		return parse_uint_opt("--compression-level", arg, 1000, &a->level);
-	case OPT_THREADS:
-		return parse_uint_opt("--threads", arg, 1024, &a->threads);
-	case OPT_JSON:
-		a->json = true;
-		return 0;
 	case OPT_FORMAT:
 		a->reg = strcmp(arg, "reg") == 0;
 		if (!a->reg && strcmp(arg, "text") != 0) {
@@ -316,26 +267,23 @@ static int on_option(int id, const char *arg, void *ctx)
 		a->utf16 = true;
 		return 0;
 	case OPT_PLAIN_REPLACE:
-		a->po.plain_replace = true;
-		return 0;
-	case OPT_WORK_DIR:
-		a->po.work_dir = arg;
+		a->pa.po.plain_replace = true;
 		return 0;
 	case OPT_LABEL:
-		a->po.iso_label = arg;
+		a->pa.po.iso_label = arg;
 		return 0;
 	case OPT_SPLIT_SWM:
-		return parse_size_opt("--split-swm", arg, &a->po.split_swm);
+		return parse_size_opt("--split-swm", arg, &a->pa.po.split_swm);
 	case OPT_REBUILD:
-		a->po.rebuild = true;
+		a->pa.po.rebuild = true;
 		return 0;
 	case OPT_REBUILD_ISO:
-		a->po.rebuild_iso = true;
-		return 0;
-	case OPT_WAIT:
-		a->po.wait = true;
+		a->pa.po.rebuild_iso = true;
 		return 0;
 	}
+	int r = patchopts_option(&a->pa, id, arg);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	return runlog_option(id, arg) ? -1 : 0;
 }
 
@@ -373,26 +321,26 @@ static int check_out_dir(struct args *a, int n_targets, char *const *targets)
 {
 	struct stat st;
 
-	if (stat(a->po.output, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(a->pa.po.output, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		msg_error("-o %s: with several targets, -o names an existing directory for their "
-			  "outputs", a->po.output);
+			  "outputs", a->pa.po.output);
 		return -1;
 	}
 	for (int i = 0; i < n_targets; i++) {
 		if (!*path_base(targets[i])) {
 			msg_error("%s: name it without a trailing '/' to give its output a name in %s",
-				  targets[i], a->po.output);
+				  targets[i], a->pa.po.output);
 			return -1;
 		}
 		for (int j = 0; j < i; j++)
 			if (strcmp(path_base(targets[i]), path_base(targets[j])) == 0) {
 				msg_error("%s and %s would both be written to %s/%s", targets[j],
-					  targets[i], a->po.output, path_base(targets[i]));
+					  targets[i], a->pa.po.output, path_base(targets[i]));
 				return -1;
 			}
 	}
-	a->out_dir = a->po.output;
-	a->po.output = NULL;
+	a->out_dir = a->pa.po.output;
+	a->pa.po.output = NULL;
 	return 0;
 }
 
@@ -407,22 +355,22 @@ static int check_args(struct args *a, int n_targets, char *const *targets)
 		msg_error("no target given");
 		return -1;
 	}
-	if (a->po.output && a->po.dry_run)
-		a->po.output = NULL;	/* nothing is written anyway */
-	if (a->po.output && n_targets > 1 && check_out_dir(a, n_targets, targets) < 0)
+	if (a->pa.po.output && a->pa.po.dry_run)
+		a->pa.po.output = NULL;	/* nothing is written anyway */
+	if (a->pa.po.output && n_targets > 1 && check_out_dir(a, n_targets, targets) < 0)
 		return -1;
-	if (a->po.output && output_exists(a->po.output, targets[0]))
+	if (a->pa.po.output && output_exists(a->pa.po.output, targets[0]))
 		return -1;
-	if (a->json && a->reg) {
+	if (a->pa.json && a->reg) {
 		msg_error("--json and --format=reg cannot be used together");
 		return -1;
 	}
-	if (a->reg && !a->po.dry_run) {
+	if (a->reg && !a->pa.po.dry_run) {
 		msg_error("--format=reg describes pending changes: use it with diff or --dry-run "
 			  "(apply writes the reverse with --undo-file)");
 		return -1;
 	}
-	if (a->undo_file && a->po.dry_run) {
+	if (a->undo_file && a->pa.po.dry_run) {
 		msg_error("--undo-file goes with apply: a dry run changes nothing to undo");
 		return -1;
 	}
@@ -560,7 +508,7 @@ static enum wp_err run_target(const char *path, const struct patch_opts *po, str
  * which must not exist yet.  Returns an exit status. */
 static int run_one(struct args *a, const char *target, struct sink *sink)
 {
-	struct patch_opts po = a->po;
+	struct patch_opts po = a->pa.po;
 	struct msg_where where = { .file = target };
 	char *out = NULL;
 	enum wp_err ret = WP_OK;
@@ -590,18 +538,14 @@ static int run_one(struct args *a, const char *target, struct sink *sink)
 static int run_targets(struct args *a, const struct plan *plan, struct sink *sink, int argc,
 		       char **argv, int first)
 {
-	struct wim_settings ws = {
-		.threads = a->threads ? a->threads : cpus_usable(),
-		.compression_level = (int)a->level,
-		.lzms_level = a->level_given ? 0 : DEFAULT_LZMS_LEVEL,
-	};
+	struct wim_settings ws = patchopts_wim_settings(&a->pa);
 	int ret = EXIT_OK;
 
 	if (wim_init(&ws) != WP_OK)
 		return EXIT_INTERNAL;
-	a->po.plan = plan;
-	a->po.images = a->images;
-	a->po.n_images = a->n_images;
+	a->pa.po.plan = plan;
+	a->pa.po.images = a->images;
+	a->pa.po.n_images = a->n_images;
 	note.undo_file = a->undo_file;
 	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);
@@ -636,19 +580,19 @@ static int prepare(const struct cli_command *cmd, int argc, char **argv, struct 
 		return ret;
 	if (check_args(a, argc - *first, argv + *first) < 0)
 		return opt_usage_error(cmd);
-	ret = sink_open(sink, cmd->name, a->po.dry_run, a->json, a->reg, a->undo_file, a->utf16);
+	ret = sink_open(sink, cmd->name, a->pa.po.dry_run, a->pa.json, a->reg, a->undo_file, a->utf16);
 	return ret == EXIT_OK ? -1 : sink_close(sink, ret);
 }
 
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct args a = { .diff = strcmp(cmd->name, "diff") == 0, .level = DEFAULT_COMPRESSION_LEVEL };
+	struct args a = { .diff = strcmp(cmd->name, "diff") == 0, .pa = PATCH_ARGS_INIT };
 	struct sink sink = { 0 };
 	struct profile_path pp = { 0 };
 	struct plan plan;
 	int first, ret;
 
-	a.po.dry_run = a.diff;
+	a.pa.po.dry_run = a.diff;
 	if ((ret = prepare(cmd, argc, argv, &a, &sink, &first)) >= 0) {
 		args_free(&a);
 		return runlog_end(ret);

@@ -13,6 +13,9 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "cli/runlog.h"
+#include "core/plan.h"
+#include "profiles/profile.h"
+#include "profiles/profile_path.h"
 #include "core/show_report.h"
 #include "targets/target.h"
 #include "util/msg.h"
@@ -39,7 +42,33 @@ static const struct cli_refusal show_refusals[] = {
 struct show_args {
 	struct show_opts o;
 	bool json;
+	/* The profiles there are, loaded when a hive asks (available()). */
+	bool loaded;
+	struct plan plan;
 };
+
+/* Every profile of the search path, loaded once.  Quietly: show takes no
+ * profiles, so one that does not load is not its error ('wimpatch
+ * profiles' says why). */
+static const struct plan *available(void *ctx)
+{
+	struct show_args *a = ctx;
+	struct profile_path pp;
+
+	if (a->loaded)
+		return &a->plan;
+	a->loaded = true;
+	plan_init(&a->plan);
+	profile_init();
+	if (paths_init(&pp, NULL, 0) < 0)
+		return NULL;
+	pp.sample_params = true;
+	msg_thread_silence(true);
+	profile_load_all(&a->plan, &pp);
+	msg_thread_silence(false);
+	paths_free(&pp);
+	return &a->plan;
+}
 
 static int on_option(int id, const char *arg, void *ctx)
 {
@@ -102,12 +131,13 @@ static int show_targets(const struct cli_command *cmd, int argc, char **argv, in
 
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct show_args a = { .o = { .done = print_shown } };
+	struct show_args a = { .o = { .done = print_shown, .available = available } };
 	struct json_report *j = NULL;
 	int first, ret = opt_parse(cmd, argc, argv, on_option, &a, &first);
 
 	if (ret >= 0 || (ret = runlog_start(argc, argv)) >= 0)
 		return ret;
+	a.o.available_ctx = &a;
 	/* From here on every error goes into the document too. */
 	if (a.json) {
 		if (!(j = json_report_new_show()))
@@ -117,6 +147,10 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 		a.o.ctx = j;
 	}
 	ret = show_targets(cmd, argc, argv, first, &a.o, j);
+	if (a.loaded) {
+		plan_free(&a.plan);
+		profile_cleanup();	/* after wimlib, which uses libxml2 too */
+	}
 	if (j) {
 		msg_set_error_sink(NULL, NULL);
 		json_report_errors_code(j, exit_status_kind(ret));
@@ -137,7 +171,9 @@ const struct cli_command cli_show = {
 		"exposed to the iSCSI crash-dump blue screen.  Writes nothing.\n"
 		"For BCD stores: the default loader, its debug setting and {dbgsettings}.\n"
 		"TARGET is an installation tree, an .iso image of one, a .wim/.esd\n"
-		"file, a BCD store or a SYSTEM hive.  For an .iso, its WIMs and BCD\n"
+		"file, a BCD store or a registry hive (its kind, by its keys; for a\n"
+		"SYSTEM hive the settings above, for others the rules of the\n"
+		"profiles in the search path that could edit it).  For an .iso, its WIMs and BCD\n"
 		"stores are extracted into a scratch directory next to it (or in\n"
 		"--work-dir DIR), removed afterwards.  --json prints the same as one\n"
 		"JSON document, errors included.\n",

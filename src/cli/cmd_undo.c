@@ -12,7 +12,9 @@
  *      image and hive, and nothing else may be touched (with --dry-run,
  *      its report is the command's);
  *   3. the old values written.
- * Nothing is written unless the first two find nothing wrong.
+ * Nothing is written unless the first two find nothing wrong, and the
+ * target is locked (target_lock_whole) from before the first to after the
+ * last, so that no other run changes it between the check and the write.
  */
 #include "config.h"
 
@@ -26,16 +28,15 @@
 #include "cli/commands.h"
 #include "cli/exit.h"
 #include "cli/options.h"
+#include "cli/patchopts.h"
 #include "cli/sink.h"
 #include "cli/undo_file.h"
 #include "core/regfile.h"
 #include "targets/media.h"
 #include "targets/target.h"
-#include "util/cpus.h"
+#include "util/lock.h"
 #include "util/msg.h"
 #include "util/progress.h"
-
-enum { OPT_HIVE = 256, OPT_ALLOW_DIRTY, OPT_WORK_DIR, OPT_JSON, OPT_WAIT };
 
 static const struct cli_option undo_options[] = {
 	{ 'o', 'o', "output", "PATH",
@@ -47,16 +48,12 @@ static const struct cli_option undo_options[] = {
 	{ OPT_HIVE, 0, "hive", "NAME",
 	  "what a bare hive file is (SYSTEM, SOFTWARE...);\n"
 	  "default: what the undo file says", COMP_NONE, NULL },
-	{ OPT_ALLOW_DIRTY, 0, "allow-dirty", NULL,
-	  "edit hives whose transaction logs hold pending changes", COMP_NONE, NULL },
-	{ OPT_WORK_DIR, 0, "work-dir", "DIR",
-	  "(.iso) extract into a scratch directory in DIR;\n"
-	  "default: next to the output (or the image)", COMP_DIR, NULL },
-	{ OPT_WAIT, 0, "wait", NULL,
-	  "wait for another wimpatch run using a target to\n"
-	  "finish (default: leave it, exit 5)", COMP_NONE, NULL },
-	{ OPT_JSON, 0, "json", NULL, "print the report as JSON (see wimpatch(1), JSON REPORT)",
-	  COMP_NONE, NULL },
+	O_ALLOW_DIRTY,
+	O_WORK_DIR,
+	O_WAIT,
+	O_LEVEL,
+	O_THREADS,
+	O_JSON,
 	{ 0 },
 };
 
@@ -71,14 +68,10 @@ static const struct cli_refusal undo_refusals[] = {
 	{ NULL },
 };
 
-struct args {
-	struct patch_opts po;
-	bool json;
-};
-
+/* -o and -n are undo's own; the others are apply's (patchopts.h). */
 static int on_option(int id, const char *arg, void *ctx)
 {
-	struct args *a = ctx;
+	struct patch_args *a = ctx;
 
 	switch (id) {
 	case 'o':
@@ -91,23 +84,8 @@ static int on_option(int id, const char *arg, void *ctx)
 	case 'n':
 		a->po.dry_run = true;
 		return 0;
-	case OPT_HIVE:
-		a->po.hive_name = arg;
-		return 0;
-	case OPT_ALLOW_DIRTY:
-		a->po.allow_dirty = true;
-		return 0;
-	case OPT_WORK_DIR:
-		a->po.work_dir = arg;
-		return 0;
-	case OPT_WAIT:
-		a->po.wait = true;
-		return 0;
-	case OPT_JSON:
-		a->json = true;
-		return 0;
 	}
-	return -1;
+	return patchopts_option(a, id, arg) > 0 ? 0 : -1;
 }
 
 /* One undo in progress. */
@@ -339,21 +317,13 @@ static enum wp_err check_found(const struct undo *u)
 	return ret;
 }
 
-/* The three passes (see the top of the file). */
-static enum wp_err undo_target(struct undo *u, struct args *a, struct sink *sink)
+/* Under the lock: check, dry run, write (see the top of the file). */
+static enum wp_err undo_passes(struct undo *u, const struct patch_args *a,
+			       const struct target_type *t, struct sink *sink)
 {
-	const struct target_type *t;
 	struct patch_opts po = a->po;
-	enum wp_err ret = target_detect(u->target, &t);
+	enum wp_err ret;
 
-	if (ret != WP_OK)
-		return ret;
-	/* Said before two dry runs have extracted the image for nothing. */
-	if (t->kind == TARGET_ISO && !a->po.dry_run && !a->po.output) {
-		msg_error("%s: an ISO image is not patched in place: undo builds a new image, as "
-			  "apply does; give it a name with -o NEW.iso", u->target);
-		return WP_ERR_USAGE;
-	}
 	po.dry_run = true;
 	po.output = NULL;
 	po.plan = &u->wrote;
@@ -379,17 +349,40 @@ static enum wp_err undo_target(struct undo *u, struct args *a, struct sink *sink
 	return t->apply(u->target, &po, sink_file_done, sink);
 }
 
+/* The three passes (see the top of the file), the target locked. */
+static enum wp_err undo_target(struct undo *u, struct patch_args *a, struct sink *sink)
+{
+	const struct target_type *t;
+	enum wp_err ret = target_detect(u->target, &t);
+
+	if (ret != WP_OK)
+		return ret;
+	/* Said before two dry runs have extracted the image for nothing. */
+	if (t->kind == TARGET_ISO && !a->po.dry_run && !a->po.output) {
+		msg_error("%s: an ISO image is not patched in place: undo builds a new image, as "
+			  "apply does; give it a name with -o NEW.iso", u->target);
+		return WP_ERR_USAGE;
+	}
+	/* Held from the check to the write: a change another run makes in
+	 * between would otherwise go unseen, and be overwritten. */
+	size_t mark = fs_lock_mark();
+	if ((ret = target_lock_whole(t, u->target, &a->po)) == WP_OK)
+		ret = undo_passes(u, a, t, sink);
+	fs_unlock_to(mark);
+	return ret;
+}
+
 /* A bare hive is the hive its one section says, unless --hive says. */
-static void default_hive_name(struct undo *u, struct args *a)
+static void default_hive_name(struct undo *u, struct patch_args *a)
 {
 	if (!a->po.hive_name && u->uf.n == 1 && strcmp(u->uf.v[0].kind, "hive") == 0)
 		a->po.hive_name = root_hive_name(u->uf.v[0].root);
 }
 
-static int run_undo(struct args *a, struct undo *u, struct sink *sink)
+static int run_undo(struct patch_args *a, struct undo *u, struct sink *sink)
 {
-	/* wimlib's default compression: undo writes back a few hives. */
-	struct wim_settings ws = { .threads = cpus_usable() };
+	/* The compression apply uses: undo writes what apply would. */
+	struct wim_settings ws = patchopts_wim_settings(a);
 	struct msg_where where = { .file = u->target };
 	int ret;
 
@@ -418,7 +411,7 @@ static int run_undo(struct args *a, struct undo *u, struct sink *sink)
 
 static int run(const struct cli_command *cmd, int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct patch_args a = PATCH_ARGS_INIT;
 	struct sink sink = { 0 };
 	struct undo u = { 0 };
 	struct stat st;

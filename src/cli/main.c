@@ -28,6 +28,7 @@
 #include "adapters/json_report.h"
 #include "adapters/wim.h"
 #include "cli/commands.h"
+#include "cli/complete.h"
 #include "cli/exit.h"
 #include "profiles/profile.h"
 #include "util/clock.h"
@@ -63,17 +64,6 @@ static void version(void)
 	       HIVEX_BUILD_VERSION, profile_library_version(), json_library_version());
 }
 
-/* "wimpatch __complete [COMMAND]": what the bash completion offers, from
- * the option tables (options.h). */
-static int complete(int argc, char **argv)
-{
-	const struct cli_command *cmd = argc > 2 ? cli_find_command(argv[2]) : NULL;
-	if (argc > 2 && !cmd)
-		return EXIT_USAGE;
-	opt_print_completion(cmd, stdout);
-	return EXIT_OK;
-}
-
 static int run(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -90,7 +80,7 @@ static int run(int argc, char **argv)
 		return EXIT_OK;
 	}
 	if (strcmp(argv[1], "__complete") == 0)
-		return complete(argc, argv);
+		return cli_complete(argc, argv);
 	const struct cli_command *cmd = cli_find_command(argv[1]);
 	if (cmd) {
 		/* Checked before any work, so that a bad value stops the run

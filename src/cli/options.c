@@ -234,6 +234,10 @@ static const char *kind_name(enum opt_complete k, bool has_arg)
 		return "profile";
 	case COMP_WORDS:
 		return "words";
+	case COMP_PARAM:
+		return "param";
+	case COMP_IMAGE:
+		return "image";
 	case COMP_NONE:
 		break;
 	}

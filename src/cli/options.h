@@ -19,6 +19,8 @@ enum opt_complete {
 	COMP_DIR,
 	COMP_PROFILE,		/* a profile name or an .xml file */
 	COMP_WORDS,		/* one of `words` (space-separated) */
+	COMP_PARAM,		/* NAME= of the parameters of the -p profiles on the line */
+	COMP_IMAGE,		/* an image of the targets on the line (-i) */
 };
 
 struct cli_option {

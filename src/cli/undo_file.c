@@ -15,6 +15,8 @@
 
 #define HEADER "Windows Registry Editor Version 5.00"
 #define SECTION "; wimpatch-undo: "
+/* What sink.c writes before the sections of each file a run wrote. */
+#define RUN "; wimpatch apply"
 #define WROTE "; wrote: "
 
 /* A header field's value, %XX decoded; malloc'd, or NULL. */
@@ -124,6 +126,27 @@ static bool same_place(const struct undo_section *a, const struct undo_section *
 						 strcasecmp(a->hive, b->hive) == 0);
 }
 
+/*
+ * Two sections for one place: `older` (further down: the file grows at
+ * the top) is from an earlier run.  Everything above the piece of run
+ * that holds it is newer and has no place twice, so that is where to
+ * split: the part above undone first, then the rest.  Each run is checked
+ * against the target as it is then, which one undo of both could not do.
+ */
+static void say_split(const struct undo_file *u, const struct undo_section *newer,
+		      const struct undo_section *older)
+{
+	int cut = older->block - 1;	/* the last line of the newer part */
+
+	msg_error("%s:%d and %d: two sections for %s, image %d, %s: the file holds several "
+		  "runs, the newest first; undo them one at a time, newest first: split it "
+		  "before line %d, e.g. head -n %d %s >newer.reg; { head -n 1 %s; tail -n +%d "
+		  "%s; } >older.reg; then wimpatch undo newer.reg TARGET, and wimpatch undo "
+		  "older.reg TARGET (which may hold several runs in turn)",
+		  u->path, newer->line, older->line, older->file, older->image, older->hive,
+		  cut + 1, cut, u->path, u->path, cut + 1, u->path);
+}
+
 static int check_sections(const struct undo_file *u)
 {
 	if (u->n == 0) {
@@ -138,10 +161,7 @@ static int check_sections(const struct undo_file *u)
 		}
 		for (size_t j = 0; j < i; j++)
 			if (same_place(&u->v[i], &u->v[j])) {
-				msg_error("%s:%d and %d: two sections for %s, image %d, %s: the file "
-					  "holds several runs; undo one run at a time (an undo file "
-					  "per run)", u->path, u->v[j].line, u->v[i].line,
-					  u->v[i].file, u->v[i].image, u->v[i].hive);
+				say_split(u, &u->v[j], &u->v[i]);
 				return -1;
 			}
 	}
@@ -152,7 +172,7 @@ static int parse(struct undo_file *u, const char *text)
 {
 	struct strbuf w = STRBUF_INIT, r = STRBUF_INIT;
 	struct undo_section *cur = NULL;
-	int line = 0, ret = 0;
+	int line = 0, ret = 0, block = 0;
 
 	for (const char *p = text, *next; *p && ret == 0; p = next) {
 		size_t n = strcspn(p, "\n");
@@ -167,6 +187,8 @@ static int parse(struct undo_file *u, const char *text)
 			}
 			continue;
 		}
+		if (len >= strlen(RUN) && strncmp(p, RUN, strlen(RUN)) == 0)
+			block = line;
 		if (len >= strlen(SECTION) && strncmp(p, SECTION, strlen(SECTION)) == 0) {
 			end_section(cur, &w, &r);
 			char *h = strndup(p + strlen(SECTION), len - strlen(SECTION));
@@ -176,6 +198,7 @@ static int parse(struct undo_file *u, const char *text)
 				ret = -1;
 				break;
 			}
+			cur->block = block ? block : line;
 			/* Both parts start on the line after the header. */
 			ret = parse_header(u, cur, h);
 			free(h);

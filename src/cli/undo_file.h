@@ -17,6 +17,9 @@
 
 struct undo_section {
 	int line;		/* of its header, in messages */
+	int block;		/* where the piece of the run it is in starts:
+				   the "; wimpatch apply, DATE" comment before it
+				   (its own line if none) */
 	char *target, *file, *kind, *role, *hive, *root;	/* role: NULL if none */
 	int image;		/* 0: a bare hive or a BCD store */
 	/* The section's lines, those of the other part blanked (so that
@@ -35,8 +38,9 @@ struct undo_file {
 /* Read `path` (util/infile.h, through regfile_read).  Refuses a file
  * with entries outside a section (written by a wimpatch that kept no
  * sections, or edited by hand), a header without its fields, and two
- * sections for one target, file, image and hive (two runs: undo one run
- * at a time).  0, or -1 (reported, naming the file and line). */
+ * sections for one target, file, image and hive (several runs: the
+ * message says where to split the file, so that the runs can be undone
+ * one at a time, newest first).  0, or -1 (reported, naming the file and line). */
 int undo_file_read(const char *path, struct undo_file *u);
 void undo_file_free(struct undo_file *u);
 

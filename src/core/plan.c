@@ -132,6 +132,7 @@ void plan_free(struct plan *p)
 		free(p->profiles[i].file);
 		free(p->profiles[i].description);
 		free(p->profiles[i].params);
+		free(p->profiles[i].param_names);
 	}
 	free(p->profiles);
 	plan_init(p);

@@ -130,6 +130,8 @@ struct profile_info {
 	char *description;
 	char *params;		/* "hostip (ipv4, required), port (port, default 50000)",
 				   or NULL when it declares none */
+	char *param_names;	/* "hostip port": the same names, space-separated
+				   (a name has no space), or NULL */
 };
 
 struct plan {

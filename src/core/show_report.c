@@ -136,6 +136,24 @@ static void print_bcd(FILE *out, const struct shown *s)
 	fputc('\n', out);
 }
 
+/* A hive that is not SYSTEM has no crash-dump state; what matters is
+ * which rules could edit it. */
+static void print_rules(FILE *out, const struct shown *s)
+{
+	say(out, "  not a SYSTEM hive: no crash-dump, boot-filter or page-file state\n");
+	if (s->n_rules == 0) {
+		say(out, "  rules that could apply: none (no profile edits a %s hive)\n",
+		    s->hive_kind);
+		return;
+	}
+	say(out, "  rules that could apply: %zu\n", s->n_rules);
+	for (size_t i = 0; i < s->n_rules; i++) {
+		const struct rule *r = s->rules[i];
+		say(out, "    %s%s%s (%s:%d)\n", r->profile, r->id ? " rule " : "",
+		    r->id ? r->id : "", r->src_file, r->src_line);
+	}
+}
+
 void shown_print(FILE *out, const struct shown *s)
 {
 	switch (s->kind) {
@@ -154,8 +172,12 @@ void shown_print(FILE *out, const struct shown *s)
 		print_bcd(out, s);
 		break;
 	case SHOWN_HIVE:
-		say(out, "%s: registry hive\n", s->path);
-		print_state(out, "  ", s->state, s->exposure);
+		say(out, "%s: registry hive, %s (by %s)\n", s->path, s->hive_kind,
+		    s->hive_kind_source);
+		if (s->state)
+			print_state(out, "  ", s->state, s->exposure);
+		else
+			print_rules(out, s);
 		break;
 	}
 }

@@ -98,8 +98,14 @@ struct shown {
 	enum bcd_store_sel store;	/* BCD_STORE_ANY: a store on its own */
 	const struct bcd_description *bcd;
 	/* SHOWN_HIVE */
-	const struct system_state *state;
+	const char *hive_kind;		/* "SYSTEM", "SOFTWARE", ... (targets/hivekind.h) */
+	const char *hive_kind_source;	/* what told: "its keys", ... */
+	const struct system_state *state;	/* a SYSTEM hive's; NULL for others */
 	enum exposure exposure;
+	/* Not a SYSTEM hive: the rules of the profiles there are that edit
+	 * a hive of its kind. */
+	const struct rule *const *rules;
+	size_t n_rules;
 };
 
 /* The piece as `show` prints it. */

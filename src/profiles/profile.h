@@ -42,6 +42,15 @@ struct profile_path {
 int profile_load(struct plan *plan, const char *spec,
 		 const struct profile_path *path);
 
+/*
+ * Load every profile of the search path (each NAME.xml of path->dirs; a
+ * name found in an earlier directory hides the later ones, as for -p
+ * NAME) into `plan`, for what needs "the profiles there are".  A profile
+ * that does not load is left out, its errors reported as usual.  Returns
+ * how many were left out.
+ */
+size_t profile_load_all(struct plan *plan, const struct profile_path *path);
+
 /* Check one file against the schema and the semantic rules without
  * keeping anything.  Returns 0 if valid, -1 (errors reported) if not. */
 int profile_validate_file(const char *file, const struct profile_path *path);

@@ -74,6 +74,18 @@ char *doc_text(xmlNodePtr n);
 char *doc_trimmed_text(xmlNodePtr n);
 
 /* ------------------------------------------------------------------ */
+/* profile_names.c: the schema's names, for typo messages              */
+
+struct schema_names;
+/* The element and attribute names and enumerated values a RELAX NG
+ * grammar allows, read from its document.  NULL on out of memory. */
+struct schema_names *schema_names_build(xmlNodePtr grammar);
+void schema_names_free(struct schema_names *sn);
+/* Report each unknown element, attribute and enumerated value of the tree
+ * at `root`, with the nearest valid name; the number found. */
+int schema_names_check(const struct schema_names *sn, const char *file, xmlNodePtr root);
+
+/* ------------------------------------------------------------------ */
 /* profile_load.c: loading files and includes                          */
 
 /* Report a semantic error at the node's line; counts it. */

@@ -18,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "util/msg.h"
+#include "util/strbuf.h"
 #include "core/plan.h"
 #include "profiles/profile.h"
 #include "profiles/profile_int.h"
@@ -319,6 +321,16 @@ static void parse_include(struct doc_ctx *d, xmlNodePtr n)
 	free(spec);
 }
 
+/* "hostip port key": the names of the parameters it declares. */
+static char *param_names(const struct doc_ctx *d)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	for (size_t i = 0; i < d->n_params; i++)
+		strbuf_addf(&b, "%s%s", i ? " " : "", d->params[i].name);
+	return strbuf_finish(&b);
+}
+
 /* Turn a validated document into a profile_info and rules. */
 static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 {
@@ -385,6 +397,8 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 	}
 	L->scratch.profiles[info_idx].params = d.param_summary;
 	d.param_summary = NULL;
+	if (d.n_params && !(L->scratch.profiles[info_idx].param_names = param_names(&d)))
+		goto oom;
 	rc = d.errors ? -1 : 0;
 	goto out;
 oom:
@@ -543,4 +557,46 @@ int profile_validate_file(const char *file, const struct profile_path *path)
 		rc = load_file(&L, file, NULL, 0);
 	loader_free(&L);
 	return rc;
+}
+
+/* Is a profile of this file name ("x.xml") already in the plan? */
+static bool name_loaded(const struct plan *plan, const char *file)
+{
+	size_t len = strlen(file) - 4;
+
+	for (size_t i = 0; i < plan->n_profiles; i++) {
+		const char *f = strrchr(plan->profiles[i].file, '/');
+
+		f = f ? f + 1 : plan->profiles[i].file;
+		if (strncmp(f, file, len) == 0 && strcmp(f + len, ".xml") == 0)
+			return true;
+	}
+	return false;
+}
+
+size_t profile_load_all(struct plan *plan, const struct profile_path *path)
+{
+	size_t failed = 0;
+
+	for (size_t d = 0; d < path->n_dirs; d++) {
+		struct dirent **ents;
+		int n = scandir(path->dirs[d], &ents, NULL, alphasort);
+
+		for (int i = 0; i < n; i++) {
+			const char *name = ents[i]->d_name;
+			size_t len = strlen(name);
+			char *file;
+
+			if (len > 4 && strcmp(name + len - 4, ".xml") == 0 &&
+			    !name_loaded(plan, name) &&
+			    asprintf(&file, "%s/%s", path->dirs[d], name) >= 0) {
+				failed += profile_load(plan, file, path) < 0;
+				free(file);
+			}
+			free(ents[i]);
+		}
+		if (n >= 0)
+			free(ents);
+	}
+	return failed;
 }

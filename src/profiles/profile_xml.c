@@ -236,6 +236,7 @@ static void global_generic_error(void *ctx, const char *fmt, ...)
 static bool initialised;
 static xmlExternalEntityLoader saved_loader;
 static xmlRelaxNGPtr schema_cache;
+static struct schema_names *schema_cache_names;
 static char *schema_cache_file;
 
 /* Nothing a profile names is ever fetched: not a DTD, not an entity, not
@@ -378,6 +379,8 @@ void profile_cleanup(void)
 	if (schema_cache)
 		xmlRelaxNGFree(schema_cache);
 	schema_cache = NULL;
+	schema_names_free(schema_cache_names);
+	schema_cache_names = NULL;
 	free(schema_cache_file);
 	schema_cache_file = NULL;
 	if (!initialised)
@@ -394,6 +397,7 @@ static xmlRelaxNGPtr get_schema(const char *file)
 {
 	struct xml_sink sink = { .file = file };
 	xmlRelaxNGParserCtxtPtr pctxt;
+	struct schema_names *names;
 	xmlRelaxNGPtr schema;
 	xmlDocPtr doc;
 	char *copy;
@@ -417,8 +421,12 @@ static xmlRelaxNGPtr get_schema(const char *file)
 	}
 	/* The context works on its own copy of the document. */
 	pctxt = xmlRelaxNGNewDocParserCtxt(doc);
+	names = schema_names_build(xmlDocGetRootElement(doc));
 	xmlFreeDoc(doc);
-	if (!pctxt) {
+	if (!pctxt || !names) {
+		if (pctxt)
+			xmlRelaxNGFreeParserCtxt(pctxt);
+		schema_names_free(names);
 		free(copy);
 		err_oom(file);
 		return NULL;
@@ -429,13 +437,16 @@ static xmlRelaxNGPtr get_schema(const char *file)
 	if (!schema) {
 		if (sink.errors == 0)
 			err_at(file, 0, "not a usable RELAX NG schema");
+		schema_names_free(names);
 		free(copy);
 		return NULL;
 	}
 	if (schema_cache)
 		xmlRelaxNGFree(schema_cache);
+	schema_names_free(schema_cache_names);
 	free(schema_cache_file);
 	schema_cache = schema;
+	schema_cache_names = names;
 	schema_cache_file = copy;
 	return schema;
 }
@@ -572,7 +583,10 @@ xmlDocPtr load_valid_doc(const char *file, const char *schema_file)
 	doc = parse_file(file);
 	if (!doc)
 		return NULL;
-	if (!version_supported(file, doc)) {
+	/* Names first: a typo then gets its own message with the nearest
+	 * valid name, not the validator's and its follow-ups. */
+	if (!version_supported(file, doc) ||
+	    schema_names_check(schema_cache_names, file, xmlDocGetRootElement(doc)) > 0) {
 		xmlFreeDoc(doc);
 		return NULL;
 	}

@@ -7,6 +7,8 @@
 #include "adapters/wim.h"
 #include "targets/imagesel.h"
 #include "targets/media.h"
+#include "targets/tree.h"
+#include "util/strbuf.h"
 #include "util/msg.h"
 
 /* What names this WIM in an "install:3" selection: its place on the
@@ -81,6 +83,43 @@ enum wp_err imagesel_select(struct wim *w, const struct patch_opts *o, bool *sel
 		if (idx == 0)
 			return WP_ERR_INPUT;
 		sel[idx] = true;
+	}
+	return WP_OK;
+}
+
+/* "sources/boot.wim, sources/install.swm": the medium's WIMs (a split
+ * set by its first part), for the error. */
+static char *list_wims(const struct media_tree *t)
+{
+	struct strbuf b = STRBUF_INIT;
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n_files; i++)
+		if (media_kind_is_wim(t->files[i].kind) && t->files[i].kind != MEDIA_SPLIT_PART)
+			strbuf_addf(&b, "%s%s", n++ ? ", " : "", t->files[i].rel);
+	if (n == 0)
+		strbuf_addstr(&b, "no WIM");
+	return strbuf_finish(&b);
+}
+
+enum wp_err imagesel_check_medium(const struct media_tree *t, const struct patch_opts *o)
+{
+	for (size_t k = 0; k < o->n_images; k++) {
+		const char *image;
+		enum role names = media_image_sel(o->images[k], &image);
+		bool found = names == ROLE_ANY;
+
+		for (size_t i = 0; i < t->n_files && !found; i++)
+			found = media_kind_is_wim(t->files[i].kind) &&
+				media_role(t->files[i].kind) == names;
+		if (found)
+			continue;
+		char *has = list_wims(t);
+		msg_error("%s: -i %s: no %s on this medium (it has: %s)", t->root, o->images[k],
+			  names == ROLE_SETUP ? "boot.wim" : "install.wim/esd",
+			  has ? has : "?");
+		free(has);
+		return WP_ERR_INPUT;
 	}
 	return WP_OK;
 }

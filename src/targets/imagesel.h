@@ -16,6 +16,16 @@
 #include "targets/targets.h"
 
 struct wim;
+struct media_tree;
+
+/*
+ * Before a medium's WIMs are opened: is there a WIM for every selection
+ * that names one ("install:3" on a medium that has only boot.wim)?
+ * WP_ERR_INPUT, said naming the medium and the WIMs it has, when not:
+ * the selection would otherwise match nothing and the run find no rule
+ * to apply.
+ */
+enum wp_err imagesel_check_medium(const struct media_tree *t, const struct patch_opts *o);
 
 /*
  * Set sel[1..image count] for the images o->images chooses in `w` (all

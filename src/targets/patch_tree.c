@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "targets/copytree.h"
+#include "targets/imagesel.h"
 #include "core/error.h"
 #include "util/clock.h"
 #include "util/fsutil.h"
@@ -97,6 +98,8 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	}
 	for (size_t i = 0; i < t.n_files; i++)
 		msg_verbose("%s: found %s", root, t.files[i].rel);
+	if ((ret = imagesel_check_medium(&t, o)) != WP_OK)
+		goto out;
 	skip = calloc(t.n_files + 1, sizeof(*skip));
 	if (!skip) {
 		msg_error("out of memory");

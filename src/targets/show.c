@@ -18,6 +18,7 @@
 #include "adapters/hive.h"
 #include "adapters/wim.h"
 #include "targets/bcd.h"
+#include "targets/hivekind.h"
 #include "targets/hivelogs.h"
 #include "targets/inventory.h"
 #include "targets/iso_inplace.h"
@@ -295,14 +296,55 @@ enum wp_err show_bcd(const char *path, const struct show_opts *o)
 	return show_bcd_as(&c, path, BCD_STORE_ANY);
 }
 
+/* The rules of the profiles there are that edit a hive of this kind, as
+ * apply matches them on a bare hive (patch_hive.c): by the hive's name. */
+static const struct rule **rules_for(const struct show_opts *o, const char *kind, size_t *n)
+{
+	const struct plan *p = o->available ? o->available(o->available_ctx) : NULL;
+	const struct rule **v;
+
+	*n = 0;
+	if (!p || !(v = calloc(p->n_rules + 1, sizeof(*v))))
+		return NULL;
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (hivekind_same(path_base(p->rules[i].hive), kind))
+			v[(*n)++] = &p->rules[i];
+	return v;
+}
+
+/* A bare hive: what kind it is, then what matters for that kind: a SYSTEM
+ * hive's crash-dump state, or for any other the rules that could edit it. */
 enum wp_err show_hive(const char *path, const struct show_opts *o)
 {
+	char err[512];
+	struct hivekind k;
 	struct system_state st;
+	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
 
-	if (inventory_read_system(path, path, &st) < 0)
+	if (!h) {
+		msg_error("%s: %s", path, err);
 		return WP_ERR_INPUT;
-	struct shown s = { .kind = SHOWN_HIVE, .path = path, .state = &st,
-			   .exposure = inventory_exposure(&st, 0) };
+	}
+	if (hivekind_of(h, path, &k) < 0) {
+		msg_error("%s: cannot read its root key: %s", path, hive_error(h));
+		hive_close(h);
+		return WP_ERR_INPUT;
+	}
+	hive_close(h);
+	struct shown s = { .kind = SHOWN_HIVE, .path = path, .hive_kind = k.name,
+			   .hive_kind_source = k.source };
+	const struct rule **rules = NULL;
+	if (hivekind_same(k.name, "SYSTEM")) {
+		if (inventory_read_system(path, path, &st) < 0)
+			return WP_ERR_INPUT;
+		s.state = &st;
+		s.exposure = inventory_exposure(&st, 0);
+	} else {
+		hivelogs_warn_dirty(path, path);
+		rules = rules_for(o, k.name, &s.n_rules);
+		s.rules = rules;
+	}
 	o->done(&s, o->ctx);
+	free(rules);
 	return WP_OK;
 }

@@ -27,6 +27,11 @@ struct show_opts {
 	 * fails: with what was read). */
 	void (*done)(const struct shown *s, void *ctx);
 	void *ctx;
+	/* The profiles there are, for a bare hive that is not a SYSTEM hive
+	 * (show names the rules that could edit it); asked for only then,
+	 * with available_ctx.  NULL, or NULL returned: none. */
+	const struct plan *(*available)(void *available_ctx);
+	void *available_ctx;
 };
 
 struct query_result;
@@ -61,6 +66,17 @@ struct target_type {
  * returned.
  */
 enum wp_err target_detect(const char *path, const struct target_type **type);
+
+/*
+ * Lock every file a run of `t`'s apply on `path` with `o` would lock
+ * (targets.h, target_lock; a tree's WIMs and BCD stores, every part of a
+ * split set), for a caller that makes several runs on the target and
+ * must see no other run's change between them: their own locks then find
+ * the files held.  Released with fs_unlock_to() (util/lock.h).  As
+ * target_lock().
+ */
+enum wp_err target_lock_whole(const struct target_type *t, const char *path,
+			      const struct patch_opts *o);
 
 /* The show side of each kind (show.c). */
 enum wp_err show_tree(const char *root, const struct show_opts *o);

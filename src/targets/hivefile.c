@@ -14,6 +14,7 @@
 #include "util/msg.h"
 #include "util/path.h"
 #include "targets/targets.h"
+#include "core/regfile.h"
 #include "core/report.h"
 
 enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored,
@@ -28,6 +29,24 @@ enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored
 	if (hive_size_acceptable(size, "the file", why, sizeof(why)))
 		return WP_OK;
 	msg_error("%s: %s", where, why);
+	return WP_ERR_INPUT;
+}
+
+enum wp_err hivefile_check_reg(const struct patch_opts *o, const struct changelist *cl,
+			       const char *where)
+{
+	const char *key, *name;
+
+	if (!o->reg_report && !o->reg_undo)
+		return WP_OK;
+	if (regfile_can_hold(cl, o->reg_undo, &key, &name))
+		return WP_OK;
+	/* msg.c shows the control characters escaped. */
+	msg_error("%s: key '%s'%s%s%s: the %s name holds a control character (shown escaped "
+		  "here), which a .reg file cannot express, so %s could not record this change: "
+		  "refused before anything was written", where, key, name ? ", value '" : "",
+		  name ? name : "", name ? "'" : "", name ? "value's" : "key's",
+		  o->reg_undo ? "the undo record (--undo-file)" : "the .reg report (--format=reg)");
 	return WP_ERR_INPUT;
 }
 

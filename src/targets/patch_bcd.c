@@ -157,7 +157,9 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 	} else if (ret == WP_OK) {
 		if (n_rules == 0)
 			msg_verbose("%s: no BCD rule applies", path);
-		ret = hivefile_finish(h, path, o, fr);
+		ret = hivefile_check_reg(o, &rep->changes, path);
+		if (ret == WP_OK)
+			ret = hivefile_finish(h, path, o, fr);
 		hivefile_close(h);
 	}
 	fs_unlock_to(mark);

@@ -97,7 +97,9 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 	rep->was_dirty = hivelogs_hive_dirty(path);
 	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
 	if (ret == WP_OK) {
-		ret = hivefile_finish(h, path, o, fr);
+		ret = hivefile_check_reg(o, &rep->changes, path);
+		if (ret == WP_OK)
+			ret = hivefile_finish(h, path, o, fr);
 		hivefile_close(h);
 	}
 out:

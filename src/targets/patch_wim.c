@@ -408,7 +408,8 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 	ret = hivefile_edit(src, hw->rules, hw->n_rules, where, o->allow_dirty, &rep->changes, &h);
 	if (ret != WP_OK)
 		goto out;
-	if (!o->dry_run && rep->changes.n)
+	ret = hivefile_check_reg(o, &rep->changes, where);
+	if (ret == WP_OK && !o->dry_run && rep->changes.n)
 		ret = hivefile_write(h, dst, &rep->changes, where);
 	hivefile_close(h);
 	if (ret == WP_OK && rep->changes.n)

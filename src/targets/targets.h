@@ -47,6 +47,10 @@ struct patch_opts {
 					   anew, not in place (--rebuild-iso) */
 	bool wait;			/* a file another run holds: wait for it,
 					   rather than refuse it (--wait) */
+	bool reg_report;		/* the changes go into a .reg report
+					   (--format=reg) */
+	bool reg_undo;			/* what undoes them goes into a .reg undo
+					   record (--undo-file) */
 	/* Called at a file's commit point, once its new content is where
 	 * the user sees it and before it is read back, with signals held
 	 * back and fr->status FILE_WRITTEN: what the report after a signal
@@ -151,6 +155,16 @@ void hivefile_close(struct hive *h);
  */
 enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
 		    struct file_report *fr);
+
+/*
+ * Before anything is written: when the run writes its changes into a .reg
+ * file (o->reg_report, o->reg_undo), every key and value name they touch
+ * must be one a .reg file can hold (regfile_can_hold).  If not, says so,
+ * naming `where` (file, image, hive) and the key, and returns
+ * WP_ERR_INPUT; else WP_OK.
+ */
+enum wp_err hivefile_check_reg(const struct patch_opts *o, const struct changelist *cl,
+			       const char *where);
 
 /* Re-open a written hive and check `cl` against it.  Returns an enum wp_err. */
 enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,

@@ -706,6 +706,8 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
 		bool committed;
+		if (fs_lock_check(path) < 0)
+			return WP_ERR_WRITE;
 		int r = wim_commit_in_place(w, &committed);
 		if (!committed)
 			return r;
@@ -823,6 +825,12 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		return ret;
 	if (!(w = wim_open(path, in_place))) {
 		ret = WP_ERR_INPUT;
+		goto out;
+	}
+	/* wimlib opens it by name (and appends to it by name): a file
+	 * renamed over that name since the lock was taken is refused. */
+	if (fs_lock_check(path) < 0) {
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	for (unsigned k = 2; k <= wim_part_count(w); k++)

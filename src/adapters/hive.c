@@ -654,6 +654,8 @@ int hive_commit(struct hive *h, const char *path)
  */
 #define CELL_NK 80		/* a key cell without its name */
 #define LH_MAX 512
+/* hivex refuses to list the subkeys of a key that has more (ERANGE). */
+#define HIVEX_SUBKEYS_MAX 70000
 
 static uint16_t le16(const unsigned char *p)
 {
@@ -839,6 +841,12 @@ static int fam_build(struct hive *h, struct fam *f, hive_node parent, const size
 	if (hive_children(h, parent, &old, &n_old) < 0) {
 		free(fresh);
 		return -1;
+	}
+	if (n_old + k > HIVEX_SUBKEYS_MAX) {
+		free(old);
+		free(fresh);
+		return fail(h, "cannot give a key %zu subkeys: hivex reads at most %d subkeys of a "
+			    "key", n_old + k, HIVEX_SUBKEYS_MAX);
 	}
 	f->kids = calloc(n_old + k, sizeof(*f->kids));
 	f->old_names = calloc(n_old ? n_old : 1, sizeof(char *));

@@ -747,6 +747,10 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	}
 	if ((fd = fs_dir_create(&d, base)) < 0)
 		goto out;
+	/* wimlib (and the second opens of wim_keep.c and wim_prefetch.c)
+	 * read the source by name: still the file locked? */
+	if (fs_lock_check(path) < 0)
+		goto out;
 	if (rebuild)
 		msg_verbose("%s: writing %zu hive%s (rebuilding the whole WIM in %s, then renaming "
 			    "it over the original)", dst, n_pend, n_pend == 1 ? "" : "s", shown);

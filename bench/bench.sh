@@ -5,6 +5,7 @@
 #
 # usage: bench/bench.sh [--esd] [--no-scaling] [BUILDDIR]
 #        bench/bench.sh --iso [BUILDDIR]
+#        bench/bench.sh --keys [BUILDDIR]
 #
 # Builds a medium (sources/boot.wim: 2 images of BENCH_BOOT_FILES files;
 # sources/install.wim: BENCH_IMAGES images of BENCH_FILES files each, the
@@ -24,6 +25,15 @@
 #             then one holding BENCH_IMPORT_KEYS keys (default 5000) with a
 #             value each under one key, into the bare SYSTEM hive, against
 #             hivexregedit --merge of the same .reg (one round each)
+#
+#   keys      wimpatch apply with <import-reg> of a .reg creating N keys
+#             (no values) under one key, for each N of BENCH_KEYS (default
+#             "1000 5000 20000"), against hivexregedit --merge of the same
+#             .reg for N up to BENCH_KEYS_HX_MAX (default 5000: hivex adds a
+#             key in time and space that grow with its siblings, N keys
+#             cost N²; 20000 took 186 s and wrote 1.6 GB here), side by
+#             side: seconds, peak RSS, the hive's size (--keys runs this
+#             case alone, in a few seconds)
 #
 # and prints the ratios, peak RSS (GNU time), the bytes each run appends
 # per image, and how the apply time changes when the file data doubles
@@ -79,10 +89,12 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 ESD=${BENCH_ESD:-0}
 SCALING=${BENCH_SCALING:-1}
+KEYS_ONLY=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--esd) ESD=1 ;;
 	--no-scaling) SCALING=0 ;;
+	--keys) KEYS_ONLY=1 ;;
 	--iso) shift; exec sh "$here/bench/bench-iso.sh" "$@" ;;
 	-h | --help) sed -n '2,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "bench: unknown option $1" >&2; exit 2 ;;
@@ -142,6 +154,62 @@ printf '%s\r\n' 'Windows Registry Editor Version 5.00' '' \
 	'"CrashDumpEnabled"=dword:00000000' '' \
 	'[-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\BFE\Parameters\Policy\BootTime\Filter]' \
 	>"$W/iscsi-boot.reg"
+
+# timed NAME CMD...: run CMD under GNU time; append "seconds maxrss-KiB"
+# to $W/NAME.times.  An exit status of 0 or 1 (diff: changes pending) is
+# success.
+timed() {
+	name=$1
+	shift
+	rc=0
+	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >/dev/null 2>"$W/err" || rc=$?
+	if [ "$rc" -gt 1 ]; then
+		echo "bench: $name failed ($rc): $(tail -5 "$W/err")" >&2
+		exit 1
+	fi
+	tail -1 "$W/t.out" >>"$W/$name.times"
+}
+
+median() { sort -n "$W/$1.times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+maxrss() { sort -n -k2 "$W/$1.times" | tail -1 | awk '{ printf "%.0f", $2 / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# ---------------------------------------------------------------- keys
+# keys_case: N keys under one key, wimpatch against hivexregedit.
+keys_case() {
+	hx_max=${BENCH_KEYS_HX_MAX:-5000}
+	say "timing the creation of ${BENCH_KEYS:-1000 5000 20000} keys under one key ..."
+	printf '%-40s %8s %10s %14s\n' "keys under one key (no values)" "seconds" "peak RSS" "hive written"
+	for n in ${BENCH_KEYS:-1000 5000 20000}; do
+		awk -v n="$n" 'BEGIN {
+			printf "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench]\r\n\r\n"
+			printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys]\r\n\r\n"
+			for (i = 0; i < n; i++) printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys\\K%06d]\r\n\r\n", i
+		}' >"$W/k$n.reg"
+		printf '<profile version="1"><rule hive="SYSTEM"><import-reg file="%s"/></rule></profile>\n' \
+			"$W/k$n.reg" >"$W/k$n.xml"
+		cp "$W/SYSTEM-installed" "$W/k-wimpatch"
+		# shellcheck disable=SC2086
+		timed "keys_w_$n" "$WIMPATCH" apply -q $DIRTY --hive SYSTEM -p "$W/k$n.xml" "$W/k-wimpatch"
+		printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch, $n keys" "$(median "keys_w_$n")" \
+			"$(maxrss "keys_w_$n")" "$(($(wc -c <"$W/k-wimpatch") / 1024))"
+		if [ "$n" -le "$hx_max" ]; then
+			cp "$W/SYSTEM-installed" "$W/k-hivex"
+			timed "keys_h_$n" hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$W/k-hivex" \
+				"$W/k$n.reg"
+			printf '%-40s %8s %7s MiB %10s KiB\n' "hivexregedit --merge, $n keys" \
+				"$(median "keys_h_$n")" "$(maxrss "keys_h_$n")" "$(($(wc -c <"$W/k-hivex") / 1024))"
+		else
+			printf '%-40s %s\n' "hivexregedit --merge, $n keys" \
+				"not run (N²: BENCH_KEYS_HX_MAX=$n runs it)"
+		fi
+		rm -f "$W/k-wimpatch" "$W/k-hivex"
+	done
+}
+if [ "$KEYS_ONLY" = 1 ]; then
+	keys_case
+	exit 0
+fi
 
 # ---------------------------------------------------------------- media
 
@@ -296,24 +364,6 @@ fresh() {
 	sync
 }
 
-# timed NAME CMD...: run CMD under GNU time; append "seconds maxrss-KiB"
-# to $W/NAME.times.  An exit status of 0 or 1 (diff: changes pending) is
-# success.
-timed() {
-	name=$1
-	shift
-	rc=0
-	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >/dev/null 2>"$W/err" || rc=$?
-	if [ "$rc" -gt 1 ]; then
-		echo "bench: $name failed ($rc): $(tail -5 "$W/err")" >&2
-		exit 1
-	fi
-	tail -1 "$W/t.out" >>"$W/$name.times"
-}
-
-median() { sort -n "$W/$1.times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-maxrss() { sort -n -k2 "$W/$1.times" | tail -1 | awk '{ printf "%.0f", $2 / 1024 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # sizes MEDIUM: total bytes of its WIMs.
 sizes() { cat "$1"/sources/boot.wim "$1"/sources/install.* | wc -c; }
@@ -455,6 +505,8 @@ imp_line imp_h_values "hivexregedit --merge, $NV values"
 imp_line imp_w_keys "wimpatch import, $NK keys"
 imp_line imp_h_keys "hivexregedit --merge, $NK keys"
 echo "(for the imports, the last column is the size of the hive written)"
+echo
+keys_case
 echo
 echo "script / apply (target >= 4):               $(ratio "$(median script)" "$(median apply)")x"
 echo "diff / extracting the hives (target <= 1.2): $(ratio "$(median diff)" "$(median extract)")x"

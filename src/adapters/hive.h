@@ -98,6 +98,18 @@ int hive_child(struct hive *h, hive_node parent, const char *name, hive_node *ou
 /* All children (malloc'd array, *n entries). */
 int hive_children(struct hive *h, hive_node parent, hive_node **out, size_t *n);
 int hive_add_child(struct hive *h, hive_node parent, const char *name, hive_node *out);
+/*
+ * Add n keys at once: names[i] under parents[i] (parents may repeat; no
+ * name may exist under its parent yet, nor be given twice for it), the
+ * new nodes in out[i].  For thousands of keys under one parent: hivex
+ * adds one key in time and hive space that grow with the parent's
+ * subkeys (N keys cost N²), this in one rewrite of the hive (written out
+ * and read in again, so the cost of that is once per call).  Names that
+ * are not plain ASCII are added one by one by hivex.  On error the
+ * hive may hold some of the keys.
+ */
+int hive_add_children(struct hive *h, const hive_node *parents, const char *const *names,
+		      size_t n, hive_node *out);
 
 /* Count the keys and values below and including `n`, checking that every
  * key's parent link points back where we came from: a key cell listed under

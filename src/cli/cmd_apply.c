@@ -546,6 +546,8 @@ static int run_targets(struct args *a, const struct plan *plan, struct sink *sin
 	a->pa.po.plan = plan;
 	a->pa.po.images = a->images;
 	a->pa.po.n_images = a->n_images;
+	a->pa.po.reg_report = a->reg;
+	a->pa.po.reg_undo = a->undo_file != NULL;
 	note.undo_file = a->undo_file;
 	for (int i = first; i < argc && (ret == EXIT_OK || a->keep_going); i++) {
 		set_interrupt_note(argv, first, i, argc);

@@ -301,6 +301,42 @@ void regfile_changes_comment(struct regfile_out *r, const char *prefix, const ch
 	release(w);
 }
 
+static bool cannot_hold(const char *key, const char *name, const char **k, const char **n)
+{
+	if (esc_has_control(key)) {
+		*k = key;
+		*n = NULL;
+		return true;
+	}
+	if (name && esc_has_control(name)) {
+		*k = key;
+		*n = name;
+		return true;
+	}
+	return false;
+}
+
+bool regfile_can_hold(const struct changelist *cl, bool undo, const char **key, const char **name)
+{
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct change *c = &cl->v[i];
+		if (cannot_hold(c->key, c->name, key, name))
+			return false;
+		if (!undo || c->kind != CH_KEY_DELETED)
+			continue;
+		/* What undoes a deleted key recreates all it held. */
+		for (size_t k = 0; k < c->n_snapshot; k++) {
+			const struct key_snapshot *s = &c->snapshot[k];
+			if (cannot_hold(s->path, NULL, key, name))
+				return false;
+			for (size_t j = 0; j < s->n_values; j++)
+				if (cannot_hold(s->path, s->values[j].name, key, name))
+					return false;
+		}
+	}
+	return true;
+}
+
 size_t regfile_left_out(const struct regfile_out *r)
 {
 	return r->left_out;

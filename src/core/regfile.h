@@ -57,6 +57,15 @@ void regfile_value(struct regfile_out *r, const char *name, const struct regval 
  */
 size_t regfile_left_out(const struct regfile_out *r);
 
+/*
+ * The same test before anything is written: can a .reg file hold every
+ * entry of `cl`?  With `undo`, what undoes them too (the keys and values
+ * a deleted key held).  If not, *key gets the first key that cannot be
+ * held and *name the value's name (NULL when it is the key's own), both
+ * pointing into `cl`, and false is returned.
+ */
+bool regfile_can_hold(const struct changelist *cl, bool undo, const char **key, const char **name);
+
 /* Finish a stream (flushed) or drop an unused one.  0, or -1 when
  * entries were left out or memory ran out (reported). */
 int regfile_close(struct regfile_out *r);

@@ -10,6 +10,7 @@
 #include "targets/controlset.h"
 #include "targets/engine.h"
 #include "targets/keyvals.h"
+#include "targets/keybatch.h"
 #include "targets/subkeys.h"
 #include "util/msg.h"
 #include "util/array.h"
@@ -215,10 +216,16 @@ static int walk(struct ctx *c, const char *key, bool create, hive_node *node, ch
 	for (char *comp = strtok_r(copy, "\\", &save); comp; comp = strtok_r(NULL, "\\", &save)) {
 		hive_node child;
 		const char *name;
-		bool added = false;
+		bool added;
 
-		if (subkeys_child(c->sk, n, comp, &child, &name) < 0)
+		bool fresh;
+		if (subkeys_find(c->sk, n, comp, &child, &name, create, &fresh) < 0)
 			goto fail_index;
+		/* A key made ahead (keybatch.h) is absent until its
+		 * operation comes, and then this creates it. */
+		if (fresh && !create)
+			child = 0;
+		added = fresh;
 		if (!child && !create) {
 			free(copy);
 			free(path);
@@ -500,6 +507,11 @@ int engine_apply(struct hive *h, const struct rule *const *rules, size_t n_rules
 		keyvals_free(c.kv);
 		return oom();
 	}
+	if (keybatch_make(h, c.sk, rules, n_rules) < 0) {
+		msg_error("%s: cannot create the new keys: %s", where,
+			  subkeys_error(c.sk)[0] ? subkeys_error(c.sk) : "out of memory");
+		ret = -1;
+	}
 	for (size_t i = 0; i < n_rules && ret == 0; i++) {
 		c.rule = rules[i];
 		msg_verbose("%s: rule %s%s%s from %s:%d", where, rules[i]->id ? "'" : "",
@@ -509,6 +521,12 @@ int engine_apply(struct hive *h, const struct rule *const *rules, size_t n_rules
 			c.op = &rules[i]->ops[j];
 			ret = apply_op(&c);
 		}
+	}
+	/* Every key made ahead was created by its operation. */
+	if (ret == 0 && subkeys_fresh_left(c.sk)) {
+		msg_error("%s: %zu keys made ahead were not created by any operation (a bug)", where,
+			  subkeys_fresh_left(c.sk));
+		ret = -1;
 	}
 	/* Each edited key's values are written once, now. */
 	if (ret == 0 && keyvals_flush(c.kv, NULL, &failed) < 0) {

@@ -10,10 +10,12 @@
 #include "adapters/wim.h"
 #include "core/error.h"
 #include "util/fsutil.h"
+#include "util/lock.h"
 #include "adapters/hive.h"
 #include "util/msg.h"
 #include "util/path.h"
 #include "targets/targets.h"
+#include "core/regfile.h"
 #include "core/report.h"
 
 enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored,
@@ -28,6 +30,24 @@ enum wp_err hivefile_check_wim_size(struct wim *w, int image, const char *stored
 	if (hive_size_acceptable(size, "the file", why, sizeof(why)))
 		return WP_OK;
 	msg_error("%s: %s", where, why);
+	return WP_ERR_INPUT;
+}
+
+enum wp_err hivefile_check_reg(const struct patch_opts *o, const struct changelist *cl,
+			       const char *where)
+{
+	const char *key, *name;
+
+	if (!o->reg_report && !o->reg_undo)
+		return WP_OK;
+	if (regfile_can_hold(cl, o->reg_undo, &key, &name))
+		return WP_OK;
+	/* msg.c shows the control characters escaped. */
+	msg_error("%s: key '%s'%s%s%s: the %s name holds a control character (shown escaped "
+		  "here), which a .reg file cannot express, so %s could not record this change: "
+		  "refused before anything was written", where, key, name ? ", value '" : "",
+		  name ? name : "", name ? "'" : "", name ? "value's" : "key's",
+		  o->reg_undo ? "the undo record (--undo-file)" : "the .reg report (--format=reg)");
 	return WP_ERR_INPUT;
 }
 
@@ -92,8 +112,8 @@ void patch_committed(const struct patch_opts *o, struct file_report *fr)
 		o->committed(fr, o->committed_ctx);
 }
 
-enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
-		    struct file_report *fr)
+enum wp_err hivefile_finish(struct hive *h, const char *src, const char *locked,
+			    const struct patch_opts *o, struct file_report *fr)
 {
 	struct hive_report *rep = &fr->hives[fr->n_hives - 1];
 	const struct changelist *cl = &rep->changes;
@@ -130,15 +150,19 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_
 		ret = hivefile_write(h, file, cl, src);
 	} else {
 		/* -o always leaves a result, even an unchanged one. */
-		ret = fs_copy_to_fd(src, fd, dest) < 0 ? WP_ERR_WRITE : WP_OK;
+		ret = fs_copy_to_fd(locked, fd, dest) < 0 ? WP_ERR_WRITE : WP_OK;
 	}
+	/* The edit was made to the file locked: if another file was renamed
+	 * over its name since, that one is left alone (lock.h). */
+	if (ret == WP_OK && !o->output && fs_lock_check(src) < 0)
+		ret = WP_ERR_WRITE;
 	/* In place, it replaces the hive with the hive's owner, group and
 	 * mode, locked first; an output must not exist.  Then its logs, with
 	 * no signal in between, and the commit point is recorded. */
 	fs_hold_signals(true);
 	if (ret == WP_OK &&
 	    fs_dir_put(&d, base, fd, dest, o->output ? FS_PUT_NEW : FS_PUT_LOCK, NULL,
-		       fs_output_mode(src)) < 0)
+		       fs_output_mode(locked)) < 0)
 		ret = WP_ERR_WRITE;
 	if (ret == WP_OK && cl->n) {
 		/* The hive is in place, whatever fails after it. */

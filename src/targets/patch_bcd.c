@@ -79,10 +79,11 @@ bool bcdfile_is_store(const char *path)
 	return is;
 }
 
-struct hive *bcdfile_open(const char *path, int flags)
+/* The store at `open` (the locked file's /proc/self/fd path), named `path`. */
+static struct hive *open_as(const char *open, const char *path, int flags)
 {
 	char err[512];
-	struct hive *h = hive_open(path, flags, err, sizeof(err));
+	struct hive *h = hive_open(open, flags, err, sizeof(err));
 
 	if (!h) {
 		msg_error("%s: %s", path, err);
@@ -96,10 +97,16 @@ struct hive *bcdfile_open(const char *path, int flags)
 	return h;
 }
 
-enum wp_err bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
-		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules)
+struct hive *bcdfile_open(const char *path, int flags)
 {
-	struct hive *h = bcdfile_open(path, HIVE_WRITABLE | (allow_dirty ? HIVE_ALLOW_DIRTY : 0));
+	return open_as(path, path, flags);
+}
+
+enum wp_err bcdfile_edit(const char *path, const char *locked, enum bcd_store_sel store,
+			 const struct plan *plan, bool allow_dirty, struct changelist *out,
+			 struct hive **hp, size_t *n_rules)
+{
+	struct hive *h = open_as(locked, path, HIVE_WRITABLE | (allow_dirty ? HIVE_ALLOW_DIRTY : 0));
 
 	*hp = NULL;
 	*n_rules = 0;
@@ -144,10 +151,18 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 	}
 	rep->bcd = true;
 	/* Locked before it is read, until it is written (or not). */
+	/* Locked before it is read, until it is written (or not); read
+	 * through the lock's descriptor, never by name again. */
+	char locked[64];
 	if ((ret = target_lock(path, o, false)) != WP_OK)
 		return ret;
-	rep->was_dirty = hivelogs_hive_dirty(path);
-	ret = bcdfile_edit(path, store, o->plan, o->allow_dirty, &rep->changes, &h, &n_rules);
+	if (fs_lock_last_path(locked, sizeof(locked)) < 0) {
+		fs_unlock_to(mark);
+		return WP_ERR_INTERNAL;
+	}
+	rep->was_dirty = hivelogs_hive_dirty(locked);
+	ret = bcdfile_edit(path, locked, store, o->plan, o->allow_dirty, &rep->changes, &h,
+			   &n_rules);
 	if (ret == WP_OK && o->n_applied)
 		*o->n_applied += n_rules;
 	if (ret == WP_OK && n_rules == 0 && !o->n_applied) {
@@ -157,7 +172,9 @@ enum wp_err patch_bcd_file(const char *path, enum bcd_store_sel store, const str
 	} else if (ret == WP_OK) {
 		if (n_rules == 0)
 			msg_verbose("%s: no BCD rule applies", path);
-		ret = hivefile_finish(h, path, o, fr);
+		ret = hivefile_check_reg(o, &rep->changes, path);
+		if (ret == WP_OK)
+			ret = hivefile_finish(h, path, locked, o, fr);
 		hivefile_close(h);
 	}
 	fs_unlock_to(mark);

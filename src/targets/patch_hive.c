@@ -18,8 +18,8 @@
 /* Which hive a bare file is: --hive, else what it holds (hivekind.h).
  * The name is copied into `id` without extension ("SYSTEM", "NTUSER"),
  * as the file name was before. */
-static enum wp_err hive_identity(const char *path, const struct patch_opts *o, char *id,
-				 size_t size)
+static enum wp_err hive_identity(const char *path, const char *locked,
+				 const struct patch_opts *o, char *id, size_t size)
 {
 	char err[512];
 	struct hivekind k;
@@ -30,7 +30,7 @@ static enum wp_err hive_identity(const char *path, const struct patch_opts *o, c
 		msg_verbose("%s: a %s hive, as --hive says", path, id);
 		return WP_OK;
 	}
-	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
+	struct hive *h = hive_open(locked, HIVE_ALLOW_DIRTY, err, sizeof(err));
 	if (!h) {
 		msg_error("%s: %s", path, err);
 		return WP_ERR_INPUT;
@@ -51,7 +51,7 @@ static enum wp_err hive_identity(const char *path, const struct patch_opts *o, c
 
 enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct file_report *fr)
 {
-	char id[256];
+	char id[256], locked[64];
 	const struct rule **rules = calloc(o->plan->n_rules + 1, sizeof(*rules));
 	size_t k = 0, mark = fs_lock_mark();
 	int ret = WP_ERR_INTERNAL;
@@ -62,10 +62,15 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 		msg_error("out of memory");
 		goto out;
 	}
-	/* Locked before it is read, until it is written (or not). */
+	/* Locked before it is read, until it is written (or not); read
+	 * through the lock's descriptor, never by name again: a file renamed
+	 * over the name meanwhile is not the one locked. */
 	if ((ret = target_lock(path, o, false)) != WP_OK)
 		goto out;
-	if ((ret = hive_identity(path, o, id, sizeof(id))) != WP_OK)
+	ret = WP_ERR_INTERNAL;
+	if (fs_lock_last_path(locked, sizeof(locked)) < 0)
+		goto out;
+	if ((ret = hive_identity(path, locked, o, id, sizeof(id))) != WP_OK)
 		goto out;
 	if (o->n_images)
 		msg_warn("%s: --image has no meaning for a bare hive file; ignored", path);
@@ -94,10 +99,12 @@ enum wp_err patch_hive_file(const char *path, const struct patch_opts *o, struct
 		goto out;
 	}
 	struct hive *h;
-	rep->was_dirty = hivelogs_hive_dirty(path);
-	ret = hivefile_edit(path, rules, k, path, o->allow_dirty, &rep->changes, &h);
+	rep->was_dirty = hivelogs_hive_dirty(locked);
+	ret = hivefile_edit(locked, rules, k, path, o->allow_dirty, &rep->changes, &h);
 	if (ret == WP_OK) {
-		ret = hivefile_finish(h, path, o, fr);
+		ret = hivefile_check_reg(o, &rep->changes, path);
+		if (ret == WP_OK)
+			ret = hivefile_finish(h, path, locked, o, fr);
 		hivefile_close(h);
 	}
 out:

@@ -408,7 +408,8 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 	ret = hivefile_edit(src, hw->rules, hw->n_rules, where, o->allow_dirty, &rep->changes, &h);
 	if (ret != WP_OK)
 		goto out;
-	if (!o->dry_run && rep->changes.n)
+	ret = hivefile_check_reg(o, &rep->changes, where);
+	if (ret == WP_OK && !o->dry_run && rep->changes.n)
 		ret = hivefile_write(h, dst, &rep->changes, where);
 	hivefile_close(h);
 	if (ret == WP_OK && rep->changes.n)
@@ -704,6 +705,8 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
 		bool committed;
+		if (fs_lock_check(path) < 0)
+			return WP_ERR_WRITE;
 		int r = wim_commit_in_place(w, &committed);
 		if (!committed)
 			return r;
@@ -743,6 +746,10 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		goto out;
 	}
 	if ((fd = fs_dir_create(&d, base)) < 0)
+		goto out;
+	/* wimlib (and the second opens of wim_keep.c and wim_prefetch.c)
+	 * read the source by name: still the file locked? */
+	if (fs_lock_check(path) < 0)
 		goto out;
 	/* The libraries' messages name the file by the way in (/proc/<pid>/fd
 	 * path): name it as in the private directory. */
@@ -850,6 +857,12 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		return ret;
 	if (!(w = wim_open(path, in_place))) {
 		ret = WP_ERR_INPUT;
+		goto out;
+	}
+	/* wimlib opens it by name (and appends to it by name): a file
+	 * renamed over that name since the lock was taken is refused. */
+	if (fs_lock_check(path) < 0) {
+		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	for (unsigned k = 2; k <= wim_part_count(w); k++)

@@ -15,12 +15,14 @@
 struct sk_entry {
 	hive_node parent, node;
 	char *name;		/* as stored */
+	bool fresh;		/* made ahead, not claimed yet */
 };
 
 struct subkeys {
 	struct hive *h;
 	struct sk_entry *v;
 	size_t n, alloc;
+	size_t n_fresh;		/* entries fresh */
 	struct hindex names;	/* entry_hash(parent, name) -> index in v */
 	hive_node *loaded;	/* the keys whose subkeys are all in v */
 	size_t n_loaded, loaded_alloc;
@@ -51,7 +53,7 @@ void subkeys_forget(struct subkeys *sk)
 {
 	for (size_t i = 0; i < sk->n; i++)
 		free(sk->v[i].name);
-	sk->n = sk->n_loaded = 0;
+	sk->n = sk->n_loaded = sk->n_fresh = 0;
 	hindex_free(&sk->names);
 	hindex_free(&sk->loaded_ix);
 }
@@ -117,13 +119,14 @@ static int load(struct subkeys *sk, hive_node parent)
 	return 0;
 }
 
-int subkeys_child(struct subkeys *sk, hive_node parent, const char *name, hive_node *out,
-		  const char **stored)
+int subkeys_find(struct subkeys *sk, hive_node parent, const char *name, hive_node *out,
+		 const char **stored, bool claim, bool *fresh)
 {
 	size_t it = 0, pos, best = HINDEX_END;
 
 	*out = 0;
 	*stored = NULL;
+	*fresh = false;
 	if (load(sk, parent) < 0)
 		return -1;
 	/* The lowest index is the first in the hive's order. */
@@ -131,10 +134,57 @@ int subkeys_child(struct subkeys *sk, hive_node parent, const char *name, hive_n
 		if (pos < best && sk->v[pos].parent == parent && strcasecmp(sk->v[pos].name, name) == 0)
 			best = pos;
 	if (best != HINDEX_END) {
-		*out = sk->v[best].node;
-		*stored = sk->v[best].name;
+		struct sk_entry *e = &sk->v[best];
+		*out = e->node;
+		*stored = e->name;
+		*fresh = e->fresh;
+		if (claim && e->fresh) {
+			e->fresh = false;
+			sk->n_fresh--;
+		}
 	}
 	return 0;
+}
+
+int subkeys_child(struct subkeys *sk, hive_node parent, const char *name, hive_node *out,
+		  const char **stored)
+{
+	bool fresh;
+	return subkeys_find(sk, parent, name, out, stored, false, &fresh);
+}
+
+size_t subkeys_fresh_left(const struct subkeys *sk)
+{
+	return sk->n_fresh;
+}
+
+int subkeys_add_fresh(struct subkeys *sk, const hive_node *parents, const char *const *names,
+		      size_t n, bool batch)
+{
+	hive_node *out = calloc(n ? n : 1, sizeof(*out));
+	int ret = 0;
+
+	if (!out)
+		return sk_fail(sk, "out of memory");
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = load(sk, parents[i]);
+	if (ret == 0 && batch && hive_add_children(sk->h, parents, names, n, out) < 0)
+		ret = sk_fail(sk, hive_error(sk->h));
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (!batch && hive_add_child(sk->h, parents[i], names[i], &out[i]) < 0) {
+			ret = sk_fail(sk, hive_error(sk->h));
+			break;
+		}
+		char *copy = strdup(names[i]);
+		if (!copy || add_entry(sk, parents[i], out[i], copy) < 0) {
+			ret = copy ? -1 : sk_fail(sk, "out of memory");
+			break;
+		}
+		sk->v[sk->n - 1].fresh = true;
+		sk->n_fresh++;
+	}
+	free(out);
+	return ret;
 }
 
 int subkeys_add(struct subkeys *sk, hive_node parent, const char *name, hive_node *out)

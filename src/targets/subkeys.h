@@ -19,6 +19,8 @@
 #ifndef WIMPATCH_SUBKEYS_H
 #define WIMPATCH_SUBKEYS_H
 
+#include <stdbool.h>
+
 #include "adapters/hive.h"
 
 struct subkeys;
@@ -36,6 +38,20 @@ int subkeys_child(struct subkeys *sk, hive_node parent, const char *name, hive_n
 /* Create the subkey `name` of `parent` (hive_add_child), which must not
  * exist yet, and index it. */
 int subkeys_add(struct subkeys *sk, hive_node parent, const char *name, hive_node *out);
+/*
+ * Keys made ahead of the operations that create them (targets/keybatch.h):
+ * subkeys_add_fresh creates names[i] under parents[i] (none may exist
+ * yet), in one hive_add_children call when `batch`, else one by one, and
+ * marks them fresh.  subkeys_find is subkeys_child that also says whether
+ * the key found is fresh, and with `claim` makes it an ordinary key:
+ * the operation that creates it has come.  subkeys_fresh_left counts the
+ * fresh keys never claimed.
+ */
+int subkeys_add_fresh(struct subkeys *sk, const hive_node *parents, const char *const *names,
+		      size_t n, bool batch);
+int subkeys_find(struct subkeys *sk, hive_node parent, const char *name, hive_node *out,
+		 const char **stored, bool claim, bool *fresh);
+size_t subkeys_fresh_left(const struct subkeys *sk);
 /* Forget everything (after a key was deleted). */
 void subkeys_forget(struct subkeys *sk);
 

@@ -47,6 +47,10 @@ struct patch_opts {
 					   anew, not in place (--rebuild-iso) */
 	bool wait;			/* a file another run holds: wait for it,
 					   rather than refuse it (--wait) */
+	bool reg_report;		/* the changes go into a .reg report
+					   (--format=reg) */
+	bool reg_undo;			/* what undoes them goes into a .reg undo
+					   record (--undo-file) */
 	/* Called at a file's commit point, once its new content is where
 	 * the user sees it and before it is read back, with signals held
 	 * back and fr->status FILE_WRITTEN: what the report after a signal
@@ -97,11 +101,13 @@ bool bcdfile_is_store(const char *path);
 /* Open a hive file (hive_open flags) that must be a BCD store; NULL after
  * reporting why not. */
 struct hive *bcdfile_open(const char *path, int flags);
-/* Open a store and apply the BCD rules for `store` in memory; *n_rules
- * says how many applied.  Returns an enum wp_err. */
+/* Open a store (by `locked`, the path of the locked file: lock.h's
+ * fs_lock_last_path; `path` names it) and apply the BCD rules for `store`
+ * in memory; *n_rules says how many applied.  Returns an enum wp_err. */
 struct hive;
-enum wp_err bcdfile_edit(const char *path, enum bcd_store_sel store, const struct plan *plan,
-		 bool allow_dirty, struct changelist *out, struct hive **hp, size_t *n_rules);
+enum wp_err bcdfile_edit(const char *path, const char *locked, enum bcd_store_sel store,
+			 const struct plan *plan, bool allow_dirty, struct changelist *out,
+			 struct hive **hp, size_t *n_rules);
 
 /*
  * An extracted installation tree: every WIM (and BCD store) in it, in
@@ -145,12 +151,25 @@ void hivefile_close(struct hive *h);
  * otherwise an edited hive is written to a temporary sibling of the
  * destination (the file itself, or o->output), verified and renamed into
  * place, and with -o an unchanged one is copied.  Nothing changed and no
- * -o: not a byte is written.  The hive's report is fr's last; the logs
+ * -o: not a byte is written.  `locked` reaches the file `src` names as
+ * it was locked (lock.h's fs_lock_last_path): a copy is read from it, and
+ * src is replaced only while it still names that file (fs_lock_check).
+ * The hive's report is fr's last; the logs
  * beside a hive written are emptied after it (hivelogs.h) and listed in
  * that report.  Sets fr->status; returns an enum wp_err.
  */
-enum wp_err hivefile_finish(struct hive *h, const char *src, const struct patch_opts *o,
-		    struct file_report *fr);
+enum wp_err hivefile_finish(struct hive *h, const char *src, const char *locked,
+			    const struct patch_opts *o, struct file_report *fr);
+
+/*
+ * Before anything is written: when the run writes its changes into a .reg
+ * file (o->reg_report, o->reg_undo), every key and value name they touch
+ * must be one a .reg file can hold (regfile_can_hold).  If not, says so,
+ * naming `where` (file, image, hive) and the key, and returns
+ * WP_ERR_INPUT; else WP_OK.
+ */
+enum wp_err hivefile_check_reg(const struct patch_opts *o, const struct changelist *cl,
+			       const char *where);
 
 /* Re-open a written hive and check `cl` against it.  Returns an enum wp_err. */
 enum wp_err hivefile_verify(const char *path, const struct changelist *cl, const char *where,

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -24,6 +25,8 @@ struct held {
 };
 static struct held *stack;
 static size_t depth, alloc;
+/* The descriptor of the file locked (or taken again) last; -1: none. */
+static int last_fd = -1;
 
 /* Another run replacing a file again and again could keep a run that
  * does not wait going for ever; this many tries is plenty. */
@@ -44,6 +47,8 @@ static bool push(const struct stat *st, int fd, bool exclusive)
 		return false;
 	}
 	stack[depth++] = (struct held){ st->st_dev, st->st_ino, fd, exclusive };
+	if (fd >= 0)
+		last_fd = fd;
 	return true;
 }
 
@@ -125,7 +130,11 @@ int fs_lock(const char *path, unsigned how)
 					  "(a bug)", path);
 				return -1;
 			}
-			return push(&st, -1, h->exclusive) ? 0 : -1;
+			int held_fd = h->fd;	/* push may move the stack */
+			if (!push(&st, -1, h->exclusive))
+				return -1;
+			last_fd = held_fd;
+			return 0;
 		}
 		int r = lock_open_fd(fd, path, how, &said_wait);
 		if (r != 0) {
@@ -174,6 +183,32 @@ int fs_lock_fd(int fd, const char *path, unsigned how)
 	return r;
 }
 
+int fs_lock_last_path(char *buf, size_t size)
+{
+	if (last_fd < 0 || snprintf(buf, size, "/proc/self/fd/%d", last_fd) >= (int)size) {
+		msg_error("no file locked to open (a bug)");
+		return -1;
+	}
+	return 0;
+}
+
+int fs_lock_check(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		msg_error("%s: %s (removed or renamed since this run locked it): left as it is",
+			  path, strerror(errno));
+		return -1;
+	}
+	if (find(&st))
+		return 0;
+	msg_error("%s: another file was put in its place (renamed over it) after this run "
+		  "locked it: that file is left as it is, and so is the one locked; run again"
+		  " if the new file is to be patched", path);
+	return -1;
+}
+
 size_t fs_lock_mark(void)
 {
 	return depth;
@@ -185,6 +220,8 @@ void fs_unlock_to(size_t mark)
 		struct held *h = &stack[--depth];
 		if (h->fd >= 0)
 			close(h->fd);	/* the lock goes with its open file description */
+		if (h->fd == last_fd)
+			last_fd = -1;
 	}
 	if (depth == 0) {
 		free(stack);

@@ -57,6 +57,24 @@ int fs_lock(const char *path, unsigned how);
  * messages; never waits (FS_LOCK_WAIT is ignored).  As fs_lock. */
 int fs_lock_fd(int fd, const char *path, unsigned how);
 
+/*
+ * The file the last successful fs_lock or fs_lock_fd locked (or found
+ * already held), as a path that reaches that very file through the
+ * descriptor holding the lock ("/proc/self/fd/N"), whatever its name
+ * leads to by now: libraries that open files by name (hivex) are given
+ * this, so that a file renamed over the name after the lock was taken is
+ * never read.  Valid until that lock is released.  0, or -1 (reported)
+ * when there is none.
+ */
+int fs_lock_last_path(char *buf, size_t size);
+/*
+ * Does `path` still name a file this process holds locked?  0 if so;
+ * else says that another file was put in its place since it was locked
+ * (naming it) and returns -1.  Checked before a file is replaced by name,
+ * and after a library that writes by name (wimlib) opened it.
+ */
+int fs_lock_check(const char *path);
+
 /* The stack's depth now, for fs_unlock_to. */
 size_t fs_lock_mark(void);
 /* Release every lock taken since `mark`. */

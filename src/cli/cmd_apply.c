@@ -639,7 +639,8 @@ static int prepare(const struct cli_command *cmd, int argc, char **argv, struct 
 		return ret;
 	if (check_args(a, argc - *first, argv + *first) < 0)
 		return opt_usage_error(cmd);
-	ret = sink_open(sink, cmd->name, a->po.dry_run, a->json, a->reg, a->undo_file, a->utf16);
+	ret = sink_open(sink, cmd->name, a->po.dry_run, a->json, a->reg, a->undo_file, a->utf16,
+			a->po.wait);
 	return ret == EXIT_OK ? -1 : sink_close(sink, ret);
 }
 

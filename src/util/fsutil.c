@@ -593,7 +593,8 @@ int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *des
 		goto out;
 	}
 	if ((flags & FS_PUT_LOCK) &&
-	    fs_lock_fd(own, dest, FS_LOCK_EXCL | ((flags & FS_PUT_LOCK_OFD) ? FS_LOCK_OFD : 0)) != 0)
+	    fs_lock_fd(own, dest, FS_LOCK_EXCL | ((flags & FS_PUT_LOCK_OFD) ? FS_LOCK_OFD : 0) |
+				       ((flags & FS_PUT_LOCK_KEEP) ? FS_LOCK_KEEP : 0)) != 0)
 		goto out;
 	int r = replace || dir ? renameat(d->fd, base, AT_FDCWD, dest) : rename_new(d, base, dest);
 	if (r < 0) {
@@ -673,7 +674,17 @@ void fs_discard_temp(char *tmp)
 	free(tmp);
 }
 
-int fs_commit_temp(char *tmp, const char *dst)
+void fs_track_file(char *path)
+{
+	track(path, false);
+}
+
+void fs_untrack_file(const char *path)
+{
+	untrack(path);
+}
+
+int fs_commit_temp(char *tmp, const char *dst, unsigned flags)
 {
 	struct temp *t = find_temp(tmp);
 	struct stat st;
@@ -683,7 +694,8 @@ int fs_commit_temp(char *tmp, const char *dst)
 		return -1;
 	}
 	bool exists = stat(dst, &st) == 0;
-	if (fs_dir_put(&t->dir, path_base(tmp), -1, dst, exists ? 0 : FS_PUT_NEW, NULL, 0600) < 0)
+	if (fs_dir_put(&t->dir, path_base(tmp), -1, dst, flags | (exists ? 0 : FS_PUT_NEW), NULL,
+		       0600) < 0)
 		return -1;
 	fs_dir_remove(&t->dir);
 	t->path = NULL;

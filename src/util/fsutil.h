@@ -74,6 +74,8 @@ enum {
 	 * lock with FS_PUT_LOCK_OFD: a run that opens it finds it locked. */
 	FS_PUT_LOCK = 0x2,
 	FS_PUT_LOCK_OFD = 0x4,
+	/* With FS_PUT_LOCK: held until the process ends (FS_LOCK_KEEP). */
+	FS_PUT_LOCK_KEEP = 0x8,
 };
 
 /*
@@ -113,9 +115,15 @@ void fs_discard_temp(char *tmp);
 
 int fs_fsync_file(const char *path);
 /* Put `tmp` in place as `dst` (fs_dir_put: replacing dst, with its
- * owner, group and mode, or as a new file if dst does not exist), then
- * remove its directory.  0 (the caller frees tmp) or -1 (said). */
-int fs_commit_temp(char *tmp, const char *dst);
+ * owner, group and mode, or as a new file if dst does not exist; with
+ * `flags` FS_PUT_LOCK...), then remove its directory.  0 (the caller
+ * frees tmp) or -1 (said). */
+int fs_commit_temp(char *tmp, const char *dst, unsigned flags);
+
+/* A file this run made by name, removed if a signal ends the run, until
+ * fs_untrack_file (`path` must live until then). */
+void fs_track_file(char *path);
+void fs_untrack_file(const char *path);
 
 /* fsync the directory holding `path`. */
 int fs_sync_dir_of(const char *path);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -186,8 +187,28 @@ void fs_child_ended(pid_t pid)
 			return;
 }
 
+/*
+ * Held signals (fs_hold_signals).  sigprocmask holds them in the calling
+ * thread only; a signal sent to the process goes to any thread that does
+ * not block it.  So the handler itself looks: while a hold is on, a
+ * signal that reaches some other thread is only noted, and the release
+ * raises it again in the thread that held it.  Which threads there are
+ * then does not matter.  (They are few anyway: wimlib's compressor
+ * threads are joined before its write_blob_list() returns, through the
+ * parallel chunk compressor's destroy, and the metadata resources, blob
+ * table, XML data, integrity table and header are then written by the
+ * calling thread alone (write.c, wimlib 1.13 and 1.14: one thread gives
+ * a serial compressor); wimpatch's own threads (prefetch, the ISO copy,
+ * its digest) are joined before any commit point.)
+ */
+static volatile sig_atomic_t holding, held_signal;
+
 static void on_signal(int sig)
 {
+	if (holding) {
+		held_signal = sig;
+		return;
+	}
 	/* They may be writing into a scratch directory: stop them first. */
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		pid_t child = (pid_t)children[i];
@@ -709,7 +730,18 @@ void fs_hold_signals(bool hold)
 	sigaddset(&s, SIGINT);
 	sigaddset(&s, SIGTERM);
 	sigaddset(&s, SIGHUP);
-	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+	if (hold)
+		holding = 1;
+	pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+	if (!hold) {
+		/* One held back here was delivered on unblocking; one another
+		 * thread took is raised here now. */
+		holding = 0;
+		int sig = held_signal;
+		held_signal = 0;
+		if (sig)
+			raise(sig);
+	}
 }
 
 void fs_remove_tempdir(char *dir)

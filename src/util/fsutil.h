@@ -95,7 +95,9 @@ int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *des
  * be read). */
 mode_t fs_output_mode(const char *source);
 /* Hold back SIGINT, SIGTERM and SIGHUP (true) until released (false):
- * for a few renames that must not stop half-way. */
+ * for a few renames that must not stop half-way.  Whichever thread a
+ * signal reaches meanwhile (wimlib's, wimpatch's), it waits for the
+ * release, which raises it in the thread that held it. */
 void fs_hold_signals(bool hold);
 
 /* Remove a directory tree wimpatch created (an unfinished -o output). */

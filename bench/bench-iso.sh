@@ -56,6 +56,11 @@ awk -v g="$GIB" 'BEGIN { exit !(g + 0 >= 0.05 && g + 0 <= 64) }' || {
 }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/wimpatch-bench-iso.XXXXXX")
+# wimpatch's own scratch ($TMPDIR/wimpatch.XXXXXX) goes into the bench's,
+# and goes with it, even that of a run the bench stops.
+mkdir "$W/.tmpdir"
+TMPDIR=$W/.tmpdir
+export TMPDIR
 poller=
 cleanup() {
 	[ -z "$poller" ] || kill "$poller" 2>/dev/null || true

@@ -124,6 +124,11 @@ fi
 [ -x "$WIMPATCH" ] || { echo "bench: $WIMPATCH not built (run make)" >&2; exit 2; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/wimpatch-bench.XXXXXX")
+# wimpatch's own scratch ($TMPDIR/wimpatch.XXXXXX) goes into the bench's,
+# and goes with it, even that of a run the bench stops.
+mkdir "$W/.tmpdir"
+TMPDIR=$W/.tmpdir
+export TMPDIR
 [ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$W"' EXIT
 trap 'exit 1' HUP INT TERM
 say() { echo "bench: $*" >&2; }

@@ -168,6 +168,13 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 		wim_times_fix((struct wim *)ctx);
 		break;
 	case WIMLIB_PROGRESS_MSG_WRITE_METADATA_END:
+		/* From here to the header and its fsync only this thread
+		 * writes: wimlib joins its compressor threads before
+		 * write_blob_list() returns, and writes the metadata (one
+		 * thread: a serial compressor), blob table, XML data,
+		 * integrity table and header itself (write.c, 1.13 and 1.14).
+		 * A signal another thread took would wait all the same
+		 * (fsutil.c, fs_hold_signals). */
 		if (w->hold_after_metadata && !w->held) {
 			fs_hold_signals(true);
 			((struct wim *)ctx)->held = true;

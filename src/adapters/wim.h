@@ -181,8 +181,9 @@ char *wim_file_metadata(struct wim *w, int image, const char *stored);
  * that no signal falls between the commit point and the caller's record
  * of it: when wimlib succeeds they are still held when this returns
  * (whatever it returns) and the caller releases them; when it fails they
- * are released.  (wimlib's compressor threads, which would take a signal
- * the calling thread holds, are gone by then.)  *committed tells which:
+ * are released.  (A signal another thread takes meanwhile waits for the
+ * release too, fsutil.c says how; wimlib's compressor threads are gone by
+ * then anyway.)  *committed tells which:
  * whether the new header is written.
  * WP_ERR_WRITE when writing fails (the WIM cannot be opened for writing,
  * no space, size limit, I/O error), WP_ERR_INPUT when what is to be

@@ -474,6 +474,11 @@ static void on_committed(struct file_report *fr, void *ctx)
 
 	sink_file_committed(ctx, fr);
 	note.undo_failed = ((struct sink *)ctx)->undo_failed;
+	/* The files of a target written whole (an ISO image) come after it. */
+	if (note.whole) {
+		write_interrupt_note();
+		return;
+	}
 	note.whole = note.n_written++ == 0 && strcmp(fr->path, note.argv[note.cur]) == 0;
 	if (note.whole)
 		snprintf(note.written, sizeof(note.written), "%s%s", out ? " to " : "", out ? out : "");
@@ -494,13 +499,11 @@ static enum wp_err run_target(const char *path, const struct patch_opts *po, str
 		msg_error("%s: --label and --split-swm are for .iso images", path);
 		return WP_ERR_USAGE;
 	}
-	/* An ISO's files are patched in a scratch tree: the image's own
-	 * commit point is the rename of the new image. */
+	/* Each kind calls it at its files' commit points (an ISO image: at
+	 * the rename of the new image, patch_iso.c). */
 	struct patch_opts p = *po;
-	if (t->kind != TARGET_ISO) {
-		p.committed = on_committed;
-		p.committed_ctx = sink;
-	}
+	p.committed = on_committed;
+	p.committed_ctx = sink;
 	return t->apply(path, &p, sink_file_done, sink);
 }
 
@@ -582,7 +585,8 @@ static int prepare(const struct cli_command *cmd, int argc, char **argv, struct 
 		return ret;
 	if (check_args(a, argc - *first, argv + *first) < 0)
 		return opt_usage_error(cmd);
-	ret = sink_open(sink, cmd->name, a->pa.po.dry_run, a->pa.json, a->reg, a->undo_file, a->utf16);
+	ret = sink_open(sink, cmd->name, a->pa.po.dry_run, a->pa.json, a->reg, a->undo_file, a->utf16,
+			a->pa.po.wait);
 	return ret == EXIT_OK ? -1 : sink_close(sink, ret);
 }
 

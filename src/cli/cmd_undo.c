@@ -431,7 +431,7 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	u.uf.path = argv[first];
 	u.target = argv[first + 1];
-	if ((ret = sink_open(&sink, cmd->name, a.po.dry_run, a.json, false, NULL, false)) != EXIT_OK)
+	if ((ret = sink_open(&sink, cmd->name, a.po.dry_run, a.json, false, NULL, false, false)) != EXIT_OK)
 		return sink_close(&sink, ret);
 	plan_init(&u.wrote);
 	plan_init(&u.restore);

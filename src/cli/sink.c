@@ -8,19 +8,21 @@
 #include "adapters/json_report.h"
 #include "cli/exit.h"
 #include "cli/sink.h"
+#include "cli/undo_lock.h"
 #include "core/regfile.h"
 #include "util/clock.h"
 #include "util/msg.h"
 #include "util/strbuf.h"
 
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
-	      const char *undo_file, bool utf16)
+	      const char *undo_file, bool utf16, bool wait)
 {
 	if (reg && !(s->reg = regfile_stream(stdout, "--format=reg")))
 		return EXIT_INTERNAL;
-	/* Refused before any target is touched, not after the first one is
-	 * written: the undo file is the only record of the old values. */
-	if (undo_file && regfile_check_dest(undo_file) < 0)
+	/* Locked, then checked, before any target is touched, not after the
+	 * first one is written: the undo file is the only record of the old
+	 * values. */
+	if (undo_file && (undo_lock(undo_file, wait) < 0 || regfile_check_dest(undo_file) < 0))
 		return EXIT_WRITE;
 	s->undo_file = undo_file;
 	s->utf16 = utf16;
@@ -146,6 +148,7 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 	}
 	if (regfile_left_out(r))
 		s->undo_failed = true;
+	undo_lock_recording();
 	if (regfile_prepend(r, s->undo_file, s->utf16) < 0)
 		s->undo_failed = true;
 }
@@ -189,6 +192,7 @@ int sink_close(struct sink *s, int status)
 	/* An undo file or a .reg export that could not be written in full is
 	 * a write error, unless something worse happened. */
 	bool incomplete = s->undo_failed;
+	undo_lock_end();
 	if (s->reg && regfile_close(s->reg) < 0)
 		incomplete = true;
 	s->reg = NULL;

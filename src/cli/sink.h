@@ -35,9 +35,11 @@ struct sink {
 
 /* Open what was asked for (command "apply" or "diff" for the JSON
  * document); from then on every error also goes into the JSON document.
- * Returns an exit status, EXIT_OK when all is open. */
+ * The undo file is locked for the whole run (cli/undo_lock.h), waiting
+ * for another run that holds it with `wait` (--wait).  Returns an exit
+ * status, EXIT_OK when all is open (EXIT_WRITE: the undo file is in use). */
 int sink_open(struct sink *s, const char *command, bool dry_run, bool json, bool reg,
-	      const char *undo_file, bool utf16);
+	      const char *undo_file, bool utf16, bool wait);
 
 /* A file's commit point (patch_opts.committed): what undoes it goes into
  * the undo file now, before a signal or a failed read-back can end the

@@ -84,6 +84,62 @@ void changelist_free(struct changelist *cl)
 	cl->n = 0;
 }
 
+static char *dup_or_null(const char *s, bool *ok)
+{
+	char *d = s ? strdup(s) : NULL;
+	*ok = *ok && (!s || d);
+	return d;
+}
+
+static struct key_snapshot *snapshots_copy(const struct key_snapshot *s, size_t n, bool *ok)
+{
+	struct key_snapshot *d = n ? calloc(n, sizeof(*d)) : NULL;
+
+	if (n && !d) {
+		*ok = false;
+		return NULL;
+	}
+	for (size_t i = 0; i < n && *ok; i++) {
+		d[i].path = dup_or_null(s[i].path, ok);
+		if (s[i].n_values && !(d[i].values = calloc(s[i].n_values, sizeof(*d[i].values)))) {
+			*ok = false;
+			break;
+		}
+		d[i].n_values = s[i].n_values;
+		for (size_t j = 0; j < s[i].n_values && *ok; j++) {
+			d[i].values[j].name = dup_or_null(s[i].values[j].name, ok);
+			*ok = *ok && regval_copy(&d[i].values[j].val, &s[i].values[j].val);
+		}
+	}
+	return d;
+}
+
+bool changelist_copy(struct changelist *dst, const struct changelist *src)
+{
+	bool ok = true;
+
+	memset(dst, 0, sizeof(*dst));
+	if (src->n && !(dst->v = calloc(src->n, sizeof(*dst->v))))
+		return false;
+	dst->alloc = src->n;
+	for (size_t i = 0; i < src->n && ok; i++) {
+		const struct change *a = &src->v[i];
+		struct change *c = &dst->v[dst->n++];
+		*c = (struct change){ .kind = a->kind, .has_old = a->has_old, .has_new = a->has_new,
+				      .sub_keys = a->sub_keys, .sub_values = a->sub_values,
+				      .n_snapshot = a->n_snapshot };
+		c->key = dup_or_null(a->key, &ok);
+		c->name = dup_or_null(a->name, &ok);
+		c->note = dup_or_null(a->note, &ok);
+		ok = ok && (!a->has_old || regval_copy(&c->old, &a->old));
+		ok = ok && (!a->has_new || regval_copy(&c->new, &a->new));
+		c->snapshot = snapshots_copy(a->snapshot, a->n_snapshot, &ok);
+	}
+	if (!ok)
+		changelist_free(dst);
+	return ok;
+}
+
 /* Is `key` equal to `anc` or below it?  Registry names compare without case. */
 static bool key_within(const char *key, const char *anc)
 {

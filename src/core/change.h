@@ -62,6 +62,9 @@ struct change *changelist_add(struct changelist *cl, enum change_kind kind,
 			      const char *key, const char *name,
 			      const struct regval *old, const struct regval *new_val);
 void changelist_free(struct changelist *cl);
+/* A deep copy of `src` into `dst` (zeroed first): false on OOM, with
+ * `dst` freed. */
+bool changelist_copy(struct changelist *dst, const struct changelist *src);
 void key_snapshots_free(struct key_snapshot *s, size_t n);
 
 /*

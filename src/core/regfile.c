@@ -419,7 +419,9 @@ static int replace_file(const char *path, const char *text, bool utf16)
 		msg_error("%s: %s", tmp, strerror(errno));
 		ret = -1;
 	}
-	if (!tmp || ret < 0 || fs_commit_temp(tmp, path) < 0) {
+	/* Locked before it goes in place, until the run ends: a run waiting
+	 * for the undo file (cli/undo_lock.h) finds the new one locked too. */
+	if (!tmp || ret < 0 || fs_commit_temp(tmp, path, FS_PUT_LOCK | FS_PUT_LOCK_KEEP) < 0) {
 		fs_discard_temp(tmp);
 		ret = -1;
 	} else {
@@ -868,6 +870,10 @@ static int existing(const char *path, char **text, const char **body)
 		msg_error("%s: %s", path, err);
 		return -1;
 	}
+	/* Empty: the place a run holds for its undo file (cli/undo_lock.h),
+	 * or left so by one killed before it wrote anything. */
+	if (!**text)
+		return 0;
 	size_t n = strlen(HEADER);
 	if (strncmp(*text, HEADER, n) != 0 || ((*text)[n] && (*text)[n] != '\r' && (*text)[n] != '\n')) {
 		msg_error("%s: not a .reg file of version 5.00 (its first line is not '" HEADER

@@ -13,6 +13,44 @@
 #include "util/escape.h"
 #include "util/msg.h"
 
+static char *copy_str(const char *s, bool *ok)
+{
+	char *d = s ? strdup(s) : NULL;
+	*ok = *ok && (!s || d);
+	return d;
+}
+
+bool file_report_copy(struct file_report *dst, const struct file_report *src)
+{
+	bool ok = true;
+
+	*dst = *src;
+	dst->hives = NULL;
+	dst->n_hives = dst->a_hives = 0;
+	dst->path = copy_str(src->path, &ok);
+	dst->output = copy_str(src->output, &ok);
+	if (src->n_hives && !(dst->hives = calloc(src->n_hives, sizeof(*dst->hives))))
+		ok = false;
+	for (size_t i = 0; ok && i < src->n_hives; i++) {
+		const struct hive_report *a = &src->hives[i];
+		struct hive_report *h = &dst->hives[dst->n_hives++];
+		*h = *a;
+		h->changes = (struct changelist){ 0 };
+		h->image_name = copy_str(a->image_name, &ok);
+		h->hive = copy_str(a->hive, &ok);
+		h->reg_root = copy_str(a->reg_root, &ok);
+		for (size_t k = 0; k < a->n_logs; k++) {
+			h->logs[k].name = copy_str(a->logs[k].name, &ok);
+			h->logs[k].at = copy_str(a->logs[k].at, &ok);
+		}
+		ok = ok && changelist_copy(&h->changes, &a->changes);
+	}
+	dst->a_hives = dst->n_hives;
+	if (!ok)
+		file_report_free(dst);
+	return ok;
+}
+
 /* Red for what goes, green for what comes: only on a terminal, and never
  * when NO_COLOR is set (https://no-color.org). */
 static const char *c_del = "", *c_add = "", *c_off = "";

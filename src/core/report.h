@@ -100,6 +100,9 @@ struct file_report {
 struct hive_report *file_report_add(struct file_report *fr);
 size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
+/* A deep copy of `src` into `dst` (its iso pointer shared, as it is not
+ * owned): false on OOM, with `dst` freed. */
+bool file_report_copy(struct file_report *dst, const struct file_report *src);
 
 
 /* The readable, .reg-like diff of one file, as `diff` prints it; for an

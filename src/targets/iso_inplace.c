@@ -534,7 +534,8 @@ enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output)
 	return WP_OK;
 }
 
-enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep)
+enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
+			      void (*committed)(void *ctx), void *ctx)
 {
 	struct digest dg = { 0 };
 	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
@@ -559,14 +560,20 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep)
 		ret = dret;
 	if (ret != WP_OK)
 		goto out;
+	/* The commit point: the image in place and what it holds recorded,
+	 * with no signal in between. */
+	fs_hold_signals(true);
 	if (fs_dir_put(&ip->out_dir, path_base(ip->output), o.fd, ip->output, FS_PUT_NEW, NULL,
 		       fs_output_mode(ip->iso)) < 0) {
+		fs_hold_signals(false);
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
 	rep->route = n_ed ? "in-place" : "copy";
 	rep->bytes_written = n_ed ? o.written : ip->sectors * SECTOR;
 	rep->n_edited = n_ed;
+	committed(ctx);
+	fs_hold_signals(false);
 	ret = WP_OK;
 out:
 	for (size_t i = 0; i < n_ed; i++) {

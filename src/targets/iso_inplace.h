@@ -17,7 +17,8 @@
  * iso_inplace_write writes the output, reads it back with independent
  * readers (7-Zip's listing and the changed files' bytes, udfinfo,
  * xorriso's boot catalog, the volume descriptors) and renames it into
- * place if its name is still free.
+ * place if its name is still free: the image's commit point, at which
+ * `committed(ctx)` is called with signals held back (fs_hold_signals).
  */
 #ifndef WIMPATCH_ISO_INPLACE_H
 #define WIMPATCH_ISO_INPLACE_H
@@ -53,7 +54,8 @@ enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const c
 /* Start the copy of the source next to `output` (before patch_tree,
  * which it overlaps). */
 enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);
-enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep);
+enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
+			      void (*committed)(void *ctx), void *ctx);
 void iso_inplace_close(struct iso_inplace *ip);
 
 /* For diff and show: the medium's files as stand-ins (no trial resize),

@@ -25,6 +25,7 @@
 #include "targets/iso_inplace.h"
 #include "targets/iso_media.h"
 #include "targets/media.h"
+#include "util/array.h"
 #include "util/lock.h"
 #include "util/msg.h"
 #include "targets/targets.h"
@@ -33,17 +34,37 @@
 #include "adapters/sha256.h"
 
 /* Reports name the files in the images ("SRC.iso/sources/boot.wim"),
- * not their scratch copies. */
+ * not their scratch copies.  When an image is written, its files'
+ * reports are held until the image is the user's (relay_commit): a
+ * failed or interrupted image claims no change, and leaves no undo
+ * record. */
 struct relay {
 	void (*done)(const struct file_report *fr, void *ctx);
 	void *ctx;
+	const struct patch_opts *o;	/* the user's: its commit hook */
 	const char *root;	/* the scratch tree */
 	const char *iso;
 	const char *out;	/* the new image; NULL for a dry run */
 	const char *wim_rel;	/* --split-swm: install.wim ... */
 	const char *swm_rel;	/* ... goes into the image as this set */
 	bool pending;		/* some file has changes pending */
+	const struct iso_report *rep;	/* the image's, for its commit */
+	struct file_report *held;	/* the files' reports, until then */
+	size_t n_held, a_held;
+	bool committed;		/* the new image is in place */
+	bool lost;		/* a report could not be held (out of memory) */
 };
+
+static void relay_hold(struct relay *r, const struct file_report *fr)
+{
+	if (!ARRAY_GROW(r->held, r->n_held + 1, r->a_held) ||
+	    !file_report_copy(&r->held[r->n_held], fr)) {
+		msg_error("%s: out of memory", fr->path);
+		r->lost = true;
+		return;
+	}
+	r->n_held++;
+}
 
 static void relay_done(const struct file_report *fr, void *p)
 {
@@ -67,9 +88,43 @@ static void relay_done(const struct file_report *fr, void *p)
 	d.path = path ? path : fr->path;
 	d.output = out;
 	r->pending |= d.status == FILE_PENDING;
-	r->done(&d, r->ctx);
+	if (r->out)
+		relay_hold(r, &d);
+	else
+		r->done(&d, r->ctx);
 	free(path);
 	free(out);
+}
+
+/* The new image has just been renamed into place, with signals held
+ * back (iso_inplace_write, write_image): the image is the user's, and so
+ * are the changes of its files; their undo records are written now,
+ * before a signal or a later failure can end the run. */
+static void relay_commit(void *p)
+{
+	struct relay *r = p;
+	struct file_report fr = { .path = (char *)r->iso, .output = (char *)r->out, .kind = "iso",
+				  .iso = r->rep };
+
+	r->committed = true;
+	patch_committed(r->o, &fr);
+	for (size_t i = 0; i < r->n_held; i++)
+		if (r->held[i].status == FILE_WRITTEN)
+			patch_committed(r->o, &r->held[i]);
+}
+
+/* The files' reports go on once their image is written, and are
+ * dropped if it was not: their changes reached no file of the user's. */
+static void relay_flush(struct relay *r)
+{
+	for (size_t i = 0; i < r->n_held; i++) {
+		if (r->committed)
+			r->done(&r->held[i], r->ctx);
+		file_report_free(&r->held[i]);
+	}
+	free(r->held);
+	r->held = NULL;
+	r->n_held = r->a_held = 0;
 }
 
 /* What the new image is checked for before it is renamed into place
@@ -89,20 +144,6 @@ static void report_source(struct iso_report *rep, const struct iso_media *m, con
 	rep->n_boot = iso_media_boot_report(&m->info, bios, uefi, rep->boot, 8);
 }
 
-/* The new image's digest and size, for the report.  It was read back
- * whole already; failing to read it now is a failed verification all the
- * same, and the image goes. */
-static enum wp_err digest_image(const char *output, struct iso_report *rep)
-{
-	if (sha256_file(output, rep->sha256, &rep->size) == 0)
-		return WP_OK;
-	msg_error("%s: cannot read the new image back for its SHA-256: %s", output,
-		  strerror(errno));
-	if (unlink(output) < 0)
-		msg_error("%s: cannot remove it: %s", output, strerror(errno));
-	return WP_ERR_WRITE;
-}
-
 /* The image's own report, after its files': written, pending, unchanged
  * or failed. */
 static void report_image(const char *iso, const struct patch_opts *o, struct iso_report *rep,
@@ -114,9 +155,9 @@ static void report_image(const char *iso, const struct patch_opts *o, struct iso
 		rep->route = "rebuild";
 	rep->failed = ret != WP_OK;
 	fr.output = o->dry_run ? NULL : (char *)o->output;
-	fr.status = ret == WP_OK && !o->dry_run ? FILE_WRITTEN
-		    : r->pending		  ? FILE_PENDING
-						  : FILE_UNCHANGED;
+	/* Written once renamed into place, whatever failed after that. */
+	fr.status = r->committed ? FILE_WRITTEN : r->pending ? FILE_PENDING : FILE_UNCHANGED;
+	fr.undo_recorded = r->committed;
 	r->done(&fr, r->ctx);
 }
 
@@ -350,10 +391,12 @@ static enum wp_err choose_layout(const char *iso, const struct patch_opts *o,
 }
 
 /* The new image: made in a private directory next to the output (by
- * genisoimage, through the directory's descriptor: fsutil.h), read back,
- * then renamed to the output if that name is still free. */
+ * genisoimage, through the directory's descriptor: fsutil.h), read back
+ * and digested, then renamed to the output if that name is still free:
+ * its commit point, where `committed` is called with signals held. */
 static enum wp_err write_image(const char *output, const struct iso_layout *lay, const char *root,
-			       const struct iso_listing *tree, struct iso_info *oi)
+			       const struct iso_listing *tree, struct iso_info *oi,
+			       struct iso_report *rep, void (*committed)(void *), void *ctx)
 {
 	const char *base = path_base(output);
 	struct fs_dir d;
@@ -368,8 +411,20 @@ static enum wp_err write_image(const char *output, const struct iso_layout *lay,
 		 (ret = verify_image(file, lay, root, tree, oi)) == WP_OK) {
 		mode_t um = umask(0);
 		umask(um);
-		if (fs_dir_put(&d, base, -1, output, FS_PUT_NEW, NULL, 0666 & ~um) < 0)
+		/* Digested before it goes in place: nothing after the rename
+		 * can fail it. */
+		if (sha256_file(file, rep->sha256, &rep->size) < 0) {
+			msg_error("%s: cannot read the new image back for its SHA-256: %s", output,
+				  strerror(errno));
 			ret = WP_ERR_WRITE;
+		}
+		fs_hold_signals(true);
+		if (ret == WP_OK &&
+		    fs_dir_put(&d, base, -1, output, FS_PUT_NEW, NULL, 0666 & ~um) < 0)
+			ret = WP_ERR_WRITE;
+		if (ret == WP_OK)
+			committed(ctx);
+		fs_hold_signals(false);
 	}
 	free(file);
 	fs_dir_remove(&d);
@@ -382,10 +437,7 @@ static enum wp_err finish_report(const char *output, struct iso_report *rep,
 {
 	static char boot[256];
 	static struct iso_info oi;
-	enum wp_err ret;
 
-	if (!rep->sha256[0] && (ret = digest_image(output, rep)) != WP_OK)
-		return ret;
 	if (iso_probe(output, &oi) != WP_OK)
 		return WP_ERR_WRITE;
 	iso_describe_boot(&oi, boot, sizeof(boot));
@@ -455,7 +507,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		msg_where_pop(&where);
 	}
 	if (ret == WP_OK)
-		ret = iso_inplace_write(&ip, rep);
+		ret = iso_inplace_write(&ip, rep, relay_commit, r);
 	rep->entries = m->files.n;
 	iso_inplace_close(&ip);
 	return ret;
@@ -468,8 +520,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	struct iso_layout lay = { 0 };
 	struct iso_listing tree = { 0 };
 	struct iso_info oi;
-	struct relay r = { .done = done, .ctx = ctx, .iso = iso };
 	struct iso_report rep = { 0 };
+	struct relay r = { .done = done, .ctx = ctx, .o = o, .iso = iso, .rep = &rep };
 	/* Errors name the scratch tree's files as the image's. */
 	struct msg_where where = { .shown_as = iso };
 	const char *wim_rel = NULL;
@@ -572,9 +624,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	rep.checks = image_checks;
 	rep.n_checks = 1;
 
-	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi)) != WP_OK)
-		goto out;
-	if ((ret = digest_image(o->output, &rep)) != WP_OK)
+	if ((ret = write_image(o->output, &lay, m.root, &tree, &oi, &rep, relay_commit, &r)) !=
+	    WP_OK)
 		goto out;
 	iso_describe_boot(&oi, boot, sizeof(boot));
 	rep.n_checks = sizeof(image_checks) / sizeof(image_checks[0]);
@@ -587,10 +638,14 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	rep.split_to = swm_rel;
 	rep.split_max = o->split_swm;
 out:
-	if (ret != WP_OK && said_written)
-		msg_info("%s: not written (the changes above went into the work directory only); "
-			 "%s is unchanged", o->output, iso);
+	if (ret == WP_OK && r.lost)
+		ret = WP_ERR_INTERNAL;
+	if (!r.committed && said_written)
+		msg_info("%s: not written (the changes went into the work directory only, and no "
+			 "file of it is reported or recorded as changed); %s is unchanged", o->output,
+			 iso);
 	msg_where_pop(&where);
+	relay_flush(&r);
 	report_image(iso, o, &rep, &r, ret);
 	iso_listing_free(&tree);
 	iso_media_close(&m);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -187,8 +188,28 @@ void fs_child_ended(pid_t pid)
 			return;
 }
 
+/*
+ * Held signals (fs_hold_signals).  sigprocmask holds them in the calling
+ * thread only; a signal sent to the process goes to any thread that does
+ * not block it.  So the handler itself looks: while a hold is on, a
+ * signal that reaches some other thread is only noted, and the release
+ * raises it again in the thread that held it.  Which threads there are
+ * then does not matter.  (They are few anyway: wimlib's compressor
+ * threads are joined before its write_blob_list() returns, through the
+ * parallel chunk compressor's destroy, and the metadata resources, blob
+ * table, XML data, integrity table and header are then written by the
+ * calling thread alone (write.c, wimlib 1.13 and 1.14: one thread gives
+ * a serial compressor); wimpatch's own threads (prefetch, the ISO copy,
+ * its digest) are joined before any commit point.)
+ */
+static volatile sig_atomic_t holding, held_signal;
+
 static void on_signal(int sig)
 {
+	if (holding) {
+		held_signal = sig;
+		return;
+	}
 	/* They may be writing into a scratch directory: stop them first. */
 	for (int i = 0; i < MAX_CHILDREN; i++) {
 		pid_t child = (pid_t)children[i];
@@ -224,25 +245,6 @@ void fs_install_signal_cleanup(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-char *fs_make_tempdir(void)
-{
-	const char *base = getenv("TMPDIR");
-	char *t;
-	if (!base || !*base)
-		base = "/tmp";
-	if (asprintf(&t, "%s/wimpatch.XXXXXX", base) < 0) {
-		msg_error("out of memory");
-		return NULL;
-	}
-	if (!mkdtemp(t)) {
-		msg_error("cannot create a scratch directory in %s: %s", base, strerror(errno));
-		free(t);
-		return NULL;
-	}
-	track(t, true);
-	return t;
-}
-
 static int fsync_dir_of(const char *path);
 
 /* "<dir>/.<base>.wimpatch-XXXXXX" for mkstemp/mkdtemp: hidden, next to
@@ -270,16 +272,16 @@ static char *sibling_template(const char *target)
 #define KEPT_MARK ".kept-by-wimpatch"
 #define UNNAMED_AGE 60
 
-void fs_clean_stale(const char *target)
+/* Remove the directories in `dir` named PREFIX + 6 characters (or
+ * PREFIX + "new-" + 6, when older than UNNAMED_AGE) that are the user's,
+ * unlocked, not kept, and, if `mark` is given, hold it (a named one). */
+static void clean_stale_in(const char *dir, const char *prefix, const char *mark)
 {
-	char *dir = path_dir(target), *prefix = NULL;
-	DIR *dp = dir ? opendir(dir) : NULL;
+	DIR *dp = opendir(dir);
 	struct dirent *e;
 
-	if (!dp || asprintf(&prefix, ".%s.wimpatch-", path_base(target)) < 0) {
-		prefix = NULL;
-		goto out;
-	}
+	if (!dp)
+		return;
 	size_t n = strlen(prefix), len;
 	time_t now = time(NULL);
 	while ((e = readdir(dp)) != NULL) {
@@ -295,6 +297,7 @@ void fs_clean_stale(const char *target)
 		bool unnamed = len == n + 10;
 		if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
 		    (!unnamed || now - st.st_ctime > UNNAMED_AGE) &&
+		    (unnamed || !mark || faccessat(fd, mark, F_OK, AT_SYMLINK_NOFOLLOW) == 0) &&
 		    faccessat(fd, KEPT_MARK, F_OK, AT_SYMLINK_NOFOLLOW) < 0 &&
 		    flock(fd, LOCK_EX | LOCK_NB) == 0) {
 			msg_info("%s/%s: removing what an interrupted run left there", dir, e->d_name);
@@ -302,31 +305,31 @@ void fs_clean_stale(const char *target)
 		}
 		close(fd);
 	}
-out:
-	if (dp)
-		closedir(dp);
+	closedir(dp);
+}
+
+void fs_clean_stale(const char *target)
+{
+	char *dir = path_dir(target), *prefix = NULL;
+
+	if (dir && asprintf(&prefix, ".%s.wimpatch-", path_base(target)) >= 0)
+		clean_stale_in(dir, prefix, NULL);
+	else
+		prefix = NULL;
 	free(prefix);
 	free(dir);
 }
 
-/* Make the directory as ".<base>.wimpatch-new-XXXXXX", lock it, and
- * give it its name: *t becomes that name.  The descriptor, or -1 after
- * saying why. */
-static int make_locked(const char *target, char **t, struct stat *st)
+/* Make the directory as `made` (a mkdtemp template, its "new-" name),
+ * lock it, put `mark` in it if given, and give it the name `tmp` with
+ * made's last 6 characters (its XXXXXX): *t becomes that name (tmp,
+ * which is taken over).  The descriptor, or -1 after saying why; `what`
+ * says where it was to be, for messages. */
+static int make_locked_as(char *tmp, char *made, const char *mark, const char *what, char **t,
+			  struct stat *st)
 {
-	char *tmp = sibling_template(target), *p;
-	if (!tmp)
-		return -1;
-	p = strstr(tmp + strlen(tmp) - 16, ".wimpatch-");
-	char *made = NULL;
-	if (asprintf(&made, "%.*s.wimpatch-new-%s", (int)(p - tmp), tmp, p + 10) < 0) {
-		msg_error("out of memory");
-		free(tmp);
-		return -1;
-	}
 	if (!mkdtemp(made)) {
-		msg_error("%s: cannot create a private directory next to it: %s", target,
-			  strerror(errno));
+		msg_error("%s: cannot create a private directory: %s", what, strerror(errno));
 		free(made);
 		free(tmp);
 		return -1;
@@ -335,7 +338,7 @@ static int make_locked(const char *target, char **t, struct stat *st)
 	memcpy(tmp + strlen(tmp) - 6, made + strlen(made) - 6, 6);
 	/* Open it at once and check it is still the one made: from here on it
 	 * is reached through the descriptor. */
-	int fd = open(made, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(made, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC), m = -1;
 	if (fd < 0 || fstat(fd, st) < 0 || st->st_uid != geteuid() || fchmod(fd, 0700) < 0 ||
 	    flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		msg_error("%s: the private directory wimpatch just made is not its own any more "
@@ -348,21 +351,88 @@ static int make_locked(const char *target, char **t, struct stat *st)
 		free(tmp);
 		return -1;
 	}
-	if (renameat2(AT_FDCWD, made, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0) {
-		msg_error("%s: cannot name the private directory %s: %s", target, tmp,
+	if ((mark && (m = openat(fd, mark, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				 0600)) < 0) ||
+	    renameat2(AT_FDCWD, made, AT_FDCWD, tmp, RENAME_NOREPLACE) < 0) {
+		msg_error("%s: cannot name the private directory %s: %s", what, tmp,
 			  strerror(errno));
 		close(fd);
-		rmdir(made);
+		fs_remove_tree(made);
 		untrack(made);
 		free(made);
 		free(tmp);
 		return -1;
 	}
+	if (m >= 0)
+		close(m);
 	track(tmp, true);
 	untrack(made);
 	free(made);
 	*t = tmp;
 	return fd;
+}
+
+/* ".<base>.wimpatch-XXXXXX" next to `target`, made as
+ * ".<base>.wimpatch-new-XXXXXX" (make_locked_as). */
+static int make_locked(const char *target, char **t, struct stat *st)
+{
+	char *tmp = sibling_template(target), *p;
+	if (!tmp)
+		return -1;
+	p = strstr(tmp + strlen(tmp) - 16, ".wimpatch-");
+	char *made = NULL;
+	if (asprintf(&made, "%.*s.wimpatch-new-%s", (int)(p - tmp), tmp, p + 10) < 0) {
+		msg_error("out of memory");
+		free(tmp);
+		return -1;
+	}
+	return make_locked_as(tmp, made, NULL, target, t, st);
+}
+
+/* The scratch directories in $TMPDIR follow the same protocol: made as
+ * "wimpatch.new-XXXXXX", locked, marked as made so (SCRATCH_MARK: an
+ * unlocked "wimpatch.XXXXXX" without it is none of this protocol's, and
+ * is left alone), then named "wimpatch.XXXXXX"; the lock is held until
+ * fs_remove_tempdir.  The first one a run makes removes, first, those
+ * that runs killed before they could remove them left there. */
+#define SCRATCH_MARK ".wimpatch-scratch"
+#define MAX_TEMPDIRS 8
+static struct {
+	char *path;
+	int fd;
+} tempdirs[MAX_TEMPDIRS];
+
+char *fs_make_tempdir(void)
+{
+	static bool cleaned;
+	const char *base = getenv("TMPDIR");
+	char *tmp = NULL, *made = NULL, *t;
+	struct stat st;
+	int slot = 0;
+
+	if (!base || !*base)
+		base = "/tmp";
+	while (slot < MAX_TEMPDIRS && tempdirs[slot].path)
+		slot++;
+	if (slot == MAX_TEMPDIRS) {
+		msg_error("too many scratch directories at once (a bug)");
+		return NULL;
+	}
+	if (!cleaned)
+		clean_stale_in(base, "wimpatch.", SCRATCH_MARK);
+	cleaned = true;
+	if (asprintf(&tmp, "%s/wimpatch.XXXXXX", base) < 0 ||
+	    asprintf(&made, "%s/wimpatch.new-XXXXXX", base) < 0) {
+		msg_error("out of memory");
+		free(tmp);
+		return NULL;
+	}
+	int fd = make_locked_as(tmp, made, SCRATCH_MARK, base, &t, &st);
+	if (fd < 0)
+		return NULL;
+	tempdirs[slot].path = t;
+	tempdirs[slot].fd = fd;
+	return t;
 }
 
 int fs_dir_near(const char *target, struct fs_dir *d)
@@ -545,7 +615,8 @@ int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *des
 		goto out;
 	}
 	if ((flags & FS_PUT_LOCK) &&
-	    fs_lock_fd(own, dest, FS_LOCK_EXCL | ((flags & FS_PUT_LOCK_OFD) ? FS_LOCK_OFD : 0)) != 0)
+	    fs_lock_fd(own, dest, FS_LOCK_EXCL | ((flags & FS_PUT_LOCK_OFD) ? FS_LOCK_OFD : 0) |
+				       ((flags & FS_PUT_LOCK_KEEP) ? FS_LOCK_KEEP : 0)) != 0)
 		goto out;
 	int r = replace || dir ? renameat(d->fd, base, AT_FDCWD, dest) : rename_new(d, base, dest);
 	if (r < 0) {
@@ -625,7 +696,17 @@ void fs_discard_temp(char *tmp)
 	free(tmp);
 }
 
-int fs_commit_temp(char *tmp, const char *dst)
+void fs_track_file(char *path)
+{
+	track(path, false);
+}
+
+void fs_untrack_file(const char *path)
+{
+	untrack(path);
+}
+
+int fs_commit_temp(char *tmp, const char *dst, unsigned flags)
 {
 	struct temp *t = find_temp(tmp);
 	struct stat st;
@@ -635,7 +716,8 @@ int fs_commit_temp(char *tmp, const char *dst)
 		return -1;
 	}
 	bool exists = stat(dst, &st) == 0;
-	if (fs_dir_put(&t->dir, path_base(tmp), -1, dst, exists ? 0 : FS_PUT_NEW, NULL, 0600) < 0)
+	if (fs_dir_put(&t->dir, path_base(tmp), -1, dst, flags | (exists ? 0 : FS_PUT_NEW), NULL,
+		       0600) < 0)
 		return -1;
 	fs_dir_remove(&t->dir);
 	t->path = NULL;
@@ -649,7 +731,18 @@ void fs_hold_signals(bool hold)
 	sigaddset(&s, SIGINT);
 	sigaddset(&s, SIGTERM);
 	sigaddset(&s, SIGHUP);
-	sigprocmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+	if (hold)
+		holding = 1;
+	pthread_sigmask(hold ? SIG_BLOCK : SIG_UNBLOCK, &s, NULL);
+	if (!hold) {
+		/* One held back here was delivered on unblocking; one another
+		 * thread took is raised here now. */
+		holding = 0;
+		int sig = held_signal;
+		held_signal = 0;
+		if (sig)
+			raise(sig);
+	}
 }
 
 void fs_remove_tempdir(char *dir)
@@ -658,6 +751,13 @@ void fs_remove_tempdir(char *dir)
 		return;
 	untrack(dir);
 	fs_remove_tree(dir);
+	/* Its lock goes once it is gone. */
+	for (int i = 0; i < MAX_TEMPDIRS; i++) {
+		if (tempdirs[i].path == dir) {
+			close(tempdirs[i].fd);
+			tempdirs[i].path = NULL;
+		}
+	}
 	free(dir);
 }
 

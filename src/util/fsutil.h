@@ -74,6 +74,8 @@ enum {
 	 * lock with FS_PUT_LOCK_OFD: a run that opens it finds it locked. */
 	FS_PUT_LOCK = 0x2,
 	FS_PUT_LOCK_OFD = 0x4,
+	/* With FS_PUT_LOCK: held until the process ends (FS_LOCK_KEEP). */
+	FS_PUT_LOCK_KEEP = 0x8,
 };
 
 /*
@@ -93,7 +95,9 @@ int fs_dir_put(const struct fs_dir *d, const char *base, int fd, const char *des
  * be read). */
 mode_t fs_output_mode(const char *source);
 /* Hold back SIGINT, SIGTERM and SIGHUP (true) until released (false):
- * for a few renames that must not stop half-way. */
+ * for a few renames that must not stop half-way.  Whichever thread a
+ * signal reaches meanwhile (wimlib's, wimpatch's), it waits for the
+ * release, which raises it in the thread that held it. */
 void fs_hold_signals(bool hold);
 
 /* Remove a directory tree wimpatch created (an unfinished -o output). */
@@ -113,9 +117,15 @@ void fs_discard_temp(char *tmp);
 
 int fs_fsync_file(const char *path);
 /* Put `tmp` in place as `dst` (fs_dir_put: replacing dst, with its
- * owner, group and mode, or as a new file if dst does not exist), then
- * remove its directory.  0 (the caller frees tmp) or -1 (said). */
-int fs_commit_temp(char *tmp, const char *dst);
+ * owner, group and mode, or as a new file if dst does not exist; with
+ * `flags` FS_PUT_LOCK...), then remove its directory.  0 (the caller
+ * frees tmp) or -1 (said). */
+int fs_commit_temp(char *tmp, const char *dst, unsigned flags);
+
+/* A file this run made by name, removed if a signal ends the run, until
+ * fs_untrack_file (`path` must live until then). */
+void fs_track_file(char *path);
+void fs_untrack_file(const char *path);
 
 /* fsync the directory holding `path`. */
 int fs_sync_dir_of(const char *path);

@@ -27,6 +27,9 @@ static struct held *stack;
 static size_t depth, alloc;
 /* The descriptor of the file locked (or taken again) last; -1: none. */
 static int last_fd = -1;
+/* FS_LOCK_KEEP: the descriptors that hold them, open until the end. */
+static int *kept;
+static size_t n_kept, a_kept;
 
 /* Another run replacing a file again and again could keep a run that
  * does not wait going for ever; this many tries is plenty. */
@@ -40,8 +43,16 @@ static const struct held *find(const struct stat *st)
 	return NULL;
 }
 
-static bool push(const struct stat *st, int fd, bool exclusive)
+static bool push(const struct stat *st, int fd, bool exclusive, unsigned how)
 {
+	if ((how & FS_LOCK_KEEP) && fd >= 0) {
+		if (!ARRAY_GROW(kept, n_kept + 1, a_kept)) {
+			msg_error("out of memory");
+			return false;
+		}
+		kept[n_kept++] = fd;
+		return true;
+	}
 	if (!ARRAY_GROW(stack, depth + 1, alloc)) {
 		msg_error("out of memory");
 		return false;
@@ -113,6 +124,8 @@ int fs_lock(const char *path, unsigned how)
 	for (int tries = 0; tries < MAX_TRIES; tries++) {
 		struct stat st, now;
 		int fd = open(path, flags);
+		if (fd < 0 && errno == ENOENT && (how & FS_LOCK_MAY_GO))
+			return FS_LOCK_GONE;
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			int e = errno;
 			msg_error("%s: %s%s", path, (flags & O_RDWR) ? "cannot open it for writing: " : "",
@@ -131,7 +144,7 @@ int fs_lock(const char *path, unsigned how)
 				return -1;
 			}
 			int held_fd = h->fd;	/* push may move the stack */
-			if (!push(&st, -1, h->exclusive))
+			if (!push(&st, -1, h->exclusive, how))
 				return -1;
 			last_fd = held_fd;
 			return 0;
@@ -143,6 +156,10 @@ int fs_lock(const char *path, unsigned how)
 		}
 		/* The name may lead elsewhere now: another run renamed a new file
 		 * over the one we waited for. */
+		if (stat(path, &now) < 0 && errno == ENOENT && (how & FS_LOCK_MAY_GO)) {
+			close(fd);
+			return FS_LOCK_GONE;
+		}
 		if (stat(path, &now) < 0) {
 			msg_error("%s: %s (removed while this run %s)", path, strerror(errno),
 				  said_wait ? "waited for it" : "locked it");
@@ -150,7 +167,7 @@ int fs_lock(const char *path, unsigned how)
 			return -1;
 		}
 		if (now.st_dev == st.st_dev && now.st_ino == st.st_ino) {
-			if (!push(&st, fd, how & FS_LOCK_EXCL)) {
+			if (!push(&st, fd, how & FS_LOCK_EXCL, how)) {
 				close(fd);
 				return -1;
 			}
@@ -176,7 +193,7 @@ int fs_lock_fd(int fd, const char *path, unsigned how)
 		return -1;
 	}
 	int r = lock_open_fd(own, path, how & ~(unsigned)FS_LOCK_WAIT, &said_wait);
-	if (r == 0 && !push(&st, own, how & FS_LOCK_EXCL))
+	if (r == 0 && !push(&st, own, how & FS_LOCK_EXCL, how))
 		r = -1;
 	if (r != 0)
 		close(own);

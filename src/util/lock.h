@@ -39,10 +39,17 @@
 #define FS_LOCK_EXCL 0x1	/* exclusive (to write); else shared */
 #define FS_LOCK_OFD 0x2		/* an OFD lock (WIMs), not flock(2) */
 #define FS_LOCK_WAIT 0x4	/* wait for the other run rather than refuse */
+#define FS_LOCK_KEEP 0x8	/* held until the process ends: not on the
+				   stack, fs_unlock_to leaves it */
+#define FS_LOCK_MAY_GO 0x10	/* the file may be removed by the run that
+				   holds it: FS_LOCK_GONE, unsaid, if it is */
 
 /* What fs_lock returns when another process holds the file and
  * FS_LOCK_WAIT is not given (after saying so, naming the file). */
 #define FS_LOCK_BUSY (-2)
+/* What fs_lock returns with FS_LOCK_MAY_GO when the file is not there,
+ * or was removed while this run waited for it. */
+#define FS_LOCK_GONE (-3)
 
 /*
  * Lock the file or directory `path` (following symbolic links).  0 when

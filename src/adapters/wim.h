@@ -272,18 +272,27 @@ void wim_sparse_forget(const char *path);
  * which may hold changes not yet written), for wim_verify_blobs; NULL
  * after saying why. */
 struct wim_blobs;
-struct wim_blobs *wim_blobs_read(const char *path);
+struct wim_file_ref;
+/* `files`: those the write will replace or add (their old data may go). */
+struct wim_blobs *wim_blobs_read(const char *path, const struct wim_file_ref *files, size_t n);
 void wim_blobs_free(struct wim_blobs *b);
+/* A file a run wrote into a WIM: its image and its path there. */
+struct wim_file_ref {
+	int image;
+	const char *path;
+};
 /* Read back what a write of the WIM whose blobs were `before` produced in
  * `written` (`shown` in messages): written in place (`src` NULL), every
  * old blob keeps its table entry; written anew from the file `src`, every
- * old blob's stored bytes equal the source's; every image's metadata
- * loads (wimlib checks its SHA-1).  New file data (the hives) is the
- * caller's to read back.  Where wimlib stored an old resource anew, the
- * whole WIM is verified.  WP_OK, or WP_ERR_WRITE after saying what
- * differs (see wim_verify.c). */
+ * old blob's stored bytes equal the source's; every new data blob is that
+ * of one of `files`, the files written (whose bytes the caller reads back:
+ * the hives); every image with new metadata loads (wimlib checks its
+ * SHA-1).  Where wimlib stored an old resource anew, the whole WIM is
+ * verified.  WP_OK, or WP_ERR_WRITE after saying what differs (see
+ * wim_verify.c). */
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
-			     const struct wim_blobs *before, const char *src);
+			     const struct wim_blobs *before, const char *src,
+			     const struct wim_file_ref *files, size_t n_files);
 
 bool wim_has_integrity(const struct wim *w);
 

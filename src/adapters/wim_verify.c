@@ -11,9 +11,9 @@
  *     sizes, flags): the old data is not rewritten, only pointed at;
  *   - written anew: every old blob's stored bytes equal the source's,
  *     compared raw (no decompression: a read of both files);
- *   - new metadata resources are read by loading every image (wimlib
- *     checks their SHA-1), and every file's data must be in the table;
- *     new file data is the caller's to extract;
+ *   - new metadata resources are read by loading their images (wimlib
+ *     checks their SHA-1); every new data resource must be that of a file
+ *     the caller wrote (and reads back itself, the hives);
  *   - where none of that applies (wimlib stored a resource differently,
  *     e.g. recompressed a solid one), wimlib verifies the whole WIM.
  */
@@ -39,7 +39,23 @@ struct blob {
 	uint64_t raw_offset, raw_stored;	/* the resource holding it */
 	bool compressed, metadata, packed;
 	unsigned part;
+	uint32_t refs;			/* its reference count */
 };
+
+/* The data hashes of files the caller names (each one's unnamed stream). */
+struct hashes {
+	uint8_t (*v)[20];
+	size_t n, cap;
+};
+
+static int hash_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	struct hashes *h = ctx;
+	if (!ARRAY_GROW(h->v, h->n + 1, h->cap))
+		return WIMLIB_ERR_NOMEM;
+	memcpy(h->v[h->n++], d->streams[0].resource.sha1_hash, 20);
+	return 0;
+}
 
 struct wim_blobs {
 	struct blob *v;
@@ -47,6 +63,7 @@ struct wim_blobs {
 	struct blob *meta;		/* the images' metadata, in image order */
 	size_t n_meta, cap_meta;
 	unsigned char hdr[WIM_HDR_SIZE];	/* the file's header (before: read) */
+	struct hashes *replaced;	/* before: the data of the files to be written */
 };
 
 static int by_sha1(const void *a, const void *b)
@@ -78,6 +95,7 @@ static int collect_cb(const struct wimlib_resource_entry *r, void *ctx)
 	e->metadata = r->is_metadata;
 	e->packed = r->packed;
 	e->part = r->part_number;
+	e->refs = r->reference_count;
 	if (r->is_metadata)
 		b->meta[b->n_meta - 1] = *e;
 	return 0;
@@ -115,7 +133,33 @@ static struct wim_blobs *blobs_of(WIMStruct *ws, const char *path, const char *s
 	return b;
 }
 
-struct wim_blobs *wim_blobs_read(const char *path)
+/* The hashes of `files` in the WIM `ws` into h; a file not there is
+ * skipped when `may_lack` (a new one), else an error. */
+static enum wp_err hashes_of(WIMStruct *ws, const struct wim_file_ref *files, size_t n,
+			     bool may_lack, struct hashes *h, const char *shown)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = wimlib_iterate_dir_tree(ws, files[i].image, files[i].path, 0, hash_cb, h);
+		if (r == WIMLIB_ERR_PATH_DOES_NOT_EXIST && may_lack)
+			continue;
+		if (r) {
+			wfail(shown, files[i].image, r, WS_IN, may_lack ? "cannot read" :
+			      "verification failed: cannot find a file written");
+			return WP_ERR_WRITE;
+		}
+	}
+	return WP_OK;
+}
+
+static bool is_written(const struct hashes *h, const uint8_t *sha1)
+{
+	for (size_t i = 0; i < h->n; i++)
+		if (memcmp(h->v[i], sha1, 20) == 0)
+			return true;
+	return false;
+}
+
+struct wim_blobs *wim_blobs_read(const char *path, const struct wim_file_ref *files, size_t n)
 {
 	WIMStruct *ws = NULL;
 	int r = wimlib_open_wim(path, 0, &ws);
@@ -124,6 +168,13 @@ struct wim_blobs *wim_blobs_read(const char *path)
 		return NULL;
 	}
 	struct wim_blobs *b = blobs_of(ws, path, path);
+	if (b && (!(b->replaced = calloc(1, sizeof(*b->replaced))) ||
+		  hashes_of(ws, files, n, true, b->replaced, path) != WP_OK)) {
+		if (!b->replaced)
+			msg_error("out of memory");
+		wim_blobs_free(b);
+		b = NULL;
+	}
 	wimlib_free(ws);
 	return b;
 }
@@ -133,6 +184,9 @@ void wim_blobs_free(struct wim_blobs *b)
 	if (b) {
 		free(b->v);
 		free(b->meta);
+		if (b->replaced)
+			free(b->replaced->v);
+		free(b->replaced);
 	}
 	free(b);
 }
@@ -188,24 +242,59 @@ static int no_op(const struct wimlib_dir_entry *d, void *ctx)
 	return 0;
 }
 
-/* Loading an image reads its metadata resource, checking its SHA-1; a
- * walk over its files, with RESOURCES_NEEDED, finds every file whose data
- * the blob table lacks (say, an entry whose hash was written wrong). */
-static enum wp_err load_images(WIMStruct *ws, const char *shown)
+/* An image whose metadata resource is new is loaded (wimlib checks its
+ * SHA-1 as it reads it); the others' entries were checked as old blobs. */
+static enum wp_err load_new_images(WIMStruct *ws, const struct wim_blobs *now,
+				   const struct wim_blobs *before, const char *shown)
 {
-	const int flags = WIMLIB_ITERATE_DIR_TREE_FLAG_RECURSIVE |
-			  WIMLIB_ITERATE_DIR_TREE_FLAG_RESOURCES_NEEDED;
-	struct wimlib_wim_info info;
-	wimlib_get_wim_info(ws, &info);
-	for (int i = 1; i <= (int)info.image_count; i++) {
-		int r = wimlib_iterate_dir_tree(ws, i, "", flags, no_op, NULL);
+	for (size_t i = 0; i < now->n_meta; i++) {
+		const struct blob *was = find(before, now->meta[i].sha1);
+		if (was && same_entry(was, &now->meta[i]))
+			continue;
+		int r = wimlib_iterate_dir_tree(ws, (int)i + 1, "", 0, no_op, NULL);
 		if (r) {
-			wfail(shown, i, r, WS_IN, "verification failed: cannot read the image as "
-			      "written");
+			wfail(shown, (int)i + 1, r, WS_IN,
+			      "verification failed: cannot read the image as written");
 			return WP_ERR_WRITE;
 		}
 	}
 	return WP_OK;
+}
+
+/* Every data resource the write added belongs to a file it wrote (whose
+ * bytes the caller reads back): one that does not is an entry written
+ * wrong (say, its hash), and the file it stood for has lost its data. */
+/* Every data resource the write added belongs to a file it wrote (whose
+ * bytes the caller reads back), and every one it dropped was the old
+ * data of such a file (or of none: wimlib keeps unreferenced ones when
+ * it appends, and drops them when it writes anew): else an entry was written wrong (say, its hash or
+ * part number) and a file it stood for has lost its data. */
+static enum wp_err check_new(WIMStruct *ws, const struct wim_blobs *now,
+			     const struct wim_blobs *before, const struct wim_file_ref *files,
+			     size_t n_files, const char *shown)
+{
+	struct hashes h = { 0 };
+	enum wp_err ret = hashes_of(ws, files, n_files, false, &h, shown);
+
+	for (size_t i = 0; i < now->n && ret == WP_OK; i++) {
+		const struct blob *b = &now->v[i];
+		if (b->metadata || find(before, b->sha1) || is_written(&h, b->sha1))
+			continue;
+		msg_error("%s: verification failed: its blob table has a resource at offset %" PRIu64
+			  " that no file written has", shown, b->raw_offset);
+		ret = WP_ERR_WRITE;
+	}
+	for (size_t i = 0; i < before->n && ret == WP_OK; i++) {
+		const struct blob *b = &before->v[i];
+		if (b->metadata || b->refs == 0 || find(now, b->sha1) ||
+		    (before->replaced && is_written(before->replaced, b->sha1)))
+			continue;
+		msg_error("%s: verification failed: its resource at offset %" PRIu64 " is gone from "
+			  "its blob table", shown, b->raw_offset);
+		ret = WP_ERR_WRITE;
+	}
+	free(h.v);
+	return ret;
 }
 
 /* A resource of the written WIM and where the source has the same. */
@@ -326,7 +415,8 @@ static enum wp_err check_header(const struct wim_blobs *now, const struct wim_bl
 }
 
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
-			     const struct wim_blobs *before, const char *src)
+			     const struct wim_blobs *before, const char *src,
+			     const struct wim_file_ref *files, size_t n_files)
 {
 	struct check c = { .shown = shown, .in_place = !src };
 	struct wim_blobs *now = NULL;
@@ -343,7 +433,8 @@ enum wp_err wim_verify_blobs(const char *written, const char *shown,
 	if ((ret = check_header(now, before, shown)) != WP_OK ||
 	    (ret = check_blobs(&c, now, before)) != WP_OK ||
 	    (src && (ret = compare_regions(&c, written, src)) != WP_OK) ||
-	    (ret = load_images(ws, shown)) != WP_OK)
+	    (ret = check_new(ws, now, before, files, n_files, shown)) != WP_OK ||
+	    (ret = load_new_images(ws, now, before, shown)) != WP_OK)
 		goto out;
 	if (c.whole) {
 		msg_verbose("%s: wimlib stored some resources anew: verifying the whole WIM",

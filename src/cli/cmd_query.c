@@ -41,7 +41,8 @@ static const struct cli_option query_options[] = {
 	  "its subkeys' names", COMP_NONE, NULL },
 	{ OPT_FORMAT, 0, "format", "text|reg|json",
 	  "text (default), a .reg file hivexregedit --merge and\n"
-	  "regedit import, or JSON (see wimpatch(1), JSON REPORT)", COMP_WORDS,
+	  "regedit import (the key with its subtree, as reg export\n"
+	  "makes it), or JSON (see wimpatch(1), JSON REPORT)", COMP_WORDS,
 	  "text reg json" },
 	{ OPT_JSON, 0, "json", NULL, "the same as --format=json", COMP_NONE, NULL },
 	{ OPT_WORK_DIR, 0, "work-dir", "DIR",
@@ -221,6 +222,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	}
 	if (ret < 0) {
 		a.o.rq.value = argc - first == 3 ? argv[first + 2] : NULL;
+		/* An export is the key with its subtree, as reg export makes it. */
+		if (a.format == FORMAT_REG && !a.o.rq.value)
+			a.o.rq.recursive = true;
 		a.o.images = a.images;
 		a.o.n_images = a.n_images;
 		if ((ret = start_output(&a)) < 0)

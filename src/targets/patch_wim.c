@@ -692,6 +692,40 @@ out:
 	return ret;
 }
 
+/* The hives written (and, given `fr`, the logs beside them, emptied), as
+ * the WIM adapter names files, *n of them: NULL after saying why. */
+static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
+				      const struct file_report *fr, size_t *n)
+{
+	size_t cap = n_pend + 1;
+	for (size_t i = 0; fr && i < n_pend; i++)
+		cap += fr->hives[pend[i].rep_index].n_logs;
+	struct wim_file_ref *f = calloc(cap, sizeof(*f));
+	*n = 0;
+	if (!f)
+		msg_error("out of memory");
+	for (size_t i = 0; f && i < n_pend; i++) {
+		f[(*n)++] = (struct wim_file_ref){ pend[i].image, pend[i].stored };
+		const struct hive_report *rep = fr ? &fr->hives[pend[i].rep_index] : NULL;
+		for (size_t k = 0; rep && k < rep->n_logs; k++)
+			f[(*n)++] = (struct wim_file_ref){ pend[i].image, rep->logs[k].name };
+	}
+	return f;
+}
+
+/* wim_verify_blobs with the hives written as the files it may find new. */
+static int verify_blobs(const char *written, const char *shown, const struct wim_blobs *before,
+			const char *src, const struct pending *pend, size_t n_pend)
+{
+	size_t n;
+	struct wim_file_ref *f = file_refs(pend, n_pend, NULL, &n);
+	if (!f)
+		return WP_ERR_INTERNAL;
+	int r = wim_verify_blobs(written, shown, before, src, f, n);
+	free(f);
+	return r;
+}
+
 /* write_out for a standalone WIM: appended to in place, or written whole
  * as the output (or, --rebuild, the original's replacement). */
 static int write_whole_or_append(struct wim **wp, const char *path, const struct patch_opts *o,
@@ -719,7 +753,7 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		*wp = NULL;
 		if (r == WP_OK)
 			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch);
-		return r == WP_OK ? (int)wim_verify_blobs(path, path, before, NULL) : r;
+		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend) : r;
 	}
 	/*
 	 * A whole new file: the output, or (--rebuild) the original's
@@ -764,7 +798,7 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 	if (r == WP_OK)
 		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
 	if (r == WP_OK)
-		r = wim_verify_blobs(file, shown, before, path);
+		r = verify_blobs(file, shown, before, path, pend, n_pend);
 	msg_where_pop(&about);
 	fs_hold_signals(true);
 	if (r == WP_OK &&
@@ -798,7 +832,12 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 		return write_split(w, o, fr, pend, n_pend, scratch);
 	/* The blob table before the write, to read back what the write laid
 	 * down besides the hives (wim_verify_blobs). */
-	struct wim_blobs *before = wim_blobs_read(path);
+	size_t n_refs;
+	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, &n_refs);
+	if (!refs)
+		return WP_ERR_INTERNAL;
+	struct wim_blobs *before = wim_blobs_read(path, refs, n_refs);
+	free(refs);
 	if (!before)
 		return WP_ERR_INPUT;
 	int r = write_whole_or_append(wp, path, o, fr, pend, n_pend, scratch, before);

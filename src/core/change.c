@@ -84,6 +84,47 @@ void changelist_free(struct changelist *cl)
 	cl->n = 0;
 }
 
+static bool snapshots_copy(struct change *dst, const struct change *src)
+{
+	if (!src->n_snapshot)
+		return true;
+	if (!(dst->snapshot = calloc(src->n_snapshot, sizeof(*dst->snapshot))))
+		return false;
+	dst->n_snapshot = src->n_snapshot;
+	for (size_t i = 0; i < src->n_snapshot; i++) {
+		const struct key_snapshot *a = &src->snapshot[i];
+		struct key_snapshot *b = &dst->snapshot[i];
+		if (!(b->path = strdup(a->path)))
+			return false;
+		if (a->n_values && !(b->values = calloc(a->n_values, sizeof(*b->values))))
+			return false;
+		for (size_t j = 0; j < a->n_values; j++) {
+			b->n_values++;
+			if (!(b->values[j].name = strdup(a->values[j].name)) ||
+			    !regval_copy(&b->values[j].val, &a->values[j].val))
+				return false;
+		}
+	}
+	return true;
+}
+
+bool changelist_copy(struct changelist *dst, const struct changelist *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct change *a = &src->v[i];
+		struct change *b = changelist_add(dst, a->kind, a->key, a->name,
+						  a->has_old ? &a->old : NULL,
+						  a->has_new ? &a->new : NULL);
+		if (!b)
+			return false;
+		b->sub_keys = a->sub_keys;
+		b->sub_values = a->sub_values;
+		if ((a->note && !(b->note = strdup(a->note))) || !snapshots_copy(b, a))
+			return false;
+	}
+	return true;
+}
+
 /* Is `key` equal to `anc` or below it?  Registry names compare without case. */
 static bool key_within(const char *key, const char *anc)
 {

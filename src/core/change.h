@@ -62,6 +62,10 @@ struct change *changelist_add(struct changelist *cl, enum change_kind kind,
 			      const char *key, const char *name,
 			      const struct regval *old, const struct regval *new_val);
 void changelist_free(struct changelist *cl);
+/* Append copies of every change of `src` to `dst` (deep: strings, values,
+ * snapshots, notes).  false when memory runs out; what was copied stays
+ * in `dst`, for changelist_free. */
+bool changelist_copy(struct changelist *dst, const struct changelist *src);
 void key_snapshots_free(struct key_snapshot *s, size_t n);
 
 /*

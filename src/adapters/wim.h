@@ -172,13 +172,17 @@ enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, in
  * image's metadata and a decompressed chunk while it works; the calling
  * thread's WIMStruct loads no image).  What a thread cannot prepare (a file with several
  * links, any error) is left with keep NULL, for wim_keep_prepare, which
- * reports what goes wrong.  Nothing is reported from here.
+ * reports what goes wrong; so is a job whose file is the same blob as that
+ * of an earlier job of its group.  Nothing is reported from here.
  */
 struct wim_keep_job {
 	int image;
 	const char *path;	/* to find, as for wim_find_file */
 	const char *scratch;	/* a directory for this file only */
 	uint64_t max_size;	/* a bigger file is left alone (0: no limit) */
+	size_t group;		/* jobs whose files get the same edit: of those of
+				   one group whose data is one blob, only the
+				   first is prepared (the others reuse its edit) */
 	char *stored;		/* out: as wim_find_file gives it, or NULL */
 	char *copy;		/* out: scratch/<name>, holding its data */
 	struct wim_keep *keep;	/* out: prepared, or NULL */

@@ -87,6 +87,17 @@ struct work {
 	size_t n_hives;
 };
 
+/* Do the entries get the same rules, in the same order? */
+static bool same_rules(const struct hive_work *a, const struct hive_work *b)
+{
+	if (a->n_rules != b->n_rules)
+		return false;
+	for (size_t r = 0; r < a->n_rules; r++)
+		if (a->rules[r] != b->rules[r])
+			return false;
+	return true;
+}
+
 /* In a tree, boot.wim is the setup environment and install.wim/esd the
  * installed system, whatever the XML says; a disagreement is worth a
  * warning (a renamed or rebuilt image: announce_image gives it), not a
@@ -245,6 +256,16 @@ static enum wp_err count_applied(const char *path, const struct patch_opts *o,
  * Nothing is reported here: what fails is left to the main loop, which
  * does it again and says why.
  */
+/* The first entry that gets the same rules as `hw` (its index): entries
+ * of one group whose hive is one blob get the same edit. */
+static size_t rules_group(const struct work *wk, const struct hive_work *hw)
+{
+	const struct hive_work *t = wk->hives;
+	for (; t < hw && !same_rules(t, hw); t++)
+		;
+	return (size_t)(t - wk->hives);
+}
+
 static void prefetch(struct wim *w, struct work *wk)
 {
 	struct wim_keep_job *jobs = calloc(wk->n_hives + 1, sizeof(*jobs));
@@ -257,6 +278,7 @@ static void prefetch(struct wim *w, struct work *wk)
 			continue;
 		jobs[nj].image = hw->iw->img.index;
 		jobs[nj].path = hw->hive;
+		jobs[nj].group = rules_group(wk, hw);
 		jobs[nj].scratch = hw->dir;
 		jobs[nj].max_size = HIVE_MAX_FILE;
 		entry[nj++] = hw;
@@ -373,16 +395,10 @@ static const struct hive_work *find_twin(const struct work *wk, const struct hiv
 
 	if (memcmp(hw->sha1, none, sizeof(none)) == 0)
 		return NULL;
-	for (const struct hive_work *t = wk->hives; t < hw; t++) {
-		if (!t->edited || t->n_rules != hw->n_rules ||
-		    memcmp(t->sha1, hw->sha1, sizeof(hw->sha1)) != 0)
-			continue;
-		size_t r = 0;
-		while (r < hw->n_rules && t->rules[r] == hw->rules[r])
-			r++;
-		if (r == hw->n_rules)
+	for (const struct hive_work *t = wk->hives; t < hw; t++)
+		if (t->edited && memcmp(t->sha1, hw->sha1, sizeof(hw->sha1)) == 0 &&
+		    same_rules(t, hw))
 			return t;
-	}
 	return NULL;
 }
 

@@ -543,7 +543,7 @@ static int patch_one_hive(struct wim *w, struct work *wk, struct hive_work *hw,
 	if (ret != WP_OK)
 		goto out;
 	if (!o->dry_run && rep->changes.n)
-		ret = hivefile_write(h, dst, &rep->changes, where);
+		ret = hivefile_write(h, dst, &rep->changes, where, false);	/* scratch */
 	hivefile_close(h);
 	hw->edited = ret == WP_OK;
 	if (ret == WP_OK && rep->changes.n)

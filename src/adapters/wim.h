@@ -156,12 +156,13 @@ void wim_keep_free(struct wim_keep *k);
  * of `image` the same data, keeping its own metadata.  When that metadata
  * (links, short names, attributes, security descriptor, times, streams)
  * is the same as the file `done` replaced had, done's volume is added to
- * `image` as it is: no extraction, no copy, no volume of its own
- * (*reused); otherwise a volume of its own is made in `scratch`, with the
- * data copied from done's.  Fails as wim_replace_file does.
+ * `image` as it is: no extraction, no copy, no volume of its own; when
+ * only the creation and last-access times differ, a copy of done's volume
+ * (in `scratch`) given those times; otherwise a volume of its own, with
+ * the data copied from done's.  Fails as wim_replace_file does.
  */
 enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, int image,
-				  const char *stored, const char *scratch, bool *reused);
+				  const char *stored, const char *scratch);
 
 /*
  * wim_keep_prepare for several files at once, in up to `threads` threads,

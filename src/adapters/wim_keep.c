@@ -776,13 +776,12 @@ static enum wp_err commit_retimed(struct wim *w, const struct wim_keep *done, in
 }
 
 enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, int image,
-				  const char *stored, const char *scratch, bool *reused)
+				  const char *stored, const char *scratch)
 {
 	char *where = NULL, *before = NULL;
 	struct file_info fi;
 	enum wp_err r;
 
-	*reused = false;
 	memset(&fi, 0, sizeof(fi));
 	if (asprintf(&where, "%s: image %d: %s", w->path, image, stored + 1) < 0) {
 		msg_error("out of memory");
@@ -802,7 +801,6 @@ enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, in
 		msg_warn("%s: its UNIX owner and mode (a wimlib extension) are not kept", where);
 	if (like && strcmp(before, done->before) != 0 && same_but_times(before, done->before)) {
 		r = commit_retimed(w, done, image, stored, scratch, &fi, before, where);
-		*reused = r == WP_OK;
 		goto out;
 	}
 	if (!like || strcmp(before, done->before) != 0) {
@@ -814,7 +812,6 @@ enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, in
 	msg_verbose("%s: same metadata as image %d's: added back at %s from its scratch volume %s",
 		    where, done->image, done->T, done->volpath);
 	r = add_back(w, done, image, stored, before, where);
-	*reused = r == WP_OK;
 out:
 	file_info_free(&fi);
 	free(before);

@@ -245,6 +245,16 @@ static enum wp_err count_applied(const char *path, const struct patch_opts *o,
 	return WP_ERR_NO_RULE;
 }
 
+/* The first entry that gets the same rules as `hw` (its index): entries
+ * of one group whose hive is one blob get the same edit. */
+static size_t rules_group(const struct work *wk, const struct hive_work *hw)
+{
+	const struct hive_work *t = wk->hives;
+	for (; t < hw && !same_rules(t, hw); t++)
+		;
+	return (size_t)(t - wk->hives);
+}
+
 /*
  * Solid (ESD) archives: extracting a hive means decompressing a chunk of
  * up to 64 MiB, the longest step of a run.  Do it up front for every hive
@@ -256,16 +266,6 @@ static enum wp_err count_applied(const char *path, const struct patch_opts *o,
  * Nothing is reported here: what fails is left to the main loop, which
  * does it again and says why.
  */
-/* The first entry that gets the same rules as `hw` (its index): entries
- * of one group whose hive is one blob get the same edit. */
-static size_t rules_group(const struct work *wk, const struct hive_work *hw)
-{
-	const struct hive_work *t = wk->hives;
-	for (; t < hw && !same_rules(t, hw); t++)
-		;
-	return (size_t)(t - wk->hives);
-}
-
 static void prefetch(struct wim *w, struct work *wk)
 {
 	struct wim_keep_job *jobs = calloc(wk->n_hives + 1, sizeof(*jobs));
@@ -419,17 +419,16 @@ static struct hive_report *add_report(struct file_report *fr, const struct hive_
 	return rep;
 }
 
-/* Put the edited data of the entry `tw` into `stored` of hw's image. */
+/* Put the edited data of the entry `tw` into `stored` of hw's image
+ * (wim_keep_commit_again says how, with -v). */
 static enum wp_err put_twin(struct wim *w, struct hive_work *hw, const struct hive_work *tw,
-			    const struct patch_opts *o, const char *stored, const char *where)
+			    const struct patch_opts *o, const char *stored)
 {
 	int image = hw->iw->img.index;
-	bool reused = false;
 
 	if (o->plain_replace)
 		return wim_replace_file(w, image, tw->result, stored, WIM_REPLACE_PLAIN, hw->dir);
-	(void)where;	/* wim_keep_commit_again says how */
-	return wim_keep_commit_again(w, tw->done, image, stored, hw->dir, &reused);
+	return wim_keep_commit_again(w, tw->done, image, stored, hw->dir);
 }
 
 /*
@@ -464,7 +463,7 @@ static enum wp_err patch_twin(struct wim *w, struct hive_work *hw, const struct 
 	char *meta = NULL;
 	if (!o->plain_replace && !(meta = wim_file_metadata(w, image, *stored)))
 		return WP_ERR_INPUT;
-	if ((ret = put_twin(w, hw, tw, o, *stored, where)) != WP_OK) {
+	if ((ret = put_twin(w, hw, tw, o, *stored)) != WP_OK) {
 		free(meta);
 		return ret;
 	}

@@ -43,9 +43,18 @@
 # script on a medium with it; --no-scaling (BENCH_SCALING=0) skips the
 # doubled media.
 #
-# BENCH_HIVE=FILE (or FILE.xz) uses FILE (say a real 12 MiB SYSTEM hive) as the
-# installed images' SYSTEM hive instead of the test fixture's (wimpatch
-# then gets --allow-dirty, in case it is dirty).  Work files go to a
+# The installed images' SYSTEM hive is a real-size one: BENCH_HIVE=FILE (or
+# FILE.xz), by default ../shared/testdata/hives/SYSTEM-win10-1709.xz next to
+# the source tree when it exists, else one of about 10 MiB generated here
+# (the test fixture's keys and filler keys, by tests/mkhive);
+# BENCH_HIVE=fixture uses the test fixture's 20 KiB hive (wimpatch gets
+# --allow-dirty, in case the hive is dirty).  install.wim is built twice:
+# each image with a hive of its own (one value differs, as editions'
+# do), and (BENCH_SHARED=0 skips it) every image with the same hive (one
+# blob), and apply and the script are timed on both, with their ratios
+# side by side.  BENCH_BASELINE=PROGRAM also times another wimpatch (say
+# the build before a change) on both, in the same rounds.  Every time is
+# given as wall and CPU (user + sys) seconds: the machine may be shared.  Work files go to a
 # temporary directory in $TMPDIR (BENCH_KEEP=1 keeps it); a full default
 # run (with --esd) takes about 3 minutes on 2 CPUs and ~1 GiB of disk.
 #
@@ -141,16 +150,31 @@ if [ ! -f "$fx/SYSTEM-installed" ] || [ ! -f "$fx/SYSTEM-pe" ]; then
 	sh "$here/tests/make-fixtures.sh" "$fx" "$build/tests/mkhive"
 fi
 cp "$fx/SYSTEM-pe" "$W/SYSTEM-pe"
-DIRTY=
-if [ -n "${BENCH_HIVE:-}" ]; then
-	case $BENCH_HIVE in
-	*.xz) xz -dc "$BENCH_HIVE" >"$W/SYSTEM-installed" ;;
-	*) cp "$BENCH_HIVE" "$W/SYSTEM-installed" ;;
-	esac
-	DIRTY=--allow-dirty
-else
-	cp "$fx/SYSTEM-installed" "$W/SYSTEM-installed"
-fi
+DIRTY=--allow-dirty
+real_hive=$here/../shared/testdata/hives/SYSTEM-win10-1709.xz
+[ -f "$real_hive" ] || real_hive=generated
+HIVE=${BENCH_HIVE:-$real_hive}
+case $HIVE in
+fixture) cp "$fx/SYSTEM-installed" "$W/SYSTEM-installed" ;;
+generated)
+	# The fixture's keys (what the profiles edit) and ~10 MiB of filler:
+	# 80 keys of 100 subkeys with a 250-character value each (9.4 MB).
+	make -C "$build" tests/mkhive >/dev/null
+	{
+		cat "$here/tests/fixtures/system-installed.reg"
+		awk 'BEGIN {
+			v = ""; while (length(v) < 250) v = v "wimpatch bench filler "
+			for (i = 0; i < 80; i++) for (j = 0; j < 100; j++)
+				printf "[ControlSet001\\Services\\BenchFill%03d\\Key%03d]\n\"Data\"=\"%s\"\n", i, j, v
+		}'
+	} >"$W/bighive.reg"
+	"$build/tests/mkhive" "$W/SYSTEM-installed" "$W/bighive.reg" ROOT
+	;;
+*.xz) xz -dc "$HIVE" >"$W/SYSTEM-installed" ;;
+*) cp "$HIVE" "$W/SYSTEM-installed" ;;
+esac
+SHARED=${BENCH_SHARED:-1}
+BASE=${BENCH_BASELINE:-}
 
 # The script's changes, as the .reg file an admin would write for
 # hivexregedit (CurrentControlSet resolved by hand: ControlSet001).
@@ -167,7 +191,7 @@ timed() {
 	name=$1
 	shift
 	rc=0
-	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >/dev/null 2>"$W/err" || rc=$?
+	"$TIME" -f '%e %M %U %S' -o "$W/t.out" "$@" >/dev/null 2>"$W/err" || rc=$?
 	if [ "$rc" -gt 1 ]; then
 		echo "bench: $name failed ($rc): $(tail -5 "$W/err")" >&2
 		exit 1
@@ -176,6 +200,11 @@ timed() {
 }
 
 median() { sort -n "$W/$1.times" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# cpu NAME: the median of user + sys seconds.
+cpu() {
+	awk '{ printf "%.2f\n", $3 + $4 }' "$W/$1.times" | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
+}
 maxrss() { sort -n -k2 "$W/$1.times" | tail -1 | awk '{ printf "%.0f", $2 / 1024 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
@@ -265,10 +294,11 @@ mktree() {
 	mkfiles "$1" "$2" "$3" 1
 }
 
-# mkwim TREE WIM FIRST LAST TYPE: images FIRST..LAST of TREE, each with a
-# few dozen files and a SYSTEM hive of its own (as editions have: one
-# value differs), captured (LZX, wimlib's default) or appended; TYPE is
-# the XML's INSTALLATIONTYPE.
+# mkwim TREE WIM FIRST LAST TYPE [shared]: images FIRST..LAST of TREE, each
+# with a few dozen files and a SYSTEM hive of its own (as editions have:
+# one value differs; with "shared", the tree's hive as it is, one blob for
+# all), captured (LZX, wimlib's default) or appended; TYPE is the XML's
+# INSTALLATIONTYPE.
 mkwim() {
 	i=$3
 	while [ "$i" -le "$4" ]; do
@@ -280,7 +310,7 @@ mkwim() {
 		printf '%s\r\n' 'Windows Registry Editor Version 5.00' '' \
 			'[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\ProductOptions]' \
 			"\"BenchEdition\"=\"$5 $i\"" >"$W/edition.reg"
-		hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
+		[ "${6:-}" = shared ] || hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' \
 			"$1/Windows/System32/config/SYSTEM" "$W/edition.reg"
 		if [ "$i" -eq 1 ]; then verb=capture; else verb=append; fi
 		wimlib-imagex $verb "$1" "$2" "Edition $i" --image-property \
@@ -307,6 +337,16 @@ rm -rf "$W/boottree"
 mktree "$W/tree" "$NFILES" 1 "$W/SYSTEM-installed"
 mkwim "$W/tree" "$W/install.wim" 1 "$NIMG" Client
 mkmedium "$W/medium" "$W/boot.wim" "$W/install.wim"
+if [ "$SHARED" = 1 ]; then
+	say "building install.wim again, every image with the same SYSTEM hive ..."
+	h=$W/tree/Windows/System32/config/SYSTEM
+	mv "$h" "$W/SYSTEM-edited"
+	cp "$W/SYSTEM-installed" "$h"
+	mkdir "$W/shared"
+	mkwim "$W/tree" "$W/shared/install.wim" 1 "$NIMG" Client shared
+	mkmedium "$W/medium-shared" "$W/boot.wim" "$W/shared/install.wim"
+	mv "$W/SYSTEM-edited" "$h"
+fi
 if [ "$SCALING" = 1 ]; then
 	say "building the doubled media: twice the file data, twice the images ..."
 	cp "$W/install.wim" "$W/install-x2img.wim"
@@ -409,6 +449,31 @@ while [ "$r" -le "$ROUNDS" ]; do
 		check "$W/run" script
 		appended_script=$(($(sizes "$W/run") - before))
 	fi
+	if [ -n "$BASE" ]; then
+		fresh "$W/medium"
+		# shellcheck disable=SC2086
+		timed base "$BASE" apply -q $DIRTY -p iscsi-boot "$W/run"
+	fi
+	if [ "$SHARED" = 1 ]; then
+		fresh "$W/medium-shared"
+		# shellcheck disable=SC2086
+		timed sh_apply "$WIMPATCH" apply -q $DIRTY -p iscsi-boot "$W/run"
+		if [ "$r" -eq 1 ]; then
+			check "$W/run" "wimpatch, shared hive"
+			appended_sh_apply=$(($(sizes "$W/run") - $(sizes "$W/medium-shared")))
+		fi
+		fresh "$W/medium-shared"
+		timed sh_script sh "$W/script.sh" "$W/run" "$W/iscsi-boot.reg" "$W/x"
+		if [ "$r" -eq 1 ]; then
+			check "$W/run" "script, shared hive"
+			appended_sh_script=$(($(sizes "$W/run") - $(sizes "$W/medium-shared")))
+		fi
+		if [ -n "$BASE" ]; then
+			fresh "$W/medium-shared"
+			# shellcheck disable=SC2086
+			timed sh_base "$BASE" apply -q $DIRTY -p iscsi-boot "$W/run"
+		fi
+	fi
 	# shellcheck disable=SC2086
 	timed diff "$WIMPATCH" diff -q $DIRTY -p iscsi-boot "$W/medium"
 	timed extract sh "$W/extract.sh" "$W/medium" "$W/iscsi-boot.reg" "$W/x"
@@ -485,25 +550,41 @@ echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cp
 	"$(awk '/^MemTotal/ { printf "%.1f GiB RAM", $2 / 1048576 }' /proc/meminfo);" \
 	"load average $load0 before the timings, $(cut -d' ' -f1-3 /proc/loadavg) after"
 echo "medium: boot.wim 2 x $NBOOT files, install.wim $NIMG x $NFILES files (LZX);" \
-	"hive: ${BENCH_HIVE:-test fixture} ($(wc -c <"$W/SYSTEM-installed") bytes); $ROUNDS rounds, medians"
+	"hive: $HIVE ($(wc -c <"$W/SYSTEM-installed") bytes); $ROUNDS rounds, medians"
 echo
-printf '%-40s %8s %10s %14s\n' "" "seconds" "peak RSS" "appended/image"
-printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch apply" "$(median apply)" "$(maxrss apply)" "$(per "$appended_apply")"
-printf '%-40s %8s %7s MiB %10s KiB\n' "script (extract, hivexregedit, update)" "$(median script)" "$(maxrss script)" "$(per "$appended_script")"
-printf '%-40s %8s %7s MiB\n' "wimpatch diff" "$(median diff)" "$(maxrss diff)"
-printf '%-40s %8s %7s MiB\n' "extract the hives (wimlib-imagex)" "$(median extract)" "$(maxrss extract)"
+# row LABEL NAME [APPENDED]: a run's wall and CPU seconds, peak RSS and
+# the bytes it appended per image.
+row() {
+	if [ $# -ge 3 ]; then
+		printf '%-44s %8s %8s %7s MiB %10s KiB\n' "$1" "$(median "$2")" "$(cpu "$2")" \
+			"$(maxrss "$2")" "$(per "$3")"
+	else
+		printf '%-44s %8s %8s %7s MiB\n' "$1" "$(median "$2")" "$(cpu "$2")" "$(maxrss "$2")"
+	fi
+}
+printf '%-44s %8s %8s %10s %14s\n' "" "wall s" "CPU s" "peak RSS" "appended/image"
+row "wimpatch apply" apply "$appended_apply"
+[ -z "$BASE" ] || row "baseline apply ($BASE)" base
+row "script (extract, hivexregedit, update)" script "$appended_script"
+if [ "$SHARED" = 1 ]; then
+	row "wimpatch apply, one hive for all images" sh_apply "$appended_sh_apply"
+	[ -z "$BASE" ] || row "baseline apply, one hive for all images" sh_base
+	row "script, one hive for all images" sh_script "$appended_sh_script"
+fi
+row "wimpatch diff" diff
+row "extract the hives (wimlib-imagex)" extract
 if [ "$SCALING" = 1 ]; then
-	printf '%-40s %8s %7s MiB\n' "apply, file data x2" "$(median x2data)" "$(maxrss x2data)"
-	printf '%-40s %8s %7s MiB\n' "apply, install.wim images x2" "$(median x2img)" "$(maxrss x2img)"
+	row "apply, file data x2" x2data
+	row "apply, install.wim images x2" x2img
 fi
 if [ "$ESD" = 1 ]; then
-	printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch apply, install.esd" "$(median esd_apply)" "$(maxrss esd_apply)" "$(per "$appended_esd_apply")"
-	printf '%-40s %8s %7s MiB %10s KiB\n' "script, install.esd" "$(median esd_script)" "$(maxrss esd_script)" "$(per "$appended_esd_script")"
+	row "wimpatch apply, install.esd" esd_apply "$appended_esd_apply"
+	row "script, install.esd" esd_script "$appended_esd_script"
 fi
 # imp_line NAME LABEL: an import's seconds, peak RSS and the hive it wrote.
 imp_line() {
-	printf '%-40s %8s %7s MiB %10s KiB\n' "$2" "$(median "$1")" "$(maxrss "$1")" \
-		"$(($(cat "$W/$1.size") / 1024))"
+	printf '%-44s %8s %8s %7s MiB %10s KiB\n' "$2" "$(median "$1")" "$(cpu "$1")" \
+		"$(maxrss "$1")" "$(($(cat "$W/$1.size") / 1024))"
 }
 imp_line imp_w_values "wimpatch import, $NV values"
 imp_line imp_h_values "hivexregedit --merge, $NV values"
@@ -513,7 +594,17 @@ echo "(for the imports, the last column is the size of the hive written)"
 echo
 keys_case
 echo
-echo "script / apply (target >= 4):               $(ratio "$(median script)" "$(median apply)")x"
+# ratios SCRIPT APPLY: script / apply, wall and CPU.
+ratios() {
+	echo "wall $(ratio "$(median "$1")" "$(median "$2")")x, CPU $(ratio "$(cpu "$1")" "$(cpu "$2")")x"
+}
+printf '%-44s %s\n' "script / apply (target >= 4), own hives:" "$(ratios script apply)"
+[ -z "$BASE" ] || printf '%-44s %s\n' "script / baseline apply, own hives:" "$(ratios script base)"
+if [ "$SHARED" = 1 ]; then
+	printf '%-44s %s\n' "script / apply (target >= 4), one hive:" "$(ratios sh_script sh_apply)"
+	[ -z "$BASE" ] || printf '%-44s %s\n' "script / baseline apply, one hive:" \
+		"$(ratios sh_script sh_base)"
+fi
 echo "diff / extracting the hives (target <= 1.2): $(ratio "$(median diff)" "$(median extract)")x"
 if [ "$SCALING" = 1 ]; then
 	echo "apply, file data x2 / apply (target ~1):    $(ratio "$(median x2data)" "$(median apply)")x"

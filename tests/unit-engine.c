@@ -1,7 +1,8 @@
 /*
  * unit-engine.c - applying rules to real hives (src/engine.c over
  * src/hive.c) and what gets recorded; verifying a written hive; which
- * recorded changes are superseded (src/change.c).
+ * recorded changes are superseded, and copies of change lists
+ * (src/change.c).
  *
  * Reads the fixture hives from $FIXTURES (built by tests/make-fixtures.sh)
  * and only ever edits private copies of them in a temporary directory.
@@ -569,6 +570,59 @@ out:
 	free(orig);
 }
 
+/* changelist_copy: a deep copy, equal field by field, that verifies the
+ * written hive as the original list does (images sharing a hive get a
+ * copy of the first one's changes). */
+static bool same_change(const struct change *a, const struct change *b)
+{
+	bool same = a->kind == b->kind && strcmp(a->key, b->key) == 0 && a->key != b->key &&
+		    (a->name ? b->name && strcmp(a->name, b->name) == 0 : !b->name) &&
+		    a->has_old == b->has_old && a->has_new == b->has_new &&
+		    (!a->has_old || regval_equal(&a->old, &b->old)) &&
+		    (!a->has_new || regval_equal(&a->new, &b->new)) &&
+		    a->sub_keys == b->sub_keys && a->sub_values == b->sub_values &&
+		    a->n_snapshot == b->n_snapshot &&
+		    (a->note ? b->note && strcmp(a->note, b->note) == 0 : !b->note);
+	for (size_t i = 0; same && i < a->n_snapshot; i++) {
+		const struct key_snapshot *x = &a->snapshot[i], *y = &b->snapshot[i];
+		same = x != y && strcmp(x->path, y->path) == 0 && x->n_values == y->n_values;
+		for (size_t j = 0; same && j < x->n_values; j++)
+			same = strcmp(x->values[j].name, y->values[j].name) == 0 &&
+			       regval_equal(&x->values[j].val, &y->values[j].val);
+	}
+	return same;
+}
+
+static void test_copy(const struct changelist *cl)
+{
+	struct changelist c = { 0 };
+	size_t snaps = 0, same = 0;
+
+	ok(changelist_copy(&c, cl), "changelist_copy succeeds");
+	is_int(c.n, cl->n, "the copy has as many changes");
+	for (size_t i = 0; i < cl->n && i < c.n; i++) {
+		snaps += cl->v[i].n_snapshot;
+		same += same_change(&cl->v[i], &c.v[i]);
+	}
+	ok(snaps > 0, "the list copied has a deleted key's snapshot");
+	is_int(same, cl->n, "every change copied equals its original (deep: other pointers)");
+	char *written = path_in(tmpdir, "SYSTEM-written");
+	struct hive *w = hive_open(written, 0, err, sizeof(err));
+	if (ok(w != NULL, "the written hive opens again")) {
+		struct capture cap;
+		capture_start(&cap);
+		int rc = engine_verify(w, &c, "unit: copy");
+		const char *said = capture_end(&cap);
+		is_int(rc, 0, "the copy verifies the written hive");
+		is_str(said, "", "and says nothing");
+		hive_close(w);
+	} else {
+		skip(1, "no written hive");
+	}
+	free(written);
+	changelist_free(&c);
+}
+
 static void test_noselect(void)
 {
 	struct changelist cl = { 0 };
@@ -765,6 +819,7 @@ int main(void)
 	struct hive *h = open_copy("SYSTEM-installed", "SYSTEM-installed", HIVE_WRITABLE);
 	test_installed(h, &cl);
 	test_verify(h, &cl);
+	test_copy(&cl);
 	hive_close(h);
 	changelist_free(&cl);
 

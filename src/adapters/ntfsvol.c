@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <linux/fs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -372,5 +374,102 @@ out:
 	if (ni)
 		ntfs_inode_close(ni);
 	ntfs_umount(v, FALSE);
+	return ret;
+}
+
+int ntfsvol_set_times(const char *vol, const char *file, uint64_t created, uint64_t accessed,
+		      const char *where)
+{
+	ntfs_volume *v;
+	ntfs_inode *ni;
+	int ret = 0;
+
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE)))
+		return vfail(where, "cannot open", vol, errno);
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, file))) {
+		ret = vfail(where, "cannot open", file, errno);
+	} else {
+		ni->creation_time = cpu_to_sle64((int64_t)created);
+		ni->last_access_time = cpu_to_sle64((int64_t)accessed);
+		NInoSetDirty(ni);
+		NInoFileNameSetDirty(ni);
+		errno = 0;
+		if (ntfs_inode_close(ni) < 0)
+			ret = vfail(where, "cannot update", file, errno);
+	}
+	errno = 0;
+	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
+		ret = vfail(where, "cannot close", vol, errno);
+	return ret;
+}
+
+/* Copy what `in` holds at [off, end) to the same offsets of `out`. */
+static int copy_extent(int in, int out, off_t off, off_t end)
+{
+	while (off < end) {
+		off_t o_in = off, o_out = off;
+		ssize_t n = copy_file_range(in, &o_in, out, &o_out, (size_t)(end - off), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += n;
+	}
+	return 0;
+}
+
+/* The data extents of `in` into `out` (as long, holes left holes): a
+ * volume is mostly hole. */
+static int copy_sparse(int in, int out)
+{
+	struct stat st;
+
+	if (fstat(in, &st) < 0 || ftruncate(out, st.st_size) < 0)
+		return -1;
+	if (ioctl(out, FICLONE, in) == 0)
+		return 0;
+	for (off_t off = 0; off < st.st_size;) {
+		off_t data = lseek(in, off, SEEK_DATA);
+		if (data < 0 && errno == ENXIO)
+			break;
+		off_t hole = data < 0 ? -1 : lseek(in, data, SEEK_HOLE);
+		if (hole < 0 || copy_extent(in, out, data, hole) < 0)
+			return -1;
+		off = hole;
+	}
+	return 0;
+}
+
+int ntfsvol_clone(const char *src, const char *dst, const char *where)
+{
+	int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
+
+	if (in < 0) {
+		msg_error("%s: scratch volume %s: %s", where, src, strerror(errno));
+		return -1;
+	}
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+		msg_error("%s: cannot create scratch volume %s: %s", where, dst, strerror(errno));
+		close(in);
+		return -1;
+	}
+	if (copy_sparse(in, out) < 0)
+		msg_error("%s: cannot copy scratch volume %s to %s: %s", where, src, dst,
+			  strerror(errno));
+	else
+		ret = 0;
+	close(in);
+	if (close(out) < 0 && ret == 0) {
+		msg_error("%s: scratch volume %s: %s", where, dst, strerror(errno));
+		ret = -1;
+	}
+	if (ret < 0)
+		unlink(dst);
 	return ret;
 }

@@ -58,4 +58,13 @@ void ntfsvol_init(void);
  * local file `dst` (created 0600; it must not exist). */
 int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where);
 
+/* Give `file` on the (not otherwise open) volume `vol` these creation and
+ * last-access times (NTFS's: 100 ns since 1601), and nothing else. */
+int ntfsvol_set_times(const char *vol, const char *file, uint64_t created, uint64_t accessed,
+		      const char *where);
+
+/* Copy the volume `src` to the new file `dst` (holes stay holes; a clone
+ * where the file system can).  On failure `dst` is removed. */
+int ntfsvol_clone(const char *src, const char *dst, const char *where);
+
 #endif

@@ -526,6 +526,22 @@ enum wp_err wim_file_size(struct wim *w, int image, const char *stored, uint64_t
 	return WP_OK;
 }
 
+static int hash_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	memcpy(ctx, d->streams[0].resource.sha1_hash, WIM_SHA1_LEN);
+	return 0;
+}
+
+enum wp_err wim_file_hash(struct wim *w, int image, const char *stored,
+			  unsigned char sha1[WIM_SHA1_LEN])
+{
+	memset(sha1, 0, WIM_SHA1_LEN);
+	int r = wimlib_iterate_dir_tree(w->ws, image, stored, 0, hash_cb, sha1);
+	if (r)
+		return wfail(w->path, image, r, WS_IN, stored);
+	return WP_OK;
+}
+
 enum wp_err wim_extract_file(struct wim *w, int image, const char *stored, const char *dir)
 {
 	const char *paths[1] = { stored };

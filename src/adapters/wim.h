@@ -83,6 +83,14 @@ enum wp_err wim_find_file(struct wim *w, int image, const char *path, char **sto
  * image cannot be read. */
 enum wp_err wim_file_size(struct wim *w, int image, const char *stored, uint64_t *size);
 
+/* The SHA-1 of the data of `stored`, as the blob table has it, without
+ * reading the data: files whose data is the same blob have the same one
+ * (all zeros for an empty file).  WP_ERR_INPUT when the image cannot be
+ * read. */
+#define WIM_SHA1_LEN 20
+enum wp_err wim_file_hash(struct wim *w, int image, const char *stored,
+			  unsigned char sha1[WIM_SHA1_LEN]);
+
 /* Extract one file (by stored path) into directory `dir`, as dir/<basename>.
  * WP_ERR_WRITE when writing the copy failed (no space, size limit),
  * WP_ERR_INPUT when the WIM's data is bad. */
@@ -142,6 +150,19 @@ enum wp_err wim_keep_prepare(struct wim *w, int image, const char *stored, const
 			     const char *copy, struct wim_keep **out);
 enum wp_err wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src);
 void wim_keep_free(struct wim_keep *k);
+/*
+ * Images that share a hive get the same edited data: after
+ * wim_keep_commit(w, done, ...) put it back into one image, give `stored`
+ * of `image` the same data, keeping its own metadata.  When that metadata
+ * (links, short names, attributes, security descriptor, times, streams)
+ * is the same as the file `done` replaced had, done's volume is added to
+ * `image` as it is: no extraction, no copy, no volume of its own; when
+ * only the creation and last-access times differ, a copy of done's volume
+ * (in `scratch`) given those times; otherwise a volume of its own, with
+ * the data copied from done's.  Fails as wim_replace_file does.
+ */
+enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, int image,
+				  const char *stored, const char *scratch);
 
 /*
  * wim_keep_prepare for several files at once, in up to `threads` threads,
@@ -152,13 +173,17 @@ void wim_keep_free(struct wim_keep *k);
  * image's metadata and a decompressed chunk while it works; the calling
  * thread's WIMStruct loads no image).  What a thread cannot prepare (a file with several
  * links, any error) is left with keep NULL, for wim_keep_prepare, which
- * reports what goes wrong.  Nothing is reported from here.
+ * reports what goes wrong; so is a job whose file is the same blob as that
+ * of an earlier job of its group.  Nothing is reported from here.
  */
 struct wim_keep_job {
 	int image;
 	const char *path;	/* to find, as for wim_find_file */
 	const char *scratch;	/* a directory for this file only */
 	uint64_t max_size;	/* a bigger file is left alone (0: no limit) */
+	size_t group;		/* jobs whose files get the same edit: of those of
+				   one group whose data is one blob, only the
+				   first is prepared (the others reuse its edit) */
 	char *stored;		/* out: as wim_find_file gives it, or NULL */
 	char *copy;		/* out: scratch/<name>, holding its data */
 	struct wim_keep *keep;	/* out: prepared, or NULL */

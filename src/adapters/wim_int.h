@@ -171,6 +171,7 @@ struct file_info {
 	uint64_t size;		/* unnamed data stream */
 	uint64_t stream_bytes;	/* named data streams */
 	bool has_sd;
+	uint64_t created, accessed;	/* NTFS times (100 ns since 1601) */
 	struct strv links, short_names;		/* every link (this one first) */
 };
 

@@ -55,6 +55,14 @@ static void file_info_free(struct file_info *fi)
 	strv_free(&fi->short_names);
 }
 
+/* A time as wimlib gives it, as NTFS counts it (the inverse of wimlib's
+ * conversion: whole seconds since 1970 and nanoseconds in 100 ns steps). */
+static uint64_t ntfs_time(const struct wimlib_timespec *t)
+{
+	return ((uint64_t)((int64_t)t->tv_sec + INT64_C(11644473600))) * 10000000u +
+	       (uint64_t)t->tv_nsec / 100u;
+}
+
 static int file_info_cb(const struct wimlib_dir_entry *d, void *ctx)
 {
 	struct file_info *fi = ctx;
@@ -72,6 +80,8 @@ static int file_info_cb(const struct wimlib_dir_entry *d, void *ctx)
 	for (uint32_t i = 1; i <= d->num_named_streams; i++)
 		fi->stream_bytes += d->streams[i].resource.uncompressed_size;
 	fi->has_sd = d->security_descriptor && d->security_descriptor_size > 0;
+	fi->created = ntfs_time(&d->creation_time);
+	fi->accessed = ntfs_time(&d->last_access_time);
 	return 0;
 }
 
@@ -589,21 +599,13 @@ out:
 	return ret;
 }
 
-/* The new data in, the volume back into the image, the metadata checked. */
-static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+/* The volume of `k` (holding the new data) back into `image` at k->T:
+ * directories already there keep their own metadata, each link is
+ * replaced by the captured one; then the file `stored` must have the
+ * metadata `before` it had.  Reports what fails, naming `where`. */
+static enum wp_err add_back(struct wim *w, const struct wim_keep *k, int image,
+			    const char *stored, const char *before, const char *where)
 {
-	const char *where = k->where;
-	struct ntfsvol_edit e = {
-		.file = k->rel.v[0],
-		.data = src,
-		.attributes = k->fi.attributes,
-		.short_name = k->renamed ? k->fi.short_name : NULL,
-	};
-	if (ntfsvol_replace_data(k->volpath, &e, where) < 0)
-		return WP_ERR_WRITE;
-
-	/* Back in: the volume's root lands on T; directories already there
-	 * keep their own metadata, each link is replaced by the captured one. */
 	struct wimlib_update_command cmd;
 	struct wlog log;
 	memset(&cmd, 0, sizeof(cmd));
@@ -616,7 +618,7 @@ static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *sr
 	cmd.add.add_flags = WIMLIB_ADD_FLAG_NTFS | WIMLIB_ADD_FLAG_NORPFIX |
 			    (k->fi.has_sd ? 0 : WIMLIB_ADD_FLAG_NO_ACLS);
 	wlog_begin(&log);
-	int r = wimlib_update_image(w->ws, k->image, &cmd, 1, 0);
+	int r = wimlib_update_image(w->ws, image, &cmd, 1, 0);
 	enum wp_err ret = wim_err(r, WS_OWN);
 	const char *why = wlog_end(&log);
 	if (r)
@@ -627,18 +629,32 @@ static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *sr
 		return ret;
 	/* Check before anything is written. */
 	char *after;
-	ret = metadata_text(w->ws, w->path, k->image, k->stored, false, WS_OWN, &after);
+	ret = metadata_text(w->ws, w->path, image, stored, false, WS_OWN, &after);
 	if (ret != WP_OK)
 		return ret;
-	if (strcmp(k->before, after) != 0) {
+	if (strcmp(before, after) != 0) {
 		msg_error("%s: the file's metadata would change on the way back in; nothing is "
 			  "written (--plain-replace replaces it as a new file)", where);
-		msg_verbose_lines("before:", k->before);
+		msg_verbose_lines("before:", before);
 		msg_verbose_lines("after:", after);
 		ret = WP_ERR_INTERNAL;
 	}
 	free(after);
 	return ret;
+}
+
+/* The new data in, the volume back into the image, the metadata checked. */
+static enum wp_err keep_commit(struct wim *w, struct wim_keep *k, const char *src)
+{
+	struct ntfsvol_edit e = {
+		.file = k->rel.v[0],
+		.data = src,
+		.attributes = k->fi.attributes,
+		.short_name = k->renamed ? k->fi.short_name : NULL,
+	};
+	if (ntfsvol_replace_data(k->volpath, &e, k->where) < 0)
+		return WP_ERR_WRITE;
+	return add_back(w, k, k->image, k->stored, k->before, k->where);
 }
 
 enum wp_err wim_keep_prepare(struct wim *w, int image, const char *stored, const char *scratch,
@@ -668,12 +684,138 @@ enum wp_err wim_keep_commit(struct wim *w, struct wim_keep *k, const char *src)
 	}
 	if ((uint64_t)st.st_size <= k->room)
 		return keep_commit(w, k, src);
-	/* Grown past the volume: a new one, big enough. */
+	/* Grown past the volume: a new one, big enough, which `k` then
+	 * stands for (wim_keep_commit_again adds the volume that holds the
+	 * data). */
 	struct wim_keep *k2;
 	enum wp_err r = keep_prepare(w, k->image, k->stored, k->scratch, (uint64_t)st.st_size, &k2);
 	if (r == WP_OK)
 		r = keep_commit(w, k2, src);
+	if (r == WP_OK) {
+		struct wim_keep t = *k;
+		*k = *k2;
+		*k2 = t;
+	}
 	wim_keep_free(k2);
+	return r;
+}
+
+static enum wp_err replace_keeping(struct wim *w, int image, const char *src,
+				   const char *stored, const char *scratch);
+
+/*
+ * What wim_keep_commit_again does when the file of `image` is not like
+ * the one `done` replaced: a volume of its own, filled with the data of
+ * done's volume (copied out into `scratch` first).
+ */
+static enum wp_err commit_own(struct wim *w, const struct wim_keep *done, int image,
+			      const char *stored, const char *scratch, const char *where)
+{
+	char *copy = NULL;
+	enum wp_err r = WP_ERR_WRITE;
+
+	if (asprintf(&copy, "%s/data-%d", scratch, image) < 0) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	if (ntfsvol_read_data(done->volpath, done->rel.v[0], copy, where) == 0) {
+		r = replace_keeping(w, image, copy, stored, scratch);
+		unlink(copy);
+	}
+	free(copy);
+	return r;
+}
+
+/* Are the metadata texts `a` and `b` the same but for their creation and
+ * last-access times (the lines metadata_text starts with "created " and
+ * "accessed ")?  Files copied in at different times differ so. */
+static bool same_but_times(const char *a, const char *b)
+{
+	while (*a && *b) {
+		size_t la = strcspn(a, "\n"), lb = strcspn(b, "\n");
+		bool ta = strncmp(a, "created ", 8) == 0 || strncmp(a, "accessed ", 9) == 0;
+		bool tb = strncmp(b, "created ", 8) == 0 || strncmp(b, "accessed ", 9) == 0;
+		if (ta != tb || (!ta && (la != lb || memcmp(a, b, la) != 0)))
+			return false;
+		a += la + (a[la] == '\n');
+		b += lb + (b[lb] == '\n');
+	}
+	return *a == *b;
+}
+
+/* What wim_keep_commit_again does when the file of `image` differs from
+ * the one `done` replaced in its times only: a copy of done's volume
+ * (the data as it is: no extraction, no NTFS write of it) with the file
+ * given the times `fi` has, added back as done's was. */
+static enum wp_err commit_retimed(struct wim *w, const struct wim_keep *done, int image,
+				  const char *stored, const char *scratch,
+				  const struct file_info *fi, const char *before, const char *where)
+{
+	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
+	char *vol = NULL;
+
+	if (!vs || asprintf(&vol, "%s/image%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
+		if (vs)
+			w->volumes = vs;
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	w->volumes = vs;
+	msg_verbose("%s: the same metadata as image %d's but for its times: added back at %s from "
+		    "a copy of its scratch volume, %s", where, done->image, done->T, vol);
+	if (ntfsvol_clone(done->volpath, vol, where) < 0) {
+		free(vol);
+		return WP_ERR_WRITE;
+	}
+	w->volumes[w->n_volumes++] = vol;	/* wim_close removes it */
+	if (ntfsvol_set_times(vol, done->rel.v[0], fi->created, fi->accessed, where) < 0)
+		return WP_ERR_WRITE;
+	struct wim_keep k = *done;
+	k.volpath = vol;
+	return add_back(w, &k, image, stored, before, where);
+}
+
+enum wp_err wim_keep_commit_again(struct wim *w, const struct wim_keep *done, int image,
+				  const char *stored, const char *scratch)
+{
+	char *where = NULL, *before = NULL;
+	struct file_info fi;
+	enum wp_err r;
+
+	memset(&fi, 0, sizeof(fi));
+	if (asprintf(&where, "%s: image %d: %s", w->path, image, stored + 1) < 0) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	if ((r = file_info_get(w->ws, w->path, image, stored, &fi)) != WP_OK)
+		goto out;
+	if ((r = metadata_text(w->ws, w->path, image, stored, false, WS_IN, &before)) != WP_OK)
+		goto out;
+	/* The same metadata text means the same links (with their short
+	 * names), attributes, security descriptor, times and streams, so the
+	 * same add target: done's volume says it all. */
+	bool like = fi.unix_mode == done->fi.unix_mode && fi.links.n == done->fi.links.n;
+	for (size_t i = 0; like && i < fi.links.n; i++)
+		like = strcmp(fi.links.v[i], done->fi.links.v[i]) == 0;
+	if (like && fi.unix_mode)
+		msg_warn("%s: its UNIX owner and mode (a wimlib extension) are not kept", where);
+	if (like && strcmp(before, done->before) != 0 && same_but_times(before, done->before)) {
+		r = commit_retimed(w, done, image, stored, scratch, &fi, before, where);
+		goto out;
+	}
+	if (!like || strcmp(before, done->before) != 0) {
+		msg_verbose("%s: its metadata differs from that of image %d's: a scratch volume of "
+			    "its own", where, done->image);
+		r = commit_own(w, done, image, stored, scratch, where);
+		goto out;
+	}
+	msg_verbose("%s: same metadata as image %d's: added back at %s from its scratch volume %s",
+		    where, done->image, done->T, done->volpath);
+	r = add_back(w, done, image, stored, before, where);
+out:
+	file_info_free(&fi);
+	free(before);
+	free(where);
 	return r;
 }
 

@@ -29,7 +29,40 @@ struct prep_pool {
 	char **vols;		/* each job's volume, for w->volumes */
 	size_t n, next;
 	pthread_mutex_t lock;
+	/* Each job's blob, once its file is looked up (`known`; `have`: it
+	 * was found), so that a job can tell whether an earlier one of its
+	 * group has the same: a job waits (`seen`) until every earlier job
+	 * is known, which takes a lookup, not an extraction. */
+	pthread_cond_t seen;
+	unsigned char (*sha1)[WIM_SHA1_LEN];
+	bool *known, *have;
 };
+
+static int sha1_cb(const struct wimlib_dir_entry *d, void *ctx)
+{
+	memcpy(ctx, d->streams[0].resource.sha1_hash, WIM_SHA1_LEN);
+	return 0;
+}
+
+/* Note job i's blob (have: found), wake the jobs that wait for it, and
+ * tell whether an earlier job of its group has the same blob. */
+static bool known_twin(struct prep_pool *p, size_t i, bool have)
+{
+	bool twin = false;
+
+	pthread_mutex_lock(&p->lock);
+	p->have[i] = have;
+	p->known[i] = true;
+	pthread_cond_broadcast(&p->seen);
+	for (size_t j = 0; j < i; j++) {
+		while (!p->known[j])
+			pthread_cond_wait(&p->seen, &p->lock);
+		twin = twin || (have && p->have[j] && p->jobs[j].group == p->jobs[i].group &&
+				memcmp(p->sha1[j], p->sha1[i], WIM_SHA1_LEN) == 0);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return twin;
+}
 
 /* One job, in a worker thread, through the worker's own `ws`: what
  * keep_prepare does, for a file with one link, messages silenced. */
@@ -43,7 +76,10 @@ static void prep_one(struct prep_pool *p, WIMStruct *ws, size_t i)
 	/* The path, as the image spells it, looked up through this thread's
 	 * WIMStruct. */
 	wt.ws = ws;
-	if (wim_find_file(&wt, job->image, job->path, &job->stored) != WP_OK || !job->stored ||
+	bool found = wim_find_file(&wt, job->image, job->path, &job->stored) == WP_OK &&
+		     job->stored &&
+		     wimlib_iterate_dir_tree(ws, job->image, job->stored, 0, sha1_cb, p->sha1[i]) == 0;
+	if (known_twin(p, i, found) || !found ||
 	    asprintf(&job->copy, "%s/%s", job->scratch, strrchr(job->stored, '/') + 1) < 0) {
 		job->copy = NULL;
 		return;
@@ -106,6 +142,8 @@ static void *prep_worker(void *arg)
 			break;
 		if (wimlib_open_wim(p->w->path, 0, &ws) == 0 && reference_parts(p->w, ws) == WP_OK)
 			prep_one(p, ws, i);
+		else
+			known_twin(p, i, false);
 		wimlib_free(ws);
 	}
 	return NULL;
@@ -136,8 +174,24 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 	if (!vs)
 		return;
 	w->volumes = vs;
-	if (!(p.vols = calloc(n, sizeof(*p.vols))) || pthread_mutex_init(&p.lock, NULL) != 0) {
+	p.vols = calloc(n, sizeof(*p.vols));
+	p.sha1 = calloc(n, sizeof(*p.sha1));
+	p.known = calloc(n, sizeof(*p.known));
+	p.have = calloc(n, sizeof(*p.have));
+	bool ok = p.vols && p.sha1 && p.known && p.have;
+	if (!ok || pthread_mutex_init(&p.lock, NULL) != 0) {
 		free(p.vols);
+		free(p.sha1);
+		free(p.known);
+		free(p.have);
+		return;
+	}
+	if (pthread_cond_init(&p.seen, NULL) != 0) {
+		pthread_mutex_destroy(&p.lock);
+		free(p.vols);
+		free(p.sha1);
+		free(p.known);
+		free(p.have);
 		return;
 	}
 	/* wimlib's messages go to stderr (with -v) while the threads run:
@@ -155,7 +209,11 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 		prep_worker(&p);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(t[i], NULL);
+	pthread_cond_destroy(&p.seen);
 	pthread_mutex_destroy(&p.lock);
+	free(p.sha1);
+	free(p.known);
+	free(p.have);
 	size_t done = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (p.vols[i]) {

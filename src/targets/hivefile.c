@@ -87,13 +87,13 @@ enum wp_err hivefile_edit(const char *src, const struct rule *const *rules, size
 }
 
 enum wp_err hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
-		   const char *where)
+		   const char *where, bool sync)
 {
 	if (hive_commit(h, dst) < 0) {
 		msg_error("%s: cannot write the new hive: %s", where, hive_error(h));
 		return WP_ERR_WRITE;
 	}
-	if (fs_fsync_file(dst) < 0)
+	if (sync && fs_fsync_file(dst) < 0)
 		return WP_ERR_WRITE;
 	/* hivex writes the whole hive anew with equal sequence numbers, so
 	 * the result is checked without the dirty-hive exemption. */
@@ -147,7 +147,7 @@ enum wp_err hivefile_finish(struct hive *h, const char *src, const char *locked,
 		/* hivex writes it by name, through the private directory. */
 		close(fd);
 		fd = -1;
-		ret = hivefile_write(h, file, cl, src);
+		ret = hivefile_write(h, file, cl, src, true);
 	} else {
 		/* -o always leaves a result, even an unchanged one. */
 		ret = fs_copy_to_fd(locked, fd, dest) < 0 ? WP_ERR_WRITE : WP_OK;

@@ -67,7 +67,18 @@ struct hive_work {
 	size_t n_rules;
 	char *dir;			/* its scratch directory: scratch/<index> */
 	struct wim_keep *keep;		/* prepared in advance (prefetch), or NULL */
+	/* What its edit left, for a later entry whose hive is the same blob
+	 * with the same rules (find_twin): */
+	unsigned char sha1[WIM_SHA1_LEN];	/* its blob before the edit */
+	bool edited;			/* edited (or found unchanged) */
+	size_t rep_index;		/* its report: fr->hives[rep_index] */
+	size_t pend_index;		/* its pending entry, if written, or NO_PEND */
+	struct wim_keep *done;		/* put back keeping its metadata */
+	char *result;			/* --plain-replace: the edited hive (stays until
+					   the write) */
 };
+
+#define NO_PEND ((size_t)-1)
 
 struct work {
 	struct image_work *images;
@@ -75,6 +86,17 @@ struct work {
 	struct hive_work *hives;
 	size_t n_hives;
 };
+
+/* Do the entries get the same rules, in the same order? */
+static bool same_rules(const struct hive_work *a, const struct hive_work *b)
+{
+	if (a->n_rules != b->n_rules)
+		return false;
+	for (size_t r = 0; r < a->n_rules; r++)
+		if (a->rules[r] != b->rules[r])
+			return false;
+	return true;
+}
 
 /* In a tree, boot.wim is the setup environment and install.wim/esd the
  * installed system, whatever the XML says; a disagreement is worth a
@@ -107,6 +129,7 @@ static enum wp_err add_hive(struct work *wk, const struct image_work *iw, const 
 	}
 	hw->iw = iw;
 	hw->hive = hive;
+	hw->pend_index = NO_PEND;
 	for (size_t r = 0; r < n_rules; r++)
 		if (strcasecmp(rules[r]->hive, hive) == 0)
 			hw->rules[hw->n_rules++] = rules[r];
@@ -165,7 +188,9 @@ static void work_free(struct work *wk)
 	for (size_t i = 0; i < wk->n_hives; i++) {
 		free(wk->hives[i].rules);
 		free(wk->hives[i].dir);
+		free(wk->hives[i].result);
 		wim_keep_free(wk->hives[i].keep);
+		wim_keep_free(wk->hives[i].done);
 	}
 	for (size_t i = 0; i < wk->n_images; i++)
 		wim_image_free(&wk->images[i].img);
@@ -220,6 +245,16 @@ static enum wp_err count_applied(const char *path, const struct patch_opts *o,
 	return WP_ERR_NO_RULE;
 }
 
+/* The first entry that gets the same rules as `hw` (its index): entries
+ * of one group whose hive is one blob get the same edit. */
+static size_t rules_group(const struct work *wk, const struct hive_work *hw)
+{
+	const struct hive_work *t = wk->hives;
+	for (; t < hw && !same_rules(t, hw); t++)
+		;
+	return (size_t)(t - wk->hives);
+}
+
 /*
  * Solid (ESD) archives: extracting a hive means decompressing a chunk of
  * up to 64 MiB, the longest step of a run.  Do it up front for every hive
@@ -243,6 +278,7 @@ static void prefetch(struct wim *w, struct work *wk)
 			continue;
 		jobs[nj].image = hw->iw->img.index;
 		jobs[nj].path = hw->hive;
+		jobs[nj].group = rules_group(wk, hw);
 		jobs[nj].scratch = hw->dir;
 		jobs[nj].max_size = HIVE_MAX_FILE;
 		entry[nj++] = hw;
@@ -263,6 +299,8 @@ struct pending {
 	size_t rep_index;		/* fr->hives moves as it grows: keep an index */
 	char *meta;			/* its metadata before, to verify it is kept
 					   (NULL with --plain-replace) */
+	size_t same_as;			/* the pending entry whose edited data it got
+					   (find_twin), or NO_PEND */
 };
 
 /* Make `path` a new, empty file.  0, or -1 after saying why. */
@@ -347,9 +385,101 @@ static void logs_emptied(struct file_report *fr)
 				fr->hives[i].logs[k].action = "emptied";
 }
 
+/* An earlier entry of the work list whose hive is the same blob (SHA-1)
+ * and gets the same rules: the edit is a function of those two alone
+ * (hivefile_edit sees neither the image nor its name), so its result
+ * serves this entry too.  NULL if none. */
+static const struct hive_work *find_twin(const struct work *wk, const struct hive_work *hw)
+{
+	static const unsigned char none[WIM_SHA1_LEN];
+
+	if (memcmp(hw->sha1, none, sizeof(none)) == 0)
+		return NULL;
+	for (const struct hive_work *t = wk->hives; t < hw; t++)
+		if (t->edited && memcmp(t->sha1, hw->sha1, sizeof(hw->sha1)) == 0 &&
+		    same_rules(t, hw))
+			return t;
+	return NULL;
+}
+
+/* The report of the entry `hw` for the hive `stored` of its image. */
+static struct hive_report *add_report(struct file_report *fr, const struct hive_work *hw,
+				      const char *stored)
+{
+	const struct wim_image *img = &hw->iw->img;
+	struct hive_report *rep = file_report_add(fr);
+
+	if (!rep || !(rep->image_name = strdup(img->name)) || !(rep->hive = strdup(stored + 1)) ||
+	    !(rep->reg_root = reg_root_for(stored))) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	rep->image = img->index;
+	rep->role = img->role;
+	return rep;
+}
+
+/* Put the edited data of the entry `tw` into `stored` of hw's image
+ * (wim_keep_commit_again says how, with -v). */
+static enum wp_err put_twin(struct wim *w, struct hive_work *hw, const struct hive_work *tw,
+			    const struct patch_opts *o, const char *stored)
+{
+	int image = hw->iw->img.index;
+
+	if (o->plain_replace)
+		return wim_replace_file(w, image, tw->result, stored, WIM_REPLACE_PLAIN, hw->dir);
+	return wim_keep_commit_again(w, tw->done, image, stored, hw->dir);
+}
+
+/*
+ * The entry `hw` whose hive is that of the entry `tw` (find_twin): its
+ * report gets a copy of tw's changes, its transaction logs are seen to as
+ * any hive's, and tw's edited data goes into its image (pending, as
+ * patch_one_hive does).
+ */
+static enum wp_err patch_twin(struct wim *w, struct hive_work *hw, const struct hive_work *tw,
+			      const struct patch_opts *o, struct file_report *fr,
+			      struct pending *pend, size_t *n_pend, char **stored, const char *where)
+{
+	int image = hw->iw->img.index;
+	struct hive_report *rep = add_report(fr, hw, *stored);
+
+	if (!rep)
+		return WP_ERR_INTERNAL;
+	const struct hive_report *trep = &fr->hives[tw->rep_index];
+	msg_verbose("%s: the same hive as image %d's (the same data, the same rules): its edit "
+		    "is reused", where, tw->iw->img.index);
+	rep->was_dirty = trep->was_dirty;
+	if (!changelist_copy(&rep->changes, &trep->changes)) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	hw->rep_index = fr->n_hives - 1;
+	enum wp_err ret = WP_OK;
+	if (rep->changes.n)
+		ret = queue_logs(w, image, hw->hive, hw->dir, o, rep, where);
+	if (ret != WP_OK || o->dry_run || rep->changes.n == 0)
+		return ret;
+	char *meta = NULL;
+	if (!o->plain_replace && !(meta = wim_file_metadata(w, image, *stored)))
+		return WP_ERR_INPUT;
+	if ((ret = put_twin(w, hw, tw, o, *stored)) != WP_OK) {
+		free(meta);
+		return ret;
+	}
+	hw->pend_index = *n_pend;
+	pend[*n_pend] = (struct pending){ .image = image, .stored = *stored,
+					  .rep_index = hw->rep_index, .meta = meta,
+					  .same_as = tw->pend_index };
+	(*n_pend)++;
+	*stored = NULL;
+	return WP_OK;
+}
+
 /* One hive of the work list; its prepared handle, if any, is taken over. */
-static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patch_opts *o,
-			  struct file_report *fr, struct pending *pend, size_t *n_pend)
+static int patch_one_hive(struct wim *w, struct work *wk, struct hive_work *hw,
+			  const struct patch_opts *o, struct file_report *fr, struct pending *pend,
+			  size_t *n_pend)
 {
 	const struct wim_image *img = &hw->iw->img;
 	const char *dir = hw->dir;
@@ -387,6 +517,13 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
+	if ((ret = wim_file_hash(w, img->index, stored, hw->sha1)) != WP_OK)
+		goto out;
+	const struct hive_work *twin = find_twin(wk, hw);
+	if (twin) {
+		ret = patch_twin(w, hw, twin, o, fr, pend, n_pend, &stored, where);
+		goto out;
+	}
 	msg_verbose("%s: extracting%s", where, keep ? " (done in advance)" : "");
 	ret = keep ? WP_OK
 		   : keeping ? wim_keep_prepare(w, img->index, stored, dir, src, &keep)
@@ -395,14 +532,10 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 		goto out;
 	ret = WP_ERR_INTERNAL;
 
-	struct hive_report *rep = file_report_add(fr);
-	if (!rep || !(rep->image_name = strdup(img->name)) || !(rep->hive = strdup(stored + 1)) ||
-	    !(rep->reg_root = reg_root_for(stored))) {
-		msg_error("out of memory");
+	struct hive_report *rep = add_report(fr, hw, stored);
+	if (!rep)
 		goto out;
-	}
-	rep->image = img->index;
-	rep->role = img->role;
+	hw->rep_index = fr->n_hives - 1;
 	struct hive *h;
 	rep->was_dirty = hivelogs_hive_dirty(src);
 	ret = hivefile_edit(src, hw->rules, hw->n_rules, where, o->allow_dirty, &rep->changes, &h);
@@ -410,8 +543,9 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 		goto out;
 	ret = hivefile_check_reg(o, &rep->changes, where);
 	if (ret == WP_OK && !o->dry_run && rep->changes.n)
-		ret = hivefile_write(h, dst, &rep->changes, where);
+		ret = hivefile_write(h, dst, &rep->changes, where, false);	/* scratch */
 	hivefile_close(h);
+	hw->edited = ret == WP_OK;
 	if (ret == WP_OK && rep->changes.n)
 		ret = queue_logs(w, img->index, hw->hive, dir, o, rep, where);
 	if (ret != WP_OK || o->dry_run || rep->changes.n == 0)
@@ -428,14 +562,20 @@ static int patch_one_hive(struct wim *w, struct hive_work *hw, const struct patc
 		goto out;
 	}
 	if (!o->plain_replace) {
-		/* The scratch volume holds the data now. */
+		/* The scratch volume holds the data now (a twin's is added
+		 * from there). */
 		unlink(src);
 		unlink(dst);
+		hw->done = keep;
+		keep = NULL;
+	} else {
+		hw->result = dst;	/* read while writing; a twin's too */
+		dst = NULL;
 	}
-	pend[*n_pend].meta = meta;
-	pend[*n_pend].image = img->index;
-	pend[*n_pend].stored = stored;
-	pend[*n_pend].rep_index = fr->n_hives - 1;
+	hw->pend_index = *n_pend;
+	pend[*n_pend] = (struct pending){ .image = img->index, .stored = stored,
+					  .rep_index = hw->rep_index, .meta = meta,
+					  .same_as = NO_PEND };
 	(*n_pend)++;
 	stored = NULL;
 out:
@@ -448,6 +588,27 @@ out:
 	return ret;
 }
 
+/* The SHA-1 of each pending hive's data in what was written, noted as
+ * it is read back (`have`), so that a twin's is compared without loading
+ * the other image again. */
+struct readback {
+	unsigned char (*sha1)[WIM_SHA1_LEN];
+	bool *have;
+};
+
+/* Did entry i get the data of an earlier entry (a twin's), and is that
+ * one blob in what was written?  Then reading it back once is enough:
+ * the blob was extracted (wimlib checks its SHA-1) and its hive checked.
+ * Notes i's SHA-1 either way. */
+static bool same_data(struct wim *w, const struct pending *pend, size_t i, struct readback *rb)
+{
+	size_t j = pend[i].same_as;
+
+	rb->have[i] = wim_file_hash(w, pend[i].image, pend[i].stored, rb->sha1[i]) == WP_OK;
+	return rb->have[i] && j < i && rb->have[j] &&
+	       memcmp(rb->sha1[i], rb->sha1[j], WIM_SHA1_LEN) == 0;
+}
+
 /* Open what was written (by the path `written`; `shown` in messages) and
  * check every edit is in it, as a reader would see it: a fresh open, a
  * fresh extraction, a fresh hive parse. */
@@ -457,18 +618,25 @@ static int verify_written(const char *written, const char *shown, const struct p
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
+	struct readback rb = { calloc(n_pend + 1, sizeof(*rb.sha1)),
+			       calloc(n_pend + 1, sizeof(*rb.have)) };
 	int ret = WP_OK;
 
 	if (!w) {
 		msg_error("%s: verification failed: what was written cannot be opened", shown);
-		return WP_ERR_WRITE;
+		ret = WP_ERR_WRITE;
+	} else if (!rb.sha1 || !rb.have) {
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
 	}
+	if (ret != WP_OK)
+		goto out;
 	pass++;
 	msg_verbose("%s: reading back what was written", shown);
 	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
 		msg_error("%s: verification failed: image count or boot index changed", shown);
-		wim_close(w);
-		return WP_ERR_WRITE;
+		ret = WP_ERR_WRITE;
+		goto out;
 	}
 	for (size_t i = 0; i < n_pend && ret == WP_OK; i++) {
 		char *dir = NULL, *file = NULL, *where = NULL;
@@ -481,6 +649,9 @@ static int verify_written(const char *written, const char *shown, const struct p
 			     pend[i].stored + 1) < 0) {
 			msg_error("out of memory");
 			ret = WP_ERR_INTERNAL;
+		} else if (same_data(w, pend, i, &rb)) {
+			msg_verbose("%s: the same data as image %d's, read back above", where,
+				    pend[pend[i].same_as].image);
 		} else if (mkdir(dir, 0700) < 0 ||
 			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != WP_OK) {
 			msg_error("%s: verification failed: cannot extract the written hive", where);
@@ -518,6 +689,9 @@ static int verify_written(const char *written, const char *shown, const struct p
 		free(file);
 		free(where);
 	}
+out:
+	free(rb.sha1);
+	free(rb.have);
 	wim_close(w);
 	return ret;
 }
@@ -937,7 +1111,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		const struct image_work *iw = &wk.images[i];
 		announce_image(path, iw, o);
 		for (size_t h = iw->first; h < iw->first + iw->n_hives && ret == WP_OK; h++)
-			ret = patch_one_hive(w, &wk.hives[h], o, fr, pend, &n_pend);
+			ret = patch_one_hive(w, &wk, &wk.hives[h], o, fr, pend, &n_pend);
 	}
 	if (ret != WP_OK)
 		goto out;

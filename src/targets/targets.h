@@ -136,14 +136,15 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
  * The steps both share.  hivefile_edit opens the hive at `src` into memory,
  * applies `rules` and records the changes in `out`; the edited hive is
  * returned in *h (close it with hivefile_close).  hivefile_write writes
- * it to `dst`, syncs it, re-opens it and verifies every change is there.
+ * it to `dst`, syncs it if `sync` (not a scratch copy that a WIM write
+ * reads), re-opens it and verifies every change is there.
  * Both return an enum wp_err.
  */
 struct hive;
 enum wp_err hivefile_edit(const char *src, const struct rule *const *rules, size_t n_rules,
 		  const char *where, bool allow_dirty, struct changelist *out, struct hive **h);
 enum wp_err hivefile_write(struct hive *h, const char *dst, const struct changelist *cl,
-		   const char *where);
+		   const char *where, bool sync);
 void hivefile_close(struct hive *h);
 
 /*

@@ -242,13 +242,23 @@ static int no_op(const struct wimlib_dir_entry *d, void *ctx)
 	return 0;
 }
 
+/* Image i + 1's metadata as it was, if it is the same: by image, not by
+ * hash, since images exported twice share one. */
+static const struct blob *old_meta(const struct wim_blobs *now, const struct wim_blobs *before,
+				   size_t i)
+{
+	if (i >= before->n_meta || memcmp(before->meta[i].sha1, now->meta[i].sha1, 20) != 0)
+		return NULL;
+	return &before->meta[i];
+}
+
 /* An image whose metadata resource is new is loaded (wimlib checks its
  * SHA-1 as it reads it); the others' entries were checked as old blobs. */
 static enum wp_err load_new_images(WIMStruct *ws, const struct wim_blobs *now,
 				   const struct wim_blobs *before, const char *shown)
 {
 	for (size_t i = 0; i < now->n_meta; i++) {
-		const struct blob *was = find(before, now->meta[i].sha1);
+		const struct blob *was = old_meta(now, before, i);
 		if (was && same_entry(was, &now->meta[i]))
 			continue;
 		int r = wimlib_iterate_dir_tree(ws, (int)i + 1, "", 0, no_op, NULL);
@@ -375,9 +385,14 @@ static enum wp_err check_blobs(struct check *c, const struct wim_blobs *now,
 {
 	enum wp_err ret = WP_OK;
 	for (size_t i = 0; i < now->n && ret == WP_OK; i++) {
-		const struct blob *was = find(before, now->v[i].sha1);
+		const struct blob *was = now->v[i].metadata ? NULL : find(before, now->v[i].sha1);
 		if (was)
 			ret = check_old(c, &now->v[i], was);
+	}
+	for (size_t i = 0; i < now->n_meta && ret == WP_OK; i++) {
+		const struct blob *was = old_meta(now, before, i);
+		if (was)
+			ret = check_old(c, &now->meta[i], was);
 	}
 	return ret;
 }

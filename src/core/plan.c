@@ -134,6 +134,7 @@ void plan_free(struct plan *p)
 		free(p->profiles[i].params);
 	}
 	free(p->profiles);
+	media_plan_free(&p->media);
 	plan_init(p);
 }
 

@@ -36,7 +36,7 @@ struct hive_report *file_report_add(struct file_report *fr)
 
 size_t file_report_changes(const struct file_report *fr)
 {
-	size_t n = 0;
+	size_t n = fr->n_media;
 	for (size_t i = 0; i < fr->n_hives; i++)
 		n += fr->hives[i].changes.n;
 	return n;
@@ -208,6 +208,39 @@ static void print_iso(FILE *out, const struct file_report *fr)
 		fr->path, r->split_parts ? " (install.wim split)" : "");
 }
 
+/* "+ Autounattend.xml (2.1 KiB, sha256 ...)" per medium file. */
+static void print_media(FILE *out, const struct file_report *fr)
+{
+	char a[32], b[32];
+
+	for (size_t i = 0; i < fr->n_media; i++) {
+		const struct media_file_change *c = &fr->media[i];
+		bool add = strcmp(c->action, "add") == 0, rem = strcmp(c->action, "remove") == 0;
+		bool boot = strcmp(c->action, "boot") == 0;
+		fprintf(out, "%s%c ", add ? c_add : rem ? c_del : "", add ? '+' : rem ? '-' : '~');
+		put(out, c->path, false);
+		if (boot) {
+			fputs(": the UEFI boot entry loads it instead of ", out);
+			put(out, c->old_path ? c->old_path : "?", false);
+		} else if (rem) {
+			fprintf(out, " removed (%s, sha256 %s; its bytes are not kept)",
+				msg_human_size(c->old_size, a, sizeof(a)), c->old_sha256);
+		} else {
+			fprintf(out, " %s from ", add ? "added" : "replaced");
+			put(out, c->from, false);
+			fprintf(out, " (%s, sha256 %s", msg_human_size(c->size, a, sizeof(a)),
+				c->sha256);
+			if (!add)
+				fprintf(out, "; was %s, sha256 %s", msg_human_size(c->old_size, b, sizeof(b)),
+					c->old_sha256);
+			fputc(')', out);
+		}
+		fprintf(out, "%s\n", add || rem ? c_off : "");
+	}
+	if (fr->n_media)
+		fputc('\n', out);
+}
+
 void report_print(FILE *out, const struct file_report *fr)
 {
 	if (fr->iso) {
@@ -215,6 +248,7 @@ void report_print(FILE *out, const struct file_report *fr)
 		return;
 	}
 	colours_for(out);
+	print_media(out, fr);
 	size_t total = file_report_changes(fr);
 
 	for (size_t i = 0; i < fr->n_hives; i++) {

@@ -84,6 +84,23 @@ struct iso_report {
 	size_t n_checks;
 };
 
+/* A file of the medium added, replaced or removed by the plan's medium
+ * operations, or the boot entry switched ("boot": `path` is the new boot
+ * image, `old_path` the one it replaces). */
+struct media_file_change {
+	const char *action;	/* "add", "replace", "remove", "boot" */
+	char *path;		/* on the medium, as it is (or will be) stored */
+	char *old_path;		/* "boot": the boot image the entry had */
+	char *from;		/* "add"/"replace": the local file */
+	uint64_t size;		/* the new bytes ("remove": 0) */
+	uint64_t old_size;	/* the old bytes ("add": 0) */
+	char sha256[65];	/* hex; "" when there are none */
+	char old_sha256[65];
+	const char *profile;	/* the op's, borrowed from the plan */
+	const char *src_file;
+	int src_line;
+};
+
 struct file_report {
 	char *path;
 	char *output;		/* where it was written (NULL = in place) */
@@ -94,6 +111,9 @@ struct file_report {
 	const struct iso_report *iso;	/* kind "iso": the image as a whole
 					   (no hives; not freed here) */
 	bool undo_recorded;	/* what undoes it is written (at its commit point) */
+	const struct media_file_change *media;	/* kind "medium": the medium's
+						   files changed (not freed here) */
+	size_t n_media;
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */

@@ -121,7 +121,8 @@ static enum wp_err open_view(const char *iso, const struct iso_media *m, const c
 	if (!same_listing(ip->fs, &m->files, why, why_size) ||
 	    (trial && !trial_resize(&ip->fd, ip->sectors, why, why_size)))
 		return WP_ERR_USAGE;
-	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, &ip->st, why, why_size);
+	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, m->extra, m->n_extra, &ip->st, why,
+				 why_size);
 }
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
@@ -141,7 +142,8 @@ enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *w
 		return ret;
 	msg_verbose("%s: its files are extracted with 7-Zip: %s", iso, why);
 	iso_inplace_close(ip);
-	ret = iso_media_extract(m, iso, iso, work_dir, false);
+	/* The files <file> rules touch are no medium files: all of them. */
+	ret = iso_media_extract(m, iso, iso, work_dir, m->n_extra > 0);
 	*root = m->root;
 	return ret;
 }
@@ -555,5 +557,28 @@ out:
 		wim_change_list_free(&ed[i].c);
 	}
 	free(ed);
+	return ret;
+}
+
+int iso_inplace_locate(const char *iso, const char *rel, struct isofs_extent *first,
+		       size_t *n_ext)
+{
+	struct stat st;
+	char why[512];
+	int fd = open(iso, O_RDONLY | O_CLOEXEC), ret = -1;
+	struct isofs *fs = NULL;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 &&
+	    (fs = open_fs(&fd, (uint64_t)st.st_size / SECTOR, why, sizeof(why)))) {
+		const struct isofs_file *e = isofs_find(fs, rel);
+		if (e && !e->dir && e->n_ext) {
+			*first = e->ext[0];
+			*n_ext = e->n_ext;
+			ret = 0;
+		}
+	}
+	isofs_free(fs);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }

@@ -63,4 +63,10 @@ void iso_inplace_close(struct iso_inplace *ip);
 enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, const char **root);
 
+/* Where the file `rel` of the image starts (its first extent) and in
+ * how many extents it lies, read by isofs.h; -1 when the file system
+ * cannot be read so or has no such file (nothing said). */
+int iso_inplace_locate(const char *iso, const char *rel, struct isofs_extent *first,
+		       size_t *n_ext);
+
 #endif

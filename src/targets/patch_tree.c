@@ -92,7 +92,7 @@ static enum wp_err medium_files(const char *root, const char *dest, const struct
 	struct file_report fr = { .kind = "medium", .media = e->v, .n_media = e->n };
 	enum wp_err ret = WP_OK;
 
-	if (o->plan->media.efi_noprompt)
+	if (o->plan->media.efi_noprompt && !o->boot_by_image)
 		msg_info("%s: <boot efi=\"noprompt\"> (%s:%d) does nothing to a tree: a tree has no "
 			 "El Torito boot catalog, and " MEDIA_UEFI_BOOT_IMAGE " is left as it is; "
 			 "an ISO image made from it boots efisys_noprompt.bin only if its maker is "

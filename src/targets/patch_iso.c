@@ -430,11 +430,7 @@ static const char *rebuild_reason(const struct patch_opts *o)
 /* Why the plan's medium files make the image be rebuilt, or NULL. */
 static const char *medium_reason(const struct iso_medium *im)
 {
-	if (im->adds_or_removes)
-		return "adds or removes files";
-	if (im->uefi_to)
-		return "switches the UEFI boot image to efisys_noprompt.bin";
-	return NULL;
+	return im->adds_or_removes ? "adds or removes files" : NULL;
 }
 
 /* The boot entry switched (or to be): a "medium" report of the image. */
@@ -458,7 +454,7 @@ static void report_boot_switch(const char *iso, const struct patch_opts *o,
 static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 				  const struct iso_media *m, const struct iso_layout *lay,
 				  struct relay *r, struct iso_report *rep, bool *fallback,
-				  const char *forced)
+				  const char *forced, const char *uefi_to)
 {
 	static char reason[600];
 	struct iso_inplace ip;
@@ -473,6 +469,8 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		return WP_OK;
 	}
 	enum wp_err ret = iso_inplace_open(iso, m, o->work_dir, &ip, why, sizeof(why));
+	if (ret == WP_OK && uefi_to)
+		ret = iso_inplace_switch_boot(&ip, uefi_to, why, sizeof(why));
 	if (ret == WP_ERR_USAGE) {
 		snprintf(reason, sizeof(reason), "%s", why);
 		msg_info("%s: not patched in place, rebuilt: %s", iso, reason);
@@ -568,7 +566,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 			bool fallback;
 			said_written = true;
 			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback,
-					     medium_reason(&im));
+					     medium_reason(&im), im.uefi_to);
 			if (!fallback) {
 				if (ret == WP_OK)
 					ret = finish_report(o->output, &rep, &lay);

@@ -194,6 +194,7 @@ int main(void)
 		iso_parse_vd(s, &vd);
 		memset(&info, 0, sizeof(info));
 		iso_parse_catalog(s, &info, why, sizeof(why));
+		iso_catalog_retarget(s, 0xEF, 1234, 64, why, sizeof(why));
 		iso_parse_udf_anchor(s, &len, &loc);
 		memset(label, 'x', sizeof(label));
 		label[sizeof(label) - 1] = '\0';

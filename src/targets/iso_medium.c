@@ -72,15 +72,21 @@ enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const st
 	for (size_t i = 0; i < im->w.n; i++) {
 		const struct media_want *w = &im->w.v[i];
 		const struct iso_entry *e = iso_listing_find(&m->files, w->rel);
-		if (e && !e->dir) {
+		if (e && e->dir) {
+			msg_error("%s:%d: %s is a directory in %s: <file> and <remove-file> work on "
+				  "files", w->op->src_file, w->op->src_line, e->path, iso);
+			return WP_ERR_INPUT;
+		}
+		if (e) {
 			if (!ARRAY_GROW(im->extra, im->n_extra + 1, alloc)) {
 				msg_error("out of memory");
 				return WP_ERR_INTERNAL;
 			}
 			im->extra[im->n_extra++] = e->path;
 		}
-		/* A directory in the way is said when the tree is planned. */
-		if ((!e && w->from) || (e && !e->dir && !w->from))
+		/* A file where a directory should be is said when the tree is
+		 * planned (the image is rebuilt: its path is new). */
+		if ((!e && w->from) || (e && !w->from))
 			im->adds_or_removes = true;
 	}
 	if (mp->efi_noprompt)

@@ -49,6 +49,13 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool is_link(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISLNK(st.st_mode);
+}
+
 /* Every regular file below `dir`, in name order (the same plan each
  * run), as `rel`/... */
 static enum wp_err walk_dir(struct media_wants *w, const char *dir, const char *rel,
@@ -93,6 +100,11 @@ static enum wp_err walk_dir(struct media_wants *w, const char *dir, const char *
 		} else if (stat(src, &st) < 0) {
 			msg_error("%s:%d: from-dir: %s: %s", op->src_file, op->src_line, src,
 				  strerror(errno));
+			ret = WP_ERR_INPUT;
+		} else if (S_ISDIR(st.st_mode) && is_link(src)) {
+			/* Two links to a parent would make the walk exponential. */
+			msg_error("%s:%d: from-dir: %s: a symbolic link to a directory: not followed "
+				  "(give the directory itself)", op->src_file, op->src_line, src);
 			ret = WP_ERR_INPUT;
 		} else if (S_ISDIR(st.st_mode)) {
 			ret = walk_dir(w, src, dst, op, depth + 1);

@@ -39,7 +39,7 @@ struct media_wants {
 
 /* The plan's wants in order (a later one for the same path wins), every
  * from-dir walked (regular files only, symbolic links to them followed;
- * anything else is refused, named).  Returns an enum wp_err. */
+ * a link to a directory, and anything else, is refused, named).  Returns an enum wp_err. */
 enum wp_err media_wants_get(const struct media_plan *mp, struct media_wants *w);
 void media_wants_free(struct media_wants *w);
 

@@ -4,7 +4,8 @@
 # The boot files are built from tests/boot/ on every run, never kept as
 # binaries: etfsboot.com (nasm) writes WIMPATCH-BIOS-MARKER to COM1, and
 # efisys.bin (mtools), a 1.44 MB FAT12 image as Microsoft's is, holds
-# EFI/BOOT/BOOTX64.EFI (gnu-efi), which prints WIMPATCH-UEFI-MARKER.
+# EFI/BOOT/BOOTX64.EFI (gnu-efi), which prints WIMPATCH-UEFI-MARKER;
+# efisys_noprompt.bin the same with WIMPATCH-UEFI-NOPROMPT-MARKER.
 # A missing tool fails the test with the package that has it.
 
 OVMF_CODE=/usr/share/OVMF/OVMF_CODE_4M.fd
@@ -45,26 +46,34 @@ boot_run() {
 	}
 }
 
-# mkbootfiles DIR: DIR/etfsboot.com, DIR/BOOTX64.EFI and DIR/efisys.bin.
-mkbootfiles() {
+# efi_floppy DIR NAME [CFLAG]: DIR/NAME, a 1.44 MB FAT12 image holding
+# EFI/BOOT/BOOTX64.EFI built from efi-marker.c with CFLAG.
+efi_floppy() {
 	b=$1 s=$top_srcdir/tests/boot
-	mkdir -p "$b"
-	boot_run "nasm" nasm -f bin -o "$b/etfsboot.com" "$s/bios-marker.asm"
 	# The flags and the link gnu-efi's documentation gives for x86_64:
 	# a position-independent ELF shared object, turned into PE32+.
 	boot_run "compiling efi-marker.c" gcc -std=c11 -O2 -Wall -I"$EFI_INC" -I"$EFI_INC/x86_64" \
 		-fpic -ffreestanding -fno-stack-protector -fno-stack-check -fshort-wchar \
-		-mno-red-zone -maccumulate-outgoing-args -c -o "$b/efi-marker.o" "$s/efi-marker.c"
+		-mno-red-zone -maccumulate-outgoing-args ${3:-} -c -o "$b/efi-marker.o" "$s/efi-marker.c"
 	boot_run "linking efi-marker" ld -shared -Bsymbolic -nostdlib -znocombreloc \
 		-T "$EFI_LIB/elf_x86_64_efi.lds" "$EFI_LIB/crt0-efi-x86_64.o" "$b/efi-marker.o" \
 		-o "$b/efi-marker.so" -L"$EFI_LIB" -lefi -lgnuefi
 	boot_run "objcopy to PE32+" objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym \
 		-j .rel -j .rela -j '.rel.*' -j '.rela.*' -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 "$b/efi-marker.so" "$b/BOOTX64.EFI"
-	rm -f "$b/efisys.bin"
-	boot_run "mformat" mformat -C -f 1440 -i "$b/efisys.bin" ::
-	boot_run "mmd" mmd -i "$b/efisys.bin" ::/EFI ::/EFI/BOOT
-	boot_run "mcopy" mcopy -i "$b/efisys.bin" "$b/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+	rm -f "$b/$2"
+	boot_run "mformat" mformat -C -f 1440 -i "$b/$2" ::
+	boot_run "mmd" mmd -i "$b/$2" ::/EFI ::/EFI/BOOT
+	boot_run "mcopy" mcopy -i "$b/$2" "$b/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+}
+
+# mkbootfiles DIR: DIR/etfsboot.com, DIR/efisys.bin and
+# DIR/efisys_noprompt.bin.
+mkbootfiles() {
+	mkdir -p "$1"
+	boot_run "nasm" nasm -f bin -o "$1/etfsboot.com" "$top_srcdir/tests/boot/bios-marker.asm"
+	efi_floppy "$1" efisys_noprompt.bin -DNOPROMPT
+	efi_floppy "$1" efisys.bin
 }
 
 # media_bootable DIR BOOTFILES: the medium DIR (mkmedia) with the marker
@@ -73,6 +82,7 @@ mkbootfiles() {
 media_bootable() {
 	[ ! -f "$1/boot/etfsboot.com" ] || cp "$2/etfsboot.com" "$1/boot/etfsboot.com"
 	cp "$2/efisys.bin" "$1/efi/microsoft/boot/efisys.bin"
+	cp "$2/efisys_noprompt.bin" "$1/efi/microsoft/boot/efisys_noprompt.bin"
 }
 
 # qemu_boot bios|uefi ISO LOG: boot ISO from a CD drive under SeaBIOS or
@@ -108,12 +118,13 @@ log_tail() {
 		tail -n 8 | sed 's/^/#   /'
 }
 
-# t_boots bios|uefi ISO NAME: ISO boots under that firmware and its boot
-# file prints the marker.
+# t_boots bios|uefi ISO NAME [MARKER]: ISO boots under that firmware and
+# its boot file prints the marker (the firmware's, or MARKER).
 t_boots() {
 	fw=$1 iso=$2 name=$3
 	case $fw in bios) marker=WIMPATCH-BIOS-MARKER want=1 fwname=SeaBIOS ;;
 	uefi) marker=WIMPATCH-UEFI-MARKER want=0 fwname=OVMF ;; esac
+	marker=${4:-$marker}
 	log=$T/boot-$name-$fw.log
 	qemu_boot "$fw" "$iso" "$log"
 	rc=$?

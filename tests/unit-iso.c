@@ -124,7 +124,25 @@ int main(void)
 		   info.boot[0].lba == 600, "BIOS, no emulation, 8 sectors at 600");
 	ok(info.boot[1].platform == ISO_PLATFORM_UEFI && info.boot[1].lba == 700,
 	   "UEFI at 700");
+	unsigned char before[ISO_SECTOR];
+	memcpy(before, s, sizeof(s));
+	ok(iso_catalog_retarget(s, 0xEF, 812, 2880, why, sizeof(why)), "the UEFI entry retargeted");
+	memset(&info, 0, sizeof(info));
+	ok(iso_parse_catalog(s, &info, why, sizeof(why)), "the catalog still reads (checksum kept)");
+	ok(info.boot[1].lba == 812 && info.boot[1].load_sectors == 2880 &&
+		   info.boot[1].platform == ISO_PLATFORM_UEFI && info.boot[1].bootable,
+	   "UEFI now at 812, 2880 sectors, still bootable");
+	ok(info.boot[0].lba == 600 && info.boot[0].load_sectors == 8, "the BIOS entry as it was");
+	size_t diff = 0;
+	for (size_t i = 0; i < sizeof(s); i++)
+		diff += s[i] != before[i];
+	is_int((int)diff, 4, "only the entry's load size and block bytes changed (700->812, 0->2880)");
+	ok(!iso_catalog_retarget(s, 0x02, 1, 1, why, sizeof(why)), "no entry for that platform: refused");
+	is_str(why, "the boot catalog has no entry for platform 0x02", "with the reason");
+	ok(!iso_catalog_retarget(s, 0xEF, 1, 70000, why, sizeof(why)), "a load size over 16 bits: refused");
+	memcpy(s, before, sizeof(s));
 	s[28] ^= 1;
+	ok(!iso_catalog_retarget(s, 0xEF, 1, 1, why, sizeof(why)), "a bad catalog is not retargeted");
 	memset(&info, 0, sizeof(info));
 	ok(!iso_parse_catalog(s, &info, why, sizeof(why)), "a wrong checksum is refused");
 	is_str(why, "bad validation entry", "with the reason");
@@ -176,6 +194,7 @@ int main(void)
 		iso_parse_vd(s, &vd);
 		memset(&info, 0, sizeof(info));
 		iso_parse_catalog(s, &info, why, sizeof(why));
+		iso_catalog_retarget(s, 0xEF, 1234, 64, why, sizeof(why));
 		iso_parse_udf_anchor(s, &len, &loc);
 		memset(label, 'x', sizeof(label));
 		label[sizeof(label) - 1] = '\0';

@@ -134,7 +134,8 @@ static void expect_error(const char *file, int line, const char *needle)
 	else
 		snprintf(where, sizeof(where), "%s: ", file);
 	good &= ok(rc == -1, "%s: refused", base);
-	good &= ok(p.n_rules == 0 && p.n_profiles == 0, "%s: plan untouched", base);
+	good &= ok(p.n_rules == 0 && p.n_profiles == 0 && !media_plan_any(&p.media),
+		   "%s: plan untouched", base);
 	good &= ok(strstr(err, where) != NULL, "%s: message at %s:%d", base, base, line);
 	good &= ok(strstr(err, needle) != NULL, "%s: message says '%s'", base, needle);
 	good &= ok(only_our_messages(err), "%s: nothing but wimpatch messages", base);
@@ -848,6 +849,91 @@ static void test_validate(void)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Medium files and boot (profile_media.c)                             */
+
+static const char *put_tmp(const char *name, const char *text)
+{
+	const char *path = in_dir(tmp_dir, name);
+	FILE *f = fopen(path, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+		bail_out("cannot write a test profile");
+	return path;
+}
+
+/* A profile of one medium element, in tmp_dir. */
+static const char *media_profile(const char *name, const char *body)
+{
+	char text[2048];
+
+	snprintf(text, sizeof(text), "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n%s\n"
+		 "</profile>\n", body);
+	return put_tmp(name, text);
+}
+
+static void test_media(void)
+{
+	struct plan p;
+	char *err;
+
+	put_tmp("m-src.txt", "x");
+	put_tmp("m-bad.xml", "<a>");
+	put_tmp("m-good.xml", "<?xml version=\"1.0\"?><unattend/>");
+	const char *sub = in_dir(tmp_dir, "m-dir");
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST)
+		bail_out("cannot make a test directory");
+	const char *f = media_profile("m-ok.xml",
+				      "<file path=\"a\\b//c.txt\" from=\"m-src.txt\"/>\n"
+				      "<file path=\"$WinPEDriver$/\" from-dir=\"m-dir\"/>\n"
+				      "<file path=\"Autounattend.xml\" from=\"m-good.xml\" check=\"xml\"/>\n"
+				      "<remove-file path=\"support/x.txt\"/>\n"
+				      "<boot efi=\"noprompt\" bios=\"noprompt\"/>");
+	plan_init(&p);
+	ok(load_captured(&p, f, &pp, &err) == 0, "medium elements load");
+	is_int((int)p.media.n_ops, 5, "five medium operations (bios=noprompt is a removal)");
+	if (p.media.n_ops == 5) {
+		const struct media_op *o = p.media.ops;
+		ok(o[0].kind == MOP_PUT_FILE && strcmp(o[0].path, "a/b/c.txt") == 0,
+		   "backslashes and doubled slashes become one '/'");
+		is_str(o[0].from, in_dir(tmp_dir, "m-src.txt"), "from= is relative to the profile");
+		ok(o[0].src_line == 3, "the op keeps its line");
+		ok(o[1].kind == MOP_PUT_DIR && strcmp(o[1].path, "$WinPEDriver$") == 0,
+		   "from-dir: a directory, '$' kept (not a ${parameter})");
+		ok(o[3].kind == MOP_REMOVE && strcmp(o[3].path, "support/x.txt") == 0, "remove-file");
+		ok(o[4].kind == MOP_REMOVE && strcmp(o[4].path, "boot/bootfix.bin") == 0,
+		   "bios=noprompt removes boot/bootfix.bin");
+	}
+	ok(p.media.efi_noprompt && p.media.boot_src_line == 7, "efi=noprompt, with its line");
+	free(err);
+	plan_free(&p);
+
+	expect_error(media_profile("m-up.xml", "<file path=\"a/../../x\" from=\"m-src.txt\"/>"), 3,
+		     "has a '..' component");
+	expect_error(media_profile("m-abs.xml", "<remove-file path=\"/etc/passwd\"/>"), 3,
+		     "is absolute");
+	expect_error(media_profile("m-drive.xml", "<remove-file path=\"C:\\boot.ini\"/>"), 3,
+		     "is absolute");
+	expect_error(media_profile("m-dot.xml", "<remove-file path=\"./x\"/>"), 3,
+		     "has a '.' component");
+	expect_error(media_profile("m-none.xml", "<file path=\"x\" from=\"m-absent\"/>"), 3,
+		     "No such file or directory");
+	expect_error(media_profile("m-notdir.xml", "<file path=\"x\" from-dir=\"m-src.txt\"/>"), 3,
+		     "not a directory");
+	expect_error(media_profile("m-isdir.xml", "<file path=\"x\" from=\"m-dir\"/>"), 3,
+		     "not a regular file (a directory)");
+	expect_error(media_profile("m-xml.xml", "<file path=\"x\" from=\"m-bad.xml\" check=\"xml\"/>"),
+		     3, "not well-formed XML");
+	expect_error(media_profile("m-both.xml", "<file path=\"x\" from=\"a\" from-dir=\"b\"/>"), 3,
+		     "Invalid attribute from-dir");
+	rmdir(in_dir(tmp_dir, "m-dir"));
+	const char *names[] = { "m-src.txt", "m-bad.xml", "m-good.xml", "m-ok.xml", "m-up.xml",
+				"m-abs.xml", "m-drive.xml", "m-dot.xml", "m-none.xml", "m-notdir.xml",
+				"m-isdir.xml", "m-xml.xml", "m-both.xml" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unlink(in_dir(tmp_dir, names[i]));
+}
+
 int main(void)
 {
 	const char *srcdir = getenv("srcdir");
@@ -890,6 +976,7 @@ int main(void)
 	test_billion_laughs();
 	test_limits();
 	test_validate();
+	test_media();
 	profile_cleanup();
 
 	rmdir(tmp_dir);

@@ -200,6 +200,7 @@ enum wp_err iso_probe(const char *path, struct iso_info *info)
 			  " bytes", path, info->volume_size, info->size);
 		goto out;
 	}
+	info->catalog_lba = catalog;
 	if (catalog && !read_catalog(fd, path, catalog, info))
 		goto out;
 	ret = WP_OK;
@@ -721,6 +722,94 @@ enum wp_err iso_verify_boot_same(const char *path, const char *src)
 		msg_error("%s: verification failed: xorriso reads its label or El Torito catalog "
 			  "differently from the source's", path);
 	}
+	free(a);
+	free(b);
+	return ret;
+}
+
+/* The report without entry k's lines (its "boot img" and "img path")
+ * and without every "img blks" line: for an image no file system names
+ * (Microsoft's layout hides them) xorriso guesses the blocks from the gap
+ * to the next boot image, which moves with the switched one.  Malloc'd;
+ * NULL when out of memory. */
+static char *without_entry(const char *report, unsigned k)
+{
+	char *r = malloc(strlen(report) + 1), *o = r;
+
+	if (!r)
+		return NULL;
+	for (const char *p = report; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p + 1) : strlen(p);
+		unsigned i;
+		bool drop = ((sscanf(p, "El Torito boot img : %u", &i) == 1 ||
+			      sscanf(p, "El Torito img path : %u", &i) == 1) && i == k) ||
+			    strncmp(p, "El Torito img blks", 18) == 0;
+		if (!drop) {
+			memcpy(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+	return r;
+}
+
+/* Entry k's load size, LBA and path as xorriso reads them; false when it
+ * has no such entry. */
+static bool entry_of(const char *report, unsigned k, unsigned *load, unsigned *lba, char *path,
+		     size_t path_size)
+{
+	bool found = false;
+
+	path[0] = '\0';
+	for (const char *p = report; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		unsigned i, ld, at;
+		char a[16], b[4], c[16], d[16], e[16];
+		if (sscanf(p, "El Torito boot img : %u %15s %3s %15s %15s %15s %u %u", &i, a, b, c, d, e,
+			   &ld, &at) == 8 && i == k) {
+			*load = ld;
+			*lba = at;
+			found = true;
+		} else if (sscanf(p, "El Torito img path : %u", &i) == 1 && i == k) {
+			const char *slash = strchr(p + 20, '/');
+			size_t n = slash ? (size_t)((eol ? eol : slash + strlen(slash)) - slash) : 0;
+			snprintf(path, path_size, "%.*s", (int)n, slash ? slash : "");
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return found;
+}
+
+enum wp_err iso_verify_boot_switched(const char *path, const char *src, unsigned entry,
+				     uint32_t lba, unsigned load, const char *image)
+{
+	char *a = torito_report(path), *b = a ? torito_report(src) : NULL;
+	char *ra = a ? without_entry(a, entry) : NULL, *rb = b ? without_entry(b, entry) : NULL;
+	char got_path[PATH_MAX];
+	unsigned got_load = 0, got_lba = 0;
+	enum wp_err ret = WP_ERR_WRITE;
+
+	if (a && b && (!ra || !rb)) {
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
+	} else if (a && b && strcmp(ra, rb) != 0) {
+		msg_error("%s: verification failed: xorriso reads its label or El Torito catalog "
+			  "differently from the source's beyond entry %u", path, entry);
+	} else if (a && b && (!entry_of(a, entry, &got_load, &got_lba, got_path, sizeof(got_path)) ||
+			      got_lba != lba || got_load != load ||
+			      (got_path[0] && !same_image_path(got_path, image)))) {
+		msg_error("%s: verification failed: xorriso reads El Torito entry %u at block %u, load "
+			  "size %u, image %s; expected block %u, load size %u, /%s", path, entry,
+			  got_lba, got_load, got_path[0] ? got_path : "(not named)", lba, load, image);
+	} else if (a && b) {
+		msg_verbose("%s: xorriso reads El Torito entry %u at block %u (%s), the rest as in %s",
+			    path, entry, got_lba, image, src);
+		ret = WP_OK;
+	}
+	free(ra);
+	free(rb);
 	free(a);
 	free(b);
 	return ret;

@@ -71,6 +71,7 @@ struct iso_info {
 	bool udf;		/* has a UDF file system (Windows media do) */
 	uint64_t size;		/* of the file */
 	uint64_t volume_size;	/* what the volume descriptors claim (0: unknown) */
+	uint32_t catalog_lba;	/* El Torito's boot catalog (0: none) */
 	size_t n_boot;		/* El Torito entries, in catalog order */
 	struct iso_boot_entry boot[8];
 };
@@ -133,6 +134,11 @@ enum wp_err iso_verify_boot(const char *path, const struct iso_layout *lay);
 /* The same for an image patched in place: xorriso reads the same label
  * and El Torito catalog (entries, blocks, sizes, paths) as in `src`. */
 enum wp_err iso_verify_boot_same(const char *path, const char *src);
+/* The same but for El Torito entry `entry` (1-based), switched to another
+ * boot image: xorriso reads it at block `lba` with load size `load` (and,
+ * where it can name it, as `image`), everything else as in `src`. */
+enum wp_err iso_verify_boot_switched(const char *path, const char *src, unsigned entry,
+				     uint32_t lba, unsigned load, const char *image);
 
 /* Read every file of a written image back with 7-Zip and compare it, byte
  * for byte, with the tree it was written from; the image's file list

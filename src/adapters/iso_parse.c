@@ -168,6 +168,48 @@ bool iso_parse_catalog(const unsigned char c[ISO_SECTOR], struct iso_info *info,
 	return true;
 }
 
+bool iso_catalog_retarget(unsigned char c[ISO_SECTOR], unsigned platform_id, uint32_t lba,
+			  unsigned load_sectors, char *why, size_t why_size)
+{
+	struct iso_info info = { 0 };
+	unsigned char *e = NULL;
+
+	if (!iso_parse_catalog(c, &info, why, why_size))
+		return false;
+	if (load_sectors > 0xFFFF) {
+		snprintf(why, why_size, "a load size of %u sectors does not fit the entry", load_sectors);
+		return false;
+	}
+	/* The walk of iso_parse_catalog, looking for the entry. */
+	if (c[1] == platform_id)
+		e = c + 32;
+	for (size_t off = 64; !e && off + 32 <= SECTOR;) {
+		unsigned h = c[off];
+		if (h != 0x90 && h != 0x91)
+			break;
+		unsigned platform = c[off + 1], n = le16(c + off + 2);
+		off += 32;
+		for (unsigned i = 0; i < n && off + 32 <= SECTOR && !e; i++) {
+			if (platform == platform_id)
+				e = c + off;
+			off += 32;
+			while (off + 32 <= SECTOR && c[off] == 0x44)
+				off += 32;
+		}
+		if (h == 0x91)
+			break;
+	}
+	if (!e) {
+		snprintf(why, why_size, "the boot catalog has no entry for platform 0x%02X", platform_id);
+		return false;
+	}
+	e[6] = (unsigned char)(load_sectors & 0xFF);
+	e[7] = (unsigned char)(load_sectors >> 8);
+	for (int i = 0; i < 4; i++)
+		e[8 + i] = (unsigned char)(lba >> (8 * i));
+	return true;
+}
+
 bool iso_parse_udf_anchor(const unsigned char s[ISO_SECTOR], uint32_t *len, uint32_t *loc)
 {
 	if (le16(s) != 2)

@@ -43,6 +43,15 @@ enum iso_vd iso_parse_vd(const unsigned char s[ISO_SECTOR], struct iso_vd_info *
 bool iso_parse_catalog(const unsigned char s[ISO_SECTOR], struct iso_info *info, char *why,
 		       size_t why_size);
 
+/* Point the first El Torito entry of `platform_id` (0xEF: UEFI) in the
+ * catalog sector at block `lba`, loading `load_sectors` 512-byte sectors;
+ * its other fields and every other entry stay.  The validation entry's
+ * checksum covers the validation entry only, so it stays valid.  False,
+ * with the reason in `why`, when the catalog is malformed or has no such
+ * entry. */
+bool iso_catalog_retarget(unsigned char c[ISO_SECTOR], unsigned platform_id, uint32_t lba,
+			  unsigned load_sectors, char *why, size_t why_size);
+
 /* The UDF anchor volume descriptor pointer (tag 2): the main volume
  * descriptor sequence's length in bytes and location.  False if the
  * sector is no anchor. */

@@ -200,6 +200,35 @@ static json_object *logs_json(const struct hive_report *h)
 	return a;
 }
 
+/* The medium's files added, replaced or removed (core/report.h). */
+static json_object *media_json(const struct file_report *fr)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < fr->n_media; i++) {
+		const struct media_file_change *c = &fr->media[i];
+		json_object *o = json_object_new_object();
+		bool add = strcmp(c->action, "add") == 0, rem = strcmp(c->action, "remove") == 0;
+		bool boot = strcmp(c->action, "boot") == 0;
+		json_object_object_add(o, "action", json_object_new_string(c->action));
+		json_object_object_add(o, "file", str_or_null(c->path));
+		json_object_object_add(o, "from", str_or_null(c->from));
+		json_object_object_add(o, "size", rem || boot ? NULL
+						   : json_object_new_int64((int64_t)c->size));
+		json_object_object_add(o, "sha256", c->sha256[0] ? json_object_new_string(c->sha256)
+								 : NULL);
+		json_object_object_add(o, "old_file", boot ? str_or_null(c->old_path) : NULL);
+		json_object_object_add(o, "old_size", add || boot ? NULL
+						       : json_object_new_int64((int64_t)c->old_size));
+		json_object_object_add(o, "old_sha256", c->old_sha256[0]
+				       ? json_object_new_string(c->old_sha256) : NULL);
+		json_object_object_add(o, "old_bytes_kept", json_object_new_boolean(false));
+		json_object_object_add(o, "profile", str_or_null(c->profile));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 void json_report_add_file(struct json_report *j, const struct file_report *fr)
 {
 	json_object *f, *hives;
@@ -239,8 +268,11 @@ void json_report_add_file(struct json_report *j, const struct file_report *fr)
 		json_object_array_add(hives, ho);
 		total += h->changes.n;
 	}
+	total += fr->n_media;
 	json_object_object_add(f, "changes", json_object_new_int64((int64_t)total));
 	json_object_object_add(f, "hives", hives);
+	if (fr->media || (fr->kind && strcmp(fr->kind, "medium") == 0))
+		json_object_object_add(f, "files", media_json(fr));
 	json_object_array_add(j->files, f);
 	j->n_files++;
 	j->changes += total;

@@ -1,7 +1,9 @@
 /* sink.c - where the reports go; see sink.h. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -125,6 +127,35 @@ static void undo_wrote(struct regfile_out *r, const struct hive_report *h)
 	free(sup);
 }
 
+/* The medium's files: comments only, for a person (wimpatch undo puts
+ * no file back: the old bytes are not kept). */
+static void undo_media(struct regfile_out *r, const struct file_report *fr)
+{
+	for (size_t i = 0; i < fr->n_media; i++) {
+		const struct media_file_change *c = &fr->media[i];
+		char *t = NULL;
+		const char *where = fr->output ? fr->output : fr->path;
+		if (strcmp(c->action, "add") == 0)
+			(void)!asprintf(&t, "wimpatch-medium: %s: added %s (sha256 %s): to undo, "
+					"remove it", where, c->path, c->sha256);
+		else if (strcmp(c->action, "replace") == 0)
+			(void)!asprintf(&t, "wimpatch-medium: %s: replaced %s (was %" PRIu64 " bytes, "
+					"sha256 %s): its old bytes are not kept; to undo, copy it "
+					"back from the source medium", where, c->path, c->old_size,
+					c->old_sha256);
+		else if (strcmp(c->action, "remove") == 0)
+			(void)!asprintf(&t, "wimpatch-medium: %s: removed %s (%" PRIu64 " bytes, sha256 "
+					"%s): its bytes are not kept; to undo, copy it back from the "
+					"source medium", where, c->path, c->old_size, c->old_sha256);
+		else
+			(void)!asprintf(&t, "wimpatch-medium: %s: the UEFI boot entry loads %s instead "
+					"of %s", where, c->path, c->old_path ? c->old_path : "?");
+		if (t)
+			regfile_comment(r, t);
+		free(t);
+	}
+}
+
 /* A file was written: what undoes it goes in front of the undo file at
  * once, so that a later failure (or a kill) cannot lose it. */
 static void undo_file_done(struct sink *s, const struct file_report *fr)
@@ -137,6 +168,7 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 		return;
 	}
 	undo_run_comment(r);
+	undo_media(r, fr);
 	for (size_t i = 0; i < fr->n_hives; i++) {
 		const struct hive_report *h = &fr->hives[i];
 		if (h->changes.n == 0)

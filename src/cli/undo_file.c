@@ -149,6 +149,11 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 
 static int check_sections(const struct undo_file *u)
 {
+	if (u->n_medium)
+		msg_info("%s: %zu file%s of the medium %s added, replaced or removed: wimpatch undo "
+			 "puts no file back (a replaced or removed file's bytes are not kept); its "
+			 "wimpatch-medium comments say what to do by hand", u->path, u->n_medium,
+			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "was" : "were");
 	if (u->n == 0) {
 		msg_error("%s: no wimpatch-undo section: nothing to undo", u->path);
 		return -1;
@@ -206,6 +211,8 @@ static int parse(struct undo_file *u, const char *text)
 		}
 		const char *q = p + strspn(p, " \t");
 		size_t ql = len - (size_t)(q - p);
+		if (ql >= 19 && strncmp(q, "; wimpatch-medium: ", 19) == 0)
+			u->n_medium++;
 		if (!cur) {
 			if (ql && *q != ';') {
 				msg_error("%s:%d: an entry before any wimpatch-undo section: this undo "

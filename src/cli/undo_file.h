@@ -33,6 +33,8 @@ struct undo_file {
 	struct undo_section *v;
 	size_t n, alloc;
 	size_t n_other;		/* after v[n]: sections undo_file_keep_target left */
+	size_t n_medium;	/* "; wimpatch-medium: " comments: medium files added,
+				   replaced or removed, which undo does not put back */
 };
 
 /* Read `path` (util/infile.h, through regfile_read).  Refuses a file

@@ -135,6 +135,7 @@ void plan_free(struct plan *p)
 		free(p->profiles[i].param_names);
 	}
 	free(p->profiles);
+	media_plan_free(&p->media);
 	plan_init(p);
 }
 

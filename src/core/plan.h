@@ -134,7 +134,51 @@ struct profile_info {
 				   (a name has no space), or NULL */
 };
 
+/* Medium-level operations (<file>, <remove-file>, <boot>): on the files of
+ * an installation medium (a tree or an ISO image) beside the WIMs, not
+ * inside them.  Paths are the medium's, '/'-separated, no leading '/',
+ * no "." or ".." component (profile_media.c refuses those). */
+enum media_op_kind {
+	MOP_PUT_FILE,		/* add or replace `path` with the bytes of `from` */
+	MOP_PUT_DIR,		/* every file under the directory `from`, below `path` */
+	MOP_REMOVE,		/* remove the file `path` (nothing when it is absent) */
+};
+
+const char *media_op_kind_name(enum media_op_kind k);
+
+struct media_op {
+	enum media_op_kind kind;
+	char *path;		/* on the medium, matched without regard to case */
+	char *from;		/* MOP_PUT_*: the source on the local disk, as a
+				   path that opens from the current directory */
+	char *profile;		/* the profile, file and line the op came from */
+	char *src_file;
+	int src_line;
+};
+
+/* What <boot> asks for.  On an ISO image: efi_noprompt points the UEFI El
+ * Torito entry at efi/microsoft/boot/efisys_noprompt.bin; bios_noprompt
+ * removes boot/bootfix.bin (an MOP_REMOVE the parser adds). */
+struct media_plan {
+	struct media_op *ops;
+	size_t n_ops;
+	bool efi_noprompt;
+	bool bios_noprompt;
+	char *boot_src_file;	/* where the <boot> asking for efi_noprompt stands */
+	int boot_src_line;
+};
+
+/* Appends a zeroed op, or NULL on allocation failure. */
+struct media_op *media_plan_add_op(struct media_plan *m);
+/* Moves every op of `from` to the end of `to` (from is left empty).
+ * 0, or -1 on allocation failure (both unchanged). */
+int media_plan_take(struct media_plan *to, struct media_plan *from);
+void media_plan_free(struct media_plan *m);
+/* Does the plan do anything to a medium's files or boot? */
+bool media_plan_any(const struct media_plan *m);
+
 struct plan {
+	struct media_plan media;	/* medium files and boot (plan_media.c) */
 	struct rule *rules;
 	size_t n_rules;
 	struct bcd_rule *bcd_rules;

@@ -46,6 +46,17 @@ bool file_report_copy(struct file_report *dst, const struct file_report *src)
 		ok = ok && changelist_copy(&h->changes, &a->changes);
 	}
 	dst->a_hives = dst->n_hives;
+	dst->media = dst->own_media = NULL;
+	if (ok && src->n_media && !(dst->own_media = calloc(src->n_media, sizeof(*dst->own_media))))
+		ok = false;
+	for (size_t i = 0; ok && i < src->n_media; i++) {
+		struct media_file_change *c = &dst->own_media[i];
+		*c = src->media[i];
+		c->path = copy_str(c->path, &ok);
+		c->old_path = copy_str(c->old_path, &ok);
+		c->from = copy_str(c->from, &ok);
+	}
+	dst->media = dst->own_media;
 	if (!ok)
 		file_report_free(dst);
 	return ok;
@@ -74,7 +85,7 @@ struct hive_report *file_report_add(struct file_report *fr)
 
 size_t file_report_changes(const struct file_report *fr)
 {
-	size_t n = 0;
+	size_t n = fr->n_media;
 	for (size_t i = 0; i < fr->n_hives; i++)
 		n += fr->hives[i].changes.n;
 	return n;
@@ -82,6 +93,13 @@ size_t file_report_changes(const struct file_report *fr)
 
 void file_report_free(struct file_report *fr)
 {
+	for (size_t i = 0; fr->own_media && i < fr->n_media; i++) {
+		free(fr->own_media[i].path);
+		free(fr->own_media[i].old_path);
+		free(fr->own_media[i].from);
+	}
+	free(fr->own_media);
+	fr->own_media = NULL;
 	for (size_t i = 0; i < fr->n_hives; i++) {
 		free(fr->hives[i].image_name);
 		free(fr->hives[i].hive);
@@ -246,6 +264,39 @@ static void print_iso(FILE *out, const struct file_report *fr)
 		fr->path, r->split_parts ? " (install.wim split)" : "");
 }
 
+/* "+ Autounattend.xml (2.1 KiB, sha256 ...)" per medium file. */
+static void print_media(FILE *out, const struct file_report *fr)
+{
+	char a[32], b[32];
+
+	for (size_t i = 0; i < fr->n_media; i++) {
+		const struct media_file_change *c = &fr->media[i];
+		bool add = strcmp(c->action, "add") == 0, rem = strcmp(c->action, "remove") == 0;
+		bool boot = strcmp(c->action, "boot") == 0;
+		fprintf(out, "%s%c ", add ? c_add : rem ? c_del : "", add ? '+' : rem ? '-' : '~');
+		put(out, c->path, false);
+		if (boot) {
+			fputs(": the UEFI boot entry loads it instead of ", out);
+			put(out, c->old_path ? c->old_path : "?", false);
+		} else if (rem) {
+			fprintf(out, " removed (%s, sha256 %s; its bytes are not kept)",
+				msg_human_size(c->old_size, a, sizeof(a)), c->old_sha256);
+		} else {
+			fprintf(out, " %s from ", add ? "added" : "replaced");
+			put(out, c->from, false);
+			fprintf(out, " (%s, sha256 %s", msg_human_size(c->size, a, sizeof(a)),
+				c->sha256);
+			if (!add)
+				fprintf(out, "; was %s, sha256 %s", msg_human_size(c->old_size, b, sizeof(b)),
+					c->old_sha256);
+			fputc(')', out);
+		}
+		fprintf(out, "%s\n", add || rem ? c_off : "");
+	}
+	if (fr->n_media)
+		fputc('\n', out);
+}
+
 void report_print(FILE *out, const struct file_report *fr)
 {
 	if (fr->iso) {
@@ -253,6 +304,7 @@ void report_print(FILE *out, const struct file_report *fr)
 		return;
 	}
 	colours_for(out);
+	print_media(out, fr);
 	size_t total = file_report_changes(fr);
 
 	for (size_t i = 0; i < fr->n_hives; i++) {

@@ -84,6 +84,23 @@ struct iso_report {
 	size_t n_checks;
 };
 
+/* A file of the medium added, replaced or removed by the plan's medium
+ * operations, or the boot entry switched ("boot": `path` is the new boot
+ * image, `old_path` the one it replaces). */
+struct media_file_change {
+	const char *action;	/* "add", "replace", "remove", "boot" */
+	char *path;		/* on the medium, as it is (or will be) stored */
+	char *old_path;		/* "boot": the boot image the entry had */
+	char *from;		/* "add"/"replace": the local file */
+	uint64_t size;		/* the new bytes ("remove": 0) */
+	uint64_t old_size;	/* the old bytes ("add": 0) */
+	char sha256[65];	/* hex; "" when there are none */
+	char old_sha256[65];
+	const char *profile;	/* the op's, borrowed from the plan */
+	const char *src_file;
+	int src_line;
+};
+
 struct file_report {
 	char *path;
 	char *output;		/* where it was written (NULL = in place) */
@@ -94,6 +111,10 @@ struct file_report {
 	const struct iso_report *iso;	/* kind "iso": the image as a whole
 					   (no hives; not freed here) */
 	bool undo_recorded;	/* what undoes it is written (at its commit point) */
+	const struct media_file_change *media;	/* kind "medium": the medium's
+						   files changed (not freed here, */
+	size_t n_media;
+	struct media_file_change *own_media;	/* but for a copy's: its own) */
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */
@@ -101,7 +122,7 @@ struct hive_report *file_report_add(struct file_report *fr);
 size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
 /* A deep copy of `src` into `dst` (its iso pointer shared, as it is not
- * owned): false on OOM, with `dst` freed. */
+ * owned; its medium changes its own): false on OOM, with `dst` freed. */
 bool file_report_copy(struct file_report *dst, const struct file_report *src);
 
 

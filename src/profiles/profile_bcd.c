@@ -38,6 +38,13 @@ bool param_value_ok(const char *type, const char *v, char *err, size_t errlen)
 
 	if (strcmp(type, "string") == 0)
 		return true;
+	/* A local path; profile_media.c checks what it names. */
+	if (strcmp(type, "file") == 0 || strcmp(type, "directory") == 0) {
+		if (v[0])
+			return true;
+		snprintf(err, errlen, "an empty path");
+		return false;
+	}
 	if (strcmp(type, "integer") == 0)
 		return bcd_parse_integer(v, &n, err, errlen);
 	if (strcmp(type, "boolean") == 0)

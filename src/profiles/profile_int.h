@@ -68,6 +68,10 @@ long doc_line(xmlNodePtr n);
 /* An attribute as a malloc'd string, as written (no parameters expanded:
  * see doc_attr()).  NULL if absent; *oom set on allocation failure. */
 char *doc_raw_attr(xmlNodePtr n, const char *name, bool *oom);
+/* Is `file` well-formed XML, read with the same locked-down parser as
+ * profiles (no DOCTYPE, no entities, no network)?  0, or -1 with the
+ * reason reported as "FILE:LINE: reason". */
+int doc_check_well_formed(const char *file);
 /* Text content, malloc'd ("" if none); NULL on allocation failure. */
 char *doc_text(xmlNodePtr n);
 /* Text content with surrounding whitespace removed, malloc'd. */
@@ -117,6 +121,14 @@ void free_params(struct doc_ctx *d);
 
 /* A <rule> and its operations, appended to doc_plan(d). */
 void parse_rule(struct doc_ctx *d, xmlNodePtr n);
+
+/* ------------------------------------------------------------------ */
+/* profile_media.c: <file>, <remove-file> and <boot>                   */
+
+/* Each appends to doc_plan(d)->media. */
+void parse_media_file(struct doc_ctx *d, xmlNodePtr n);
+void parse_media_remove(struct doc_ctx *d, xmlNodePtr n);
+void parse_media_boot(struct doc_ctx *d, xmlNodePtr n);
 
 /* ------------------------------------------------------------------ */
 /* profile_bcd.c: <bcd> rules and parameter types                      */

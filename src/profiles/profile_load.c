@@ -187,6 +187,11 @@ static int plan_take(struct plan *plan, struct plan *scratch)
 		}
 		*r = scratch->rules[i];
 	}
+	if (media_plan_take(&plan->media, &scratch->media) < 0) {
+		plan->n_rules = base;
+		msg_error("out of memory");
+		return -1;
+	}
 	if (scratch->n_bcd_rules > 0) {
 		size_t n = plan->n_bcd_rules + scratch->n_bcd_rules;
 		struct bcd_rule *nb = realloc(plan->bcd_rules, n * sizeof(*nb));
@@ -391,6 +396,12 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 			parse_include(&d, c);
 		} else if (doc_is_element(c, "rule")) {
 			parse_rule(&d, c);
+		} else if (doc_is_element(c, "file")) {
+			parse_media_file(&d, c);
+		} else if (doc_is_element(c, "remove-file")) {
+			parse_media_remove(&d, c);
+		} else if (doc_is_element(c, "boot")) {
+			parse_media_boot(&d, c);
 		} else {
 			doc_error(&d, c, "unknown element <%s>", (const char *)c->name);
 		}

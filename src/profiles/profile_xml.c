@@ -687,3 +687,13 @@ const char *profile_library_version(void)
 	snprintf(buf, sizeof(buf), "libxml2 %d.%d.%d", v / 10000, v / 100 % 100, v % 100);
 	return buf;
 }
+
+int doc_check_well_formed(const char *file)
+{
+	xmlDocPtr doc = parse_file(file);
+
+	if (!doc)
+		return -1;
+	xmlFreeDoc(doc);
+	return 0;
+}

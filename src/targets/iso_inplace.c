@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include "adapters/sha256.h"
+#include "adapters/iso_parse.h"
 #include "targets/iso_inplace.h"
 #include "targets/media.h"
 #include "util/fdio.h"
@@ -117,7 +118,8 @@ static enum wp_err open_view(const char *iso, const struct iso_media *m, const c
 	if (!same_listing(ip->fs, &m->files, why, why_size) ||
 	    (trial && !trial_resize(&ip->fd, ip->sectors, why, why_size)))
 		return WP_ERR_USAGE;
-	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, &ip->st, why, why_size);
+	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, m->extra, m->n_extra, &ip->st, why,
+				 why_size);
 }
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
@@ -137,7 +139,8 @@ enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *w
 		return ret;
 	msg_verbose("%s: its files are extracted with 7-Zip: %s", iso, why);
 	iso_inplace_close(ip);
-	ret = iso_media_extract(m, iso, iso, work_dir, false);
+	/* The files <file> rules touch are no medium files: all of them. */
+	ret = iso_media_extract(m, iso, iso, work_dir, m->n_extra > 0);
 	*root = m->root;
 	return ret;
 }
@@ -160,6 +163,54 @@ void iso_inplace_close(struct iso_inplace *ip)
 		close(ip->fd);
 	ip->fs = NULL;
 	ip->fd = -1;
+}
+
+static uint64_t sectors512(uint64_t bytes)
+{
+	return (bytes + 511) / 512;
+}
+
+enum wp_err iso_inplace_switch_boot(struct iso_inplace *ip, const char *rel, char *why,
+				    size_t why_size)
+{
+	const struct iso_info *si = &ip->m->info;
+	const struct isofs_file *e = isofs_find(ip->fs, rel), *old = NULL;
+	size_t k = si->n_boot;
+
+	for (size_t i = 0; i < si->n_boot && k == si->n_boot; i++)
+		if (si->boot[i].platform == ISO_PLATFORM_UEFI)
+			k = i;
+	if (!e || e->dir || e->n_ext != 1 || k == si->n_boot || !si->catalog_lba) {
+		snprintf(why, why_size, "%s", !e || e->dir ? "efisys_noprompt.bin is not in its UDF tree"
+				     : e->n_ext != 1 ? "efisys_noprompt.bin is not in one run of "
+						       "blocks, as El Torito loads a boot image"
+						     : "no UEFI El Torito entry in a boot catalog");
+		return WP_ERR_USAGE;
+	}
+	for (size_t i = 0; i < isofs_count(ip->fs) && !old; i++) {
+		const struct isofs_file *f = isofs_at(ip->fs, i);
+		if (!f->dir && f->n_ext && f->ext[0].lba == si->boot[k].lba)
+			old = f;
+	}
+	/* Microsoft's media and genisoimage give the image's size; keep any
+	 * other convention (0, 1) as the source has it. */
+	unsigned load = si->boot[k].load_sectors;
+	if (old && load == sectors512(old->size))
+		load = sectors512(e->size) > 0xFFFF ? 0xFFFF : (unsigned)sectors512(e->size);
+	if (read_sectors(&ip->fd, si->catalog_lba, 1, ip->cat) < 0) {
+		snprintf(why, why_size, "cannot read its boot catalog: %s", strerror(errno));
+		return WP_ERR_USAGE;
+	}
+	if (!iso_catalog_retarget(ip->cat, 0xEF, (uint32_t)e->ext[0].lba, load, why, why_size))
+		return WP_ERR_USAGE;
+	ip->want = *si;
+	ip->want.boot[k].lba = (uint32_t)e->ext[0].lba;
+	ip->want.boot[k].load_sectors = load;
+	ip->cat_lba = si->catalog_lba;
+	ip->cat_entry = (unsigned)k + 1;
+	ip->cat_image = e->path;
+	ip->cat_on = true;
+	return WP_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -379,8 +430,14 @@ static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 {
 	enum wp_err ret;
 
-	if ((ret = iso_probe(tmp, oi)) != WP_OK || (ret = check_boot(tmp, &ip->m->info, oi)) != WP_OK ||
-	    (ret = iso_verify_boot_same(tmp, ip->iso)) != WP_OK || (ret = iso_verify_udf(tmp)) != WP_OK ||
+	if ((ret = iso_probe(tmp, oi)) != WP_OK ||
+	    (ret = check_boot(tmp, ip->cat_on ? &ip->want : &ip->m->info, oi)) != WP_OK ||
+	    (ret = ip->cat_on ? iso_verify_boot_switched(tmp, ip->iso, ip->cat_entry,
+							  ip->want.boot[ip->cat_entry - 1].lba,
+							  ip->want.boot[ip->cat_entry - 1].load_sectors,
+							  ip->cat_image)
+			      : iso_verify_boot_same(tmp, ip->iso)) != WP_OK ||
+	    (ret = iso_verify_udf(tmp)) != WP_OK ||
 	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK)
 		return ret;
 	/* 7-Zip reads each changed file whole; only what was written is
@@ -437,6 +494,21 @@ static enum wp_err collect(struct iso_inplace *ip, struct edit *ed, size_t *n_ed
 	return WP_OK;
 }
 
+/* The switched boot catalog's sector (iso_inplace_switch_boot), synced
+ * with the rest. */
+static enum wp_err write_catalog(struct iso_inplace *ip, struct out *o)
+{
+	if (!ip->cat_on)
+		return WP_OK;
+	if (pwrite(o->fd, ip->cat, SECTOR, (off_t)ip->cat_lba * SECTOR) != SECTOR ||
+	    fsync(o->fd) < 0) {
+		msg_error("%s: cannot write its boot catalog: %s", o->name, strerror(errno));
+		return WP_ERR_WRITE;
+	}
+	o->written += SECTOR;
+	return WP_OK;
+}
+
 static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit *ed, size_t n_ed)
 {
 	struct isofs_patch *p = NULL;
@@ -448,7 +520,7 @@ static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit 
 	if (iso_copy_wait(&ip->copy, ip->iso, o->name) != WP_OK)
 		return WP_ERR_WRITE;
 	if (!n_ed)
-		return WP_OK;
+		return write_catalog(ip, o);
 	if (isofs_commit(ip->fs, &p, &np, &sectors, why, sizeof(why)) < 0) {
 		msg_error("%s: cannot be patched in place: %s; --rebuild-iso writes the image anew",
 			  ip->iso, why);
@@ -463,6 +535,8 @@ static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit 
 		ret = write_file(o, ip->fs, &ed[i]);
 	if (ret == WP_OK)
 		ret = write_patches(o, p, np);
+	if (ret == WP_OK)
+		ret = write_catalog(ip, o);
 	if (ret == WP_OK && fsync(o->fd) < 0) {
 		msg_error("%s: cannot sync to disk: %s", o->name, strerror(errno));
 		ret = WP_ERR_WRITE;
@@ -553,7 +627,7 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
 	digest_start(&dg, o.fd);
-	if (n_ed)
+	if (n_ed || ip->cat_on)
 		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
 	enum wp_err dret = digest_end(&dg, ip->output, rep);
 	if (ret == WP_OK)
@@ -569,8 +643,8 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
-	rep->route = n_ed ? "in-place" : "copy";
-	rep->bytes_written = n_ed ? o.written : ip->sectors * SECTOR;
+	rep->route = n_ed || ip->cat_on ? "in-place" : "copy";
+	rep->bytes_written = n_ed || ip->cat_on ? o.written : ip->sectors * SECTOR;
 	rep->n_edited = n_ed;
 	committed(ctx);
 	fs_hold_signals(false);
@@ -581,5 +655,28 @@ out:
 		wim_change_list_free(&ed[i].c);
 	}
 	free(ed);
+	return ret;
+}
+
+int iso_inplace_locate(const char *iso, const char *rel, struct isofs_extent *first,
+		       size_t *n_ext)
+{
+	struct stat st;
+	char why[512];
+	int fd = open(iso, O_RDONLY | O_CLOEXEC), ret = -1;
+	struct isofs *fs = NULL;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 &&
+	    (fs = open_fs(&fd, (uint64_t)st.st_size / SECTOR, why, sizeof(why)))) {
+		const struct isofs_file *e = isofs_find(fs, rel);
+		if (e && !e->dir && e->n_ext) {
+			*first = e->ext[0];
+			*n_ext = e->n_ext;
+			ret = 0;
+		}
+	}
+	isofs_free(fs);
+	if (fd >= 0)
+		close(fd);
 	return ret;
 }

@@ -47,10 +47,26 @@ struct iso_inplace {
 	int out_fd;
 	char *out_tmp;			/* out_dir/<its name>, to read it back */
 	struct iso_copy copy;
+	/* iso_inplace_switch_boot: the boot catalog sector to write, and
+	 * the El Torito entries the output must then have. */
+	bool cat_on;
+	uint32_t cat_lba;
+	unsigned char cat[2048];
+	struct iso_info want;
+	unsigned cat_entry;		/* 1-based: the entry switched */
+	const char *cat_image;		/* the boot image it now loads */
 };
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, char *why, size_t why_size);
+/* After iso_inplace_open: the UEFI El Torito entry is to load `rel` (as
+ * stored): its block and load size are rewritten in the boot catalog's
+ * sector (load size: the file's 512-byte sectors where the entry gave
+ * its old image's so, else as it was), and the output is checked for
+ * that.  WP_ERR_USAGE with `why` when it cannot be done so (the file in
+ * more than one extent, no catalog): the caller rebuilds instead. */
+enum wp_err iso_inplace_switch_boot(struct iso_inplace *ip, const char *rel, char *why,
+				    size_t why_size);
 /* Start the copy of the source next to `output` (before patch_tree,
  * which it overlaps). */
 enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);
@@ -64,5 +80,11 @@ void iso_inplace_close(struct iso_inplace *ip);
  * Close both ip and m after. */
 enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, const char **root);
+
+/* Where the file `rel` of the image starts (its first extent) and in
+ * how many extents it lies, read by isofs.h; -1 when the file system
+ * cannot be read so or has no such file (nothing said). */
+int iso_inplace_locate(const char *iso, const char *rel, struct isofs_extent *first,
+		       size_t *n_ext);
 
 #endif

@@ -28,6 +28,11 @@ struct iso_media {
 	struct fs_dir wd;		/* the scratch directory */
 	char *work;			/* its name (wd.name), or NULL */
 	char *root;			/* wd.path/tree: the extracted files */
+	/* Other files of the image the plan's <file>/<remove-file> touch
+	 * (as stored): they get whole stand-ins too (iso_standin.h), set by
+	 * the caller before the stand-ins are made; not owned. */
+	const char *const *extra;
+	size_t n_extra;
 };
 enum wp_err iso_media_open(const char *path, struct iso_media *m);
 enum wp_err iso_media_extract(struct iso_media *m, const char *path, const char *near,

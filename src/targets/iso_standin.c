@@ -150,9 +150,18 @@ static bool standable(const struct isofs_file *e, enum media_kind kind, char *wh
 	return true;
 }
 
+/* The extra files that are there and are not medium files already. */
+static const struct isofs_file *extra_file(const struct isofs *fs, const char *rel)
+{
+	const struct isofs_file *e = isofs_find(fs, rel);
+	enum media_kind kind;
+
+	return e && !e->dir && !media_classify(e->path, &kind) ? e : NULL;
+}
+
 enum wp_err iso_standins_make(const char *iso, int fd, const struct isofs *fs,
-			      const char *work_dir, struct iso_standins *s, char *why,
-			      size_t why_size)
+			      const char *work_dir, const char *const *extra, size_t n_extra,
+			      struct iso_standins *s, char *why, size_t why_size)
 {
 	const char *tmp = work_dir ? work_dir : getenv("TMPDIR");
 	char *near = path_join(tmp && *tmp ? tmp : "/tmp", "wimpatch-iso");
@@ -161,7 +170,7 @@ enum wp_err iso_standins_make(const char *iso, int fd, const struct isofs *fs,
 
 	memset(s, 0, sizeof(*s));
 	s->wd.fd = -1;
-	if (!near || !ARRAY_GROW(s->v, n + 1, alloc)) {
+	if (!near || !ARRAY_GROW(s->v, n + n_extra + 1, alloc)) {
 		free(near);
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
@@ -170,6 +179,13 @@ enum wp_err iso_standins_make(const char *iso, int fd, const struct isofs *fs,
 		const struct isofs_file *e = isofs_at(fs, i);
 		enum media_kind kind;
 		if (!e->dir && media_classify(e->path, &kind) && !standable(e, kind, why, why_size)) {
+			free(near);
+			return WP_ERR_USAGE;
+		}
+	}
+	for (size_t i = 0; i < n_extra; i++) {
+		const struct isofs_file *e = extra_file(fs, extra[i]);
+		if (e && !standable(e, MEDIA_BCD_BIOS, why, why_size)) {
 			free(near);
 			return WP_ERR_USAGE;
 		}
@@ -191,6 +207,16 @@ enum wp_err iso_standins_make(const char *iso, int fd, const struct isofs *fs,
 		enum media_kind kind;
 		if (!e->dir && media_classify(e->path, &kind))
 			ret = make_one(iso, fd, e, kind, s);
+	}
+	/* Whole copies, as of a BCD store; patch_tree does not take them
+	 * for one (its place does not make it one). */
+	for (size_t i = 0; i < n_extra && ret == WP_OK; i++) {
+		const struct isofs_file *e = extra_file(fs, extra[i]);
+		bool dup = false;
+		for (size_t j = 0; e && j < s->n && !dup; j++)
+			dup = strcmp(s->v[j].rel, e->path) == 0;
+		if (e && !dup)
+			ret = make_one(iso, fd, e, MEDIA_BCD_BIOS, s);
 	}
 	return ret;
 }

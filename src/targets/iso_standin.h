@@ -45,12 +45,14 @@ struct iso_standins {
 };
 
 /* Make the stand-ins of the medium's files of `fs` (read from `fd`, the
- * image `iso`), in a new scratch directory (in `work_dir` if not NULL).
+ * image `iso`), and whole copies of the `n_extra` files `extra` (stored
+ * paths; those that are not there are skipped), in a new scratch
+ * directory (in `work_dir` if not NULL).
  * Split sets are refused here with WP_ERR_USAGE and a reason in `why`
  * (the caller rebuilds the image instead). */
 enum wp_err iso_standins_make(const char *iso, int fd, const struct isofs *fs,
-			      const char *work_dir, struct iso_standins *s, char *why,
-			      size_t why_size);
+			      const char *work_dir, const char *const *extra, size_t n_extra,
+			      struct iso_standins *s, char *why, size_t why_size);
 void iso_standins_free(struct iso_standins *s);
 
 /* Read n bytes at `off` of a stand-in's file as the image holds it. */

@@ -28,6 +28,7 @@
 #include "util/array.h"
 #include "util/lock.h"
 #include "util/msg.h"
+#include "targets/iso_medium.h"
 #include "targets/targets.h"
 #include "adapters/wim.h"
 #include "util/path.h"
@@ -74,10 +75,15 @@ static void relay_done(const struct file_report *fr, void *p)
 	const char *rel = strncmp(fr->path, r->root, n) == 0 && fr->path[n] == '/' ? fr->path + n + 1
 										   : fr->path;
 	char *path = NULL, *out = NULL;
+	bool whole = strcmp(fr->path, r->root) == 0;	/* the medium's own files */
 
-	if (asprintf(&path, "%s/%s", r->iso, rel) < 0)
+	if (whole ? !(path = strdup(r->iso)) : asprintf(&path, "%s/%s", r->iso, rel) < 0)
 		path = NULL;
-	if (r->out) {
+	if (r->out && whole) {
+		out = strdup(r->out);
+		if (d.status == FILE_UNCHANGED)
+			d.status = FILE_COPIED;
+	} else if (r->out) {
 		const char *orel = r->wim_rel && strcmp(rel, r->wim_rel) == 0 ? r->swm_rel : rel;
 		if (asprintf(&out, "%s/%s", r->out, orel) < 0)
 			out = NULL;
@@ -285,7 +291,8 @@ out:
  * paths (as stored) and, but for the files wimpatch rewrites, the same
  * sizes; with --split-swm, install.wim is replaced by its parts. */
 static int check_file_list(const char *iso, const struct iso_listing *src,
-			   const struct iso_listing *tree, const char *wim_rel)
+			   const struct iso_listing *tree, const char *wim_rel,
+			   const struct iso_medium *im)
 {
 	size_t i = 0, j = 0, bad = 0;
 
@@ -294,19 +301,21 @@ static int check_file_list(const char *iso, const struct iso_listing *src,
 		const char *p, *why = NULL;
 		if (c < 0) {
 			p = src->v[i++].path;
-			if ((wim_rel && strcmp(p, wim_rel) == 0) || is_split_part(p))
+			if ((wim_rel && strcmp(p, wim_rel) == 0) || is_split_part(p) ||
+			    iso_medium_touches(im, p))
 				continue;
 			why = "is missing from the tree to write";
 		} else if (c > 0) {
 			p = tree->v[j++].path;
-			if (is_split_part(p))
+			if (is_split_part(p) || iso_medium_touches(im, p) || tree->v[j - 1].dir)
 				continue;
 			why = "is not in the source image";
 		} else {
 			p = src->v[i].path;
 			if (src->v[i].dir != tree->v[j].dir)
 				why = "is a directory in one, a file in the other";
-			else if (!src->v[i].dir && src->v[i].size != tree->v[j].size && !is_media_file(p))
+			else if (!src->v[i].dir && src->v[i].size != tree->v[j].size && !is_media_file(p) &&
+				 !iso_medium_touches(im, p))
 				why = "changed size";
 			i++;
 			j++;
@@ -470,13 +479,38 @@ static const char *rebuild_reason(const struct patch_opts *o)
 	return NULL;
 }
 
+/* Why the plan's medium files make the image be rebuilt, or NULL. */
+static const char *medium_reason(const struct iso_medium *im)
+{
+	return im->adds_or_removes ? "adds or removes files" : NULL;
+}
+
+/* The boot entry switched (or to be): a "medium" report of the image. */
+static void report_boot_switch(const char *iso, const struct patch_opts *o,
+			       const struct iso_medium *im, struct relay *r)
+{
+	struct file_report fr = { .path = (char *)iso, .kind = "medium", .media = &im->boot,
+				  .n_media = 1 };
+
+	if (!im->uefi_to)
+		return;
+	fr.output = o->dry_run ? NULL : (char *)o->output;
+	fr.status = o->dry_run ? FILE_PENDING : FILE_WRITTEN;
+	/* Like the files' reports: on once the image is written. */
+	if (r->out)
+		relay_hold(r, &fr);
+	else
+		r->done(&fr, r->ctx);
+}
+
 /* The in-place route (iso_inplace.h): the medium's files patched as
  * stand-ins, then only what changed written into a copy of the image.
  * *fallback: the layout cannot take it (said as a notice); nothing was
  * patched or written, and the image is to be rebuilt. */
 static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 				  const struct iso_media *m, const struct iso_layout *lay,
-				  struct relay *r, struct iso_report *rep, bool *fallback)
+				  struct relay *r, struct iso_report *rep, bool *fallback,
+				  const char *forced, const char *uefi_to)
 {
 	static char reason[600];
 	struct iso_inplace ip;
@@ -484,10 +518,18 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 	struct msg_where where = { .shown_as = iso };
 
 	*fallback = false;
+	if (forced) {
+		msg_info("%s: not patched in place, rebuilt: %s", iso, forced);
+		rep->route_reason = forced;
+		*fallback = true;
+		return WP_OK;
+	}
 	enum wp_err ret = iso_inplace_open(iso, m, o->work_dir, &ip, why, sizeof(why));
+	if (ret == WP_OK && uefi_to)
+		ret = iso_inplace_switch_boot(&ip, uefi_to, why, sizeof(why));
 	if (ret == WP_ERR_USAGE) {
 		snprintf(reason, sizeof(reason), "%s", why);
-		msg_info("%s: not patched in place, rebuilt: %s", iso, why);
+		msg_info("%s: not patched in place, rebuilt: %s", iso, reason);
 		rep->route_reason = reason;
 		*fallback = true;
 		iso_inplace_close(&ip);
@@ -497,6 +539,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		ret = iso_inplace_begin(&ip, o->output);	/* the copy, meanwhile */
 	if (ret == WP_OK) {
 		struct patch_opts sub = *o;
+	sub.boot_by_image = true;
 		sub.committed = NULL;	/* stand-ins are not the user's files */
 		sub.output = NULL;	/* the stand-ins, in place */
 		where.scratch = ip.st.root;
@@ -522,6 +565,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	struct iso_info oi;
 	struct iso_report rep = { 0 };
 	struct relay r = { .done = done, .ctx = ctx, .o = o, .iso = iso, .rep = &rep };
+	struct iso_medium im = { 0 };
 	/* Errors name the scratch tree's files as the image's. */
 	struct msg_where where = { .shown_as = iso };
 	const char *wim_rel = NULL;
@@ -560,16 +604,25 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 	}
 	msg_where_push(&where);
 	report_source(&rep, &m, apply && o->iso_label ? o->iso_label : m.info.label);
+	if (media_plan_any(&o->plan->media)) {
+		if ((ret = iso_medium_scan(iso, &m, &o->plan->media, &im)) != WP_OK)
+			goto out;
+		m.extra = im.extra;
+		m.n_extra = im.n_extra;
+	}
 
 	if (apply) {
 		if ((ret = choose_layout(iso, o, &m, &lay)) != WP_OK)
 			goto out;
+		if (im.uefi_to)
+			lay.uefi_image = im.uefi_to;
 		if (o->split_swm && (ret = split_request(iso, &m.files, &wim_rel, &swm_rel)) != WP_OK)
 			goto out;
 		if ((rep.route_reason = rebuild_reason(o)) == NULL) {
 			bool fallback;
 			said_written = true;
-			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback);
+			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback,
+					     medium_reason(&im), im.uefi_to);
 			if (!fallback) {
 				if (ret == WP_OK)
 					ret = finish_report(o->output, &rep, &lay);
@@ -589,6 +642,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		struct iso_inplace ip;
 		if ((ret = iso_inplace_read(iso, &m, o->work_dir, &ip, &root)) == WP_OK) {
 			struct patch_opts sub = *o;
+			sub.boot_by_image = true;
 			sub.committed = NULL;	/* stand-ins are not the user's */
 			where.scratch = root;
 			r.root = root;
@@ -605,6 +659,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		goto out;
 
 	struct patch_opts sub = *o;
+	sub.boot_by_image = true;
 	sub.committed = NULL;	/* scratch files are not the user's */
 	sub.output = NULL;	/* the scratch tree, in place */
 	sub.rebuild = true;	/* whole WIMs: no appended dead data in the image */
@@ -619,7 +674,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 					    &rep.split_parts)) != WP_OK)
 		goto out;
 	if ((ret = iso_list_tree(m.root, &tree)) != WP_OK ||
-	    (ret = check_file_list(iso, &m.files, &tree, wim_rel)) != WP_OK)
+	    (ret = check_file_list(iso, &m.files, &tree, wim_rel, &im)) != WP_OK)
 		goto out;
 	rep.checks = image_checks;
 	rep.n_checks = 1;
@@ -640,6 +695,8 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 out:
 	if (ret == WP_OK && r.lost)
 		ret = WP_ERR_INTERNAL;
+	if (ret == WP_OK)
+		report_boot_switch(iso, o, &im, &r);
 	if (!r.committed && said_written)
 		msg_info("%s: not written (the changes went into the work directory only, and no "
 			 "file of it is reported or recorded as changed); %s is unchanged", o->output,
@@ -649,6 +706,7 @@ out:
 	report_image(iso, o, &rep, &r, ret);
 	iso_listing_free(&tree);
 	iso_media_close(&m);
+	iso_medium_free(&im);
 	free(swm_rel);
 	fs_unlock_to(mark);
 	return ret;

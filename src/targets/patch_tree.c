@@ -14,6 +14,7 @@
 #include "util/lock.h"
 #include "util/msg.h"
 #include "targets/media.h"
+#include "targets/media_files.h"
 #include "targets/targets.h"
 #include "targets/tree.h"
 #include "util/path.h"
@@ -82,9 +83,44 @@ static enum wp_err lock_files(const char *root, const struct media_tree *t,
 	return ret;
 }
 
+/* The medium's own files (<file>, <remove-file>, <boot>): planned on the
+ * source tree, written into `dest` (the tree itself, or the new tree of
+ * -o) unless this is a dry run, and reported as one "medium" file. */
+static enum wp_err medium_files(const char *root, const char *dest, const struct patch_opts *o,
+				const struct media_edits *e,
+				void (*done)(const struct file_report *fr, void *ctx), void *ctx)
+{
+	struct file_report fr = { .kind = "medium", .media = e->v, .n_media = e->n };
+	enum wp_err ret = WP_OK;
+
+	if (o->plan->media.efi_noprompt && !o->boot_by_image)
+		msg_info("%s: <boot efi=\"noprompt\"> (%s:%d) does nothing to a tree: a tree has no "
+			 "El Torito boot catalog, and " MEDIA_UEFI_BOOT_IMAGE " is left as it is; "
+			 "an ISO image made from it boots efisys_noprompt.bin only if its maker is "
+			 "told so (genisoimage -e efi/microsoft/boot/efisys_noprompt.bin), as "
+			 "wimpatch apply does it to an ISO image", root, o->plan->media.boot_src_file,
+			 o->plan->media.boot_src_line);
+	if (!(fr.path = strdup(root)) || (o->output && !(fr.output = strdup(o->output)))) {
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
+	} else if (e->n && !o->dry_run) {
+		ret = media_edits_write(dest, e);
+	}
+	fr.status = e->n == 0 ? (o->output && !o->dry_run ? FILE_COPIED : FILE_UNCHANGED)
+		    : o->dry_run ? FILE_PENDING : FILE_WRITTEN;
+	if (ret == WP_OK)
+		done(&fr, ctx);
+	fr.media = NULL;
+	fr.n_media = 0;
+	file_report_free(&fr);
+	return ret;
+}
+
 enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 	       void (*done)(const struct file_report *fr, void *ctx), void *ctx)
 {
+	struct media_edits edits = { 0 };
+	bool medium = media_plan_any(&o->plan->media);
 	struct media_tree t;
 	const char **skip = NULL;
 	size_t n_skip = 0, mark = fs_lock_mark();
@@ -115,6 +151,9 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 			skip[n_skip++] = t.files[i].rel;
 	}
 	if ((ret = lock_files(root, &t, skip, n_skip, o)) != WP_OK)
+		goto out;
+	/* Before anything is written: what the medium's files become. */
+	if (medium && (ret = media_edits_plan(root, &o->plan->media, &edits)) != WP_OK)
 		goto out;
 	/* A split set that cannot be written fails the run before boot.wim
 	 * is touched. */
@@ -154,6 +193,10 @@ enum wp_err patch_tree(const char *root, const struct patch_opts *o,
 			if (t.files[j].rel == skip[i] && t.files[j].kind != MEDIA_SPLIT_PART)
 				ret = patch_file(&t, &t.files[j], &each, out_root, done, ctx);
 	}
+	if (ret == WP_OK && medium) {
+		ret = medium_files(root, out_root ? out_root : root, o, &edits, done, ctx);
+		applied++;
+	}
 	/* Before the output is put in place: a medium none of whose files a
 	 * rule can edit is no success, whatever was copied. */
 	if (ret == WP_OK && applied == 0) {
@@ -172,6 +215,7 @@ out:
 	if (ret != WP_OK && out_root && ret != WP_ERR_USAGE)
 		msg_info("%s: not written (the unfinished output tree is removed)", o->output);
 	fs_dir_remove(&stage);
+	media_edits_free(&edits);
 	free(out_root);
 	free(skip);
 	tree_free(&t);

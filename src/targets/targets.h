@@ -45,6 +45,9 @@ struct patch_opts {
 					   most this many bytes (--split-swm); 0: no */
 	bool rebuild_iso;		/* ISO output: extract and write the image
 					   anew, not in place (--rebuild-iso) */
+	bool boot_by_image;		/* a scratch tree of an ISO image: <boot
+					   efi="noprompt"> is the image's (patch_iso),
+					   not the tree's to remark on */
 	bool wait;			/* a file another run holds: wait for it,
 					   rather than refuse it (--wait) */
 	bool reg_report;		/* the changes go into a .reg report

@@ -1,0 +1,110 @@
+/* iso_medium.c - medium files and boot against an ISO image; see iso_medium.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "targets/iso_inplace.h"
+#include "targets/iso_medium.h"
+#include "targets/media.h"
+#include "util/array.h"
+#include "util/msg.h"
+
+/* The UEFI El Torito entry's block, or false when there is none. */
+static bool uefi_entry(const struct iso_info *info, uint32_t *lba)
+{
+	for (size_t i = 0; i < info->n_boot; i++) {
+		if (info->boot[i].platform == ISO_PLATFORM_UEFI) {
+			*lba = info->boot[i].lba;
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum wp_err scan_boot(const char *iso, const struct iso_media *m, const struct media_plan *mp,
+			     struct iso_medium *im)
+{
+	const struct iso_entry *np = iso_listing_find(&m->files, MEDIA_UEFI_NOPROMPT_IMAGE);
+	const struct iso_entry *old = iso_listing_find(&m->files, MEDIA_UEFI_BOOT_IMAGE);
+	struct isofs_extent first;
+	size_t n_ext;
+	uint32_t lba;
+
+	if (!np || np->dir) {
+		msg_error("%s: <boot efi=\"noprompt\"> (%s:%d): the image has no "
+			  MEDIA_UEFI_NOPROMPT_IMAGE " to boot from", iso, mp->boot_src_file,
+			  mp->boot_src_line);
+		return WP_ERR_INPUT;
+	}
+	if (!uefi_entry(&m->info, &lba)) {
+		msg_error("%s: <boot efi=\"noprompt\"> (%s:%d): the image has no UEFI El Torito "
+			  "entry to switch", iso, mp->boot_src_file, mp->boot_src_line);
+		return WP_ERR_INPUT;
+	}
+	/* Already there (a second run): nothing to do. */
+	if (iso_inplace_locate(iso, np->path, &first, &n_ext) == 0 && first.lba == lba) {
+		msg_verbose("%s: the UEFI boot entry loads %s already", iso, np->path);
+		return WP_OK;
+	}
+	im->uefi_to = np->path;
+	im->uefi_from = old && !old->dir ? old->path : NULL;
+	if (old && iso_inplace_locate(iso, old->path, &first, &n_ext) == 0 && first.lba != lba)
+		im->uefi_from = NULL;	/* it loads something else */
+	im->boot.action = "boot";
+	im->boot.path = (char *)np->path;
+	im->boot.old_path = (char *)im->uefi_from;
+	im->boot.size = np->size;
+	im->boot.src_file = mp->boot_src_file;
+	im->boot.src_line = mp->boot_src_line;
+	return WP_OK;
+}
+
+enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const struct media_plan *mp,
+			    struct iso_medium *im)
+{
+	size_t alloc = 0;
+	enum wp_err ret;
+
+	memset(im, 0, sizeof(*im));
+	if ((ret = media_wants_get(mp, &im->w)) != WP_OK)
+		return ret;
+	for (size_t i = 0; i < im->w.n; i++) {
+		const struct media_want *w = &im->w.v[i];
+		const struct iso_entry *e = iso_listing_find(&m->files, w->rel);
+		if (e && e->dir) {
+			msg_error("%s:%d: %s is a directory in %s: <file> and <remove-file> work on "
+				  "files", w->op->src_file, w->op->src_line, e->path, iso);
+			return WP_ERR_INPUT;
+		}
+		if (e) {
+			if (!ARRAY_GROW(im->extra, im->n_extra + 1, alloc)) {
+				msg_error("out of memory");
+				return WP_ERR_INTERNAL;
+			}
+			im->extra[im->n_extra++] = e->path;
+		}
+		/* A file where a directory should be is said when the tree is
+		 * planned (the image is rebuilt: its path is new). */
+		if ((!e && w->from) || (e && !w->from))
+			im->adds_or_removes = true;
+	}
+	if (mp->efi_noprompt)
+		ret = scan_boot(iso, m, mp, im);
+	return ret;
+}
+
+void iso_medium_free(struct iso_medium *im)
+{
+	media_wants_free(&im->w);
+	free(im->extra);
+	memset(im, 0, sizeof(*im));
+}
+
+bool iso_medium_touches(const struct iso_medium *im, const char *rel)
+{
+	for (size_t i = 0; i < im->w.n; i++)
+		if (media_path_same(im->w.v[i].rel, rel))
+			return true;
+	return false;
+}

@@ -121,6 +121,7 @@ static void bcd_rule_free(struct bcd_rule *r)
 
 void plan_free(struct plan *p)
 {
+	image_plan_free(&p->img);
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
@@ -187,16 +188,7 @@ struct bcd_op *bcd_rule_add_op(struct bcd_rule *r)
 bool rule_matches_image(const struct rule *r, int index, const char *name,
 			enum role role)
 {
-	if (r->role != ROLE_ANY && r->role != role)
-		return false;
-	if (r->images.name_glob)
-		return name && fnmatch(r->images.name_glob, name, 0) == 0;
-	if (r->images.all || r->images.n_indices == 0)
-		return true;
-	for (size_t i = 0; i < r->images.n_indices; i++)
-		if (r->images.indices[i] == index)
-			return true;
-	return false;
+	return sel_matches_image(r->role, &r->images, index, name, role);
 }
 
 char *hive_path_normalise(const char *in, char *err, size_t errlen)

@@ -34,9 +34,17 @@ struct hive_report *file_report_add(struct file_report *fr)
 	return &fr->hives[fr->n_hives++];
 }
 
+struct image_file_report *file_report_add_file(struct file_report *fr)
+{
+	if (!ARRAY_GROW(fr->files, fr->n_files + 1, fr->a_files))
+		return NULL;
+	memset(&fr->files[fr->n_files], 0, sizeof(fr->files[0]));
+	return &fr->files[fr->n_files++];
+}
+
 size_t file_report_changes(const struct file_report *fr)
 {
-	size_t n = 0;
+	size_t n = fr->n_files + fr->editions.n_dropped;
 	for (size_t i = 0; i < fr->n_hives; i++)
 		n += fr->hives[i].changes.n;
 	return n;
@@ -53,6 +61,10 @@ void file_report_free(struct file_report *fr)
 			free(fr->hives[i].logs[k].name), free(fr->hives[i].logs[k].at);
 	}
 	free(fr->hives);
+	for (size_t i = 0; i < fr->n_files; i++)
+		image_file_report_free(&fr->files[i]);
+	free(fr->files);
+	editions_report_free(&fr->editions);
 	free(fr->path);
 	free(fr->output);
 	memset(fr, 0, sizeof(*fr));
@@ -237,6 +249,8 @@ void report_print(FILE *out, const struct file_report *fr)
 		print_logs(out, h);
 		fputc('\n', out);
 	}
+	report_print_image_files(out, fr->path, fr->files, fr->n_files);
+	report_print_editions(out, fr->path, &fr->editions);
 	const char *state = "";
 	switch (fr->status) {
 	case FILE_UNCHANGED:

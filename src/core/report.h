@@ -11,6 +11,7 @@
 
 #include "core/change.h"
 #include "core/plan.h"
+#include "core/report_image.h"
 
 /* A transaction log beside a written hive (SYSTEM.LOG1...) and what was
  * done with it (targets/hivelogs.h says why). */
@@ -94,10 +95,18 @@ struct file_report {
 	const struct iso_report *iso;	/* kind "iso": the image as a whole
 					   (no hives; not freed here) */
 	bool undo_recorded;	/* what undoes it is written (at its commit point) */
+	/* A WIM: files added or replaced inside images, images dropped
+	 * (core/report_image.h). */
+	struct image_file_report *files;
+	size_t n_files, a_files;
+	struct editions_report editions;
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */
 struct hive_report *file_report_add(struct file_report *fr);
+/* Appends a zeroed image file report; NULL on OOM. */
+struct image_file_report *file_report_add_file(struct file_report *fr);
+/* Every change: hive edits, files added or replaced, images dropped. */
 size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
 

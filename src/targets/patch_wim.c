@@ -26,6 +26,7 @@
 #include "util/path.h"
 #include "util/msg.h"
 #include "targets/hivelogs.h"
+#include "targets/image_ops.h"
 #include "targets/imagesel.h"
 #include "targets/media.h"
 #include "targets/targets.h"
@@ -201,10 +202,12 @@ static void announce_image(const char *path, const struct image_work *iw,
  * o->n_applied in a medium; a WIM on its own to which none applies is
  * WP_ERR_NO_RULE (said), before anything is read or written. */
 static enum wp_err count_applied(const char *path, const struct patch_opts *o,
-				 const struct work *wk)
+				 const struct work *wk, const struct file_report *fr)
 {
-	size_t n = 0;
+	size_t n = fr->editions.n_dropped ? 1 : 0;
 
+	for (size_t i = 0; i < wk->n_images; i++)
+		n += image_ops_count(o, &wk->images[i].img);
 	for (size_t i = 0; i < wk->n_hives; i++)
 		n += wk->hives[i].n_rules;
 	if (o->n_applied) {
@@ -452,7 +455,7 @@ out:
  * fresh extraction, a fresh hive parse. */
 static int verify_written(const char *written, const char *shown, const struct pending *pend,
 			  size_t n_pend, const struct file_report *fr, int image_count,
-			  int boot_index, const char *scratch)
+			  int boot_index, const char *scratch, const struct image_ops *io)
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
@@ -515,6 +518,8 @@ static int verify_written(const char *written, const char *shown, const struct p
 		free(file);
 		free(where);
 	}
+	if (ret == WP_OK)
+		ret = image_ops_verify(w, shown, io, scratch);
 	wim_close(w);
 	return ret;
 }
@@ -589,7 +594,8 @@ static mode_t output_mode(struct wim *w, unsigned k)
  * and new parts, with the rest of the new set in the private directory.
  */
 static int write_split(struct wim *w, const struct patch_opts *o, struct file_report *fr,
-		       const struct pending *pend, size_t n_pend, const char *scratch)
+		       const struct pending *pend, size_t n_pend, const char *scratch,
+		       const struct image_ops *io)
 {
 	const char *path = wim_path(w), *first = o->output ? o->output : path;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
@@ -618,13 +624,13 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 		    (unsigned long long)part_size);
 	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
-	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
 		goto out;
 	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlinkat(work.fd, "whole.wim", 0);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
 		goto out;
 	ret = WP_ERR_WRITE;
 	if (!(dst = split_destinations(w, o, n_new)))
@@ -694,13 +700,13 @@ out:
  * any more, and peak memory is the larger of the two, not their sum. */
 static int write_out(struct wim **wp, const char *path, const struct patch_opts *o,
 		     struct file_report *fr, const struct pending *pend, size_t n_pend,
-		     const char *scratch)
+		     const char *scratch, const struct image_ops *io)
 {
 	struct wim *w = *wp;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
 
 	if (wim_is_split(w))
-		return write_split(w, o, fr, pend, n_pend, scratch);
+		return write_split(w, o, fr, pend, n_pend, scratch, io);
 	if (!o->output && !o->rebuild) {
 		msg_verbose("%s: writing %zu hive%s (append, then header)", path, n_pend,
 			    n_pend == 1 ? "" : "s");
@@ -715,7 +721,7 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 		fs_hold_signals(false);
 		wim_close(w);
 		*wp = NULL;
-		return r == WP_OK ? verify_written(path, path, pend, n_pend, fr, images, boot, scratch)
+		return r == WP_OK ? verify_written(path, path, pend, n_pend, fr, images, boot, scratch, io)
 				  : r;
 	}
 	/*
@@ -751,7 +757,7 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	wim_close(w);
 	*wp = NULL;
 	if (r == WP_OK)
-		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
+		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch, io);
 	fs_hold_signals(true);
 	if (r == WP_OK &&
 	    fs_dir_put(&d, base, fd, dst, rebuild ? FS_PUT_LOCK | FS_PUT_LOCK_OFD : FS_PUT_NEW, NULL,
@@ -810,8 +816,10 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	struct wim *w = NULL;
 	struct work wk = { 0 };
 	struct pending *pend = NULL;
+	struct image_ops io = { 0 };
+	struct patch_opts whole;
 	char *scratch = NULL;
-	bool *sel = NULL;
+	bool *sel = NULL, rebuild = false;
 	size_t n_pend = 0;
 	int ret;
 
@@ -834,6 +842,11 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	}
 	if ((ret = imagesel_select(w, o, sel)) != WP_OK)
 		goto out;
+	/* <editions> first: a dropped image is not edited. */
+	if ((ret = image_ops_plan(w, o, fr, &io)) != WP_OK)
+		goto out;
+	for (int i = 1; i <= wim_image_count(w); i++)
+		sel[i] = sel[i] && !io.drop[i];
 	if (!o->dry_run && (ret = check_splittable(w)) != WP_OK)
 		goto out;
 	if (!(scratch = fs_make_tempdir())) {
@@ -842,7 +855,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	}
 	if ((ret = build_work(w, o, sel, scratch, &wk)) != WP_OK)
 		goto out;
-	if ((ret = count_applied(path, o, &wk)) != WP_OK)
+	if ((ret = count_applied(path, o, &wk, fr)) != WP_OK)
 		goto out;
 	/* At most one pending hive per entry. */
 	if (!(pend = calloc(wk.n_hives + 1, sizeof(*pend)))) {
@@ -858,9 +871,25 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		announce_image(path, iw, o);
 		for (size_t h = iw->first; h < iw->first + iw->n_hives && ret == WP_OK; h++)
 			ret = patch_one_hive(w, &wk.hives[h], o, fr, pend, &n_pend);
+		if (ret == WP_OK)
+			ret = image_ops_files(w, o, &iw->img, scratch, fr, &io);
 	}
+	if (ret == WP_OK && fr->editions.n_dropped && wim_sparse_is(path)) {
+		msg_error("%s: dropping images rewrites the whole WIM, which the in-place ISO route "
+			  "cannot do (it writes only what changed): --rebuild-iso", path);
+		ret = WP_ERR_USAGE;
+	}
+	if (ret == WP_OK)
+		ret = image_ops_drop(w, o, &io, &rebuild);
 	if (ret != WP_OK)
 		goto out;
+	/* Renumbered after the drop, as the written WIM numbers them. */
+	for (size_t i = 0; rebuild && i < n_pend; i++) {
+		int before = 0;
+		for (int k = 1; k < pend[i].image; k++)
+			before += io.drop[k];
+		pend[i].image -= before;
+	}
 
 	if (file_report_changes(fr) == 0) {
 		if (o->output && !o->dry_run) {
@@ -874,7 +903,13 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		fr->status = FILE_PENDING;
 		goto out;
 	}
-	ret = write_out(&w, path, o, fr, pend, n_pend, scratch);
+	whole = *o;
+	if (rebuild) {
+		/* wimlib cannot append to a WIM with images deleted. */
+		msg_verbose("%s: images dropped: the WIM is written whole", path);
+		whole.rebuild = true;
+	}
+	ret = write_out(&w, path, &whole, fr, pend, n_pend, scratch, &io);
 out:
 	for (size_t i = 0; i < n_pend; i++) {
 		free(pend[i].stored);
@@ -882,6 +917,7 @@ out:
 	}
 	free(pend);
 	free(sel);
+	image_ops_free(&io);
 	work_free(&wk);
 	wim_close(w);
 	fs_remove_tempdir(scratch);

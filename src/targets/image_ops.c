@@ -94,6 +94,20 @@ enum wp_err image_ops_plan(struct wim *w, const struct patch_opts *o, struct fil
 		memset(io->drop, 0, ((size_t)n + 1) * sizeof(*io->drop));
 		return WP_OK;
 	}
+	/* Indices are the WIM's as it is now: one past its images most
+	 * likely means the profile was applied already (images renumber). */
+	for (size_t k = 0; k < o->plan->img.n_editions; k++) {
+		const struct editions_op *e = &o->plan->img.editions[k];
+		for (size_t i = 0; i < e->sel.n_indices; i++)
+			if (e->sel.indices[i] > n) {
+				msg_error("%s:%d: <editions> names image %d, but %s has %d image%s (an "
+					  "<editions> by index applied already renumbers the images: "
+					  "keep-name and drop-name can be applied again)", e->src_file,
+					  e->src_line, e->sel.indices[i], wim_path(w), n,
+					  n == 1 ? "" : "s");
+				return WP_ERR_PROFILE;
+			}
+	}
 	er->applies = true;
 	er->boot_before = wim_boot_index(w);
 	for (size_t i = 0; i < er->n_images; i++) {

@@ -204,7 +204,7 @@ static void announce_image(const char *path, const struct image_work *iw,
 static enum wp_err count_applied(const char *path, const struct patch_opts *o,
 				 const struct work *wk, const struct file_report *fr)
 {
-	size_t n = fr->editions.n_dropped ? 1 : 0;
+	size_t n = fr->editions.applies ? 1 : 0;	/* even if it keeps them all */
 
 	for (size_t i = 0; i < wk->n_images; i++)
 		n += image_ops_count(o, &wk->images[i].img);

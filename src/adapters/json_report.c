@@ -338,6 +338,11 @@ static json_object *system_json(const struct system_state *st, enum exposure e)
 			       !st->paging_files_present ? NULL
 			       : json_object_new_string(st->paging_files_set ? "set" : "empty"));
 	json_object_object_add(o, "msiscsi", json_object_new_boolean(st->msiscsi));
+	json_object *lab = json_object_new_array();
+	for (int k = 0; k < LABCONFIG_CHECKS; k++)
+		if (st->lab_bypass & 1u << k)
+			json_object_array_add(lab, json_object_new_string(labconfig_checks[k]));
+	json_object_object_add(o, "labconfig_bypass", lab);
 	json_object_object_add(o, "dirty", json_object_new_boolean(st->dirty));
 	json_object_object_add(o, "exposure", json_object_new_string(exposure_name(e)));
 	json_object_object_add(o, "verdict", json_object_new_string(exposure_text(e)));

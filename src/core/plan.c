@@ -240,6 +240,17 @@ oom:
 	return NULL;
 }
 
+/* The user hives a profile may edit, by the root Windows loads them at:
+ * a user's own (the default profile's is what every new user starts
+ * from) and its classes. */
+static const struct {
+	const char *name, *root;
+} user_hives[] = {
+	{ "DEFAULT", "HKEY_USERS\\.DEFAULT" },
+	{ "NTUSER.DAT", "HKEY_CURRENT_USER" },
+	{ "USRCLASS.DAT", "HKEY_CURRENT_USER\\Software\\Classes" },
+};
+
 char *reg_root_for(const char *hive_path)
 {
 	static const char *const machine[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY" };
@@ -249,7 +260,20 @@ char *reg_root_for(const char *hive_path)
 	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++)
 		if (strcasecmp(base, machine[i]) == 0)
 			return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", machine[i]) < 0 ? NULL : r;
-	if (strcasecmp(base, "DEFAULT") == 0)
-		return strdup("HKEY_USERS\\.DEFAULT");
+	/* "NTUSER" (a bare hive's name, as --hive gives it) is NTUSER.DAT. */
+	size_t bl = strcspn(base, ".");
+	for (size_t i = 0; i < sizeof(user_hives) / sizeof(user_hives[0]); i++)
+		if (bl == strcspn(user_hives[i].name, ".") &&
+		    strncasecmp(base, user_hives[i].name, bl) == 0)
+			return strdup(user_hives[i].root);
 	return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", base) < 0 ? NULL : r;
+}
+
+const char *hive_name_for_root(const char *root)
+{
+	for (size_t i = 0; i < sizeof(user_hives) / sizeof(user_hives[0]); i++)
+		if (strcasecmp(root, user_hives[i].root) == 0)
+			return user_hives[i].name;
+	const char *b = strrchr(root, '\\');
+	return b ? b + 1 : root;
 }

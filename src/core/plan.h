@@ -218,8 +218,15 @@ bool plan_has_image_ops(const struct plan *p);
 char *hive_path_normalise(const char *in, char *err, size_t errlen);
 
 /* The .reg-style root for a hive path: ".../config/SYSTEM" ->
- * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT"; other
- * files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
+ * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT",
+ * NTUSER.DAT (Users/Default/NTUSER.DAT: every new user's) ->
+ * "HKEY_CURRENT_USER", USRCLASS.DAT -> "HKEY_CURRENT_USER\\Software\\Classes";
+ * other files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
 char *reg_root_for(const char *hive_path);
+/* The way back, for a bare hive's undo: the hive's file name for a root
+ * reg_root_for gives ("HKEY_CURRENT_USER" -> "NTUSER.DAT",
+ * "HKEY_LOCAL_MACHINE\\SYSTEM" -> "SYSTEM"); points into `root` or a
+ * constant. */
+const char *hive_name_for_root(const char *root);
 
 #endif

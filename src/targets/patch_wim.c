@@ -874,7 +874,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		if (ret == WP_OK)
 			ret = image_ops_files(w, o, &iw->img, scratch, fr, &io);
 	}
-	if (ret == WP_OK && fr->editions.n_dropped && wim_sparse_is(path)) {
+	if (ret == WP_OK && !o->dry_run && fr->editions.n_dropped && wim_sparse_is(path)) {
 		msg_error("%s: dropping images rewrites the whole WIM, which the in-place ISO route "
 			  "cannot do (it writes only what changed): --rebuild-iso", path);
 		ret = WP_ERR_USAGE;

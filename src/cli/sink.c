@@ -149,8 +149,8 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		strbuf_release(&b);
 		if (f->added)
 			(void)!asprintf(&c, "to undo: delete it from the image (wimlib-imagex update "
-					"WIM %d --command='delete \"/%s\"'); wimpatch undo does not",
-					f->image, f->path);
+					"'%s' %d --command='delete \"/%s\"'); wimpatch undo does not",
+					fr->output ? fr->output : fr->path, f->image, f->path);
 		else if (!f->old_b64)
 			(void)!asprintf(&c, "its old bytes (%llu, more than %u) are not kept here: "
 					"take the file from the original medium",

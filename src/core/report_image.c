@@ -82,7 +82,8 @@ void report_print_editions(FILE *out, const char *path, const struct editions_re
 		put(out, e->images[i].name, true);
 		fprintf(out, "\"    ; %s\n", e->images[i].dropped ? "dropped" : "kept");
 	}
-	fprintf(out, "  ; %zu of %zu images dropped; boot index %d -> %d; deleting images means "
-		"rebuilding the whole WIM (written anew beside it, then renamed over it)\n\n",
-		e->n_dropped, e->n_images, e->boot_before, e->boot_after);
+	fprintf(out, "  ; %zu of %zu images dropped (the others renumbered 1 to %zu); boot index "
+		"%d -> %d; deleting images means rebuilding the whole WIM (written anew beside it, "
+		"then renamed over it)\n\n", e->n_dropped, e->n_images, e->n_images - e->n_dropped,
+		e->boot_before, e->boot_after);
 }

@@ -131,7 +131,7 @@ enum wp_err image_ops_plan(struct wim *w, const struct patch_opts *o, struct fil
 }
 
 enum wp_err image_ops_drop(struct wim *w, const struct patch_opts *o, struct image_ops *io,
-			   bool *rebuild)
+			   struct file_report *fr, bool *rebuild)
 {
 	size_t n = 0;
 
@@ -144,13 +144,23 @@ enum wp_err image_ops_drop(struct wim *w, const struct patch_opts *o, struct ima
 	if (ret != WP_OK)
 		return ret;
 	*rebuild = true;
-	for (size_t k = 0; k < io->n_pend; k++) {
-		int before = 0;
-		for (int i = 1; i < io->pend[k].image; i++)
-			before += io->drop[i];
-		io->pend[k].image -= before;
-	}
+	for (size_t k = 0; k < io->n_pend; k++)
+		io->pend[k].image = image_ops_renumber(io, io->pend[k].image);
+	/* What is reported and recorded for undo names the images as the
+	 * written WIM numbers them (the editions' list keeps the old ones). */
+	for (size_t k = 0; k < fr->n_hives; k++)
+		fr->hives[k].image = image_ops_renumber(io, fr->hives[k].image);
+	for (size_t k = 0; k < fr->n_files; k++)
+		fr->files[k].image = image_ops_renumber(io, fr->files[k].image);
 	return WP_OK;
+}
+
+int image_ops_renumber(const struct image_ops *io, int image)
+{
+	int before = 0;
+	for (int i = 1; i < image && i <= io->n_images; i++)
+		before += io->drop[i];
+	return image - before;
 }
 
 /* ------------------------------------------------------------------ */

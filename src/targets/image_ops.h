@@ -48,10 +48,13 @@ size_t image_ops_count(const struct patch_opts *o, const struct wim_image *img);
  * directory of its own for this. */
 enum wp_err image_ops_files(struct wim *w, const struct patch_opts *o, const struct wim_image *img,
 			    const char *scratch, struct file_report *fr, struct image_ops *io);
-/* Drop the images decided (not in a dry run); pending files are
- * renumbered.  *rebuild set when some were: the WIM is written whole. */
+/* Drop the images decided (not in a dry run); pending files and the
+ * report's hives and files are renumbered as the written WIM numbers
+ * them.  *rebuild set when some were: the WIM is written whole. */
 enum wp_err image_ops_drop(struct wim *w, const struct patch_opts *o, struct image_ops *io,
-			   bool *rebuild);
+			   struct file_report *fr, bool *rebuild);
+/* Image `image` (as the input numbers it) once the dropped ones are gone. */
+int image_ops_renumber(const struct image_ops *io, int image);
 /* Check every queued file in what was written (`written`, opened anew;
  * `shown` in messages). */
 enum wp_err image_ops_verify(struct wim *written, const char *shown, const struct image_ops *io,

@@ -880,16 +880,12 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		ret = WP_ERR_USAGE;
 	}
 	if (ret == WP_OK)
-		ret = image_ops_drop(w, o, &io, &rebuild);
+		ret = image_ops_drop(w, o, &io, fr, &rebuild);
 	if (ret != WP_OK)
 		goto out;
 	/* Renumbered after the drop, as the written WIM numbers them. */
-	for (size_t i = 0; rebuild && i < n_pend; i++) {
-		int before = 0;
-		for (int k = 1; k < pend[i].image; k++)
-			before += io.drop[k];
-		pend[i].image -= before;
-	}
+	for (size_t i = 0; rebuild && i < n_pend; i++)
+		pend[i].image = image_ops_renumber(&io, pend[i].image);
 
 	if (file_report_changes(fr) == 0) {
 		if (o->output && !o->dry_run) {

@@ -256,9 +256,67 @@ static void test_build(void)
 	plan_free(&p);
 }
 
+/* The roots reports, undo files and .reg imports name each hive by. */
+static void test_roots(void)
+{
+	static const struct {
+		const char *hive, *root, *back;
+	} cases[] = {
+		{ "Windows/System32/config/SYSTEM", "HKEY_LOCAL_MACHINE\\SYSTEM", "SYSTEM" },
+		{ "Windows/system32/config/software", "HKEY_LOCAL_MACHINE\\SOFTWARE", "SOFTWARE" },
+		{ "Windows/System32/config/DEFAULT", "HKEY_USERS\\.DEFAULT", "DEFAULT" },
+		{ "Users/Default/NTUSER.DAT", "HKEY_CURRENT_USER", "NTUSER.DAT" },
+		{ "Users/Default/ntuser.dat", "HKEY_CURRENT_USER", "NTUSER.DAT" },
+		{ "NTUSER", "HKEY_CURRENT_USER", "NTUSER.DAT" },
+		{ "Users/Default/AppData/Local/Microsoft/Windows/UsrClass.dat",
+		  "HKEY_CURRENT_USER\\Software\\Classes", "USRCLASS.DAT" },
+		{ "Windows/System32/config/DRIVERS", "HKEY_LOCAL_MACHINE\\DRIVERS", "DRIVERS" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = reg_root_for(cases[i].hive);
+		is_str(r, cases[i].root, "reg_root_for(%s)", cases[i].hive);
+		is_str(r ? hive_name_for_root(r) : NULL, cases[i].back, "hive_name_for_root(%s)",
+		       cases[i].root);
+		free(r);
+	}
+}
+
+/* <image-file> and <editions> ops move from one plan to another whole. */
+static void test_image_plan(void)
+{
+	struct plan a, b;
+
+	plan_init(&a);
+	plan_init(&b);
+	struct image_file_op *f = plan_add_image_file(&b);
+	struct editions_op *e = plan_add_editions(&b);
+	ok(f && e, "image ops appended");
+	if (!f || !e)
+		return;
+	f->path = strdup("Windows/Panther/unattend.xml");
+	e->keep = true;
+	e->sel.name_glob = strdup("Windows 10 Pro*");
+	ok(plan_has_image_ops(&b) && !plan_has_image_ops(&a), "plan_has_image_ops");
+	ok(image_plan_take(&a.img, &b.img) == 0, "image_plan_take");
+	ok(a.img.n_files == 1 && a.img.n_editions == 1 && b.img.n_files == 0 &&
+	   b.img.n_editions == 0, "... moved them");
+	is_str(a.img.files[0].path, "Windows/Panther/unattend.xml", "... the file op intact");
+	ok(sel_matches_image(ROLE_ANY, &a.img.editions[0].sel, 3, "Windows 10 Pro", ROLE_INSTALLED),
+	   "sel_matches_image: keep-name matches Windows 10 Pro");
+	ok(!sel_matches_image(ROLE_ANY, &a.img.editions[0].sel, 1, "Windows 10 Home",
+			      ROLE_INSTALLED), "sel_matches_image: not Windows 10 Home");
+	ok(!sel_matches_image(ROLE_SETUP, &a.img.editions[0].sel, 3, "Windows 10 Pro",
+			      ROLE_INSTALLED), "sel_matches_image: the role decides first");
+	plan_free(&a);
+	plan_free(&b);
+	ok(a.img.files == NULL && a.img.n_files == 0, "plan_free frees image ops");
+}
+
 int main(void)
 {
 	test_normalise();
+	test_roots();
+	test_image_plan();
 	test_matches();
 	test_names();
 	test_build();

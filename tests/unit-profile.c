@@ -666,6 +666,56 @@ static void test_name_hints(void)
 	plan_free(&plan);
 }
 
+/* <image-file> and <editions>: into the plan's image ops, checked. */
+static void test_image_ops(void)
+{
+	static const char head[] = "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n";
+	struct plan p;
+	char *err;
+	const char *good = write_tmp("img.xml", head,
+		"<image-file role=\"installed\" images=\"1 3\" path=\"\\Windows\\Panther\\u.xml\" "
+		"from=\"sub/u.xml\"/>\n<editions keep-name=\"Windows 10 Pro*\"/>\n"
+		"<editions drop=\"2\"/>\n", 1, "", 0, "</profile>\n");
+
+	plan_init(&p);
+	ok(load_captured(&p, good, &pp, &err) == 0, "image ops: loaded");
+	free(err);
+	if (ok(p.img.n_files == 1, "one <image-file>")) {
+		const struct image_file_op *f = &p.img.files[0];
+		is_str(f->path, "Windows/Panther/u.xml", "path: no leading slash, slashes");
+		is_str(f->from, in_dir(tmp_dir, "sub/u.xml"), "from: beside the profile");
+		ok(f->role == ROLE_INSTALLED && f->images.n_indices == 2 && f->images.indices[1] == 3,
+		   "role and images as a rule's");
+		ok(f->src_line == 3, "its line");
+	}
+	if (ok(p.img.n_editions == 2, "two <editions>")) {
+		ok(p.img.editions[0].keep && p.img.editions[0].sel.name_glob &&
+		   strcmp(p.img.editions[0].sel.name_glob, "Windows 10 Pro*") == 0, "keep-name");
+		ok(!p.img.editions[1].keep && p.img.editions[1].sel.n_indices == 1 &&
+		   p.img.editions[1].sel.indices[0] == 2, "drop by index");
+	}
+	plan_free(&p);
+	unlink(good);
+
+	static const struct {
+		const char *name, *body, *needle;
+	} bad[] = {
+		{ "img-root.xml", "<image-file path=\"x.xml\" from=\"a\"/>\n", "directly in the image root" },
+		{ "img-dots.xml", "<image-file path=\"Windows/../x\" from=\"a\"/>\n", "'..' component" },
+		{ "img-empty.xml", "<image-file path=\"Windows//x\" from=\"a\"/>\n", "empty" },
+		{ "img-both.xml", "<image-file images=\"1\" image-name=\"x\" path=\"W/x\" from=\"a\"/>\n",
+		  "image-file" },
+		{ "ed-all.xml", "<editions drop=\"all\"/>\n", "would drop every image" },
+		{ "ed-two.xml", "<editions keep=\"1\" drop=\"2\"/>\n", "editions" },
+		{ "ed-bad.xml", "<editions keep=\"one\"/>\n", "is not an image index" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *f = write_tmp(bad[i].name, head, bad[i].body, 1, "", 0, "</profile>\n");
+		expect_error(f, 3, bad[i].needle);
+		unlink(f);
+	}
+}
+
 static void test_limits(void)
 {
 	static const char head[] = "<?xml version=\"1.0\"?>\n<profile version=\"1\">\n";
@@ -975,6 +1025,7 @@ int main(void)
 	test_xxe();
 	test_billion_laughs();
 	test_limits();
+	test_image_ops();
 	test_validate();
 	test_media();
 	profile_cleanup();

@@ -229,6 +229,55 @@ static json_object *media_json(const struct file_report *fr)
 	return a;
 }
 
+/* Files added or replaced inside images. */
+static json_object *image_files_json(const struct file_report *fr)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < fr->n_files; i++) {
+		const struct image_file_report *r = &fr->files[i];
+		json_object *o = json_object_new_object(), *img = json_object_new_object();
+		json_object_object_add(img, "index", json_object_new_int(r->image));
+		json_object_object_add(img, "name", str_or_null(r->image_name));
+		json_object_object_add(img, "role", json_object_new_string(role_name(r->role)));
+		json_object_object_add(o, "image", img);
+		json_object_object_add(o, "path", str_or_null(r->path));
+		json_object_object_add(o, "action", json_object_new_string(r->added ? "add"
+										     : "replace"));
+		json_object_object_add(o, "from", str_or_null(r->from));
+		json_object_object_add(o, "size", json_object_new_int64((int64_t)r->size));
+		json_object_object_add(o, "sha256", json_object_new_string(r->sha256));
+		json_object_object_add(o, "old_size", r->added ? NULL
+					: json_object_new_int64((int64_t)r->old_size));
+		json_object_object_add(o, "old_sha256", r->added ? NULL
+					: json_object_new_string(r->old_sha256));
+		json_object_object_add(o, "metadata", str_or_null(r->meta));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
+/* Images kept and dropped, or null when no <editions> took the WIM. */
+static json_object *editions_json(const struct editions_report *e)
+{
+	if (!e->applies)
+		return NULL;
+	json_object *o = json_object_new_object(), *a = json_object_new_array();
+	for (size_t i = 0; i < e->n_images; i++) {
+		json_object *im = json_object_new_object();
+		json_object_object_add(im, "index", json_object_new_int(e->images[i].index));
+		json_object_object_add(im, "name", str_or_null(e->images[i].name));
+		json_object_object_add(im, "dropped", json_object_new_boolean(e->images[i].dropped));
+		json_object_array_add(a, im);
+	}
+	json_object_object_add(o, "images", a);
+	json_object_object_add(o, "dropped", json_object_new_int64((int64_t)e->n_dropped));
+	json_object_object_add(o, "boot_index_before", json_object_new_int(e->boot_before));
+	json_object_object_add(o, "boot_index_after", json_object_new_int(e->boot_after));
+	json_object_object_add(o, "rebuild", json_object_new_boolean(e->n_dropped > 0));
+	return o;
+}
+
 void json_report_add_file(struct json_report *j, const struct file_report *fr)
 {
 	json_object *f, *hives;
@@ -268,11 +317,13 @@ void json_report_add_file(struct json_report *j, const struct file_report *fr)
 		json_object_array_add(hives, ho);
 		total += h->changes.n;
 	}
-	total += fr->n_media;
+	total += fr->n_media + fr->n_files + fr->editions.n_dropped;
 	json_object_object_add(f, "changes", json_object_new_int64((int64_t)total));
 	json_object_object_add(f, "hives", hives);
 	if (fr->media || (fr->kind && strcmp(fr->kind, "medium") == 0))
 		json_object_object_add(f, "files", media_json(fr));
+	json_object_object_add(f, "image_files", image_files_json(fr));
+	json_object_object_add(f, "editions", editions_json(&fr->editions));
 	json_object_array_add(j->files, f);
 	j->n_files++;
 	j->changes += total;
@@ -321,6 +372,11 @@ static json_object *system_json(const struct system_state *st, enum exposure e)
 			       !st->paging_files_present ? NULL
 			       : json_object_new_string(st->paging_files_set ? "set" : "empty"));
 	json_object_object_add(o, "msiscsi", json_object_new_boolean(st->msiscsi));
+	json_object *lab = json_object_new_array();
+	for (int k = 0; k < LABCONFIG_CHECKS; k++)
+		if (st->lab_bypass & 1u << k)
+			json_object_array_add(lab, json_object_new_string(labconfig_checks[k]));
+	json_object_object_add(o, "labconfig_bypass", lab);
 	json_object_object_add(o, "dirty", json_object_new_boolean(st->dirty));
 	json_object_object_add(o, "exposure", json_object_new_string(exposure_name(e)));
 	json_object_object_add(o, "verdict", json_object_new_string(exposure_text(e)));

@@ -19,6 +19,7 @@
 #include <ntfs-3g/dir.h>
 #include <ntfs-3g/inode.h>
 #include <ntfs-3g/layout.h>
+#include <ntfs-3g/security.h>
 #include <ntfs-3g/unistr.h>
 #include <ntfs-3g/volume.h>
 
@@ -292,6 +293,145 @@ out:
 	errno = 0;
 	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
 		ret = vfail(where, "cannot close", vol, errno);
+	return ret;
+}
+
+/* ------------------------------------------------------------ a new file */
+
+/* Set the security descriptor (if any), attributes and times of `path`,
+ * opened alone: closing an inode whose name changed updates its entry in
+ * the parent directory, which libntfs-3g cannot do while that is open. */
+static int set_meta(ntfs_volume *v, const char *path, const void *sd, size_t sd_len,
+		    uint32_t attributes, const char *where)
+{
+	struct SECURITY_CONTEXT scx;
+	le32 a = cpu_to_le32(attributes);
+	ntfs_inode *ni;
+	int ret = -1;
+
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, path)))
+		return vfail(where, "cannot open", path, errno);
+	memset(&scx, 0, sizeof(scx));
+	scx.vol = v;
+	errno = 0;
+	if (sd && sd_len && ntfs_set_ntfs_acl(&scx, ni, sd, sd_len, 0) < 0) {
+		vfail(where, "cannot set the security descriptor of", path, errno);
+		goto out;
+	}
+	errno = 0;
+	if (ntfs_set_ntfs_attrib(ni, (const char *)&a, sizeof(a), 0) < 0) {
+		vfail(where, "cannot set the attributes of", path, errno);
+		goto out;
+	}
+	sle64 now = ntfs_now();
+	ni->creation_time = ni->last_data_change_time = now;
+	ni->last_mft_change_time = ni->last_access_time = now;
+	NInoSetDirty(ni);
+	NInoFileNameSetDirty(ni);
+	ret = 0;
+out:
+	errno = 0;
+	if (ntfs_inode_close(ni) < 0 && ret == 0)
+		ret = vfail(where, "cannot update", path, errno);
+	return ret;
+}
+
+/* Create `path` ("/a/b"), its parent existing; with `data` (a local
+ * file) as its unnamed stream for a file. */
+static int create_path(ntfs_volume *v, const char *path, mode_t type, const char *data,
+		       const char *where)
+{
+	char *parent = strdup(path);
+	ntfschar *u = NULL;
+	ntfs_inode *dir = NULL, *ni = NULL;
+	ntfs_attr *na = NULL;
+	int ret = -1;
+
+	if (!parent) {
+		msg_error("out of memory");
+		return -1;
+	}
+	char *slash = strrchr(parent, '/');
+	const char *name = path + (slash - parent) + 1;
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	int ul = ntfs_mbstoucs(name, &u);
+	errno = 0;
+	if (!(dir = ntfs_pathname_to_inode(v, NULL, parent))) {
+		vfail(where, "cannot open", parent, errno);
+		goto out;
+	}
+	errno = 0;
+	if (ul <= 0 || ul > 255 || !(ni = ntfs_create(dir, 0, u, (u8)ul, type))) {
+		vfail(where, "cannot create", path, errno);
+		goto out;
+	}
+	ntfs_inode_close(dir);
+	dir = NULL;
+	if (data) {
+		errno = 0;
+		if (!(na = ntfs_attr_open(ni, AT_DATA, AT_UNNAMED, 0))) {
+			vfail(where, "cannot open the data of", path, errno);
+			goto out;
+		}
+		if (copy_data(na, data, path, where) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	if (na)
+		ntfs_attr_close(na);
+	if (ni) {
+		errno = 0;
+		if (ntfs_inode_close(ni) < 0 && ret == 0)
+			ret = vfail(where, "cannot write", path, errno);
+	}
+	if (dir)
+		ntfs_inode_close(dir);
+	free(u);
+	free(parent);
+	return ret;
+}
+
+int ntfsvol_add_file(const char *vol, const struct ntfsvol_new *n, const char *where)
+{
+	ntfs_volume *v;
+	char *path = NULL;
+	int ret = -1;
+
+	if (asprintf(&path, "/%s", n->file) < 0) {
+		msg_error("out of memory");
+		return -1;
+	}
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE))) {
+		free(path);
+		return vfail(where, "cannot open", vol, errno);
+	}
+	/* The directories on the way, then the file. */
+	for (char *slash = path; (slash = strchr(slash + 1, '/'));) {
+		*slash = '\0';
+		int r = create_path(v, path, S_IFDIR, NULL, where);
+		if (r == 0)
+			r = set_meta(v, path, n->dir_sd, n->dir_sd_len, 0x10, where);
+		*slash = '/';
+		if (r < 0)
+			goto out;
+	}
+	if (create_path(v, path, S_IFREG, n->data, where) < 0 ||
+	    set_meta(v, path, n->file_sd, n->file_sd_len,
+		     n->attributes & 0xFFFFu & ~UINT32_C(0x10), where) < 0)
+		goto out;
+	ret = 0;
+out:
+	errno = 0;
+	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
+		ret = vfail(where, "cannot close", vol, errno);
+	free(path);
 	return ret;
 }
 

@@ -50,6 +50,25 @@ struct ntfsvol_edit {
  */
 int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where);
 
+/* A new file, for ntfsvol_add_file. */
+struct ntfsvol_new {
+	const char *file;	/* its path in the volume, '/'-separated, UTF-8;
+				   the directories on the way are made */
+	const char *data;	/* a local file holding its data */
+	const void *file_sd;	/* its security descriptor (self-relative), or
+				   NULL: NTFS-3G's default */
+	size_t file_sd_len;
+	const void *dir_sd;	/* that of the directories made, or NULL */
+	size_t dir_sd_len;
+	uint32_t attributes;	/* FILE_ATTRIBUTE_* of the file (low 16 bits);
+				   the directories get DIRECTORY (0x10) only */
+};
+
+/* On the (not otherwise open) volume `vol`, create n->file, its
+ * directories first; every one of them gets the run's time
+ * (util/clock.h) as its four times. */
+int ntfsvol_add_file(const char *vol, const struct ntfsvol_new *n, const char *where);
+
 /* Set up libntfs-3g's process-wide state (UTF-8 names) before volumes are
  * used from several threads; the other functions do it too. */
 void ntfsvol_init(void);

@@ -191,6 +191,50 @@ struct wim_keep_job {
 void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n);
 
 /*
+ * A new file `path` ("Windows/Panther/unattend.xml": no leading '/'; each
+ * component matched without regard to case, as Windows does) in the
+ * image, holding the bytes of `src`, with the metadata Windows would give
+ * it there (what *m says, for reports):
+ *  - the security descriptor of the regular file of its directory whose
+ *    name comes first in ASCII-case-insensitive order; if the directory
+ *    holds none, or is made now, that of the deepest directory of its path
+ *    the image has (the directory's own descriptor, inheritable entries
+ *    and all);
+ *  - attributes: that file's ARCHIVE and NOT_CONTENT_INDEXED bits
+ *    (NORMAL if it has neither); ARCHIVE when there is no such file;
+ *  - its four times, the run's (util/clock.h); no short name, no named
+ *    streams.
+ * Directories of the path the image lacks are made with that deepest
+ * directory's security descriptor, attribute DIRECTORY and the run's
+ * times; directories that exist keep their own metadata.  The file goes
+ * in through a scratch NTFS volume in `scratch`, added onto the deepest
+ * existing directory (never the root: refused, WP_ERR_INPUT), and is
+ * checked in the image before anything is written.  With `src` NULL, only
+ * *m is filled: what the file would get (a dry run).  WP_ERR_INPUT as well
+ * when a component on the way is not a directory or several entries
+ * match one; WP_ERR_WRITE when the volume cannot be made.
+ */
+struct wim_new_meta {
+	char *sd_from;		/* the path (in the image) whose security
+				   descriptor the file got */
+	bool has_sd;		/* false: that path has none, nor the new file */
+	uint32_t attributes;
+	char *added_below;	/* the deepest existing directory */
+	size_t dirs_made;	/* directories made below it */
+};
+enum wp_err wim_add_file(struct wim *w, int image, const char *path, const char *src,
+			 const char *scratch, struct wim_new_meta *m);
+void wim_new_meta_free(struct wim_new_meta *m);
+
+/* Delete the images `drop[1..image count]` says, keeping the boot image
+ * (renumbered) or making the boot index 0 if it goes, and the XML of the
+ * others.  Refuses to drop every image (WP_ERR_PROFILE, said).  A WIM with
+ * images deleted cannot be appended to: it is written whole (the
+ * caller's rebuild route).  Image numbers change at once. */
+enum wp_err wim_drop_images(struct wim *w, const bool *drop);
+bool wim_images_dropped(const struct wim *w);
+
+/*
  * What WIM_REPLACE_KEEP_METADATA keeps of `stored`, as text (every link
  * with its short name, attributes, security descriptor, creation and
  * last-access times, object ID, named streams with their sizes and
@@ -311,13 +355,14 @@ struct wim_file_ref {
  * old blob keeps its table entry; written anew from the file `src`, every
  * old blob's stored bytes equal the source's; every new data blob is that
  * of one of `files`, the files written (whose bytes the caller reads back:
- * the hives); every image with new metadata loads (wimlib checks its
+ * the hives; not checked when `images_dropped`: a dropped image's data
+ * goes); every image with new metadata loads (wimlib checks its
  * SHA-1).  Where wimlib stored an old resource anew, the whole WIM is
  * verified.  WP_OK, or WP_ERR_WRITE after saying what differs (see
  * wim_verify.c). */
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
 			     const struct wim_blobs *before, const char *src,
-			     const struct wim_file_ref *files, size_t n_files);
+			     const struct wim_file_ref *files, size_t n_files, bool images_dropped);
 
 bool wim_has_integrity(const struct wim *w);
 

@@ -66,6 +66,7 @@ struct wim {
 	/* wim_commit_in_place: hold signals back once the metadata is
 	 * written (what is left, up to the header, is short); held. */
 	bool hold_after_metadata, held;
+	bool dropped;			/* wim_drop_images deleted some */
 };
 
 /* What wim_init was given (threads never 0). */

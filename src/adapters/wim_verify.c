@@ -431,7 +431,7 @@ static enum wp_err check_header(const struct wim_blobs *now, const struct wim_bl
 
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
 			     const struct wim_blobs *before, const char *src,
-			     const struct wim_file_ref *files, size_t n_files)
+			     const struct wim_file_ref *files, size_t n_files, bool images_dropped)
 {
 	struct check c = { .shown = shown, .in_place = !src };
 	struct wim_blobs *now = NULL;
@@ -448,7 +448,7 @@ enum wp_err wim_verify_blobs(const char *written, const char *shown,
 	if ((ret = check_header(now, before, shown)) != WP_OK ||
 	    (ret = check_blobs(&c, now, before)) != WP_OK ||
 	    (src && (ret = compare_regions(&c, written, src)) != WP_OK) ||
-	    (ret = check_new(ws, now, before, files, n_files, shown)) != WP_OK ||
+	    (!images_dropped && (ret = check_new(ws, now, before, files, n_files, shown)) != WP_OK) ||
 	    (ret = load_new_images(ws, now, before, shown)) != WP_OK)
 		goto out;
 	if (c.whole) {

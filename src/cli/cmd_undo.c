@@ -99,12 +99,10 @@ struct undo {
 };
 
 /* "HKEY_LOCAL_MACHINE\SYSTEM" -> "SYSTEM", "HKEY_USERS\.DEFAULT" -> "DEFAULT":
- * the name patch_hive gives a bare hive file. */
+ * the name patch_hive gives a bare hive file (core/plan.h). */
 static const char *root_hive_name(const char *root)
 {
-	const char *b = strrchr(root, '\\');
-	b = b ? b + 1 : root;
-	return *b == '.' ? b + 1 : b;
+	return hive_name_for_root(root);
 }
 
 static enum role role_of(const char *name)

@@ -156,6 +156,65 @@ static void undo_media(struct regfile_out *r, const struct file_report *fr)
 	}
 }
 
+/* Files added or replaced inside images and images dropped: wimpatch
+ * undo does not put them back, but the undo file records what it can,
+ * as comments (outside any section, so that undo passes over them): a
+ * replaced file's old bytes when small (IMAGE_FILE_UNDO_MAX), in base64. */
+static void undo_image_ops(struct regfile_out *r, const struct sink *s,
+			   const struct file_report *fr)
+{
+	for (size_t i = 0; i < fr->n_files; i++) {
+		const struct image_file_report *f = &fr->files[i];
+		struct strbuf b = STRBUF_INIT;
+		char num[16], *c = NULL;
+		add_field(&b, "target", s->target ? s->target : fr->path);
+		add_field(&b, "file", fr->path);
+		snprintf(num, sizeof(num), "%d", f->image);
+		add_field(&b, "image", num);
+		add_field(&b, "path", f->path);
+		add_field(&b, "action", f->added ? "added" : "replaced");
+		if (!f->added)
+			add_field(&b, "old-sha256", f->old_sha256);
+		if (!b.failed && asprintf(&c, "wimpatch-undo-image-file: %s", b.buf) >= 0)
+			regfile_comment(r, c);
+		free(c);
+		c = NULL;
+		strbuf_release(&b);
+		if (f->added)
+			(void)!asprintf(&c, "to undo: delete it from the image (wimlib-imagex update "
+					"'%s' %d --command='delete \"/%s\"'); wimpatch undo does not",
+					fr->output ? fr->output : fr->path, f->image, f->path);
+		else if (!f->old_b64)
+			(void)!asprintf(&c, "its old bytes (%llu, more than %u) are not kept here: "
+					"take the file from the original medium",
+					(unsigned long long)f->old_size, IMAGE_FILE_UNDO_MAX);
+		else
+			(void)!asprintf(&c, "its old %llu bytes, base64, on the "
+					"wimpatch-undo-data lines below; wimpatch undo does not put "
+					"them back", (unsigned long long)f->old_size);
+		if (c)
+			regfile_comment(r, c);
+		free(c);
+		for (size_t k = 0; f->old_b64 && f->old_b64[k]; k += 76) {
+			if (asprintf(&c, "wimpatch-undo-data: %.76s", f->old_b64 + k) >= 0)
+				regfile_comment(r, c);
+			free(c);
+		}
+	}
+	const struct editions_report *e = &fr->editions;
+	for (size_t i = 0; e->applies && i < e->n_images; i++) {
+		char *c = NULL;
+		if (!e->images[i].dropped)
+			continue;
+		if (asprintf(&c, "wimpatch-undo-editions: %s: image %d \"%s\" dropped; its data is "
+			     "not kept: take it from the original medium (boot index %d -> %d)",
+			     fr->path, e->images[i].index, e->images[i].name, e->boot_before,
+			     e->boot_after) >= 0)
+			regfile_comment(r, c);
+		free(c);
+	}
+}
+
 /* A file was written: what undoes it goes in front of the undo file at
  * once, so that a later failure (or a kill) cannot lose it. */
 static void undo_file_done(struct sink *s, const struct file_report *fr)
@@ -169,6 +228,7 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 	}
 	undo_run_comment(r);
 	undo_media(r, fr);
+	undo_image_ops(r, s, fr);
 	for (size_t i = 0; i < fr->n_hives; i++) {
 		const struct hive_report *h = &fr->hives[i];
 		if (h->changes.n == 0)

@@ -18,6 +18,9 @@
 /* What sink.c writes before the sections of each file a run wrote. */
 #define RUN "; wimpatch apply"
 #define WROTE "; wrote: "
+/* Files and images an apply recorded but undo does not put back (sink.c). */
+#define IMAGE_NOTE "; wimpatch-undo-image-file: "
+#define EDITIONS_NOTE "; wimpatch-undo-editions: "
 
 /* A header field's value, %XX decoded; malloc'd, or NULL. */
 static char *decode(const char *s, size_t n)
@@ -147,17 +150,27 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 		  cut + 1, cut, u->path, u->path, cut + 1, u->path);
 }
 
-static int check_sections(const struct undo_file *u)
+static int check_sections(const struct undo_file *u, size_t notes)
 {
 	if (u->n_medium)
 		msg_info("%s: %zu file%s of the medium %s added, replaced or removed: wimpatch undo "
 			 "puts no file back (a replaced or removed file's bytes are not kept); its "
 			 "wimpatch-medium comments say what to do by hand", u->path, u->n_medium,
 			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "was" : "were");
+	if (u->n == 0 && notes) {
+		msg_error("%s: it records only files added or replaced inside images, or images "
+			  "dropped (%zu), which wimpatch undo does not put back: its comments say how",
+			  u->path, notes);
+		return -1;
+	}
 	if (u->n == 0) {
 		msg_error("%s: no wimpatch-undo section: nothing to undo", u->path);
 		return -1;
 	}
+	if (notes)
+		msg_warn("%s: %zu change%s to files inside images or to their editions %s not put "
+			 "back by wimpatch undo (its comments say how)", u->path, notes,
+			 notes == 1 ? "" : "s", notes == 1 ? "is" : "are");
 	for (size_t i = 0; i < u->n; i++) {
 		if (!undo_rel(u->v[i].file, u->v[i].target)) {
 			msg_error("%s:%d: file %s is not under target %s", u->path, u->v[i].line,
@@ -178,6 +191,7 @@ static int parse(struct undo_file *u, const char *text)
 	struct strbuf w = STRBUF_INIT, r = STRBUF_INIT;
 	struct undo_section *cur = NULL;
 	int line = 0, ret = 0, block = 0;
+	size_t notes = 0;
 
 	for (const char *p = text, *next; *p && ret == 0; p = next) {
 		size_t n = strcspn(p, "\n");
@@ -209,6 +223,9 @@ static int parse(struct undo_file *u, const char *text)
 			free(h);
 			continue;
 		}
+		if ((len >= strlen(IMAGE_NOTE) && strncmp(p, IMAGE_NOTE, strlen(IMAGE_NOTE)) == 0) ||
+		    (len >= strlen(EDITIONS_NOTE) && strncmp(p, EDITIONS_NOTE, strlen(EDITIONS_NOTE)) == 0))
+			notes++;
 		const char *q = p + strspn(p, " \t");
 		size_t ql = len - (size_t)(q - p);
 		if (ql >= 19 && strncmp(q, "; wimpatch-medium: ", 19) == 0)
@@ -235,7 +252,7 @@ static int parse(struct undo_file *u, const char *text)
 	}
 	strbuf_release(&w);
 	strbuf_release(&r);
-	return ret == 0 ? check_sections(u) : -1;
+	return ret == 0 ? check_sections(u, notes) : -1;
 }
 
 int undo_file_read(const char *path, struct undo_file *u)

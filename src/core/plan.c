@@ -121,6 +121,7 @@ static void bcd_rule_free(struct bcd_rule *r)
 
 void plan_free(struct plan *p)
 {
+	image_plan_free(&p->img);
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(&p->rules[i]);
 	free(p->rules);
@@ -189,16 +190,7 @@ struct bcd_op *bcd_rule_add_op(struct bcd_rule *r)
 bool rule_matches_image(const struct rule *r, int index, const char *name,
 			enum role role)
 {
-	if (r->role != ROLE_ANY && r->role != role)
-		return false;
-	if (r->images.name_glob)
-		return name && fnmatch(r->images.name_glob, name, 0) == 0;
-	if (r->images.all || r->images.n_indices == 0)
-		return true;
-	for (size_t i = 0; i < r->images.n_indices; i++)
-		if (r->images.indices[i] == index)
-			return true;
-	return false;
+	return sel_matches_image(r->role, &r->images, index, name, role);
 }
 
 char *hive_path_normalise(const char *in, char *err, size_t errlen)
@@ -250,6 +242,17 @@ oom:
 	return NULL;
 }
 
+/* The user hives a profile may edit, by the root Windows loads them at:
+ * a user's own (the default profile's is what every new user starts
+ * from) and its classes. */
+static const struct {
+	const char *name, *root;
+} user_hives[] = {
+	{ "DEFAULT", "HKEY_USERS\\.DEFAULT" },
+	{ "NTUSER.DAT", "HKEY_CURRENT_USER" },
+	{ "USRCLASS.DAT", "HKEY_CURRENT_USER\\Software\\Classes" },
+};
+
 char *reg_root_for(const char *hive_path)
 {
 	static const char *const machine[] = { "SYSTEM", "SOFTWARE", "SAM", "SECURITY" };
@@ -259,7 +262,20 @@ char *reg_root_for(const char *hive_path)
 	for (size_t i = 0; i < sizeof(machine) / sizeof(machine[0]); i++)
 		if (strcasecmp(base, machine[i]) == 0)
 			return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", machine[i]) < 0 ? NULL : r;
-	if (strcasecmp(base, "DEFAULT") == 0)
-		return strdup("HKEY_USERS\\.DEFAULT");
+	/* "NTUSER" (a bare hive's name, as --hive gives it) is NTUSER.DAT. */
+	size_t bl = strcspn(base, ".");
+	for (size_t i = 0; i < sizeof(user_hives) / sizeof(user_hives[0]); i++)
+		if (bl == strcspn(user_hives[i].name, ".") &&
+		    strncasecmp(base, user_hives[i].name, bl) == 0)
+			return strdup(user_hives[i].root);
 	return asprintf(&r, "HKEY_LOCAL_MACHINE\\%s", base) < 0 ? NULL : r;
+}
+
+const char *hive_name_for_root(const char *root)
+{
+	for (size_t i = 0; i < sizeof(user_hives) / sizeof(user_hives[0]); i++)
+		if (strcasecmp(root, user_hives[i].root) == 0)
+			return user_hives[i].name;
+	const char *b = strrchr(root, '\\');
+	return b ? b + 1 : root;
 }

@@ -177,8 +177,43 @@ void media_plan_free(struct media_plan *m);
 /* Does the plan do anything to a medium's files or boot? */
 bool media_plan_any(const struct media_plan *m);
 
+/*
+ * Image-level operations (<image-file>, <editions>): on the files and the
+ * images of a WIM rather than on a hive.  Their own struct, so that the
+ * registry rules above stay as they are.
+ */
+struct image_file_op {
+	char *profile;
+	char *src_file;
+	int src_line;
+	enum role role;
+	struct image_sel images;
+	char *path;		/* in the image: '/'-separated, no leading '/',
+				   no "", "." or ".." component */
+	char *from;		/* the local file, as the profile's directory makes it */
+};
+
+/* <editions>: which images of install.wim/esd stay.  An image is dropped
+ * when a keep selection of any <editions> does not select it, or a drop
+ * selection does. */
+struct editions_op {
+	char *profile;
+	char *src_file;
+	int src_line;
+	bool keep;		/* sel names what stays (else what goes) */
+	struct image_sel sel;
+};
+
+struct image_plan {
+	struct image_file_op *files;
+	size_t n_files;
+	struct editions_op *editions;
+	size_t n_editions;
+};
+
 struct plan {
 	struct media_plan media;	/* medium files and boot (plan_media.c) */
+	struct image_plan img;	/* core/plan_image.c */
 	struct rule *rules;
 	size_t n_rules;
 	struct bcd_rule *bcd_rules;
@@ -204,6 +239,20 @@ struct bcd_op *bcd_rule_add_op(struct bcd_rule *r);
 bool rule_matches_image(const struct rule *r, int index, const char *name,
 			enum role role);
 
+/* Does the selection (with its role) take image `index` named `name` with
+ * role `role`?  As rule_matches_image. */
+bool sel_matches_image(enum role sel_role, const struct image_sel *sel, int index,
+		       const char *name, enum role role);
+/* Appends a zeroed image-file op / editions op, or NULL on allocation failure. */
+struct image_file_op *plan_add_image_file(struct plan *p);
+struct editions_op *plan_add_editions(struct plan *p);
+void image_plan_free(struct image_plan *ip);
+/* Move what `from` holds to the end of `to` (all or nothing): 0, or -1
+ * for want of memory (then nothing moved). */
+int image_plan_take(struct image_plan *to, struct image_plan *from);
+/* Does the plan hold image-level operations? */
+bool plan_has_image_ops(const struct plan *p);
+
 /* The default hive a rule edits when it names none. */
 #define DEFAULT_HIVE "Windows/System32/config/SYSTEM"
 
@@ -215,8 +264,15 @@ bool rule_matches_image(const struct rule *r, int index, const char *name,
 char *hive_path_normalise(const char *in, char *err, size_t errlen);
 
 /* The .reg-style root for a hive path: ".../config/SYSTEM" ->
- * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT"; other
- * files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
+ * "HKEY_LOCAL_MACHINE\\SYSTEM", DEFAULT -> "HKEY_USERS\\.DEFAULT",
+ * NTUSER.DAT (Users/Default/NTUSER.DAT: every new user's) ->
+ * "HKEY_CURRENT_USER", USRCLASS.DAT -> "HKEY_CURRENT_USER\\Software\\Classes";
+ * other files use their base name under HKEY_LOCAL_MACHINE.  malloc'd. */
 char *reg_root_for(const char *hive_path);
+/* The way back, for a bare hive's undo: the hive's file name for a root
+ * reg_root_for gives ("HKEY_CURRENT_USER" -> "NTUSER.DAT",
+ * "HKEY_LOCAL_MACHINE\\SYSTEM" -> "SYSTEM"); points into `root` or a
+ * constant. */
+const char *hive_name_for_root(const char *root);
 
 #endif

@@ -633,7 +633,8 @@ static char *relative_key(struct reader *rd, const char *key)
 {
 	static const struct {
 		const char *full, *abbrev;
-	} hk[] = { { "HKEY_LOCAL_MACHINE", "HKLM" }, { "HKEY_USERS", "HKU" } };
+	} hk[] = { { "HKEY_LOCAL_MACHINE", "HKLM" }, { "HKEY_USERS", "HKU" },
+		   { "HKEY_CURRENT_USER", "HKCU" } };
 	const char *root = rd->root;
 
 	for (size_t i = 0; i < sizeof(hk) / sizeof(hk[0]); i++) {

@@ -27,6 +27,11 @@ bool file_report_copy(struct file_report *dst, const struct file_report *src)
 	*dst = *src;
 	dst->hives = NULL;
 	dst->n_hives = dst->a_hives = 0;
+	dst->files = NULL;
+	dst->n_files = dst->a_files = 0;
+	dst->editions.images = NULL;
+	dst->editions.n_images = 0;
+	dst->own_media = NULL;
 	dst->path = copy_str(src->path, &ok);
 	dst->output = copy_str(src->output, &ok);
 	if (src->n_hives && !(dst->hives = calloc(src->n_hives, sizeof(*dst->hives))))
@@ -57,6 +62,25 @@ bool file_report_copy(struct file_report *dst, const struct file_report *src)
 		c->from = copy_str(c->from, &ok);
 	}
 	dst->media = dst->own_media;
+	if (ok && src->n_files && !(dst->files = calloc(src->n_files, sizeof(*dst->files))))
+		ok = false;
+	for (size_t i = 0; ok && i < src->n_files; i++) {
+		struct image_file_report *f = &dst->files[dst->n_files++];
+		*f = src->files[i];
+		f->image_name = copy_str(f->image_name, &ok);
+		f->path = copy_str(f->path, &ok);
+		f->from = copy_str(f->from, &ok);
+		f->meta = copy_str(f->meta, &ok);
+		f->old_b64 = copy_str(f->old_b64, &ok);
+	}
+	dst->a_files = dst->n_files;
+	const struct editions_report *e = &src->editions;
+	if (ok && e->n_images && !(dst->editions.images = calloc(e->n_images, sizeof(*e->images))))
+		ok = false;
+	for (size_t i = 0; ok && i < e->n_images; i++) {
+		dst->editions.images[dst->editions.n_images] = e->images[i];
+		dst->editions.images[dst->editions.n_images++].name = copy_str(e->images[i].name, &ok);
+	}
 	if (!ok)
 		file_report_free(dst);
 	return ok;
@@ -83,9 +107,17 @@ struct hive_report *file_report_add(struct file_report *fr)
 	return &fr->hives[fr->n_hives++];
 }
 
+struct image_file_report *file_report_add_file(struct file_report *fr)
+{
+	if (!ARRAY_GROW(fr->files, fr->n_files + 1, fr->a_files))
+		return NULL;
+	memset(&fr->files[fr->n_files], 0, sizeof(fr->files[0]));
+	return &fr->files[fr->n_files++];
+}
+
 size_t file_report_changes(const struct file_report *fr)
 {
-	size_t n = fr->n_media;
+	size_t n = fr->n_media + fr->n_files + fr->editions.n_dropped;
 	for (size_t i = 0; i < fr->n_hives; i++)
 		n += fr->hives[i].changes.n;
 	return n;
@@ -109,6 +141,10 @@ void file_report_free(struct file_report *fr)
 			free(fr->hives[i].logs[k].name), free(fr->hives[i].logs[k].at);
 	}
 	free(fr->hives);
+	for (size_t i = 0; i < fr->n_files; i++)
+		image_file_report_free(&fr->files[i]);
+	free(fr->files);
+	editions_report_free(&fr->editions);
 	free(fr->path);
 	free(fr->output);
 	memset(fr, 0, sizeof(*fr));
@@ -327,6 +363,8 @@ void report_print(FILE *out, const struct file_report *fr)
 		print_logs(out, h);
 		fputc('\n', out);
 	}
+	report_print_image_files(out, fr->path, fr->files, fr->n_files);
+	report_print_editions(out, fr->path, &fr->editions);
 	const char *state = "";
 	switch (fr->status) {
 	case FILE_UNCHANGED:

@@ -11,6 +11,7 @@
 
 #include "core/change.h"
 #include "core/plan.h"
+#include "core/report_image.h"
 
 /* A transaction log beside a written hive (SYSTEM.LOG1...) and what was
  * done with it (targets/hivelogs.h says why). */
@@ -115,10 +116,18 @@ struct file_report {
 						   files changed (not freed here, */
 	size_t n_media;
 	struct media_file_change *own_media;	/* but for a copy's: its own) */
+	/* A WIM: files added or replaced inside images, images dropped
+	 * (core/report_image.h). */
+	struct image_file_report *files;
+	size_t n_files, a_files;
+	struct editions_report editions;
 };
 
 /* Appends a zeroed hive report; NULL on OOM. */
 struct hive_report *file_report_add(struct file_report *fr);
+/* Appends a zeroed image file report; NULL on OOM. */
+struct image_file_report *file_report_add_file(struct file_report *fr);
+/* Every change: hive edits, files added or replaced, images dropped. */
 size_t file_report_changes(const struct file_report *fr);
 void file_report_free(struct file_report *fr);
 /* A deep copy of `src` into `dst` (its iso pointer shared, as it is not

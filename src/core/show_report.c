@@ -66,6 +66,11 @@ const char *exposure_name(enum exposure e)
 	return "?";
 }
 
+const char *const labconfig_checks[LABCONFIG_CHECKS] = {
+	"BypassTPMCheck", "BypassSecureBootCheck", "BypassRAMCheck", "BypassStorageCheck",
+	"BypassCPUCheck",
+};
+
 static void print_state(FILE *out, const char *indent, const struct system_state *st,
 			enum exposure verdict)
 {
@@ -85,6 +90,14 @@ static void print_state(FILE *out, const char *indent, const struct system_state
 		: st->paging_files_set	  ? "set"
 					  : "empty (no page file)");
 	say(out, "%smsiscsi: %s\n", indent, st->msiscsi ? "present" : "absent");
+	/* Only when set: most media have no LabConfig key. */
+	if (st->lab_bypass) {
+		say(out, "%sSetup\\LabConfig (Windows 11 checks bypassed):", indent);
+		for (int k = 0; k < LABCONFIG_CHECKS; k++)
+			if (st->lab_bypass & 1u << k)
+				say(out, " %s", labconfig_checks[k]);
+		fputc('\n', out);
+	}
 	say(out, "%s=> %s\n", indent, exposure_text(verdict));
 }
 

@@ -24,6 +24,8 @@ struct system_state {
 	bool paging_files_set;	/* PagingFiles present and non-empty */
 	bool paging_files_present;
 	bool msiscsi;		/* Services\msiscsi exists */
+	unsigned lab_bypass;	/* Setup\LabConfig Bypass...Check values that are 1
+				   (win11-bypass-checks), bit k: labconfig_checks[k] */
 	bool dirty;		/* the hive's sequence numbers differ: Windows
 				   replays its transaction logs at load, so
 				   what it holds may be out of date */
@@ -35,6 +37,11 @@ enum exposure {
 	PARTLY_PATCHED,		/* one of the two remedies (either avoids the crash) */
 	NOT_AFFECTED,		/* older than Windows 10 */
 };
+
+/* The LabConfig values setup reads ("BypassTPMCheck", ...), in bit order,
+ * and how many there are. */
+extern const char *const labconfig_checks[];
+#define LABCONFIG_CHECKS 5
 
 /* The verdict as a sentence, and as a word ("exposed", "partly-patched"). */
 const char *exposure_text(enum exposure e);

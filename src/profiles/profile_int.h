@@ -122,6 +122,17 @@ void free_params(struct doc_ctx *d);
 /* A <rule> and its operations, appended to doc_plan(d). */
 void parse_rule(struct doc_ctx *d, xmlNodePtr n);
 
+/* role="setup|installed|any" (NULL: any); false if none of those. */
+bool parse_role(const char *s, enum role *role);
+/* images="all" or 1-based indices; false with a reason. */
+bool parse_images(const char *text, struct image_sel *sel, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* profile_image.c: <image-file> and <editions>                        */
+
+void parse_image_file(struct doc_ctx *d, xmlNodePtr n);
+void parse_editions(struct doc_ctx *d, xmlNodePtr n);
+
 /* ------------------------------------------------------------------ */
 /* profile_media.c: <file>, <remove-file> and <boot>                   */
 

@@ -221,6 +221,11 @@ static int plan_take(struct plan *plan, struct plan *scratch)
 		plan->profiles = np;
 		plan->n_profiles = n;
 	}
+	if (image_plan_take(&plan->img, &scratch->img) < 0) {
+		plan->n_rules = base;
+		msg_error("out of memory");
+		return -1;
+	}
 	/* Ownership has moved: free only scratch's arrays. */
 	scratch->n_rules = 0;
 	scratch->n_profiles = 0;
@@ -402,6 +407,10 @@ static int process_doc(struct loader *L, const char *file, xmlDocPtr doc)
 			parse_media_remove(&d, c);
 		} else if (doc_is_element(c, "boot")) {
 			parse_media_boot(&d, c);
+		} else if (doc_is_element(c, "image-file")) {
+			parse_image_file(&d, c);
+		} else if (doc_is_element(c, "editions")) {
+			parse_editions(&d, c);
 		} else {
 			doc_error(&d, c, "unknown element <%s>", (const char *)c->name);
 		}

@@ -66,7 +66,7 @@ static char *check_key(const char *in, char *err, size_t errlen)
 }
 
 /* images="all" or 1-based indices separated by whitespace and/or commas. */
-static bool parse_images(const char *text, struct image_sel *sel, char *err,
+bool parse_images(const char *text, struct image_sel *sel, char *err,
 			 size_t errlen)
 {
 	static const char seps[] = " \t\r\n,";
@@ -340,7 +340,7 @@ static void parse_op(struct doc_ctx *d, struct rule *r, xmlNodePtr n)
 	}
 }
 
-static bool parse_role(const char *s, enum role *role)
+bool parse_role(const char *s, enum role *role)
 {
 	if (!s || strcmp(s, "any") == 0)
 		*role = ROLE_ANY;

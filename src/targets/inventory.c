@@ -74,6 +74,10 @@ int inventory_read_system(const char *path, const char *where, struct system_sta
 		snprintf(key, sizeof(key), "Services\\msiscsi");
 		st->msiscsi = walk(h, cs, key) != 0;
 	}
+	hive_node lab = walk(h, root, "Setup\\LabConfig");
+	for (int k = 0; lab && k < LABCONFIG_CHECKS; k++)
+		if (dword(h, lab, labconfig_checks[k]) == 1)
+			st->lab_bypass |= 1u << k;
 	hive_close(h);
 	return 0;
 }

@@ -476,6 +476,9 @@ static const char *rebuild_reason(const struct patch_opts *o)
 		return "--split-swm";
 	if (o->iso_label)
 		return "--label";
+	/* Dropping images rewrites install.wim whole: no stand-in can. */
+	if (o->plan && o->plan->img.n_editions)
+		return "<editions> (dropping images rewrites install.wim whole)";
 	return NULL;
 }
 

@@ -26,6 +26,7 @@
 #include "util/path.h"
 #include "util/msg.h"
 #include "targets/hivelogs.h"
+#include "targets/image_ops.h"
 #include "targets/imagesel.h"
 #include "targets/media.h"
 #include "targets/targets.h"
@@ -226,10 +227,12 @@ static void announce_image(const char *path, const struct image_work *iw,
  * o->n_applied in a medium; a WIM on its own to which none applies is
  * WP_ERR_NO_RULE (said), before anything is read or written. */
 static enum wp_err count_applied(const char *path, const struct patch_opts *o,
-				 const struct work *wk)
+				 const struct work *wk, const struct file_report *fr)
 {
-	size_t n = 0;
+	size_t n = fr->editions.applies ? 1 : 0;	/* even if it keeps them all */
 
+	for (size_t i = 0; i < wk->n_images; i++)
+		n += image_ops_count(o, &wk->images[i].img);
 	for (size_t i = 0; i < wk->n_hives; i++)
 		n += wk->hives[i].n_rules;
 	if (o->n_applied) {
@@ -614,7 +617,7 @@ static bool same_data(struct wim *w, const struct pending *pend, size_t i, struc
  * fresh extraction, a fresh hive parse. */
 static int verify_written(const char *written, const char *shown, const struct pending *pend,
 			  size_t n_pend, const struct file_report *fr, int image_count,
-			  int boot_index, const char *scratch)
+			  int boot_index, const char *scratch, const struct image_ops *io)
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
@@ -689,6 +692,8 @@ static int verify_written(const char *written, const char *shown, const struct p
 		free(file);
 		free(where);
 	}
+	if (ret == WP_OK)
+		ret = image_ops_verify(w, shown, io, scratch);
 out:
 	free(rb.sha1);
 	free(rb.have);
@@ -766,7 +771,8 @@ static mode_t output_mode(struct wim *w, unsigned k)
  * and new parts, with the rest of the new set in the private directory.
  */
 static int write_split(struct wim *w, const struct patch_opts *o, struct file_report *fr,
-		       const struct pending *pend, size_t n_pend, const char *scratch)
+		       const struct pending *pend, size_t n_pend, const char *scratch,
+		       const struct image_ops *io)
 {
 	const char *path = wim_path(w), *first = o->output ? o->output : path;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
@@ -795,13 +801,13 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 		    (unsigned long long)part_size);
 	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
-	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
 		goto out;
 	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlinkat(work.fd, "whole.wim", 0);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch)) != WP_OK)
+	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
 		goto out;
 	ret = WP_ERR_WRITE;
 	if (!(dst = split_destinations(w, o, n_new)))
@@ -866,13 +872,14 @@ out:
 	return ret;
 }
 
-/* The hives written (and, given `fr`, the logs beside them, emptied), as
- * the WIM adapter names files, *n of them: NULL after saying why. */
+/* The hives written (and, with `logs`, the logs beside them, emptied) and
+ * the files put into images, as the WIM adapter names files, *n of them:
+ * NULL after saying why. */
 static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
-				      const struct file_report *fr, size_t *n)
+				      const struct file_report *fr, bool logs, size_t *n)
 {
-	size_t cap = n_pend + 1;
-	for (size_t i = 0; fr && i < n_pend; i++)
+	size_t cap = n_pend + fr->n_files + 1;
+	for (size_t i = 0; logs && i < n_pend; i++)
 		cap += fr->hives[pend[i].rep_index].n_logs;
 	struct wim_file_ref *f = calloc(cap, sizeof(*f));
 	*n = 0;
@@ -880,22 +887,25 @@ static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
 		msg_error("out of memory");
 	for (size_t i = 0; f && i < n_pend; i++) {
 		f[(*n)++] = (struct wim_file_ref){ pend[i].image, pend[i].stored };
-		const struct hive_report *rep = fr ? &fr->hives[pend[i].rep_index] : NULL;
+		const struct hive_report *rep = logs ? &fr->hives[pend[i].rep_index] : NULL;
 		for (size_t k = 0; rep && k < rep->n_logs; k++)
 			f[(*n)++] = (struct wim_file_ref){ pend[i].image, rep->logs[k].name };
 	}
+	for (size_t i = 0; f && i < fr->n_files; i++)
+		f[(*n)++] = (struct wim_file_ref){ fr->files[i].image, fr->files[i].path };
 	return f;
 }
 
 /* wim_verify_blobs with the hives written as the files it may find new. */
 static int verify_blobs(const char *written, const char *shown, const struct wim_blobs *before,
-			const char *src, const struct pending *pend, size_t n_pend)
+			const char *src, const struct pending *pend, size_t n_pend,
+			const struct file_report *fr)
 {
 	size_t n;
-	struct wim_file_ref *f = file_refs(pend, n_pend, NULL, &n);
+	struct wim_file_ref *f = file_refs(pend, n_pend, fr, false, &n);
 	if (!f)
 		return WP_ERR_INTERNAL;
-	int r = wim_verify_blobs(written, shown, before, src, f, n);
+	int r = wim_verify_blobs(written, shown, before, src, f, n, fr->editions.n_dropped > 0);
 	free(f);
 	return r;
 }
@@ -904,7 +914,8 @@ static int verify_blobs(const char *written, const char *shown, const struct wim
  * as the output (or, --rebuild, the original's replacement). */
 static int write_whole_or_append(struct wim **wp, const char *path, const struct patch_opts *o,
 				 struct file_report *fr, const struct pending *pend,
-				 size_t n_pend, const char *scratch, const struct wim_blobs *before)
+				 size_t n_pend, const char *scratch, const struct wim_blobs *before,
+				 const struct image_ops *io)
 {
 	struct wim *w = *wp;
 	int images = wim_image_count(w), boot = wim_boot_index(w);
@@ -926,8 +937,8 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		wim_close(w);
 		*wp = NULL;
 		if (r == WP_OK)
-			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch);
-		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend) : r;
+			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch, io);
+		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend, fr) : r;
 	}
 	/*
 	 * A whole new file: the output, or (--rebuild) the original's
@@ -970,9 +981,9 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 	wim_close(w);
 	*wp = NULL;
 	if (r == WP_OK)
-		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch);
+		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch, io);
 	if (r == WP_OK)
-		r = verify_blobs(file, shown, before, path, pend, n_pend);
+		r = verify_blobs(file, shown, before, path, pend, n_pend, fr);
 	msg_where_pop(&about);
 	fs_hold_signals(true);
 	if (r == WP_OK &&
@@ -998,23 +1009,23 @@ out:
  * any more, and peak memory is the larger of the two, not their sum. */
 static int write_out(struct wim **wp, const char *path, const struct patch_opts *o,
 		     struct file_report *fr, const struct pending *pend, size_t n_pend,
-		     const char *scratch)
+		     const char *scratch, const struct image_ops *io)
 {
 	struct wim *w = *wp;
 
 	if (wim_is_split(w))
-		return write_split(w, o, fr, pend, n_pend, scratch);
+		return write_split(w, o, fr, pend, n_pend, scratch, io);
 	/* The blob table before the write, to read back what the write laid
 	 * down besides the hives (wim_verify_blobs). */
 	size_t n_refs;
-	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, &n_refs);
+	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, true, &n_refs);
 	if (!refs)
 		return WP_ERR_INTERNAL;
 	struct wim_blobs *before = wim_blobs_read(path, refs, n_refs);
 	free(refs);
 	if (!before)
 		return WP_ERR_INPUT;
-	int r = write_whole_or_append(wp, path, o, fr, pend, n_pend, scratch, before);
+	int r = write_whole_or_append(wp, path, o, fr, pend, n_pend, scratch, before, io);
 	wim_blobs_free(before);
 	return r;
 }
@@ -1058,8 +1069,10 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	struct wim *w = NULL;
 	struct work wk = { 0 };
 	struct pending *pend = NULL;
+	struct image_ops io = { 0 };
+	struct patch_opts whole;
 	char *scratch = NULL;
-	bool *sel = NULL;
+	bool *sel = NULL, rebuild = false;
 	size_t n_pend = 0;
 	int ret;
 
@@ -1088,6 +1101,11 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	}
 	if ((ret = imagesel_select(w, o, sel)) != WP_OK)
 		goto out;
+	/* <editions> first: a dropped image is not edited. */
+	if ((ret = image_ops_plan(w, o, fr, &io)) != WP_OK)
+		goto out;
+	for (int i = 1; i <= wim_image_count(w); i++)
+		sel[i] = sel[i] && !io.drop[i];
 	if (!o->dry_run && (ret = check_splittable(w)) != WP_OK)
 		goto out;
 	if (!(scratch = fs_make_tempdir())) {
@@ -1096,7 +1114,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 	}
 	if ((ret = build_work(w, o, sel, scratch, &wk)) != WP_OK)
 		goto out;
-	if ((ret = count_applied(path, o, &wk)) != WP_OK)
+	if ((ret = count_applied(path, o, &wk, fr)) != WP_OK)
 		goto out;
 	/* At most one pending hive per entry. */
 	if (!(pend = calloc(wk.n_hives + 1, sizeof(*pend)))) {
@@ -1112,9 +1130,21 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		announce_image(path, iw, o);
 		for (size_t h = iw->first; h < iw->first + iw->n_hives && ret == WP_OK; h++)
 			ret = patch_one_hive(w, &wk, &wk.hives[h], o, fr, pend, &n_pend);
+		if (ret == WP_OK)
+			ret = image_ops_files(w, o, &iw->img, scratch, fr, &io);
 	}
+	if (ret == WP_OK && !o->dry_run && fr->editions.n_dropped && wim_sparse_is(path)) {
+		msg_error("%s: dropping images rewrites the whole WIM, which the in-place ISO route "
+			  "cannot do (it writes only what changed): --rebuild-iso", path);
+		ret = WP_ERR_USAGE;
+	}
+	if (ret == WP_OK)
+		ret = image_ops_drop(w, o, &io, fr, &rebuild);
 	if (ret != WP_OK)
 		goto out;
+	/* Renumbered after the drop, as the written WIM numbers them. */
+	for (size_t i = 0; rebuild && i < n_pend; i++)
+		pend[i].image = image_ops_renumber(&io, pend[i].image);
 
 	if (file_report_changes(fr) == 0) {
 		if (o->output && !o->dry_run) {
@@ -1128,7 +1158,13 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		fr->status = FILE_PENDING;
 		goto out;
 	}
-	ret = write_out(&w, path, o, fr, pend, n_pend, scratch);
+	whole = *o;
+	if (rebuild) {
+		/* wimlib cannot append to a WIM with images deleted. */
+		msg_verbose("%s: images dropped: the WIM is written whole", path);
+		whole.rebuild = true;
+	}
+	ret = write_out(&w, path, &whole, fr, pend, n_pend, scratch, &io);
 out:
 	for (size_t i = 0; i < n_pend; i++) {
 		free(pend[i].stored);
@@ -1136,6 +1172,7 @@ out:
 	}
 	free(pend);
 	free(sel);
+	image_ops_free(&io);
 	work_free(&wk);
 	wim_close(w);
 	fs_remove_tempdir(scratch);

@@ -44,8 +44,9 @@ static void usage(FILE *f)
 	      "       wimpatch --version | --help\n"
 	      "\n"
 	      "Patch Windows installation media offline: registry edits inside the\n"
-	      "images of boot.wim and install.wim/esd, and bcdedit edits of the BCD\n"
-	      "stores, driven by XML profiles.  A target is an .iso image, an extracted\n"
+	      "images of boot.wim and install.wim/esd, bcdedit edits of the BCD stores,\n"
+	      "files of the medium and of its images, the boot prompt and the editions\n"
+	      "kept, driven by XML profiles.  A target is an .iso image, an extracted\n"
 	      "installation tree, a .wim/.esd (or split .swm) file, a BCD store or a\n"
 	      "bare registry hive.\n"
 	      "\nCommands:\n",

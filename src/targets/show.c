@@ -9,7 +9,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,28 +38,13 @@ struct show_ctx {
 	const char *image_name;		/* the image they came from */
 };
 
-/* A malloc'd string, or NULL (said) when memory runs out. */
-static __attribute__((format(printf, 1, 2))) char *fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0) {
-		msg_error("out of memory");
-		s = NULL;
-	}
-	va_end(ap);
-	return s;
-}
-
-/* The path as the user knows it (malloc'd, or NULL). */
+/* The path as the user knows it (malloc'd, or NULL, said). */
 static char *named(const struct show_ctx *c, const char *path)
 {
-	size_t n = c->scratch_root ? strlen(c->scratch_root) : 0;
-	if (!n || strncmp(path, c->scratch_root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
-		return fmt("%s", path);
-	return fmt("%s%s", c->image_name, path + n);
+	char *s = path_rebased(path, c->scratch_root, c->image_name);
+	if (!s)
+		msg_error("out of memory");
+	return s;
 }
 
 static void emit(const struct show_ctx *c, const struct shown *s)
@@ -84,8 +68,8 @@ static enum wp_err read_system(struct wim *w, int i, const char *name, const cha
 	}
 	si->hive = *stored + 1;
 	about.hive = si->hive;
-	if (!(dir = fmt("%s/%d", scratch, i)) || !(file = fmt("%s/%s", dir, path_base(*stored))) ||
-	    !(where = fmt("%s: image %d: %s", name, i, *stored + 1))) {
+	if (!(dir = msg_asprintf("%s/%d", scratch, i)) || !(file = msg_asprintf("%s/%s", dir, path_base(*stored))) ||
+	    !(where = msg_asprintf("%s: image %d: %s", name, i, *stored + 1))) {
 		ret = WP_ERR_INTERNAL;
 	} else if ((ret = hivefile_check_wim_size(w, i, *stored, where)) != WP_OK) {
 		/* reported: bigger than any hive wimpatch reads */

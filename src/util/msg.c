@@ -218,6 +218,20 @@ void msg_verbose(const char *fmt, ...)
 	va_end(ap);
 }
 
+char *msg_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0) {
+		msg_error("out of memory");
+		s = NULL;
+	}
+	va_end(ap);
+	return s;
+}
+
 char *msg_human_size(uint64_t n, char *buf, size_t size)
 {
 	if (n >= (uint64_t)1 << 30)

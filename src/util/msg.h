@@ -76,6 +76,10 @@ void msg_set_error_sink(void (*fn)(const char *message, const struct msg_about *
 				   void *ctx),
 			void *ctx);
 
+/* A malloc'd formatted string, or NULL after saying "out of memory": for
+ * code that builds names for its messages and files. */
+char *msg_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* "4.6 GiB", "12.0 MiB", "512 bytes": a size for a message, in buf. */
 char *msg_human_size(uint64_t n, char *buf, size_t size);
 

@@ -28,3 +28,13 @@ char *path_join(const char *a, const char *b)
 	char *s;
 	return asprintf(&s, "%s/%s", a, b) < 0 ? NULL : s;
 }
+
+char *path_rebased(const char *path, const char *root, const char *shown)
+{
+	size_t n = root ? strlen(root) : 0;
+	char *s;
+
+	if (!n || strncmp(path, root, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+		return strdup(path);
+	return asprintf(&s, "%s%s", shown, path + n) < 0 ? NULL : s;
+}

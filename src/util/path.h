@@ -12,5 +12,10 @@ const char *path_base(const char *path);
 char *path_dir(const char *path);
 /* "a/b" from "a" and "b".  Malloc'd; NULL when out of memory. */
 char *path_join(const char *a, const char *b);
+/* `path` below `root` (or `root` itself) named below `shown` instead
+ * ("/tmp/x/sources/boot.wim" under "/tmp/x" as "A.iso/sources/boot.wim");
+ * any other path, or with no root, as it is.  Malloc'd; NULL when out of
+ * memory. */
+char *path_rebased(const char *path, const char *root, const char *shown);
 
 #endif

@@ -27,8 +27,9 @@
 #             hivexregedit --merge of the same .reg (one round each)
 #
 #   keys      wimpatch apply with <import-reg> of a .reg creating N keys
-#             (no values) under one key, for each N of BENCH_KEYS (default
-#             "1000 5000 20000"), against hivexregedit --merge of the same
+#             (no values) under one key (Bench\Keys, then
+#             CurrentControlSet\Services\Bench), for each N of BENCH_KEYS
+#             (default "1000 5000 20000"), against hivexregedit --merge of the same
 #             .reg for N up to BENCH_KEYS_HX_MAX (default 5000: hivex adds a
 #             key in time and space that grow with its siblings, N keys
 #             cost N²; 20000 took 186 s and wrote 1.6 GB here), side by
@@ -209,36 +210,52 @@ maxrss() { sort -n -k2 "$W/$1.times" | tail -1 | awk '{ printf "%.0f", $2 / 1024
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # ---------------------------------------------------------------- keys
-# keys_case: N keys under one key, wimpatch against hivexregedit.
+# keys_case: N keys under one key, wimpatch against hivexregedit, under
+# a key of its own and under CurrentControlSet\Services (where driver and
+# service imports go; hivexregedit, which knows no CurrentControlSet, gets
+# the .reg with ControlSet001, the set Select\Current names).
 keys_case() {
 	hx_max=${BENCH_KEYS_HX_MAX:-5000}
 	say "timing the creation of ${BENCH_KEYS:-1000 5000 20000} keys under one key ..."
-	printf '%-40s %8s %10s %14s\n' "keys under one key (no values)" "seconds" "peak RSS" "hive written"
-	for n in ${BENCH_KEYS:-1000 5000 20000}; do
-		awk -v n="$n" 'BEGIN {
-			printf "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench]\r\n\r\n"
-			printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys]\r\n\r\n"
-			for (i = 0; i < n; i++) printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\Bench\\Keys\\K%06d]\r\n\r\n", i
-		}' >"$W/k$n.reg"
-		printf '<profile version="1"><rule hive="SYSTEM"><import-reg file="%s"/></rule></profile>\n' \
-			"$W/k$n.reg" >"$W/k$n.xml"
-		cp "$W/SYSTEM-installed" "$W/k-wimpatch"
-		# shellcheck disable=SC2086
-		timed "keys_w_$n" "$WIMPATCH" apply -q $DIRTY --hive SYSTEM -p "$W/k$n.xml" "$W/k-wimpatch"
-		printf '%-40s %8s %7s MiB %10s KiB\n' "wimpatch, $n keys" "$(median "keys_w_$n")" \
-			"$(maxrss "keys_w_$n")" "$(($(wc -c <"$W/k-wimpatch") / 1024))"
-		if [ "$n" -le "$hx_max" ]; then
-			cp "$W/SYSTEM-installed" "$W/k-hivex"
-			timed "keys_h_$n" hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$W/k-hivex" \
-				"$W/k$n.reg"
-			printf '%-40s %8s %7s MiB %10s KiB\n' "hivexregedit --merge, $n keys" \
-				"$(median "keys_h_$n")" "$(maxrss "keys_h_$n")" "$(($(wc -c <"$W/k-hivex") / 1024))"
-		else
-			printf '%-40s %s\n' "hivexregedit --merge, $n keys" \
-				"not run (N²: BENCH_KEYS_HX_MAX=$n runs it)"
-		fi
-		rm -f "$W/k-wimpatch" "$W/k-hivex"
+	printf '%-52s %8s %10s %14s\n' "keys under one key (no values)" "seconds" "peak RSS" "hive written"
+	for parent in 'Bench\Keys' 'CurrentControlSet\Services\Bench'; do
+		for n in ${BENCH_KEYS:-1000 5000 20000}; do
+			keys_one "$parent" "$n"
+		done
 	done
+}
+
+# keys_one PARENT N
+keys_one() {
+	case $1 in CurrentControlSet*) what="CurrentControlSet, $2 keys" ;; *) what="$2 keys" ;; esac
+	awk -v n="$2" -v p="$1" 'BEGIN {
+		printf "Windows Registry Editor Version 5.00\r\n\r\n"
+		# each ancestor first: hivexregedit makes no missing parent
+		for (i = 1; i <= length(p); i++)
+			if (substr(p, i, 1) == "\\")
+				printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\%s]\r\n\r\n", substr(p, 1, i - 1)
+		printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\%s]\r\n\r\n", p
+		for (i = 0; i < n; i++) printf "[HKEY_LOCAL_MACHINE\\SYSTEM\\%s\\K%06d]\r\n\r\n", p, i
+	}' >"$W/k$2.reg"
+	sed 's/\\CurrentControlSet\([]\\]\)/\\ControlSet001\1/' "$W/k$2.reg" >"$W/k$2-hx.reg"
+	printf '<profile version="1"><rule hive="SYSTEM"><import-reg file="%s"/></rule></profile>\n' \
+		"$W/k$2.reg" >"$W/k$2.xml"
+	cp "$W/SYSTEM-installed" "$W/k-wimpatch"
+	# shellcheck disable=SC2086
+	timed "keys_w_$2" "$WIMPATCH" apply -q $DIRTY --hive SYSTEM -p "$W/k$2.xml" "$W/k-wimpatch"
+	printf '%-52s %8s %7s MiB %10s KiB\n' "wimpatch, $what" "$(median "keys_w_$2")" \
+		"$(maxrss "keys_w_$2")" "$(($(wc -c <"$W/k-wimpatch") / 1024))"
+	if [ "$2" -le "$hx_max" ]; then
+		cp "$W/SYSTEM-installed" "$W/k-hivex"
+		timed "keys_h_$2" hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' "$W/k-hivex" \
+			"$W/k$2-hx.reg"
+		printf '%-52s %8s %7s MiB %10s KiB\n' "hivexregedit --merge, $what" \
+			"$(median "keys_h_$2")" "$(maxrss "keys_h_$2")" "$(($(wc -c <"$W/k-hivex") / 1024))"
+	else
+		printf '%-52s %s\n' "hivexregedit --merge, $what" \
+			"not run (N²: BENCH_KEYS_HX_MAX=$2 runs it)"
+	fi
+	rm -f "$W/k-wimpatch" "$W/k-hivex" "$W/keys_w_$2.times" "$W/keys_h_$2.times"
 }
 if [ "$KEYS_ONLY" = 1 ]; then
 	keys_case

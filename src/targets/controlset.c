@@ -1,6 +1,7 @@
 /* controlset.c - CurrentControlSet through Select\Current; see controlset.h. */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,12 @@ bool controlset_is_link(const char *key, const char **rest)
 		return false;
 	*rest = key + first;
 	return true;
+}
+
+bool controlset_is_set_name(const char *s)
+{
+	return strncasecmp(s, "ControlSet", 10) == 0 && isdigit((unsigned char)s[10]) &&
+	       isdigit((unsigned char)s[11]) && isdigit((unsigned char)s[12]) && s[13] == '\0';
 }
 
 const char *controlset_from_select(const struct regval *cur, char *buf, size_t len,

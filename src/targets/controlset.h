@@ -20,6 +20,10 @@
  * what follows it ("" or "\..."). */
 bool controlset_is_link(const char *key, const char **rest);
 
+/* Is `name` a control set, ControlSetNNN (any case), the keys an
+ * all-control-sets rule applies to? */
+bool controlset_is_set_name(const char *name);
+
 /* "ControlSet%03u" in buf from the value of Select\Current (`cur`, NULL
  * when absent), *number the value; NULL, or why it names no control set
  * ("value missing: cannot resolve CurrentControlSet"...). */

@@ -1,7 +1,6 @@
 /* engine.c - rules -> hive edits -> change records; see engine.h. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,12 +50,6 @@ static struct change *record(struct ctx *c, enum change_kind kind, const char *k
 			     const struct regval *new_val)
 {
 	return changelist_add(c->out, kind, key, name, old, new_val);
-}
-
-static bool is_control_set_name(const char *s)
-{
-	return strncasecmp(s, "ControlSet", 10) == 0 && isdigit((unsigned char)s[10]) &&
-	       isdigit((unsigned char)s[11]) && isdigit((unsigned char)s[12]) && s[13] == '\0';
 }
 
 /* CurrentControlSet is a link Windows creates at boot; offline it has to
@@ -129,7 +122,7 @@ static int expand_key(struct ctx *c, const char *key, char ***out, size_t *n)
 				array_free_strings(sets, ns);
 				return op_fail(c, "\\", hive_error(c->h));
 			}
-			if (!is_control_set_name(name)) {
+			if (!controlset_is_set_name(name)) {
 				free(name);
 				continue;
 			}

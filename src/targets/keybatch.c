@@ -3,16 +3,17 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "targets/controlset.h"
 #include "targets/keybatch.h"
 #include "util/array.h"
 #include "util/hindex.h"
 
 #define NONE SIZE_MAX
-#define CCS "CurrentControlSet"
 
 /* A key to create: under an existing key (up == NONE: `base`) or under
  * another key to create (pending[up]). */
@@ -31,6 +32,13 @@ struct kb {
 	struct hindex ix;	/* (parent, name) -> index in v */
 	char **copies;		/* the keys, cut into names */
 	size_t n_copies, a_copies;
+	/* What CurrentControlSet stands for, read once: the current set
+	 * (NULL: unresolved) and every set (all-control-sets rules). */
+	bool sets_read;
+	const char *current;
+	char current_buf[32];
+	char **all;
+	size_t n_all, a_all;
 };
 
 static int kb_oom(struct kb *kb)
@@ -93,18 +101,130 @@ static int collect_key(struct kb *kb, struct hive *h, const char *key)
 	return 0;
 }
 
+/* The control sets at the root, in the hive's order, as the engine lists
+ * them for all-control-sets rules, and the one Select\Current names, as
+ * the engine resolves it; left NULL or empty where the engine would fail,
+ * which it then reports itself. */
+static int read_sets(struct kb *kb, struct hive *h)
+{
+	hive_node *kids, sel, cs;
+	size_t nk;
+
+	kb->sets_read = true;
+	if (hive_children(h, hive_root(h), &kids, &nk) < 0)
+		return 0;
+	for (size_t i = 0; i < nk; i++) {
+		char *name = hive_node_name(h, kids[i]);
+		if (!name || !controlset_is_set_name(name)) {
+			free(name);
+			continue;
+		}
+		if (!ARRAY_GROW(kb->all, kb->n_all + 1, kb->a_all)) {
+			free(name);
+			free(kids);
+			return kb_oom(kb);
+		}
+		kb->all[kb->n_all++] = name;
+	}
+	free(kids);
+	if (hive_child(h, hive_root(h), "Select", &sel) < 0 || !sel)
+		return 0;
+	struct regval cur = { 0 };
+	bool found;
+	unsigned number;
+	if (hive_get_value(h, sel, "Current", &cur, NULL, &found) < 0)
+		return 0;
+	const char *why_not = controlset_from_select(found ? &cur : NULL, kb->current_buf,
+						     sizeof(kb->current_buf), &number);
+	regval_free(&cur);
+	if (!why_not && hive_child(h, hive_root(h), kb->current_buf, &cs) == 0 && cs)
+		kb->current = kb->current_buf;
+	return 0;
+}
+
+/* The keys under CurrentControlSet an op names, in each control set it
+ * stands for; *stop when they are not known before the op runs. */
+static int collect_link(struct kb *kb, struct hive *h, const struct rule *rule,
+			const char *rest, bool *stop)
+{
+	if (!kb->sets_read && read_sets(kb, h) < 0)
+		return -1;
+	const char *one = kb->current;
+	const char *const *sets = rule->all_control_sets ? (const char *const *)kb->all : &one;
+	size_t n = rule->all_control_sets ? kb->n_all : 1;
+
+	if (n == 0 || !sets[0]) {
+		*stop = true;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *full = malloc(strlen(sets[i]) + strlen(rest) + 1);
+		if (!full)
+			return kb_oom(kb);
+		strcpy(full, sets[i]);
+		strcat(full, rest);
+		int ret = collect_key(kb, h, full);
+		free(full);
+		if (ret < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Does the op's first key exist, or will the op create it? */
+static int first_exists(struct kb *kb, struct hive *h, const char *key, bool *exists)
+{
+	size_t first = strcspn(key, "\\");
+	char *name = strndup(key, first);
+	hive_node child;
+	const char *stored;
+	bool fresh;
+
+	if (!name)
+		return kb_oom(kb);
+	int ret = subkeys_find(kb->sk, hive_root(h), name, &child, &stored, false, &fresh);
+	free(name);
+	*exists = child != 0;
+	return ret;
+}
+
+/*
+ * Collected up to the op after which the later ones could find other
+ * keys than the hive holds now: a delete-key, an op on Select (Current
+ * names the control set), one creating a control set (all-control-sets
+ * rules take every one there is when they come).
+ */
 static int collect(struct kb *kb, struct hive *h, const struct rule *const *rules, size_t n_rules)
 {
 	for (size_t i = 0; i < n_rules; i++) {
 		for (size_t j = 0; j < rules[i]->n_ops; j++) {
 			const struct op *op = &rules[i]->ops[j];
 			size_t first = strcspn(op->key, "\\");
+			const char *rest;
+			bool stop = false, exists;
 			if (op->kind == OP_DELETE_KEY)
+				return 0;
+			if (first == strlen("Select") && strncasecmp(op->key, "Select", first) == 0)
 				return 0;
 			if (op->kind != OP_CREATE_KEY && op->kind != OP_SET_VALUE)
 				continue;
-			if (first == strlen(CCS) && strncasecmp(op->key, CCS, first) == 0)
+			if (controlset_is_link(op->key, &rest)) {
+				if (collect_link(kb, h, rules[i], rest, &stop) < 0)
+					return -1;
+				if (stop)
+					return 0;
 				continue;
+			}
+			if (first == strlen("ControlSet000") && strncasecmp(op->key, "ControlSet", 10) == 0) {
+				char name[16];
+				snprintf(name, sizeof(name), "%.*s", (int)first, op->key);
+				if (controlset_is_set_name(name)) {
+					if (first_exists(kb, h, op->key, &exists) < 0)
+						return -1;
+					if (!exists)
+						return 0;
+				}
+			}
 			if (collect_key(kb, h, op->key) < 0)
 				return -1;
 		}
@@ -207,6 +327,7 @@ int keybatch_make(struct hive *h, struct subkeys *sk, const struct rule *const *
 	free(names);
 	free(big);
 	array_free_strings(kb.copies, kb.n_copies);
+	array_free_strings(kb.all, kb.n_all);
 	free(kb.v);
 	hindex_free(&kb.ix);
 	return ret;

@@ -6,11 +6,14 @@
  * subkeys, so an import creating 20000 keys under one key took 80 s and
  * 1.7 GB (hive_add_children, adapters/hive.h).  Before the operations are
  * applied, keybatch_make() reads the keys that create-key and set-value
- * operations would create (up to the first delete-key, which could
- * change what the later ones find; keys under CurrentControlSet, which
- * depend on Select, are left to their operation) and, if any key gets
- * KEYBATCH_MIN new subkeys or more, creates all of them, level by level,
- * those big families in one hive_add_children call per level.  They are
+ * operations would create, those under CurrentControlSet in the control
+ * set Select\Current names (or, for all-control-sets rules, in every
+ * ControlSetNNN), as the engine resolves them.  It stops at the first
+ * operation after which the later ones could find other keys than the
+ * hive holds now: a delete-key, any operation on Select, one that creates
+ * a control set.  If any key gets KEYBATCH_MIN new subkeys or more, it
+ * creates all of them, level by level, those big families in one
+ * hive_add_children call per level.  They are
  * "fresh" (subkeys.h) until the operation that creates them claims them:
  * until then they count as absent, and the change list records each where
  * its operation comes, as if it had created it.  Nothing is done, and no

@@ -195,7 +195,8 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		if (c)
 			regfile_comment(r, c);
 		free(c);
-		for (size_t k = 0; f->old_b64 && f->old_b64[k]; k += 76) {
+		size_t len = f->old_b64 ? strlen(f->old_b64) : 0;
+		for (size_t k = 0; k < len; k += 76) {
 			if (asprintf(&c, "wimpatch-undo-data: %.76s", f->old_b64 + k) >= 0)
 				regfile_comment(r, c);
 			free(c);

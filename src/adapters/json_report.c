@@ -593,6 +593,52 @@ static json_object *bcd_rule_json(const struct bcd_rule *r)
 	return o;
 }
 
+/* The medium's files and boot entry: {"ops": [...], "efi_noprompt",
+ * "bios_noprompt"}. */
+static json_object *medium_ops_json(const struct media_plan *m)
+{
+	json_object *o = json_object_new_object(), *ops = json_object_new_array();
+
+	for (size_t i = 0; i < m->n_ops; i++) {
+		json_object *oo = json_object_new_object();
+		json_object_object_add(oo, "op", json_object_new_string(media_op_kind_name(m->ops[i].kind)));
+		json_object_object_add(oo, "path", str_or_null(m->ops[i].path));
+		json_object_object_add(oo, "from", str_or_null(m->ops[i].from));
+		json_object_object_add(oo, "profile", str_or_null(m->ops[i].profile));
+		json_object_array_add(ops, oo);
+	}
+	json_object_object_add(o, "ops", ops);
+	json_object_object_add(o, "efi_noprompt", json_object_new_boolean(m->efi_noprompt));
+	json_object_object_add(o, "bios_noprompt", json_object_new_boolean(m->bios_noprompt));
+	return o;
+}
+
+static json_object *image_ops_json(const struct image_plan *ip, json_object **editions)
+{
+	json_object *files = json_object_new_array();
+
+	for (size_t i = 0; i < ip->n_files; i++) {
+		const struct image_file_op *f = &ip->files[i];
+		json_object *oo = json_object_new_object();
+		json_object_object_add(oo, "path", str_or_null(f->path));
+		json_object_object_add(oo, "from", str_or_null(f->from));
+		json_object_object_add(oo, "profile", str_or_null(f->profile));
+		json_object_object_add(oo, "role", json_object_new_string(role_name(f->role)));
+		json_object_object_add(oo, "images", images_json(&f->images));
+		json_object_array_add(files, oo);
+	}
+	*editions = json_object_new_array();
+	for (size_t i = 0; i < ip->n_editions; i++) {
+		const struct editions_op *e = &ip->editions[i];
+		json_object *oo = json_object_new_object();
+		json_object_object_add(oo, "profile", str_or_null(e->profile));
+		json_object_object_add(oo, "keep", json_object_new_boolean(e->keep));
+		json_object_object_add(oo, "images", images_json(&e->sel));
+		json_object_array_add(*editions, oo);
+	}
+	return files;
+}
+
 void json_report_add_profile(struct json_report *j, const struct plan *plan, bool rules)
 {
 	const struct profile_info *pi = &plan->profiles[0];
@@ -610,6 +656,10 @@ void json_report_add_profile(struct json_report *j, const struct plan *plan, boo
 			json_object_array_add(b, bcd_rule_json(&plan->bcd_rules[i]));
 		json_object_object_add(o, "rules", a);
 		json_object_object_add(o, "bcd_rules", b);
+		json_object *eds;
+		json_object_object_add(o, "medium", medium_ops_json(&plan->media));
+		json_object_object_add(o, "image_files", image_ops_json(&plan->img, &eds));
+		json_object_object_add(o, "editions", eds);
 	}
 	json_object_array_add(j->profiles, o);
 }

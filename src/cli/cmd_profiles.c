@@ -196,6 +196,48 @@ static void show_bcd_rule(const struct bcd_rule *r)
 		       r->ops[j].object ? r->ops[j].object : "(its usual object)");
 }
 
+/* What a profile does beside the registry: the medium's files and boot
+ * entry, files inside images, editions kept or dropped. */
+/* bios="noprompt" is the remove-file of boot/bootfix.bin it became. */
+static void show_medium(const struct media_plan *m)
+{
+	for (size_t i = 0; i < m->n_ops; i++) {
+		const struct media_op *o = &m->ops[i];
+		char *path = esc_dup(o->path, false), *from = o->from ? esc_dup(o->from, false) : NULL;
+		printf("\nmedium %s %s%s%s%s (profile %s)\n", media_op_kind_name(o->kind),
+		       path ? path : "?", o->kind == MOP_PUT_DIR ? "/" : "", from ? " from " : "",
+		       from ? from : "", o->profile ? o->profile : "?");
+		free(path);
+		free(from);
+	}
+	if (m->efi_noprompt)
+		printf("\nboot: the UEFI El Torito entry loads efi/microsoft/boot/efisys_noprompt.bin\n");
+}
+
+static void show_image_ops(const struct image_plan *ip)
+{
+	for (size_t i = 0; i < ip->n_files; i++) {
+		const struct image_file_op *f = &ip->files[i];
+		char *path = esc_dup(f->path, false), *from = esc_dup(f->from, false);
+		printf("\nimage-file %s from %s (profile %s): role %s", path ? path : "?",
+		       from ? from : "?", f->profile, role_name(f->role));
+		print_images(&f->images);
+		printf("\n");
+		free(path);
+		free(from);
+	}
+	for (size_t i = 0; i < ip->n_editions; i++) {
+		const struct editions_op *e = &ip->editions[i];
+		printf("\neditions (profile %s): %s install.wim/esd images", e->profile,
+		       e->keep ? "keep only" : "drop");
+		for (size_t k = 0; k < e->sel.n_indices; k++)
+			printf("%s%d", k ? "," : " ", e->sel.indices[k]);
+		if (e->sel.name_glob)
+			printf("%s named \"%s\"", e->sel.n_indices ? " and those" : "", e->sel.name_glob);
+		printf(" (the WIM is rebuilt)\n");
+	}
+}
+
 static void show_one(const struct plan *plan)
 {
 	/* profiles[0] is the one asked for; its includes follow. */
@@ -207,6 +249,8 @@ static void show_one(const struct plan *plan)
 		show_rule(&plan->rules[i]);
 	for (size_t i = 0; i < plan->n_bcd_rules; i++)
 		show_bcd_rule(&plan->bcd_rules[i]);
+	show_medium(&plan->media);
+	show_image_ops(&plan->img);
 }
 
 /* A profile's line in the list: its name and the first line of its

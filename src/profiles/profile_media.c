@@ -92,30 +92,34 @@ static char *source_path(struct doc_ctx *d, const char *from, bool from_param)
 }
 
 /* A source that is there and of the right kind, before anything is
- * written. */
-static bool source_ok(struct doc_ctx *d, xmlNodePtr n, const char *attr, const char *src,
-		      bool dir, bool xml)
+ * written.  `raw` is the attribute as written: one naming a parameter is
+ * said with it, so that the user knows which -D to fix. */
+static bool source_ok(struct doc_ctx *d, xmlNodePtr n, const char *attr, const char *raw,
+		      const char *src, bool dir, bool xml)
 {
 	struct stat st;
-	char why[256];
+	char why[256], what[1024];
 	int fd;
 
 	if (d->L->path->sample_params)
 		return true;
+	if (strstr(raw, "${"))
+		snprintf(what, sizeof(what), "%s=\"%s\" (-D: %s)", attr, raw, src);
+	else
+		snprintf(what, sizeof(what), "%s=\"%s\"", attr, src);
 	if ((fd = infile_open(src, dir, &st, why, sizeof(why))) < 0) {
-		doc_error(d, n, "%s=\"%s\": %s", attr, src, why);
+		doc_error(d, n, "%s: %s", what, why);
 		return false;
 	}
 	close(fd);
 	if (dir != S_ISDIR(st.st_mode)) {
-		doc_error(d, n, "%s=\"%s\": %s", attr, src,
+		doc_error(d, n, "%s: %s", what,
 			  dir ? "not a directory (from-dir names a directory of files to copy)"
 			      : "a directory (give it as from-dir)");
 		return false;
 	}
 	if (xml && doc_check_well_formed(src) < 0) {
-		doc_error(d, n, "%s=\"%s\": not well-formed XML (check=\"xml\"), nothing is written",
-			  attr, src);
+		doc_error(d, n, "%s: not well-formed XML (check=\"xml\"), nothing is written", what);
 		return false;
 	}
 	return true;
@@ -172,7 +176,7 @@ void parse_media_file(struct doc_ctx *d, xmlNodePtr n)
 	}
 	if (!(src = source_path(d, dir ? from_dir : from, strstr(raw, "${") != NULL)))
 		goto oom;
-	if (!source_ok(d, n, dir ? "from-dir" : "from", src, dir,
+	if (!source_ok(d, n, dir ? "from-dir" : "from", raw, src, dir,
 		       check && strcmp(check, "xml") == 0))
 		goto out;
 	if (!(op = add_op(d, n, dir ? MOP_PUT_DIR : MOP_PUT_FILE)))

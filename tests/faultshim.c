@@ -23,6 +23,8 @@
  *                        disk, cable or controller would; the run's read-
  *                        back must catch it.  FAULT_CORRUPT_COUNT_FILE=F
  *                        gets the number of those writes at exit
+ *   FAULT_FSYNC_FAIL_NAME=S  every fsync of a file whose path ends in S
+ *                        fails with EIO (a disk that fails its write-back)
  *   FAULT_SCRATCH=only   count only the calls on wimpatch's scratch NTFS
  *                        volumes (files named *.ntfs); by default those
  *                        are not counted: they are wimpatch's own scratch
@@ -250,11 +252,29 @@ ssize_t writev(int fd, const struct iovec *v, int n)
 	return real(fd, v, n);
 }
 
+/* FAULT_FSYNC_FAIL_NAME: is `fd` such a file? */
+static int fsync_fails(int fd)
+{
+	const char *s = getenv("FAULT_FSYNC_FAIL_NAME");
+	char link[64], buf[4096];
+	if (!s)
+		return 0;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	size_t l = strlen(buf), sl = strlen(s);
+	return l >= sl && strcmp(buf + l - sl, s) == 0;
+}
+
 int fsync(int fd)
 {
 	REAL(int, "fsync", int);
 	if (event_on(fd, NULL) < 0)
 		return -1;
+	if (fsync_fails(fd)) {
+		errno = EIO;
+		return -1;
+	}
 	return real(fd);
 }
 

@@ -3,7 +3,7 @@
  * edits (iso_inplace.h), made by a thread of its own while the stand-ins
  * are patched, so that the two overlap: a reflink (FICLONE) where the file
  * system shares blocks, else copy_file_range in pieces, else reads and
- * writes; synced.  The thread touches nothing but the two descriptors and
+ * writes; not synced (the edited image is, once, before its rename).  The thread touches nothing but the two descriptors and
  * its own fields; the waiting thread reports, and shows the progress.
  */
 #ifndef WIMPATCH_ISO_COPY_H
@@ -27,7 +27,7 @@ struct iso_copy {
 	_Atomic bool finished;
 	_Atomic bool stop;	/* iso_copy_cancel: give up at the next piece */
 	int err;		/* errno of what failed, or 0 */
-	const char *failed;	/* what failed ("sync", "copy") */
+	const char *failed;	/* what failed ("copy") */
 };
 
 /* Start copying `in` (from its start) into `out` (empty). */

@@ -500,8 +500,7 @@ static enum wp_err write_catalog(struct iso_inplace *ip, struct out *o)
 {
 	if (!ip->cat_on)
 		return WP_OK;
-	if (pwrite(o->fd, ip->cat, SECTOR, (off_t)ip->cat_lba * SECTOR) != SECTOR ||
-	    fsync(o->fd) < 0) {
+	if (pwrite(o->fd, ip->cat, SECTOR, (off_t)ip->cat_lba * SECTOR) != SECTOR) {
 		msg_error("%s: cannot write its boot catalog: %s", o->name, strerror(errno));
 		return WP_ERR_WRITE;
 	}
@@ -537,15 +536,51 @@ static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit 
 		ret = write_patches(o, p, np);
 	if (ret == WP_OK)
 		ret = write_catalog(ip, o);
-	if (ret == WP_OK && fsync(o->fd) < 0) {
-		msg_error("%s: cannot sync to disk: %s", o->name, strerror(errno));
-		ret = WP_ERR_WRITE;
-	}
 	msg_verbose("%s: %" PRIu64 " bytes written in place (%zu descriptor runs), the image now "
 		    "%" PRIu64 " sectors", o->name, o->written, np, sectors);
 out:
 	isofs_patches_free(p, np);
 	return ret;
+}
+
+/* The new image synced to disk while it is read back and digested: the
+ * copy and the edits are written back to the disk by the kernel while
+ * 7-Zip and the digest read them from the page cache, and the rename
+ * that commits the image waits for both (one fsync for the whole image,
+ * none for the copy alone: only the image the rename publishes must be
+ * on the disk). */
+struct syncer {
+	pthread_t t;
+	int fd, ret, err;
+	bool started;
+};
+
+static void *sync_run(void *p)
+{
+	struct syncer *s = p;
+	s->ret = fsync(s->fd);
+	s->err = errno;
+	return NULL;
+}
+
+static void sync_start(struct syncer *s, int fd)
+{
+	s->fd = fd;
+	s->started = pthread_create(&s->t, NULL, sync_run, s) == 0;
+}
+
+static enum wp_err sync_end(struct syncer *s, const char *name)
+{
+	if (!s->started)
+		sync_run(s);
+	else
+		pthread_join(s->t, NULL);
+	s->started = false;
+	if (s->ret < 0) {
+		msg_error("%s: cannot sync to disk: %s", name, strerror(s->err));
+		return WP_ERR_WRITE;
+	}
+	return WP_OK;
 }
 
 /* The new image's digest, for the report, computed while it is read
@@ -612,6 +647,7 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 			      void (*committed)(void *ctx), void *ctx)
 {
 	struct digest dg = { 0 };
+	struct syncer sy = { 0 };
 	struct edit *ed = calloc(ip->st.n + 1, sizeof(*ed));
 	struct out o = { .fd = ip->out_fd, .name = ip->output };
 	struct iso_info oi;
@@ -626,12 +662,16 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 		goto out;
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
+	sync_start(&sy, o.fd);
 	digest_start(&dg, o.fd);
 	if (n_ed || ip->cat_on)
 		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
 	enum wp_err dret = digest_end(&dg, ip->output, rep);
+	enum wp_err sret = sync_end(&sy, ip->output);
 	if (ret == WP_OK)
 		ret = dret;
+	if (ret == WP_OK)
+		ret = sret;
 	if (ret != WP_OK)
 		goto out;
 	/* The commit point: the image in place and what it holds recorded,

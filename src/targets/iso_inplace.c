@@ -145,6 +145,31 @@ enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *w
 	return ret;
 }
 
+enum wp_err iso_inplace_visit(const char *iso, const char *work_dir, iso_inplace_read_fn fn,
+			      void *ctx)
+{
+	struct iso_media m;
+	struct iso_inplace ip;
+	const char *root;
+	char what[4096];
+	enum wp_err ret;
+
+	snprintf(what, sizeof(what), "%s: reading an ISO image", iso);
+	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != WP_OK)
+		return ret;
+	if ((ret = iso_media_open(iso, &m)) != WP_OK)
+		return ret;
+	if ((ret = iso_inplace_read(iso, &m, work_dir, &ip, &root)) == WP_OK) {
+		struct msg_where about = { .scratch = root, .shown_as = iso };
+		msg_where_push(&about);
+		ret = fn(ctx, iso, &m, root);
+		msg_where_pop(&about);
+	}
+	iso_inplace_close(&ip);
+	iso_media_close(&m);
+	return ret;
+}
+
 void iso_inplace_close(struct iso_inplace *ip)
 {
 	/* The copy's thread writes into the output's directory: stopped

@@ -81,6 +81,15 @@ void iso_inplace_close(struct iso_inplace *ip);
 enum wp_err iso_inplace_read(const char *iso, struct iso_media *m, const char *work_dir,
 			     struct iso_inplace *ip, const char **root);
 
+/* For the commands that only read (show, query): the image's WIMs and
+ * BCD stores as iso_inplace_read gives them, 7-Zip checked for first,
+ * then fn(ctx, iso, &m, root) with the scratch paths named as the image's in
+ * messages; everything closed after. */
+typedef enum wp_err (*iso_inplace_read_fn)(void *ctx, const char *iso, const struct iso_media *m,
+					   const char *root);
+enum wp_err iso_inplace_visit(const char *iso, const char *work_dir, iso_inplace_read_fn fn,
+			      void *ctx);
+
 /* Where the file `rel` of the image starts (its first extent) and in
  * how many extents it lies, read by isofs.h; -1 when the file system
  * cannot be read so or has no such file (nothing said). */

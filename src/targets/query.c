@@ -191,68 +191,49 @@ static bool wants_bcd(const struct query_opts *o)
 	return o->hive && hivekind_same(o->hive, "BCD");
 }
 
+/* Walking a medium: the files asked for, and how many were read. */
+struct query_walk {
+	const struct query_ctx *c;
+	size_t n_read;
+};
+
+static enum wp_err query_one(void *ctx, const char *path, enum media_kind kind)
+{
+	struct query_walk *qw = ctx;
+	bool bcd = media_kind_is_bcd(kind);
+
+	if (bcd != wants_bcd(qw->c->o))
+		return WP_OK;
+	qw->n_read++;
+	return bcd ? query_bcd_as(qw->c, path) : query_wim_as(qw->c, path, media_role(kind));
+}
+
 static enum wp_err query_tree_in(const struct query_ctx *c, const char *root)
 {
-	struct media_tree t;
-	enum wp_err ret = WP_OK;
-	size_t n_read = 0;
+	struct query_walk qw = { .c = c };
+	enum wp_err ret = tree_each(root, query_one, &qw);
 
-	if (tree_scan(root, &t) < 0) {
-		tree_free(&t);
-		return WP_ERR_INPUT;
-	}
-	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
-		const struct tree_file *f = &t.files[i];
-		bool bcd = media_kind_is_bcd(f->kind);
-		/* A split set is read whole, through its first part. */
-		if (bcd != wants_bcd(c->o) || f->kind == MEDIA_SPLIT_PART)
-			continue;
-		char *full = path_join(root, f->rel);
-		struct msg_where about = { .file = full };
-		if (!full) {
-			msg_error("out of memory");
-			ret = WP_ERR_INTERNAL;
-			break;
-		}
-		msg_where_push(&about);
-		ret = bcd ? query_bcd_as(c, full) : query_wim_as(c, full, media_role(f->kind));
-		msg_where_pop(&about);
-		free(full);
-		n_read++;
-	}
-	if (ret == WP_OK && n_read == 0) {
+	if (ret == WP_OK && qw.n_read == 0) {
 		msg_error("%s: no %s on this medium", c->image_name ? c->image_name : root,
 			  wants_bcd(c->o) ? "BCD store" : "WIM");
 		ret = WP_ERR_INPUT;
 	}
-	tree_free(&t);
 	return ret;
 }
 
+static enum wp_err query_iso_tree(void *ctx, const char *iso, const struct iso_media *m,
+				  const char *root)
+{
+	struct query_ctx c = { .o = ctx, .scratch_root = root, .image_name = iso };
+
+	(void)m;
+	return query_tree_in(&c, root);
+}
+
+/* Only the WIMs and BCD stores, as stand-ins (iso_inplace.h). */
 enum wp_err query_iso(const char *path, const struct query_opts *o)
 {
-	struct iso_media m;
-	struct iso_inplace ip;
-	const char *root;
-	char what[4096];
-	enum wp_err ret;
-
-	snprintf(what, sizeof(what), "%s: reading an ISO image", path);
-	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != WP_OK)
-		return ret;
-	if ((ret = iso_media_open(path, &m)) != WP_OK)
-		return ret;
-	/* Only the WIMs and BCD stores, as stand-ins (iso_inplace.h). */
-	if ((ret = iso_inplace_read(path, &m, o->work_dir, &ip, &root)) == WP_OK) {
-		struct query_ctx c = { .o = o, .scratch_root = root, .image_name = path };
-		struct msg_where about = { .scratch = root, .shown_as = path };
-		msg_where_push(&about);
-		ret = query_tree_in(&c, root);
-		msg_where_pop(&about);
-	}
-	iso_inplace_close(&ip);
-	iso_media_close(&m);
-	return ret;
+	return iso_inplace_visit(path, o->work_dir, query_iso_tree, (void *)o);
 }
 
 enum wp_err query_tree(const char *root, const struct query_opts *o)

@@ -188,78 +188,47 @@ static enum wp_err show_bcd_as(struct show_ctx *c, const char *path, enum bcd_st
 	return ret;
 }
 
+static enum wp_err show_one(void *ctx, const char *path, enum media_kind kind)
+{
+	struct show_ctx *c = ctx;
+
+	if (media_kind_is_bcd(kind))
+		return show_bcd_as(c, path, media_bcd_store(kind));
+	return show_wim_as(c, path, media_role(kind));
+}
+
 /* The medium's WIMs and BCD stores, after `head` (an ISO image), or a
  * tree's own piece. */
 static enum wp_err show_tree_in(struct show_ctx *c, const char *root, const struct shown *head)
 {
-	struct media_tree t;
-	enum wp_err ret = WP_OK;
+	struct shown s = { .kind = SHOWN_TREE, .path = root };
 
-	if (tree_scan(root, &t) < 0) {
-		tree_free(&t);
-		return WP_ERR_INPUT;
-	}
-	if (head) {
-		emit(c, head);
-	} else {
-		struct shown s = { .kind = SHOWN_TREE, .path = root };
-		emit(c, &s);
-	}
-	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
-		const struct tree_file *f = &t.files[i];
-		char *full = path_join(root, f->rel);
-		struct msg_where about = { .file = full };
-		if (!full) {
-			msg_error("out of memory");
-			ret = WP_ERR_INTERNAL;
-			break;
-		}
-		msg_where_push(&about);
-		/* A split set is shown whole, through its first part. */
-		if (media_kind_is_bcd(f->kind))
-			ret = show_bcd_as(c, full, media_bcd_store(f->kind));
-		else if (f->kind != MEDIA_SPLIT_PART)
-			ret = show_wim_as(c, full, media_role(f->kind));
-		msg_where_pop(&about);
-		free(full);
-	}
-	tree_free(&t);
-	return ret;
+	emit(c, head ? head : &s);
+	return tree_each(root, show_one, c);
 }
 
+static enum wp_err show_iso_tree(void *ctx, const char *iso, const struct iso_media *m,
+				 const char *root)
+{
+	const struct show_opts *o = ctx;
+	struct report_boot rb[8];
+	const char *bios, *uefi;
+	char boot[256];
+	struct show_ctx c = { .o = o, .scratch_root = root, .image_name = iso };
+
+	iso_describe_boot(&m->info, boot, sizeof(boot));
+	iso_media_boot_images(m, &bios, &uefi);
+	struct shown s = { .kind = SHOWN_ISO, .path = iso, .udf = m->info.udf,
+			   .label = m->info.label, .boot_text = boot, .boot = rb,
+			   .n_boot = iso_media_boot_report(&m->info, bios, uefi, rb, 8) };
+	return show_tree_in(&c, root, &s);
+}
+
+/* Only the WIMs and BCD stores, as stand-ins in a scratch directory
+ * (iso_inplace.h), removed when done. */
 enum wp_err show_iso(const char *path, const struct show_opts *o)
 {
-	struct iso_media m;
-	struct iso_inplace ip;
-	const char *root;
-	char boot[256], what[4096];
-	enum wp_err ret;
-
-	snprintf(what, sizeof(what), "%s: reading an ISO image", path);
-	if ((ret = iso_tools_find(ISO_TOOL_READER, what)) != WP_OK)
-		return ret;
-	if ((ret = iso_media_open(path, &m)) != WP_OK)
-		return ret;
-	/* Only the WIMs and BCD stores, as stand-ins in a scratch directory
-	 * (iso_inplace.h), removed when done. */
-	if ((ret = iso_inplace_read(path, &m, o->work_dir, &ip, &root)) == WP_OK) {
-		struct report_boot rb[8];
-		const char *bios, *uefi;
-		struct show_ctx c = { .o = o, .scratch_root = root, .image_name = path };
-		struct msg_where about = { .scratch = root, .shown_as = path };
-
-		iso_describe_boot(&m.info, boot, sizeof(boot));
-		iso_media_boot_images(&m, &bios, &uefi);
-		struct shown s = { .kind = SHOWN_ISO, .path = path, .udf = m.info.udf,
-				   .label = m.info.label, .boot_text = boot, .boot = rb,
-				   .n_boot = iso_media_boot_report(&m.info, bios, uefi, rb, 8) };
-		msg_where_push(&about);
-		ret = show_tree_in(&c, root, &s);
-		msg_where_pop(&about);
-	}
-	iso_inplace_close(&ip);
-	iso_media_close(&m);
-	return ret;
+	return iso_inplace_visit(path, o->work_dir, show_iso_tree, (void *)o);
 }
 
 enum wp_err show_tree(const char *root, const struct show_opts *o)

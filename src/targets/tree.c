@@ -13,6 +13,7 @@
 #include "util/msg.h"
 #include "targets/tree.h"
 #include "util/array.h"
+#include "util/path.h"
 
 /* Append a file of the medium; takes `rel` (freed if it fails). */
 static int add(struct media_tree *t, enum media_kind k, char *rel)
@@ -218,4 +219,33 @@ void tree_free(struct media_tree *t)
 	free(t->files);
 	free(t->root);
 	memset(t, 0, sizeof(*t));
+}
+
+enum wp_err tree_each(const char *root, tree_each_fn fn, void *ctx)
+{
+	struct media_tree t;
+	enum wp_err ret = WP_OK;
+
+	if (tree_scan(root, &t) < 0) {
+		tree_free(&t);
+		return WP_ERR_INPUT;
+	}
+	for (size_t i = 0; i < t.n_files && ret == WP_OK; i++) {
+		enum media_kind k = t.files[i].kind;
+		if (k == MEDIA_SPLIT_PART || (!media_kind_is_wim(k) && !media_kind_is_bcd(k)))
+			continue;
+		char *full = path_join(root, t.files[i].rel);
+		struct msg_where about = { .file = full };
+		if (!full) {
+			msg_error("out of memory");
+			ret = WP_ERR_INTERNAL;
+			break;
+		}
+		msg_where_push(&about);
+		ret = fn(ctx, full, k);
+		msg_where_pop(&about);
+		free(full);
+	}
+	tree_free(&t);
+	return ret;
 }

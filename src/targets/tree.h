@@ -32,6 +32,16 @@ struct media_tree {
 int tree_scan(const char *root, struct media_tree *t);
 void tree_free(struct media_tree *t);
 
+#include "core/error.h"
+
+/* Each WIM (a split set once, through its first part) and BCD store of
+ * the tree at `root`, in the tree's order: fn(ctx, its full path, its
+ * kind), with the file as the messages' place (msg_where); the first
+ * error stops the walk and is returned.  For the commands that read a
+ * medium file by file (show, query). */
+typedef enum wp_err (*tree_each_fn)(void *ctx, const char *path, enum media_kind kind);
+enum wp_err tree_each(const char *root, tree_each_fn fn, void *ctx);
+
 /*
  * Resolve `rel` (already in on-disk case) under `root` and check that no
  * component is a symbolic link leading outside the root.  Returns 0, or -1

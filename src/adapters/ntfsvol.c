@@ -24,6 +24,7 @@
 #include <ntfs-3g/volume.h>
 
 #include "util/clock.h"
+#include "util/fdio.h"
 #include "util/msg.h"
 #include "util/spawn.h"
 #include "adapters/ntfsvol.h"
@@ -164,6 +165,25 @@ static int vfail(const char *where, const char *what, const char *path, int err)
 
 /* (Re)set the 8.3 name of `file` (a file with one link).  libntfs-3g
  * closes both inodes, whatever the outcome. */
+/* Mount `vol`, run fn on it, unmount.  Unmounting a volume written to
+ * writes its last metadata: its failure fails the call. */
+typedef int (*vol_fn)(ntfs_volume *v, const void *arg, const char *where);
+static int with_volume(const char *vol, bool rdonly, vol_fn fn, const void *arg, const char *where)
+{
+	ntfs_volume *v;
+	int ret;
+
+	ntfsvol_init();
+	errno = 0;
+	if (!(v = ntfs_mount(vol, rdonly ? NTFS_MNT_RDONLY : NTFS_MNT_NONE)))
+		return vfail(where, "cannot open", vol, errno);
+	ret = fn(v, arg, where);
+	errno = 0;
+	if (ntfs_umount(v, FALSE) < 0 && ret == 0 && !rdonly)
+		ret = vfail(where, "cannot close", vol, errno);
+	return ret;
+}
+
 static int set_short_name(ntfs_volume *v, const char *file, const char *name, const char *where)
 {
 	char *parent = strdup(file);
@@ -237,17 +257,13 @@ out:
 	return ret;
 }
 
-int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where)
+static int replace_on(ntfs_volume *v, const void *arg, const char *where)
 {
-	ntfs_volume *v;
+	const struct ntfsvol_edit *e = arg;
 	ntfs_inode *ni = NULL;
 	ntfs_attr *na = NULL;
 	int ret = -1;
 
-	ntfsvol_init();
-	errno = 0;
-	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE)))
-		return vfail(where, "cannot open", vol, errno);
 	if (e->short_name && set_short_name(v, e->file, e->short_name, where) < 0)
 		goto out;
 	errno = 0;
@@ -290,10 +306,12 @@ out:
 		if (ntfs_inode_close(ni) < 0 && ret == 0)
 			ret = vfail(where, "cannot update", e->file, errno);
 	}
-	errno = 0;
-	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
-		ret = vfail(where, "cannot close", vol, errno);
 	return ret;
+}
+
+int ntfsvol_replace_data(const char *vol, const struct ntfsvol_edit *e, const char *where)
+{
+	return with_volume(vol, false, replace_on, e, where);
 }
 
 /* ------------------------------------------------------------ a new file */
@@ -396,21 +414,15 @@ out:
 	return ret;
 }
 
-int ntfsvol_add_file(const char *vol, const struct ntfsvol_new *n, const char *where)
+static int add_on(ntfs_volume *v, const void *arg, const char *where)
 {
-	ntfs_volume *v;
+	const struct ntfsvol_new *n = arg;
 	char *path = NULL;
 	int ret = -1;
 
 	if (asprintf(&path, "/%s", n->file) < 0) {
 		msg_error("out of memory");
 		return -1;
-	}
-	ntfsvol_init();
-	errno = 0;
-	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE))) {
-		free(path);
-		return vfail(where, "cannot open", vol, errno);
 	}
 	/* The directories on the way, then the file. */
 	for (char *slash = path; (slash = strchr(slash + 1, '/'));) {
@@ -428,11 +440,13 @@ int ntfsvol_add_file(const char *vol, const struct ntfsvol_new *n, const char *w
 		goto out;
 	ret = 0;
 out:
-	errno = 0;
-	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
-		ret = vfail(where, "cannot close", vol, errno);
 	free(path);
 	return ret;
+}
+
+int ntfsvol_add_file(const char *vol, const struct ntfsvol_new *n, const char *where)
+{
+	return with_volume(vol, false, add_on, n, where);
 }
 
 static void set_encoding(void)
@@ -448,19 +462,20 @@ void ntfsvol_init(void)
 	pthread_once(&once, set_encoding);
 }
 
-int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where)
+struct read_args {
+	const char *file, *dst;
+};
+
+static int read_on(ntfs_volume *v, const void *arg, const char *where)
 {
 	const size_t bufsize = 1u << 20;
-	ntfs_volume *v;
+	const char *file = ((const struct read_args *)arg)->file;
+	const char *dst = ((const struct read_args *)arg)->dst;
 	ntfs_inode *ni = NULL;
 	ntfs_attr *na = NULL;
 	char *buf = NULL;
 	int fd = -1, ret = -1;
 
-	ntfsvol_init();
-	errno = 0;
-	if (!(v = ntfs_mount(vol, NTFS_MNT_RDONLY)))
-		return vfail(where, "cannot open", vol, errno);
 	errno = 0;
 	if (!(ni = ntfs_pathname_to_inode(v, NULL, file))) {
 		vfail(where, "cannot open", file, errno);
@@ -486,15 +501,9 @@ int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const 
 			vfail(where, "cannot read", file, errno);
 			goto out;
 		}
-		for (s64 done = 0; done < n;) {
-			ssize_t wr = write(fd, buf + done, (size_t)(n - done));
-			if (wr < 0 && errno == EINTR)
-				continue;
-			if (wr < 0) {
-				msg_error("%s: %s: %s", where, dst, strerror(errno));
-				goto out;
-			}
-			done += wr;
+		if (pwrite_full(fd, buf, (size_t)n, (off_t)off) < 0) {
+			msg_error("%s: %s: %s", where, dst, strerror(errno));
+			goto out;
 		}
 		off += n;
 	}
@@ -513,37 +522,43 @@ out:
 		ntfs_attr_close(na);
 	if (ni)
 		ntfs_inode_close(ni);
-	ntfs_umount(v, FALSE);
 	return ret;
+}
+
+int ntfsvol_read_data(const char *vol, const char *file, const char *dst, const char *where)
+{
+	struct read_args a = { file, dst };
+	return with_volume(vol, true, read_on, &a, where);
+}
+
+struct times_args {
+	const char *file;
+	uint64_t created, accessed;
+};
+
+static int times_on(ntfs_volume *v, const void *arg, const char *where)
+{
+	const struct times_args *a = arg;
+	ntfs_inode *ni;
+
+	errno = 0;
+	if (!(ni = ntfs_pathname_to_inode(v, NULL, a->file)))
+		return vfail(where, "cannot open", a->file, errno);
+	ni->creation_time = cpu_to_sle64((int64_t)a->created);
+	ni->last_access_time = cpu_to_sle64((int64_t)a->accessed);
+	NInoSetDirty(ni);
+	NInoFileNameSetDirty(ni);
+	errno = 0;
+	if (ntfs_inode_close(ni) < 0)
+		return vfail(where, "cannot update", a->file, errno);
+	return 0;
 }
 
 int ntfsvol_set_times(const char *vol, const char *file, uint64_t created, uint64_t accessed,
 		      const char *where)
 {
-	ntfs_volume *v;
-	ntfs_inode *ni;
-	int ret = 0;
-
-	ntfsvol_init();
-	errno = 0;
-	if (!(v = ntfs_mount(vol, NTFS_MNT_NONE)))
-		return vfail(where, "cannot open", vol, errno);
-	errno = 0;
-	if (!(ni = ntfs_pathname_to_inode(v, NULL, file))) {
-		ret = vfail(where, "cannot open", file, errno);
-	} else {
-		ni->creation_time = cpu_to_sle64((int64_t)created);
-		ni->last_access_time = cpu_to_sle64((int64_t)accessed);
-		NInoSetDirty(ni);
-		NInoFileNameSetDirty(ni);
-		errno = 0;
-		if (ntfs_inode_close(ni) < 0)
-			ret = vfail(where, "cannot update", file, errno);
-	}
-	errno = 0;
-	if (ntfs_umount(v, FALSE) < 0 && ret == 0)
-		ret = vfail(where, "cannot close", vol, errno);
-	return ret;
+	struct times_args a = { file, created, accessed };
+	return with_volume(vol, false, times_on, &a, where);
 }
 
 /* Copy what `in` holds at [off, end) to the same offsets of `out`. */

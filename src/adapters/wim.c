@@ -279,6 +279,25 @@ struct wim *wim_open(const char *path, bool writable)
 	return w;
 }
 
+char *wim_volume_name(struct wim *w, const char *scratch, const char *kind, int image)
+{
+	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
+	char *vol = NULL;
+
+	if (vs)
+		w->volumes = vs;
+	if (!vs || asprintf(&vol, "%s/%s%d-%zu.ntfs", scratch, kind, image, w->n_volumes) < 0) {
+		msg_error("out of memory");
+		return NULL;
+	}
+	return vol;
+}
+
+void wim_volume_own(struct wim *w, char *vol)
+{
+	w->volumes[w->n_volumes++] = vol;	/* room made by wim_volume_name */
+}
+
 void wim_close(struct wim *w)
 {
 	if (!w)

@@ -284,21 +284,15 @@ enum wp_err wim_add_file(struct wim *w, int image, const char *path, const char 
 		msg_error("%s: %s: %s", where, src, strerror(errno));
 		goto out;
 	}
-	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
-	if (!vs || asprintf(&vol, "%s/new%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
-		if (vs)
-			w->volumes = vs;
-		vol = NULL;
-		msg_error("out of memory");
+	if (!(vol = wim_volume_name(w, scratch, "new", image))) {
 		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
-	w->volumes = vs;
 	msg_verbose("%s: new file: security descriptor of %s, attributes 0x%x, added below %s "
 		    "from scratch volume %s", where, m->sd_from, (unsigned)m->attributes, dir + 1, vol);
 	if (ntfsvol_create(vol, ntfsvol_size_for((uint64_t)st.st_size, 0), where) < 0)
 		goto out;
-	w->volumes[w->n_volumes++] = vol;	/* wim_close removes it */
+	wim_volume_own(w, vol);
 	const char *volpath = vol;
 	vol = NULL;
 	struct ntfsvol_new nn = {

@@ -95,6 +95,13 @@ enum wside {
  * what the call worked on.  Reads errno (for no space, file too large,
  * read-only: those are the output's whatever wimlib calls them).  0 gives
  * WP_OK. */
+/* A new scratch volume's name in `scratch`, "<kind><image>-<n>.ntfs",
+ * with room made in w->volumes for it: NULL (said) when out of memory.
+ * Once the volume is made, wim_volume_own(w, vol) gives it to w, whose
+ * wim_close removes it; until then it is the caller's. */
+char *wim_volume_name(struct wim *w, const char *scratch, const char *kind, int image);
+void wim_volume_own(struct wim *w, char *vol);
+
 enum wp_err wim_err(int code, enum wside side);
 /* Report wimlib's error `code` for `path` (image `image` if > 0) while
  * doing `what`, with the system's reason for I/O errors; returns

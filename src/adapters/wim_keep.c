@@ -539,22 +539,15 @@ static enum wp_err keep_prepare(struct wim *w, int image, const char *stored,
 	if (ret != WP_OK)
 		goto out;
 	k->room = k->fi.size > room ? k->fi.size : room;
-	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
-	if (!vs || asprintf(&vol, "%s/image%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
-		if (vs)
-			w->volumes = vs;
-		vol = NULL;
-		msg_error("out of memory");
-		ret = WP_ERR_INTERNAL;
+	ret = WP_ERR_INTERNAL;
+	if (!(vol = wim_volume_name(w, scratch, "image", image)))
 		goto out;
-	}
-	w->volumes = vs;
 	ret = WP_ERR_WRITE;
 	msg_verbose("%s: keeping its metadata: %zu link%s, added back at %s from scratch volume %s",
 		    where, k->fi.links.n, k->fi.links.n == 1 ? "" : "s", k->T, vol);
 	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), where) < 0)
 		goto out;
-	w->volumes[w->n_volumes++] = vol;	/* wim_close removes it */
+	wim_volume_own(w, vol);
 	k->volpath = vol;
 	vol = NULL;
 
@@ -751,23 +744,17 @@ static enum wp_err commit_retimed(struct wim *w, const struct wim_keep *done, in
 				  const char *stored, const char *scratch,
 				  const struct file_info *fi, const char *before, const char *where)
 {
-	char **vs = realloc(w->volumes, (w->n_volumes + 1) * sizeof(*vs));
-	char *vol = NULL;
+	char *vol = wim_volume_name(w, scratch, "image", image);
 
-	if (!vs || asprintf(&vol, "%s/image%d-%zu.ntfs", scratch, image, w->n_volumes) < 0) {
-		if (vs)
-			w->volumes = vs;
-		msg_error("out of memory");
+	if (!vol)
 		return WP_ERR_INTERNAL;
-	}
-	w->volumes = vs;
 	msg_verbose("%s: the same metadata as image %d's but for its times: added back at %s from "
 		    "a copy of its scratch volume, %s", where, done->image, done->T, vol);
 	if (ntfsvol_clone(done->volpath, vol, where) < 0) {
 		free(vol);
 		return WP_ERR_WRITE;
 	}
-	w->volumes[w->n_volumes++] = vol;	/* wim_close removes it */
+	wim_volume_own(w, vol);
 	if (ntfsvol_set_times(vol, done->rel.v[0], fi->created, fi->accessed, where) < 0)
 		return WP_ERR_WRITE;
 	struct wim_keep k = *done;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "targets/hivekind.h"
+#include "util/msg.h"
 #include "util/path.h"
 
 /* Is there a key `name` at the root?  -1 on a read error. */
@@ -145,4 +146,20 @@ int hivekind_of(struct hive *h, const char *path, struct hivekind *out)
 		out->source = "its file name";
 	}
 	return 0;
+}
+
+int hivekind_of_file(const char *file, const char *path, struct hivekind *out)
+{
+	char err[512];
+	struct hive *h = hive_open(file, HIVE_ALLOW_DIRTY, err, sizeof(err));
+	int ret;
+
+	if (!h) {
+		msg_error("%s: %s", path, err);
+		return -1;
+	}
+	if ((ret = hivekind_of(h, path, out)) < 0)
+		msg_error("%s: cannot read its root key: %s", path, hive_error(h));
+	hive_close(h);
+	return ret;
 }

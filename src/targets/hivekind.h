@@ -34,6 +34,11 @@ struct hivekind {
  */
 int hivekind_of(struct hive *h, const char *path, struct hivekind *out);
 
+/* The same for the hive file `file` (opened, read and closed here),
+ * known to the user as `path` (its name for the last resort, and in the
+ * messages): -1 after saying why it cannot be read. */
+int hivekind_of_file(const char *file, const char *path, struct hivekind *out);
+
 /* The hive `name` names ("system.bak": "SYSTEM"), or NULL for a name
  * that is no hive's ("hive.bin"). */
 const char *hivekind_known(const char *name);

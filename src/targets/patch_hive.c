@@ -21,7 +21,6 @@
 static enum wp_err hive_identity(const char *path, const char *locked,
 				 const struct patch_opts *o, char *id, size_t size)
 {
-	char err[512];
 	struct hivekind k;
 	const char *named = hivekind_known(path_base(path));
 
@@ -30,18 +29,9 @@ static enum wp_err hive_identity(const char *path, const char *locked,
 		msg_verbose("%s: a %s hive, as --hive says", path, id);
 		return WP_OK;
 	}
-	struct hive *h = hive_open(locked, HIVE_ALLOW_DIRTY, err, sizeof(err));
-	if (!h) {
-		msg_error("%s: %s", path, err);
+	if (hivekind_of_file(locked, path, &k) < 0)
 		return WP_ERR_INPUT;
-	}
-	if (hivekind_of(h, path, &k) < 0) {
-		msg_error("%s: cannot read its root key: %s", path, hive_error(h));
-		hive_close(h);
-		return WP_ERR_INPUT;
-	}
 	snprintf(id, size, "%.*s", (int)strcspn(k.name, "."), k.name);
-	hive_close(h);
 	msg_verbose("%s: a %s hive, by %s", path, id, k.source);
 	if (k.content && named && !hivekind_same(named, id))
 		msg_warn("%s: named as a %s hive, but its keys are a %s hive's: treated as %s "

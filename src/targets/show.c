@@ -269,21 +269,11 @@ static const struct rule **rules_for(const struct show_opts *o, const char *kind
  * hive's crash-dump state, or for any other the rules that could edit it. */
 enum wp_err show_hive(const char *path, const struct show_opts *o)
 {
-	char err[512];
 	struct hivekind k;
 	struct system_state st;
-	struct hive *h = hive_open(path, HIVE_ALLOW_DIRTY, err, sizeof(err));
 
-	if (!h) {
-		msg_error("%s: %s", path, err);
+	if (hivekind_of_file(path, path, &k) < 0)
 		return WP_ERR_INPUT;
-	}
-	if (hivekind_of(h, path, &k) < 0) {
-		msg_error("%s: cannot read its root key: %s", path, hive_error(h));
-		hive_close(h);
-		return WP_ERR_INPUT;
-	}
-	hive_close(h);
 	struct shown s = { .kind = SHOWN_HIVE, .path = path, .hive_kind = k.name,
 			   .hive_kind_source = k.source };
 	const struct rule **rules = NULL;

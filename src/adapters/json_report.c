@@ -242,11 +242,13 @@ static json_object *image_files_json(const struct file_report *fr)
 		json_object_object_add(img, "role", json_object_new_string(role_name(r->role)));
 		json_object_object_add(o, "image", img);
 		json_object_object_add(o, "path", str_or_null(r->path));
-		json_object_object_add(o, "action", json_object_new_string(r->added ? "add"
-										     : "replace"));
+		json_object_object_add(o, "action", json_object_new_string(
+			r->added ? "add" : r->removed ? "remove" : "replace"));
 		json_object_object_add(o, "from", str_or_null(r->from));
-		json_object_object_add(o, "size", json_object_new_int64((int64_t)r->size));
-		json_object_object_add(o, "sha256", json_object_new_string(r->sha256));
+		json_object_object_add(o, "size", r->removed ? NULL
+					: json_object_new_int64((int64_t)r->size));
+		json_object_object_add(o, "sha256", r->removed ? NULL
+					: json_object_new_string(r->sha256));
 		json_object_object_add(o, "old_size", r->added ? NULL
 					: json_object_new_int64((int64_t)r->old_size));
 		json_object_object_add(o, "old_sha256", r->added ? NULL

@@ -226,6 +226,11 @@ enum wp_err wim_add_file(struct wim *w, int image, const char *path, const char 
 			 const char *scratch, struct wim_new_meta *m);
 void wim_new_meta_free(struct wim_new_meta *m);
 
+/* Delete the file `stored` ("/Windows/x", as wim_find_file gives it) from
+ * image `image`, in memory (written with the rest).  A directory is
+ * refused by wimlib. */
+enum wp_err wim_delete_file(struct wim *w, int image, const char *stored);
+
 /* Delete the images `drop[1..image count]` says, keeping the boot image
  * (renumbered) or making the boot index 0 if it goes, and the XML of the
  * others.  Refuses to drop every image (WP_ERR_PROFILE, said).  A WIM with

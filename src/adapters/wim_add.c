@@ -1,8 +1,8 @@
 /*
  * wim_add.c - a new file in a WIM image, with Windows metadata taken from
  * the directory it goes into (wim_add_file), carried in through a scratch
- * NTFS volume as wim_keep.c carries a replaced file; and dropping images
- * (wim_drop_images).
+ * NTFS volume as wim_keep.c carries a replaced file; deleting one
+ * (wim_delete_file); and dropping images (wim_drop_images).
  */
 #include "config.h"
 
@@ -331,6 +331,24 @@ out:
 	free(where);
 	free(stored);
 	return ret;
+}
+
+enum wp_err wim_delete_file(struct wim *w, int image, const char *stored)
+{
+	struct wimlib_update_command cmd;
+	struct wlog log;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.op = WIMLIB_UPDATE_OP_DELETE;
+	cmd.delete_.wim_path = (char *)stored;
+	wlog_begin(&log);
+	int r = wimlib_update_image(w->ws, image, &cmd, 1, 0);
+	const char *why = wlog_end(&log);
+	if (r)
+		msg_error("%s: image %d: %s: cannot delete it: %s%s%s", w->path, image, stored + 1,
+			  wimlib_get_error_string(r), *why ? ": " : "", why);
+	wlog_free(&log);
+	return wim_err(r, WS_OWN);
 }
 
 enum wp_err wim_drop_images(struct wim *w, const bool *drop)

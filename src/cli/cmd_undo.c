@@ -1,6 +1,8 @@
 /*
  * cmd_undo.c - "wimpatch undo UNDOFILE TARGET": put back the values an
- * apply run replaced, each in the file, image and hive it came from.
+ * apply run replaced, each in the file, image and hive it came from, and
+ * the files it added or replaced inside images (deleted, or their old
+ * bytes written back when the undo file keeps them).
  *
  * The undo file's sections (undo_file.h) become two plans: what the run
  * wrote, and what puts the old values back.  Three runs of the target's
@@ -10,7 +12,8 @@
  *      value someone changed since the run, and the undo is refused;
  *   2. a dry run of the old values: every section must find its file,
  *      image and hive, and nothing else may be touched (with --dry-run,
- *      its report is the command's);
+ *      its report is the command's); files inside images are checked
+ *      here, against the digest the run wrote (image_file_op.expect);
  *   3. the old values written.
  * Nothing is written unless the first two find nothing wrong, and the
  * target is locked (target_lock_whole) from before the first to after the
@@ -22,8 +25,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "adapters/base64.h"
+#include "adapters/sha256.h"
 #include "adapters/wim.h"
 #include "cli/commands.h"
 #include "cli/exit.h"
@@ -34,8 +42,11 @@
 #include "core/regfile.h"
 #include "targets/media.h"
 #include "targets/target.h"
+#include "util/fdio.h"
+#include "util/fsutil.h"
 #include "util/lock.h"
 #include "util/msg.h"
+#include "util/path.h"
 #include "util/progress.h"
 
 static const struct cli_option undo_options[] = {
@@ -94,8 +105,10 @@ struct undo {
 	const char *target;
 	struct plan wrote, restore;	/* from the sections, in their order */
 	bool *found;			/* pass 2: the section found its hive */
+	bool *found_files;		/* pass 2: the image-file record its file */
 	size_t differ, strays;
 	struct sink *sink;		/* pass 2 of --dry-run: its report */
+	char *scratch;			/* the old bytes of files, decoded */
 };
 
 /* "HKEY_LOCAL_MACHINE\SYSTEM" -> "SYSTEM", "HKEY_USERS\.DEFAULT" -> "DEFAULT":
@@ -166,8 +179,78 @@ static int add_bcd(const struct undo *u, const struct undo_section *s, const cha
 	return fill_rule(u, s, text, op->hive_ops);
 }
 
+/* The old bytes record f keeps, decoded into a file of the scratch
+ * directory and checked against its old-sha256: the file's name,
+ * malloc'd, or NULL (said). */
+static char *old_bytes(struct undo *u, const struct undo_image_file *f, size_t k)
+{
+	size_t n = 0;
+	unsigned char *b = base64_decode(f->b64, strlen(f->b64), &n);
+	char hex[65], *file = NULL;
+	struct sha256 h;
+	int fd = -1;
+
+	if (!b) {
+		msg_error("%s:%d: its wimpatch-undo-data lines are not base64 (the undo file is "
+			  "damaged)", u->uf.path, f->line);
+		return NULL;
+	}
+	sha256_init(&h);
+	sha256_update(&h, b, n);
+	sha256_final(&h, hex);
+	if (strcmp(hex, f->old_sha256) != 0) {
+		msg_error("%s:%d: the old bytes it keeps have sha256 %s, not %s as it says (the undo "
+			  "file is damaged)", u->uf.path, f->line, hex, f->old_sha256);
+		goto fail;
+	}
+	if (!u->scratch && !(u->scratch = fs_make_tempdir()))
+		goto fail;
+	if (!(file = msg_asprintf("%s/%zu-%s", u->scratch, k, path_base(f->path))))
+		goto fail;
+	if ((fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+	    pwrite_full(fd, b, n, 0) < 0 || close(fd) < 0) {
+		msg_error("%s: %s", file, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto fail;
+	}
+	free(b);
+	return file;
+fail:
+	free(file);
+	free(b);
+	return NULL;
+}
+
+/* Record f as an operation of the restore plan: an added file deleted, a
+ * replaced one written back (keeping its metadata, as apply replaces);
+ * each refused unless the image's file is what the run left there
+ * (image_file_op.expect). */
+static int add_image_file(struct undo *u, const struct undo_image_file *f, size_t k)
+{
+	struct image_file_op *op = plan_add_image_file(&u->restore);
+	bool added = strcmp(f->action, "added") == 0;
+
+	if (!op || !(op->profile = strdup("undo")) || !(op->src_file = strdup(u->uf.path)) ||
+	    !(op->path = strdup(f->path)) || !(op->images.indices = malloc(sizeof(int))) ||
+	    !(op->expect = strdup(f->sha256))) {
+		msg_error("out of memory");
+		return -1;
+	}
+	op->src_line = f->line;
+	op->role = role_of(f->role);
+	op->images.indices[0] = f->image;
+	op->images.n_indices = 1;
+	op->remove = added;
+	return added || (op->from = old_bytes(u, f, k)) ? 0 : -1;
+}
+
 static int build_plans(struct undo *u)
 {
+	for (size_t i = 0; i < u->uf.n_files; i++)
+		if (undo_image_file_restorable(&u->uf.files[i]) &&
+		    add_image_file(u, &u->uf.files[i], i) < 0)
+			return -1;
 	for (size_t i = 0; i < u->uf.n; i++) {
 		const struct undo_section *s = &u->uf.v[i];
 		bool bcd = strcmp(s->kind, "bcd") == 0;
@@ -199,6 +282,21 @@ static long section_of(const struct undo *u, const struct file_report *fr,
 		if (strcmp(undo_rel(s->file, s->target), rel) == 0 && strcmp(s->kind, fr->kind) == 0 &&
 		    s->image == h->image &&
 		    (strcmp(s->kind, "wim") != 0 || strcasecmp(s->hive, h->hive) == 0))
+			return (long)i;
+	}
+	return -1;
+}
+
+/* The image-file record a file report's entry is for, or -1. */
+static long record_of(const struct undo *u, const struct file_report *fr,
+		      const struct image_file_report *f)
+{
+	const char *rel = undo_rel(fr->path, u->target);
+
+	for (size_t i = 0; rel && i < u->uf.n_files; i++) {
+		const struct undo_image_file *r = &u->uf.files[i];
+		if (undo_image_file_restorable(r) && strcmp(undo_rel(r->file, r->target), rel) == 0 &&
+		    r->image == f->image && strcasecmp(r->path, f->path) == 0)
 			return (long)i;
 	}
 	return -1;
@@ -295,6 +393,17 @@ static void on_restore(const struct file_report *fr, void *ctx)
 		}
 		stray(u, fr, h);
 	}
+	for (size_t i = 0; i < fr->n_files; i++) {
+		long k = record_of(u, fr, &fr->files[i]);
+		if (k >= 0) {
+			u->found_files[k] = true;
+			continue;
+		}
+		msg_error("%s: image %d: %s: the undo file's records reach it, but none is for it "
+			  "(undo takes the TARGET apply was given, or its -o output)", fr->path,
+			  fr->files[i].image, fr->files[i].path);
+		u->strays++;
+	}
 	if (u->sink)
 		sink_file_done(fr, u->sink);
 }
@@ -312,6 +421,15 @@ static enum wp_err check_found(const struct undo *u)
 			  u->uf.path, s->line, s->file, s->image, s->hive, u->target);
 		ret = WP_ERR_INPUT;
 	}
+	for (size_t i = 0; i < u->uf.n_files; i++) {
+		const struct undo_image_file *f = &u->uf.files[i];
+		if (u->found_files[i] || !undo_image_file_restorable(f))
+			continue;
+		msg_error("%s:%d: %s (image %d, %s) is not in %s: the file has nowhere to go back "
+			  "to (undo takes the TARGET apply was given, or its -o output)", u->uf.path,
+			  f->line, f->file, f->image, f->path, u->target);
+		ret = WP_ERR_INPUT;
+	}
 	return ret;
 }
 
@@ -325,7 +443,10 @@ static enum wp_err undo_passes(struct undo *u, const struct patch_args *a,
 	po.dry_run = true;
 	po.output = NULL;
 	po.plan = &u->wrote;
-	if ((ret = t->apply(u->target, &po, on_check, u)) != WP_OK)
+	/* Files inside images are checked by pass 2 (image_file_op.expect):
+	 * an undo file of files only has no values to check here. */
+	if ((u->wrote.n_rules || u->wrote.n_bcd_rules) &&
+	    (ret = t->apply(u->target, &po, on_check, u)) != WP_OK)
 		return ret;
 	if (u->strays) {
 		msg_error("%s: not undone: the undo file is not for it; nothing written", u->target);
@@ -387,7 +508,8 @@ static int run_undo(struct patch_args *a, struct undo *u, struct sink *sink)
 	if (undo_file_read(u->uf.path, &u->uf) < 0 || undo_file_keep_target(&u->uf, u->target) < 0 ||
 	    build_plans(u) < 0)
 		return EXIT_INPUT;
-	if (!(u->found = calloc(u->uf.n, sizeof(*u->found)))) {
+	if (!(u->found = calloc(u->uf.n + 1, sizeof(*u->found))) ||
+	    !(u->found_files = calloc(u->uf.n_files + 1, sizeof(*u->found_files)))) {
 		msg_error("out of memory");
 		return EXIT_INTERNAL;
 	}
@@ -441,6 +563,9 @@ static int run(const struct cli_command *cmd, int argc, char **argv)
 	plan_free(&u.wrote);
 	plan_free(&u.restore);
 	free(u.found);
+	free(u.found_files);
+	if (u.scratch)
+		fs_remove_tempdir(u.scratch);
 	return ret;
 }
 
@@ -450,7 +575,9 @@ const struct cli_command cli_undo = {
 	.usage = "[OPTIONS] UNDOFILE TARGET",
 	.description =
 		"Put every value UNDOFILE (apply --undo-file) recorded back in the file,\n"
-		"image and hive of TARGET it came from, BCD stores included.  TARGET is\n"
+		"image and hive of TARGET it came from, BCD stores included; delete the\n"
+		"files the run added inside images and write back the old bytes of those\n"
+		"it replaced (when UNDOFILE keeps them).  TARGET is\n"
 		"what apply was given (or its -o output): a tree, an .iso image (with\n"
 		"-o NEW.iso), a .wim/.esd file, a BCD store or a bare hive.  Refused,\n"
 		"writing nothing, when TARGET no longer holds what the run wrote.\n",

@@ -156,10 +156,12 @@ static void undo_media(struct regfile_out *r, const struct file_report *fr)
 	}
 }
 
-/* Files added or replaced inside images and images dropped: wimpatch
- * undo does not put them back, but the undo file records what it can,
- * as comments (outside any section, so that undo passes over them): a
- * replaced file's old bytes when small (IMAGE_FILE_UNDO_MAX), in base64. */
+/* Files added or replaced inside images, and images dropped, as comments
+ * (outside any section, so that a .reg import passes over them): wimpatch
+ * undo deletes an added file and puts back a replaced one whose old bytes
+ * are kept (IMAGE_FILE_UNDO_MAX at most, in base64), checking first that
+ * the image holds what the run wrote (sha256=).  Only undo removes files,
+ * and it writes no undo file. */
 static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 			   const struct file_report *fr)
 {
@@ -171,8 +173,10 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		add_field(&b, "file", fr->path);
 		snprintf(num, sizeof(num), "%d", f->image);
 		add_field(&b, "image", num);
+		add_field(&b, "role", role_name(f->role));
 		add_field(&b, "path", f->path);
 		add_field(&b, "action", f->added ? "added" : "replaced");
+		add_field(&b, "sha256", f->sha256);
 		if (!f->added)
 			add_field(&b, "old-sha256", f->old_sha256);
 		if (!b.failed && asprintf(&c, "wimpatch-undo-image-file: %s", b.buf) >= 0)
@@ -181,17 +185,17 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		c = NULL;
 		strbuf_release(&b);
 		if (f->added)
-			(void)!asprintf(&c, "to undo: delete it from the image (wimlib-imagex update "
-					"'%s' %d --command='delete \"/%s\"'); wimpatch undo does not",
+			(void)!asprintf(&c, "wimpatch undo deletes it from the image (or: wimlib-imagex "
+					"update '%s' %d --command='delete \"/%s\"')",
 					fr->output ? fr->output : fr->path, f->image, f->path);
 		else if (!f->old_b64)
 			(void)!asprintf(&c, "its old bytes (%llu, more than %u) are not kept here: "
 					"take the file from the original medium",
 					(unsigned long long)f->old_size, IMAGE_FILE_UNDO_MAX);
 		else
-			(void)!asprintf(&c, "its old %llu bytes, base64, on the "
-					"wimpatch-undo-data lines below; wimpatch undo does not put "
-					"them back", (unsigned long long)f->old_size);
+			(void)!asprintf(&c, "its old %llu bytes, base64, on the wimpatch-undo-data "
+					"lines below: wimpatch undo puts them back",
+					(unsigned long long)f->old_size);
 		if (c)
 			regfile_comment(r, c);
 		free(c);

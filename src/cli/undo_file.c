@@ -18,8 +18,9 @@
 /* What sink.c writes before the sections of each file a run wrote. */
 #define RUN "; wimpatch apply"
 #define WROTE "; wrote: "
-/* Files and images an apply recorded but undo does not put back (sink.c). */
+/* Files inside images and images dropped (sink.c): records, not sections. */
 #define IMAGE_NOTE "; wimpatch-undo-image-file: "
+#define DATA "; wimpatch-undo-data: "
 #define EDITIONS_NOTE "; wimpatch-undo-editions: "
 
 /* A header field's value, %XX decoded; malloc'd, or NULL. */
@@ -41,47 +42,58 @@ static char *decode(const char *s, size_t n)
 	return d;
 }
 
-/* "name=value; name=value" into the section's fields. */
-static int parse_header(const struct undo_file *u, struct undo_section *s, const char *p)
+/* A record's field and where its value goes. */
+struct field {
+	const char *name;
+	char **slot;
+};
+
+/* "name=value; name=value" into the fields named in f[] (NULL-ended) and
+ * the number image=; other names are skipped (a later wimpatch may add
+ * some). */
+static int parse_fields(const struct undo_file *u, int line, const char *p, const struct field *f,
+			int *image)
 {
 	while (*p) {
 		size_t n = strcspn(p, ";");
 		const char *eq = memchr(p, '=', n);
 		if (!eq) {
-			msg_error("%s:%d: '%.*s' in the section header is not NAME=VALUE", u->path,
-				  s->line, (int)n, p);
+			msg_error("%s:%d: '%.*s' in the record is not NAME=VALUE", u->path, line,
+				  (int)n, p);
 			return -1;
 		}
 		size_t kl = (size_t)(eq - p);
-		char *v = decode(eq + 1, n - kl - 1);
-		char **slot = NULL;
-		if (kl == 6 && strncmp(p, "target", 6) == 0)
-			slot = &s->target;
-		else if (kl == 4 && strncmp(p, "file", 4) == 0)
-			slot = &s->file;
-		else if (kl == 4 && strncmp(p, "kind", 4) == 0)
-			slot = &s->kind;
-		else if (kl == 4 && strncmp(p, "role", 4) == 0)
-			slot = &s->role;
-		else if (kl == 4 && strncmp(p, "hive", 4) == 0)
-			slot = &s->hive;
-		else if (kl == 4 && strncmp(p, "root", 4) == 0)
-			slot = &s->root;
-		else if (kl == 5 && strncmp(p, "image", 5) == 0 && v)
-			s->image = atoi(v);
+		char *v = decode(eq + 1, n - kl - 1), **slot = NULL;
 		if (!v) {
 			msg_error("out of memory");
 			return -1;
 		}
+		for (const struct field *k = f; k->name && !slot; k++)
+			if (strlen(k->name) == kl && strncmp(p, k->name, kl) == 0)
+				slot = k->slot;
+		if (kl == 5 && strncmp(p, "image", 5) == 0)
+			*image = atoi(v);
 		if (slot) {
 			free(*slot);
 			*slot = v;
 		} else {
-			free(v);	/* a field a later wimpatch may add */
+			free(v);
 		}
 		p += n;
 		p += strspn(p, "; ");
 	}
+	return 0;
+}
+
+/* The section header's fields. */
+static int parse_header(const struct undo_file *u, struct undo_section *s, const char *p)
+{
+	const struct field f[] = {
+		{ "target", &s->target }, { "file", &s->file }, { "kind", &s->kind },
+		{ "role", &s->role }, { "hive", &s->hive }, { "root", &s->root }, { NULL, NULL },
+	};
+	if (parse_fields(u, s->line, p, f, &s->image) < 0)
+		return -1;
 	if (!s->target || !s->file || !s->kind || !s->hive || !s->root ||
 	    (strcmp(s->kind, "wim") == 0 && s->image < 1)) {
 		msg_error("%s:%d: the section header lacks target, file, kind, image, hive or root",
@@ -150,27 +162,49 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 		  cut + 1, cut, u->path, u->path, cut + 1, u->path);
 }
 
-static int check_sections(const struct undo_file *u, size_t notes)
+bool undo_image_file_restorable(const struct undo_image_file *f)
 {
+	if (!f->sha256 || !f->role)
+		return false;	/* an older wimpatch's record */
+	if (strcmp(f->action, "added") == 0)
+		return true;
+	return strcmp(f->action, "replaced") == 0 && f->b64 && f->old_sha256;
+}
+
+static int check_sections(const struct undo_file *u)
+{
+	size_t files = 0, notes = u->n_editions;
+
+	for (size_t i = 0; i < u->n_files; i++) {
+		const struct undo_image_file *f = &u->files[i];
+		if (!undo_image_file_restorable(f)) {
+			notes++;
+		} else if (!undo_rel(f->file, f->target)) {
+			msg_error("%s:%d: file %s is not under target %s", u->path, f->line, f->file,
+				  f->target);
+			return -1;
+		} else {
+			files++;
+		}
+	}
 	if (u->n_medium)
 		msg_info("%s: %zu file%s of the medium %s added, replaced or removed: wimpatch undo "
 			 "puts no file back (a replaced or removed file's bytes are not kept); its "
 			 "wimpatch-medium comments say what to do by hand", u->path, u->n_medium,
 			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "was" : "were");
-	if (u->n == 0 && notes) {
-		msg_error("%s: it records only files added or replaced inside images, or images "
-			  "dropped (%zu), which wimpatch undo does not put back: its comments say how",
-			  u->path, notes);
-		return -1;
-	}
-	if (u->n == 0) {
-		msg_error("%s: no wimpatch-undo section: nothing to undo", u->path);
+	if (u->n == 0 && files == 0) {
+		if (notes)
+			msg_error("%s: it records only files replaced inside images whose old bytes "
+				  "are not kept, or images dropped (%zu), which wimpatch undo cannot "
+				  "put back: its comments say how", u->path, notes);
+		else
+			msg_error("%s: no wimpatch-undo section: nothing to undo", u->path);
 		return -1;
 	}
 	if (notes)
-		msg_warn("%s: %zu change%s to files inside images or to their editions %s not put "
-			 "back by wimpatch undo (its comments say how)", u->path, notes,
-			 notes == 1 ? "" : "s", notes == 1 ? "is" : "are");
+		msg_warn("%s: %zu change%s to files inside images (old bytes not kept) or to their "
+			 "editions %s not put back by wimpatch undo (its comments say how)", u->path,
+			 notes, notes == 1 ? "" : "s", notes == 1 ? "is" : "are");
 	for (size_t i = 0; i < u->n; i++) {
 		if (!undo_rel(u->v[i].file, u->v[i].target)) {
 			msg_error("%s:%d: file %s is not under target %s", u->path, u->v[i].line,
@@ -186,12 +220,64 @@ static int check_sections(const struct undo_file *u, size_t notes)
 	return 0;
 }
 
+/* A "; wimpatch-undo-image-file: " record (the text after it). */
+static int parse_image_file(struct undo_file *u, int line, const char *p, size_t len)
+{
+	char *h = strndup(p, len);
+	if (!h || !ARRAY_GROW(u->files, u->n_files + 1, u->a_files)) {
+		free(h);
+		msg_error("out of memory");
+		return -1;
+	}
+	struct undo_image_file *f = &u->files[u->n_files++];
+	memset(f, 0, sizeof(*f));
+	f->line = line;
+	const struct field fl[] = {
+		{ "target", &f->target }, { "file", &f->file }, { "role", &f->role },
+		{ "path", &f->path }, { "action", &f->action }, { "sha256", &f->sha256 },
+		{ "old-sha256", &f->old_sha256 }, { NULL, NULL },
+	};
+	int ret = parse_fields(u, line, h, fl, &f->image);
+	free(h);
+	if (ret == 0 && (!f->target || !f->file || !f->path || !f->action || f->image < 1)) {
+		msg_error("%s:%d: the image-file record lacks target, file, image, path or action",
+			  u->path, line);
+		ret = -1;
+	}
+	return ret;
+}
+
+/* A "; wimpatch-undo-data: " line: more of the last record's old bytes. */
+static int add_data(struct undo_file *u, int line, const char *p, size_t len)
+{
+	struct undo_image_file *f = u->n_files ? &u->files[u->n_files - 1] : NULL;
+	if (!f) {
+		msg_error("%s:%d: a wimpatch-undo-data line before any image-file record", u->path,
+			  line);
+		return -1;
+	}
+	size_t have = f->b64 ? strlen(f->b64) : 0;
+	char *b = realloc(f->b64, have + len + 1);
+	if (!b) {
+		msg_error("out of memory");
+		return -1;
+	}
+	memcpy(b + have, p, len);
+	b[have + len] = '\0';
+	f->b64 = b;
+	return 0;
+}
+
+static bool starts(const char *p, size_t len, const char *prefix)
+{
+	return len >= strlen(prefix) && strncmp(p, prefix, strlen(prefix)) == 0;
+}
+
 static int parse(struct undo_file *u, const char *text)
 {
 	struct strbuf w = STRBUF_INIT, r = STRBUF_INIT;
 	struct undo_section *cur = NULL;
 	int line = 0, ret = 0, block = 0;
-	size_t notes = 0;
 
 	for (const char *p = text, *next; *p && ret == 0; p = next) {
 		size_t n = strcspn(p, "\n");
@@ -223,9 +309,19 @@ static int parse(struct undo_file *u, const char *text)
 			free(h);
 			continue;
 		}
-		if ((len >= strlen(IMAGE_NOTE) && strncmp(p, IMAGE_NOTE, strlen(IMAGE_NOTE)) == 0) ||
-		    (len >= strlen(EDITIONS_NOTE) && strncmp(p, EDITIONS_NOTE, strlen(EDITIONS_NOTE)) == 0))
-			notes++;
+		/* Records, not part of a section: a blank line in its text
+		 * keeps the line numbers. */
+		if (starts(p, len, IMAGE_NOTE) || starts(p, len, DATA)) {
+			ret = starts(p, len, DATA)
+				      ? add_data(u, line, p + strlen(DATA), len - strlen(DATA))
+				      : parse_image_file(u, line, p + strlen(IMAGE_NOTE),
+							 len - strlen(IMAGE_NOTE));
+			if (cur)
+				add_line(&r, &w, "", 0);
+			continue;
+		}
+		if (starts(p, len, EDITIONS_NOTE))
+			u->n_editions++;
 		const char *q = p + strspn(p, " \t");
 		size_t ql = len - (size_t)(q - p);
 		if (ql >= 19 && strncmp(q, "; wimpatch-medium: ", 19) == 0)
@@ -252,7 +348,7 @@ static int parse(struct undo_file *u, const char *text)
 	}
 	strbuf_release(&w);
 	strbuf_release(&r);
-	return ret == 0 ? check_sections(u, notes) : -1;
+	return ret == 0 ? check_sections(u) : -1;
 }
 
 int undo_file_read(const char *path, struct undo_file *u)
@@ -285,17 +381,49 @@ void undo_file_free(struct undo_file *u)
 		free(s->restore);
 	}
 	free(u->v);
+	u->n_files += u->n_files_other;
+	for (size_t i = 0; i < u->n_files; i++) {
+		struct undo_image_file *f = &u->files[i];
+		free(f->target);
+		free(f->file);
+		free(f->role);
+		free(f->path);
+		free(f->action);
+		free(f->sha256);
+		free(f->old_sha256);
+		free(f->b64);
+	}
+	free(u->files);
 	free(u->path);
 	memset(u, 0, sizeof(*u));
 }
 
-int undo_file_keep_target(struct undo_file *u, const char *target)
+/* The records of `target` first, the others after them: how many it has. */
+static size_t keep_files(struct undo_file *u, const char *target)
 {
 	size_t k = 0;
-	bool several = false;
 
-	for (size_t i = 1; i < u->n; i++)
-		several |= strcmp(u->v[i].target, u->v[0].target) != 0;
+	for (size_t i = 0; i < u->n_files; i++) {
+		if (strcmp(u->files[i].target, target) == 0) {
+			struct undo_image_file t = u->files[k];
+			u->files[k++] = u->files[i];
+			u->files[i] = t;
+		}
+	}
+	return k;
+}
+
+int undo_file_keep_target(struct undo_file *u, const char *target)
+{
+	size_t k = 0, kf;
+	bool several = false;
+	const char *first = u->n ? u->v[0].target : u->n_files ? u->files[0].target : NULL;
+	int first_line = u->n ? u->v[0].line : u->n_files ? u->files[0].line : 0;
+
+	for (size_t i = 0; i < u->n; i++)
+		several |= strcmp(u->v[i].target, first) != 0;
+	for (size_t i = 0; i < u->n_files; i++)
+		several |= strcmp(u->files[i].target, first) != 0;
 	if (!several)
 		return 0;
 	for (size_t i = 0; i < u->n; i++) {
@@ -305,15 +433,18 @@ int undo_file_keep_target(struct undo_file *u, const char *target)
 			u->v[i] = t;
 		}
 	}
-	if (k == 0) {
+	kf = keep_files(u, target);
+	if (k == 0 && kf == 0) {
 		msg_error("%s: holds the undo of several targets, none of them %s (line %d: %s): "
 			  "give the one to undo by the name apply was given", u->path, target,
-			  u->v[0].line, u->v[0].target);
+			  first_line, first);
 		return -1;
 	}
-	/* The others' sections are freed with the file, after the kept ones. */
+	/* The others are freed with the file, after the kept ones. */
 	u->n_other = u->n - k;
 	u->n = k;
+	u->n_files_other = u->n_files - kf;
+	u->n_files = kf;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #ifndef WIMPATCH_UNDO_FILE_H
 #define WIMPATCH_UNDO_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct undo_section {
@@ -28,14 +29,35 @@ struct undo_section {
 	char *restore;		/* what puts the old values back */
 };
 
+/* A file a run added or replaced inside an image: the comment
+ *   ; wimpatch-undo-image-file: target=T; file=F; image=1; role=installed;
+ *     path=Windows/Panther/unattend.xml; action=added; sha256=...
+ * (old-sha256= when it was there before), and its old bytes, when kept,
+ * on the "; wimpatch-undo-data: " lines after it. */
+struct undo_image_file {
+	int line;
+	char *target, *file, *role, *path, *action, *sha256, *old_sha256;
+	int image;
+	char *b64;		/* the data lines joined, or NULL */
+};
+
 struct undo_file {
 	char *path;
 	struct undo_section *v;
 	size_t n, alloc;
 	size_t n_other;		/* after v[n]: sections undo_file_keep_target left */
+	struct undo_image_file *files;
+	size_t n_files, a_files;
+	size_t n_files_other;	/* after files[n_files]: the same */
 	size_t n_medium;	/* "; wimpatch-medium: " comments: medium files added,
 				   replaced or removed, which undo does not put back */
+	size_t n_editions;	/* "; wimpatch-undo-editions: " comments: images
+				   dropped, which undo does not put back */
 };
+
+/* Can wimpatch undo put the record's file back (an added file deleted,
+ * a replaced one whose old bytes are kept written back)? */
+bool undo_image_file_restorable(const struct undo_image_file *f);
 
 /* Read `path` (util/infile.h, through regfile_read).  Refuses a file
  * with entries outside a section (written by a wimpatch that kept no

@@ -190,7 +190,13 @@ struct image_file_op {
 	struct image_sel images;
 	char *path;		/* in the image: '/'-separated, no leading '/',
 				   no "", "." or ".." component */
-	char *from;		/* the local file, as the profile's directory makes it */
+	char *from;		/* the local file, as the profile's directory makes it;
+				   NULL when `remove` */
+	/* wimpatch undo's own (no profile element makes them): */
+	bool remove;		/* delete `path` from the image */
+	char *expect;		/* the SHA-256 the image's file must have before
+				   (what the run being undone wrote); NULL = no
+				   such check */
 };
 
 /* <editions>: which images of install.wim/esd stay.  An image is dropped

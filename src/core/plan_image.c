@@ -54,6 +54,7 @@ void image_plan_free(struct image_plan *ip)
 		free(f->images.name_glob);
 		free(f->path);
 		free(f->from);
+		free(f->expect);
 	}
 	free(ip->files);
 	for (size_t i = 0; i < ip->n_editions; i++) {

@@ -52,8 +52,13 @@ void report_print_image_files(FILE *out, const char *path, const struct image_fi
 			put(out, r->image_name, true);
 			fprintf(out, "\" (%s): files\n", role_name(r->role));
 		}
-		fputs(r->added ? "+" : "~", out);
+		fputs(r->added ? "+" : r->removed ? "-" : "~", out);
 		put(out, r->path, false);
+		if (r->removed) {
+			fprintf(out, "    ; removed, %" PRIu64 " bytes, sha256 %s\n", r->old_size,
+				r->old_sha256);
+			continue;
+		}
 		if (r->added)
 			fprintf(out, "    ; added, %" PRIu64 " bytes, sha256 %s", r->size, r->sha256);
 		else

@@ -1,6 +1,7 @@
 /*
  * report_image.h - what the image-level operations did (or would do) to
- * a WIM: files added or replaced inside images (<image-file>) and images
+ * a WIM: files added or replaced inside images (<image-file>; removed by
+ * wimpatch undo) and images
  * dropped (<editions>), and their rendering in the diff.  Part of a
  * file_report (core/report.h).
  */
@@ -25,6 +26,8 @@ struct image_file_report {
 				   existing directories so, the rest as given) */
 	char *from;		/* the local file it came from */
 	bool added;		/* a new file; else an existing one replaced */
+	bool removed;		/* an existing file deleted (wimpatch undo of an
+				   added one): size and sha256 unset, from NULL */
 	uint64_t size;
 	char sha256[65];
 	uint64_t old_size;	/* replaced: what it was */

@@ -13,6 +13,7 @@
 #include "util/infile.h"
 #include "util/msg.h"
 #include "util/path.h"
+#include "adapters/base64.h"
 #include "adapters/sha256.h"
 #include "adapters/wim.h"
 #include "targets/image_ops.h"
@@ -256,33 +257,19 @@ static enum wp_err source_of(struct image_ops *io, const struct plan *p, size_t 
 	return WP_OK;
 }
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* The file's bytes as base64 (RFC 4648, padded), malloc'd; NULL if it
- * cannot be read (or memory runs out). */
+/* The file's bytes (`size` of them, small) as base64, malloc'd; NULL if
+ * it cannot be read (or memory runs out). */
 static char *file_base64(const char *path, uint64_t size)
 {
 	FILE *f = fopen(path, "rb");
-	char *out = malloc((size_t)(size + 2) / 3 * 4 + 1), *o = out;
-	unsigned char in[3];
-	size_t n;
+	unsigned char *buf = malloc((size_t)size + 1);
+	char *out = NULL;
 
-	if (!f || !out) {
-		if (f)
-			fclose(f);
-		free(out);
-		return NULL;
-	}
-	while ((n = fread(in, 1, 3, f)) > 0) {
-		unsigned v = (unsigned)in[0] << 16 | (n > 1 ? (unsigned)in[1] << 8 : 0) |
-			     (n > 2 ? in[2] : 0);
-		*o++ = b64[v >> 18 & 63];
-		*o++ = b64[v >> 12 & 63];
-		*o++ = n > 1 ? b64[v >> 6 & 63] : '=';
-		*o++ = n > 2 ? b64[v & 63] : '=';
-	}
-	*o = '\0';
-	fclose(f);
+	if (f && buf && fread(buf, 1, (size_t)size + 1, f) == size)
+		out = base64_encode(buf, (size_t)size);
+	if (f)
+		fclose(f);
+	free(buf);
 	return out;
 }
 
@@ -320,7 +307,8 @@ static struct image_file_report *new_entry(struct file_report *fr, const struct 
 					   const struct image_file_op *f)
 {
 	struct image_file_report *r = file_report_add_file(fr);
-	if (!r || !(r->image_name = strdup(img->name)) || !(r->from = strdup(f->from))) {
+	if (!r || !(r->image_name = strdup(img->name)) ||
+	    (f->from && !(r->from = strdup(f->from)))) {
 		msg_error("out of memory");
 		return NULL;
 	}
@@ -363,6 +351,49 @@ static enum wp_err queue_pending(struct image_ops *io, struct wim *w, int image,
 	return WP_OK;
 }
 
+/* wimpatch undo: does the image's file (`stored`, NULL when absent, its
+ * digest in `now`) hold what the run being undone left there? */
+static bool as_expected(struct wim *w, int image, const struct image_file_op *f,
+			const char *stored, const char *now)
+{
+	if (!f->expect || (stored && strcmp(now, f->expect) == 0))
+		return true;
+	if (!stored)
+		msg_error("%s: image %d: %s is gone since the run (it wrote sha256 %s there)",
+			  wim_path(w), image, f->path, f->expect);
+	else
+		msg_error("%s: image %d: %s holds sha256 %s, not %s as the run wrote it (changed "
+			  "since)", wim_path(w), image, stored + 1, now, f->expect);
+	return false;
+}
+
+/* Op k deletes `stored` from image `img` (wimpatch undo of an addition). */
+static enum wp_err remove_file(struct wim *w, const struct patch_opts *o, const struct wim_image *img,
+			       const char *stored, struct image_file_report *r, struct image_ops *io)
+{
+	enum wp_err ret;
+
+	r->removed = true;
+	if (!(r->path = strdup(stored + 1)))
+		return WP_ERR_INTERNAL;
+	if (o->dry_run)
+		return WP_OK;
+	if ((ret = wim_delete_file(w, img->index, stored)) != WP_OK)
+		return ret;
+	struct image_ops_pending *p = realloc(io->pend, (io->n_pend + 1) * sizeof(*p));
+	if (!p)
+		return WP_ERR_INTERNAL;
+	io->pend = p;
+	p = &p[io->n_pend];
+	memset(p, 0, sizeof(*p));
+	p->image = img->index;
+	p->absent = true;
+	if (!(p->stored = strdup(stored)))
+		return WP_ERR_INTERNAL;
+	io->n_pend++;
+	return WP_OK;
+}
+
 /* Op k in image `img`: replace `stored` or add the file. */
 static enum wp_err one_file(struct wim *w, const struct patch_opts *o, const struct wim_image *img,
 			    size_t k, const char *dir, struct file_report *fr, struct image_ops *io)
@@ -378,11 +409,26 @@ static enum wp_err one_file(struct wim *w, const struct patch_opts *o, const str
 		free(stored);
 		return WP_ERR_INTERNAL;
 	}
-	r->size = io->sizes[k];
-	memcpy(r->sha256, io->sums[k], 65);
+	if (!f->remove) {
+		r->size = io->sizes[k];
+		memcpy(r->sha256, io->sums[k], 65);
+	}
+	if (stored && (ret = old_file(w, img->index, stored, odir, r)) != WP_OK)
+		goto out;
+	if (!as_expected(w, img->index, f, stored, r->old_sha256)) {
+		ret = WP_ERR_INPUT;
+		goto out;
+	}
+	if (f->remove) {
+		if (stored)
+			ret = remove_file(w, o, img, stored, r, io);
+		else {
+			image_file_report_free(r);	/* not there: nothing to do */
+			fr->n_files--;
+		}
+		goto out;
+	}
 	if (stored) {
-		if ((ret = old_file(w, img->index, stored, odir, r)) != WP_OK)
-			goto out;
 		if (strcmp(r->old_sha256, r->sha256) == 0) {
 			/* Already there: not a change. */
 			msg_verbose("%s: image %d: %s: already holds these bytes", wim_path(w),
@@ -447,7 +493,7 @@ enum wp_err image_ops_files(struct wim *w, const struct patch_opts *o, const str
 		char *dir = NULL;
 		struct msg_where about = { .image = img->index, .hive = f->path };
 		msg_where_push(&about);
-		if ((ret = source_of(io, o->plan, k, scratch)) != WP_OK) {
+		if (!f->remove && (ret = source_of(io, o->plan, k, scratch)) != WP_OK) {
 			msg_where_pop(&about);
 			break;
 		}
@@ -476,6 +522,14 @@ static enum wp_err verify_one(struct wim *w, const char *shown, const struct ima
 	uint64_t size;
 	enum wp_err ret = WP_ERR_WRITE;
 
+	if (p->absent) {
+		if (wim_find_file(w, p->image, p->stored + 1, &stored) != WP_OK || stored)
+			msg_error("%s: image %d: %s: verification failed: the file deleted is still "
+				  "there", shown, p->image, p->stored + 1);
+		else
+			ret = WP_OK;
+		goto out;
+	}
 	if (wim_find_file(w, p->image, p->stored + 1, &stored) != WP_OK || !stored ||
 	    strcmp(stored, p->stored) != 0) {
 		msg_error("%s: image %d: %s: verification failed: the file is not there", shown,

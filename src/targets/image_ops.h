@@ -21,6 +21,7 @@ struct image_ops_pending {
 	char *stored;		/* "/Windows/Panther/unattend.xml" */
 	char sha256[65];
 	char *meta;		/* wim_file_metadata after the change */
+	bool absent;		/* deleted: it must not be there */
 };
 
 struct image_ops {

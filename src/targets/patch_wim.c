@@ -872,9 +872,11 @@ out:
 	return ret;
 }
 
-/* The hives written (and, with `logs`, the logs beside them, emptied) and
- * the files put into images, as the WIM adapter names files, *n of them:
- * NULL after saying why. */
+/* The hives written and the files put into images, as the WIM adapter
+ * names files, *n of them: NULL after saying why.  With `logs` (the list
+ * wim_blobs_read takes before the write: the files whose old data may
+ * go), also the logs beside the hives, emptied, and the files deleted
+ * from images (by wimpatch undo), which the written WIM no longer has. */
 static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
 				      const struct file_report *fr, bool logs, size_t *n)
 {
@@ -892,7 +894,8 @@ static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
 			f[(*n)++] = (struct wim_file_ref){ pend[i].image, rep->logs[k].name };
 	}
 	for (size_t i = 0; f && i < fr->n_files; i++)
-		f[(*n)++] = (struct wim_file_ref){ fr->files[i].image, fr->files[i].path };
+		if (logs || !fr->files[i].removed)
+			f[(*n)++] = (struct wim_file_ref){ fr->files[i].image, fr->files[i].path };
 	return f;
 }
 

@@ -245,12 +245,30 @@ static int add_image_file(struct undo *u, const struct undo_image_file *f, size_
 	return added || (op->from = old_bytes(u, f, k)) ? 0 : -1;
 }
 
+/* A file the run added to the medium: removed, if it still has the bytes
+ * the run wrote (media_op.expect). */
+static int add_medium_file(struct undo *u, const struct undo_image_file *f)
+{
+	struct media_op *op = media_plan_add_op(&u->restore.media);
+
+	if (!op || !(op->profile = strdup("undo")) || !(op->src_file = strdup(u->uf.path)) ||
+	    !(op->path = strdup(f->path)) || !(op->expect = strdup(f->sha256))) {
+		msg_error("out of memory");
+		return -1;
+	}
+	op->kind = MOP_REMOVE;
+	op->src_line = f->line;
+	return 0;
+}
+
 static int build_plans(struct undo *u)
 {
-	for (size_t i = 0; i < u->uf.n_files; i++)
-		if (undo_image_file_restorable(&u->uf.files[i]) &&
-		    add_image_file(u, &u->uf.files[i], i) < 0)
+	for (size_t i = 0; i < u->uf.n_files; i++) {
+		const struct undo_image_file *f = &u->uf.files[i];
+		if (undo_image_file_restorable(f) &&
+		    (f->medium ? add_medium_file(u, f) : add_image_file(u, f, i)) < 0)
 			return -1;
+	}
 	for (size_t i = 0; i < u->uf.n; i++) {
 		const struct undo_section *s = &u->uf.v[i];
 		bool bcd = strcmp(s->kind, "bcd") == 0;
@@ -287,19 +305,40 @@ static long section_of(const struct undo *u, const struct file_report *fr,
 	return -1;
 }
 
-/* The image-file record a file report's entry is for, or -1. */
-static long record_of(const struct undo *u, const struct file_report *fr,
-		      const struct image_file_report *f)
+/* The record a file report's entry is for (image 0: a medium file), or
+ * -1. */
+static long record_of(const struct undo *u, const struct file_report *fr, int image,
+		      const char *path)
 {
 	const char *rel = undo_rel(fr->path, u->target);
 
 	for (size_t i = 0; rel && i < u->uf.n_files; i++) {
 		const struct undo_image_file *r = &u->uf.files[i];
-		if (undo_image_file_restorable(r) && strcmp(undo_rel(r->file, r->target), rel) == 0 &&
-		    r->image == f->image && strcasecmp(r->path, f->path) == 0)
+		if (undo_image_file_restorable(r) && r->medium == (image == 0) &&
+		    strcmp(undo_rel(r->file, r->target), rel) == 0 && r->image == image &&
+		    strcasecmp(r->path, path) == 0)
 			return (long)i;
 	}
 	return -1;
+}
+
+/* Pass 2: a file the restore plan reaches must be one a record is for. */
+static void file_found(struct undo *u, const struct file_report *fr, int image, const char *path)
+{
+	long k = record_of(u, fr, image, path);
+
+	if (k >= 0) {
+		u->found_files[k] = true;
+		return;
+	}
+	if (image)
+		msg_error("%s: image %d: %s: the undo file's records reach it, but none is for it "
+			  "(undo takes the TARGET apply was given, or its -o output)", fr->path, image,
+			  path);
+	else
+		msg_error("%s: %s: the undo file's records reach it, but none is for it (undo takes "
+			  "the TARGET apply was given, or its -o output)", fr->path, path);
+	u->strays++;
 }
 
 /* "KEY" or "KEY\NAME" of a change, for messages; malloc'd or NULL. */
@@ -393,17 +432,10 @@ static void on_restore(const struct file_report *fr, void *ctx)
 		}
 		stray(u, fr, h);
 	}
-	for (size_t i = 0; i < fr->n_files; i++) {
-		long k = record_of(u, fr, &fr->files[i]);
-		if (k >= 0) {
-			u->found_files[k] = true;
-			continue;
-		}
-		msg_error("%s: image %d: %s: the undo file's records reach it, but none is for it "
-			  "(undo takes the TARGET apply was given, or its -o output)", fr->path,
-			  fr->files[i].image, fr->files[i].path);
-		u->strays++;
-	}
+	for (size_t i = 0; i < fr->n_files; i++)
+		file_found(u, fr, fr->files[i].image, fr->files[i].path);
+	for (size_t i = 0; i < fr->n_media; i++)
+		file_found(u, fr, 0, fr->media[i].path);
 	if (u->sink)
 		sink_file_done(fr, u->sink);
 }
@@ -425,9 +457,10 @@ static enum wp_err check_found(const struct undo *u)
 		const struct undo_image_file *f = &u->uf.files[i];
 		if (u->found_files[i] || !undo_image_file_restorable(f))
 			continue;
-		msg_error("%s:%d: %s (image %d, %s) is not in %s: the file has nowhere to go back "
+		msg_error("%s:%d: %s (%s%.0d%s%s) is not in %s: the file has nowhere to go back "
 			  "to (undo takes the TARGET apply was given, or its -o output)", u->uf.path,
-			  f->line, f->file, f->image, f->path, u->target);
+			  f->line, f->file, f->image ? "image " : "", f->image, f->image ? ", " : "",
+			  f->path, u->target);
 		ret = WP_ERR_INPUT;
 	}
 	return ret;

@@ -127,18 +127,31 @@ static void undo_wrote(struct regfile_out *r, const struct hive_report *h)
 	free(sup);
 }
 
-/* The medium's files: comments only, for a person (wimpatch undo puts
- * no file back: the old bytes are not kept). */
-static void undo_media(struct regfile_out *r, const struct file_report *fr)
+/* The medium's files: a record of each file added, which wimpatch undo
+ * removes (checking it still has the bytes the run wrote), and comments
+ * for a person about the others (replaced or removed: the old bytes are
+ * not kept; the boot entry switched). */
+static void undo_media(struct regfile_out *r, const struct sink *s, const struct file_report *fr)
 {
 	for (size_t i = 0; i < fr->n_media; i++) {
 		const struct media_file_change *c = &fr->media[i];
 		char *t = NULL;
 		const char *where = fr->output ? fr->output : fr->path;
-		if (strcmp(c->action, "add") == 0)
-			(void)!asprintf(&t, "wimpatch-medium: %s: added %s (sha256 %s): to undo, "
-					"remove it", where, c->path, c->sha256);
-		else if (strcmp(c->action, "replace") == 0)
+		if (strcmp(c->action, "add") == 0) {
+			struct strbuf b = STRBUF_INIT;
+			add_field(&b, "target", s->target ? s->target : fr->path);
+			add_field(&b, "file", fr->path);
+			add_field(&b, "path", c->path);
+			add_field(&b, "action", "added");
+			add_field(&b, "sha256", c->sha256);
+			if (!b.failed && asprintf(&t, "wimpatch-undo-medium-file: %s", b.buf) >= 0)
+				regfile_comment(r, t);
+			strbuf_release(&b);
+			free(t);
+			t = NULL;
+			(void)!asprintf(&t, "wimpatch undo removes it (or, by hand: remove %s from %s)",
+					c->path, where);
+		} else if (strcmp(c->action, "replace") == 0)
 			(void)!asprintf(&t, "wimpatch-medium: %s: replaced %s (was %" PRIu64 " bytes, "
 					"sha256 %s): its old bytes are not kept; to undo, copy it "
 					"back from the source medium", where, c->path, c->old_size,
@@ -232,7 +245,7 @@ static void undo_file_done(struct sink *s, const struct file_report *fr)
 		return;
 	}
 	undo_run_comment(r);
-	undo_media(r, fr);
+	undo_media(r, s, fr);
 	undo_image_ops(r, s, fr);
 	for (size_t i = 0; i < fr->n_hives; i++) {
 		const struct hive_report *h = &fr->hives[i];

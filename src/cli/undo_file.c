@@ -20,6 +20,7 @@
 #define WROTE "; wrote: "
 /* Files inside images and images dropped (sink.c): records, not sections. */
 #define IMAGE_NOTE "; wimpatch-undo-image-file: "
+#define MEDIUM_NOTE "; wimpatch-undo-medium-file: "
 #define DATA "; wimpatch-undo-data: "
 #define EDITIONS_NOTE "; wimpatch-undo-editions: "
 
@@ -164,10 +165,12 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 
 bool undo_image_file_restorable(const struct undo_image_file *f)
 {
-	if (!f->sha256 || !f->role)
+	if (!f->sha256 || (!f->role && !f->medium))
 		return false;	/* an older wimpatch's record */
 	if (strcmp(f->action, "added") == 0)
 		return true;
+	if (f->medium)
+		return false;
 	return strcmp(f->action, "replaced") == 0 && f->b64 && f->old_sha256;
 }
 
@@ -188,10 +191,10 @@ static int check_sections(const struct undo_file *u)
 		}
 	}
 	if (u->n_medium)
-		msg_info("%s: %zu file%s of the medium %s added, replaced or removed: wimpatch undo "
-			 "puts no file back (a replaced or removed file's bytes are not kept); its "
+		msg_info("%s: %zu change%s to the medium's files (replaced or removed: their old "
+			 "bytes are not kept) or boot entry %s not put back by wimpatch undo; its "
 			 "wimpatch-medium comments say what to do by hand", u->path, u->n_medium,
-			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "was" : "were");
+			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "is" : "are");
 	if (u->n == 0 && files == 0) {
 		if (notes)
 			msg_error("%s: it records only files replaced inside images whose old bytes "
@@ -220,8 +223,9 @@ static int check_sections(const struct undo_file *u)
 	return 0;
 }
 
-/* A "; wimpatch-undo-image-file: " record (the text after it). */
-static int parse_image_file(struct undo_file *u, int line, const char *p, size_t len)
+/* A "; wimpatch-undo-image-file: " record (the text after it), or with
+ * `medium` a "; wimpatch-undo-medium-file: " one. */
+static int parse_image_file(struct undo_file *u, int line, const char *p, size_t len, bool medium)
 {
 	char *h = strndup(p, len);
 	if (!h || !ARRAY_GROW(u->files, u->n_files + 1, u->a_files)) {
@@ -232,6 +236,7 @@ static int parse_image_file(struct undo_file *u, int line, const char *p, size_t
 	struct undo_image_file *f = &u->files[u->n_files++];
 	memset(f, 0, sizeof(*f));
 	f->line = line;
+	f->medium = medium;
 	const struct field fl[] = {
 		{ "target", &f->target }, { "file", &f->file }, { "role", &f->role },
 		{ "path", &f->path }, { "action", &f->action }, { "sha256", &f->sha256 },
@@ -239,9 +244,10 @@ static int parse_image_file(struct undo_file *u, int line, const char *p, size_t
 	};
 	int ret = parse_fields(u, line, h, fl, &f->image);
 	free(h);
-	if (ret == 0 && (!f->target || !f->file || !f->path || !f->action || f->image < 1)) {
-		msg_error("%s:%d: the image-file record lacks target, file, image, path or action",
-			  u->path, line);
+	if (ret == 0 && (!f->target || !f->file || !f->path || !f->action ||
+			 (!medium && f->image < 1))) {
+		msg_error("%s:%d: the %s record lacks target, file,%s path or action", u->path, line,
+			  medium ? "medium-file" : "image-file", medium ? "" : " image,");
 		ret = -1;
 	}
 	return ret;
@@ -311,11 +317,15 @@ static int parse(struct undo_file *u, const char *text)
 		}
 		/* Records, not part of a section: a blank line in its text
 		 * keeps the line numbers. */
-		if (starts(p, len, IMAGE_NOTE) || starts(p, len, DATA)) {
-			ret = starts(p, len, DATA)
-				      ? add_data(u, line, p + strlen(DATA), len - strlen(DATA))
-				      : parse_image_file(u, line, p + strlen(IMAGE_NOTE),
-							 len - strlen(IMAGE_NOTE));
+		if (starts(p, len, IMAGE_NOTE) || starts(p, len, MEDIUM_NOTE) || starts(p, len, DATA)) {
+			if (starts(p, len, DATA))
+				ret = add_data(u, line, p + strlen(DATA), len - strlen(DATA));
+			else if (starts(p, len, IMAGE_NOTE))
+				ret = parse_image_file(u, line, p + strlen(IMAGE_NOTE),
+						       len - strlen(IMAGE_NOTE), false);
+			else
+				ret = parse_image_file(u, line, p + strlen(MEDIUM_NOTE),
+						       len - strlen(MEDIUM_NOTE), true);
 			if (cur)
 				add_line(&r, &w, "", 0);
 			continue;

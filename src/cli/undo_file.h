@@ -36,6 +36,9 @@ struct undo_section {
  * on the "; wimpatch-undo-data: " lines after it. */
 struct undo_image_file {
 	int line;
+	bool medium;		/* a file of the medium itself, added: the record
+				   "; wimpatch-undo-medium-file: " with target,
+				   file (the medium), path, action, sha256 */
 	char *target, *file, *role, *path, *action, *sha256, *old_sha256;
 	int image;
 	char *b64;		/* the data lines joined, or NULL */
@@ -56,7 +59,7 @@ struct undo_file {
 };
 
 /* Can wimpatch undo put the record's file back (an added file deleted,
- * a replaced one whose old bytes are kept written back)? */
+ * a replaced one inside an image whose old bytes are kept written back)? */
 bool undo_image_file_restorable(const struct undo_image_file *f);
 
 /* Read `path` (util/infile.h, through regfile_read).  Refuses a file

@@ -154,6 +154,9 @@ struct media_op {
 	char *profile;		/* the profile, file and line the op came from */
 	char *src_file;
 	int src_line;
+	char *expect;		/* wimpatch undo's: the SHA-256 the medium's file
+				   must have (what the run being undone wrote);
+				   NULL = no such check */
 };
 
 /* What <boot> asks for.  On an ISO image: efi_noprompt points the UEFI El

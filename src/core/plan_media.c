@@ -60,6 +60,7 @@ void media_plan_free(struct media_plan *m)
 		free(m->ops[i].from);
 		free(m->ops[i].profile);
 		free(m->ops[i].src_file);
+		free(m->ops[i].expect);
 	}
 	free(m->ops);
 	free(m->boot_src_file);

@@ -316,6 +316,12 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 		free(stored);
 		return WP_ERR_PROFILE;
 	}
+	if (w->op->expect && !exists) {
+		msg_error("%s: %s is gone since the run (it wrote sha256 %s there)", root, stored,
+			  w->op->expect);
+		free(stored);
+		return WP_ERR_INPUT;
+	}
 	if (!exists && !w->from) {
 		msg_verbose("%s:%d: %s is not on the medium: nothing to remove", w->op->src_file,
 			    w->op->src_line, stored);
@@ -329,6 +335,11 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 	}
 	if (exists)
 		ret = digest(full, c.old_sha256, &c.old_size, "the medium's file");
+	if (ret == WP_OK && w->op->expect && strcmp(c.old_sha256, w->op->expect) != 0) {
+		msg_error("%s: %s holds sha256 %s, not %s as the run wrote it (changed since)", root,
+			  stored, c.old_sha256, w->op->expect);
+		ret = WP_ERR_INPUT;
+	}
 	if (ret == WP_OK && w->from)
 		ret = digest(w->from, c.sha256, &c.size, "the file to put on the medium");
 	free(full);

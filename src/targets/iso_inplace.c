@@ -26,9 +26,10 @@
 #define CHUNK (1u << 20)
 
 /* Growth the trial resize asks for: a WIM's appended tail (the new hives
- * and metadata), a BCD store's new blocks. */
+ * and metadata), a BCD store's new blocks, a medium file's new bytes. */
 #define TRIAL_WIM_GROWTH (256u << 20)
 #define TRIAL_BCD_GROWTH (1u << 20)
+#define TRIAL_FILE_GROWTH (1u << 20)
 
 static int read_sectors(void *ctx, uint64_t lba, size_t n, unsigned char *buf)
 {
@@ -69,9 +70,21 @@ static bool same_listing(const struct isofs *fs, const struct iso_listing *l, ch
 	return true;
 }
 
-/* Can every medium file grow as a patch makes it grow?  Tried on a
- * throw-away reading of the file system, before anything is patched. */
-static bool trial_resize(int *fd, uint64_t sectors, char *why, size_t why_size)
+/* Is `path` one of the files the plan's <file> rules replace? */
+static bool is_extra(const struct iso_media *m, const char *path)
+{
+	for (size_t i = 0; i < m->n_extra; i++)
+		if (strcmp(m->extra[i], path) == 0)
+			return true;
+	return false;
+}
+
+/* Can every file a patch may change (the WIMs, the BCD stores, the files
+ * <file> replaces) grow as the patch makes it grow?  Tried on a throw-away
+ * reading of the file system, before anything is patched: what cannot be
+ * done in place is then rebuilt, said why, rather than failing half-way. */
+static bool trial_resize(int *fd, uint64_t sectors, const struct iso_media *m, char *why,
+			 size_t why_size)
 {
 	struct isofs *t = open_fs(fd, sectors, why, why_size);
 	struct isofs_patch *p = NULL;
@@ -82,10 +95,12 @@ static bool trial_resize(int *fd, uint64_t sectors, char *why, size_t why_size)
 	for (size_t i = 0; ok && i < isofs_count(t); i++) {
 		const struct isofs_file *f = isofs_at(t, i);
 		enum media_kind k;
-		if (f->dir || !media_classify(f->path, &k))
+		bool patched = !f->dir && media_classify(f->path, &k);
+		if (f->dir || (!patched && !is_extra(m, f->path)))
 			continue;
-		uint64_t grow = k == MEDIA_BCD_BIOS || k == MEDIA_BCD_EFI ? TRIAL_BCD_GROWTH
-									   : TRIAL_WIM_GROWTH;
+		uint64_t grow = !patched ? TRIAL_FILE_GROWTH
+				: k == MEDIA_BCD_BIOS || k == MEDIA_BCD_EFI ? TRIAL_BCD_GROWTH
+									     : TRIAL_WIM_GROWTH;
 		char *path = strdup(f->path);	/* f changes with the resize */
 		ok = path && isofs_set_size(t, path, f->size + grow, why, why_size) == 0;
 		free(path);
@@ -116,7 +131,7 @@ static enum wp_err open_view(const char *iso, const struct iso_media *m, const c
 	if (!(ip->fs = open_fs(&ip->fd, ip->sectors, why, why_size)))
 		return WP_ERR_USAGE;
 	if (!same_listing(ip->fs, &m->files, why, why_size) ||
-	    (trial && !trial_resize(&ip->fd, ip->sectors, why, why_size)))
+	    (trial && !trial_resize(&ip->fd, ip->sectors, m, why, why_size)))
 		return WP_ERR_USAGE;
 	return iso_standins_make(iso, ip->fd, ip->fs, work_dir, m->extra, m->n_extra, &ip->st, why,
 				 why_size);

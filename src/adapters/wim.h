@@ -350,10 +350,13 @@ struct wim_file_ref;
 /* `files`: those the write will replace or add (their old data may go). */
 struct wim_blobs *wim_blobs_read(const char *path, const struct wim_file_ref *files, size_t n);
 void wim_blobs_free(struct wim_blobs *b);
-/* A file a run wrote into a WIM: its image and its path there. */
+/* A file a run wrote into a WIM: its image and its path there, and, when
+ * the caller read it back from a fresh open of the written WIM, the SHA-1
+ * of its data there (else NULL: looked up). */
 struct wim_file_ref {
 	int image;
 	const char *path;
+	const unsigned char *sha1;
 };
 /* Read back what a write of the WIM whose blobs were `before` produced in
  * `written` (`shown` in messages): written in place (`src` NULL), every
@@ -362,12 +365,14 @@ struct wim_file_ref {
  * of one of `files`, the files written (whose bytes the caller reads back:
  * the hives; not checked when `images_dropped`: a dropped image's data
  * goes); every image with new metadata loads (wimlib checks its
- * SHA-1).  Where wimlib stored an old resource anew, the whole WIM is
- * verified.  WP_OK, or WP_ERR_WRITE after saying what differs (see
- * wim_verify.c). */
+ * SHA-1), unless `loaded[image]` says the caller loaded it from a fresh
+ * open of `written` already (NULL: none).  Where wimlib stored an old
+ * resource anew, the whole WIM is verified.  WP_OK, or WP_ERR_WRITE after
+ * saying what differs (see wim_verify.c). */
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
 			     const struct wim_blobs *before, const char *src,
-			     const struct wim_file_ref *files, size_t n_files, bool images_dropped);
+			     const struct wim_file_ref *files, size_t n_files, bool images_dropped,
+			     const bool *loaded);
 
 bool wim_has_integrity(const struct wim *w);
 

@@ -133,13 +133,25 @@ static struct wim_blobs *blobs_of(WIMStruct *ws, const char *path, const char *s
 	return b;
 }
 
-/* The hashes of `files` in the WIM `ws` into h; a file not there is
- * skipped when `may_lack` (a new one), else an error. */
+/* The hashes of `files` in the WIM `ws` into h (those the caller read
+ * back as they are); a file not there is skipped when `may_lack` (a new
+ * one), else an error.  Each image looked into is noted in
+ * `looked[image]` (its metadata was read, wimlib checking its SHA-1). */
 static enum wp_err hashes_of(WIMStruct *ws, const struct wim_file_ref *files, size_t n,
-			     bool may_lack, struct hashes *h, const char *shown)
+			     bool may_lack, struct hashes *h, bool *looked, const char *shown)
 {
 	for (size_t i = 0; i < n; i++) {
+		if (files[i].sha1) {
+			if (!ARRAY_GROW(h->v, h->n + 1, h->cap)) {
+				msg_error("out of memory");
+				return WP_ERR_INTERNAL;
+			}
+			memcpy(h->v[h->n++], files[i].sha1, 20);
+			continue;
+		}
 		int r = wimlib_iterate_dir_tree(ws, files[i].image, files[i].path, 0, hash_cb, h);
+		if (looked && !r)
+			looked[files[i].image] = true;
 		if (r == WIMLIB_ERR_PATH_DOES_NOT_EXIST && may_lack)
 			continue;
 		if (r) {
@@ -169,7 +181,7 @@ struct wim_blobs *wim_blobs_read(const char *path, const struct wim_file_ref *fi
 	}
 	struct wim_blobs *b = blobs_of(ws, path, path);
 	if (b && (!(b->replaced = calloc(1, sizeof(*b->replaced))) ||
-		  hashes_of(ws, files, n, true, b->replaced, path) != WP_OK)) {
+		  hashes_of(ws, files, n, true, b->replaced, NULL, path) != WP_OK)) {
 		if (!b->replaced)
 			msg_error("out of memory");
 		wim_blobs_free(b);
@@ -253,13 +265,15 @@ static const struct blob *old_meta(const struct wim_blobs *now, const struct wim
 }
 
 /* An image whose metadata resource is new is loaded (wimlib checks its
- * SHA-1 as it reads it); the others' entries were checked as old blobs. */
+ * SHA-1 as it reads it), unless it was read from the written file already
+ * (`looked`); the others' entries were checked as old blobs. */
 static enum wp_err load_new_images(WIMStruct *ws, const struct wim_blobs *now,
-				   const struct wim_blobs *before, const char *shown)
+				   const struct wim_blobs *before, const bool *looked,
+				   const char *shown)
 {
 	for (size_t i = 0; i < now->n_meta; i++) {
 		const struct blob *was = old_meta(now, before, i);
-		if (was && same_entry(was, &now->meta[i]))
+		if ((was && same_entry(was, &now->meta[i])) || looked[i + 1])
 			continue;
 		int r = wimlib_iterate_dir_tree(ws, (int)i + 1, "", 0, no_op, NULL);
 		if (r) {
@@ -281,10 +295,10 @@ static enum wp_err load_new_images(WIMStruct *ws, const struct wim_blobs *now,
  * part number) and a file it stood for has lost its data. */
 static enum wp_err check_new(WIMStruct *ws, const struct wim_blobs *now,
 			     const struct wim_blobs *before, const struct wim_file_ref *files,
-			     size_t n_files, const char *shown)
+			     size_t n_files, bool *looked, const char *shown)
 {
 	struct hashes h = { 0 };
-	enum wp_err ret = hashes_of(ws, files, n_files, false, &h, shown);
+	enum wp_err ret = hashes_of(ws, files, n_files, false, &h, looked, shown);
 
 	for (size_t i = 0; i < now->n && ret == WP_OK; i++) {
 		const struct blob *b = &now->v[i];
@@ -431,11 +445,13 @@ static enum wp_err check_header(const struct wim_blobs *now, const struct wim_bl
 
 enum wp_err wim_verify_blobs(const char *written, const char *shown,
 			     const struct wim_blobs *before, const char *src,
-			     const struct wim_file_ref *files, size_t n_files, bool images_dropped)
+			     const struct wim_file_ref *files, size_t n_files, bool images_dropped,
+			     const bool *loaded)
 {
 	struct check c = { .shown = shown, .in_place = !src };
 	struct wim_blobs *now = NULL;
 	WIMStruct *ws = NULL;
+	bool *looked = NULL;
 	enum wp_err ret = WP_ERR_WRITE;
 
 	int r = wimlib_open_wim(written, 0, &ws);
@@ -445,11 +461,20 @@ enum wp_err wim_verify_blobs(const char *written, const char *shown,
 	}
 	if (!(now = blobs_of(ws, written, shown)))
 		goto out;
+	/* [1..images]: read from the written file, by the caller or here. */
+	if (!(looked = calloc(now->n_meta + 2, sizeof(*looked)))) {
+		msg_error("out of memory");
+		ret = WP_ERR_INTERNAL;
+		goto out;
+	}
+	for (size_t i = 1; loaded && i <= now->n_meta; i++)
+		looked[i] = loaded[i];
 	if ((ret = check_header(now, before, shown)) != WP_OK ||
 	    (ret = check_blobs(&c, now, before)) != WP_OK ||
 	    (src && (ret = compare_regions(&c, written, src)) != WP_OK) ||
-	    (!images_dropped && (ret = check_new(ws, now, before, files, n_files, shown)) != WP_OK) ||
-	    (ret = load_new_images(ws, now, before, shown)) != WP_OK)
+	    (!images_dropped &&
+	     (ret = check_new(ws, now, before, files, n_files, looked, shown)) != WP_OK) ||
+	    (ret = load_new_images(ws, now, before, looked, shown)) != WP_OK)
 		goto out;
 	if (c.whole) {
 		msg_verbose("%s: wimlib stored some resources anew: verifying the whole WIM",
@@ -460,6 +485,7 @@ enum wp_err wim_verify_blobs(const char *written, const char *shown,
 		}
 	}
 out:
+	free(looked);
 	free(c.v);
 	wim_blobs_free(now);
 	wimlib_free(ws);

@@ -594,10 +594,23 @@ out:
 /* The SHA-1 of each pending hive's data in what was written, noted as
  * it is read back (`have`), so that a twin's is compared without loading
  * the other image again. */
+/* What reading a written WIM back found, for wim_verify_blobs to use
+ * rather than read again (each image's metadata is 60,000 entries on real
+ * media): the hives' hashes and the images loaded from the written file
+ * (wimlib checked their metadata's SHA-1). */
 struct readback {
-	unsigned char (*sha1)[WIM_SHA1_LEN];
+	unsigned char (*sha1)[WIM_SHA1_LEN];	/* [i]: pend[i]'s hive */
 	bool *have;
+	bool *loaded;				/* [1..image count] */
 };
+
+static void readback_free(struct readback *rb)
+{
+	free(rb->sha1);
+	free(rb->have);
+	free(rb->loaded);
+	memset(rb, 0, sizeof(*rb));
+}
 
 /* Did entry i get the data of an earlier entry (a twin's), and is that
  * one blob in what was written?  Then reading it back once is enough:
@@ -617,18 +630,20 @@ static bool same_data(struct wim *w, const struct pending *pend, size_t i, struc
  * fresh extraction, a fresh hive parse. */
 static int verify_written(const char *written, const char *shown, const struct pending *pend,
 			  size_t n_pend, const struct file_report *fr, int image_count,
-			  int boot_index, const char *scratch, const struct image_ops *io)
+			  int boot_index, const char *scratch, const struct image_ops *io,
+			  struct readback *out)
 {
 	static unsigned pass;	/* a split set is read back twice */
 	struct wim *w = wim_open(written, false);
 	struct readback rb = { calloc(n_pend + 1, sizeof(*rb.sha1)),
-			       calloc(n_pend + 1, sizeof(*rb.have)) };
+			       calloc(n_pend + 1, sizeof(*rb.have)),
+			       calloc((size_t)image_count + 2, sizeof(*rb.loaded)) };
 	int ret = WP_OK;
 
 	if (!w) {
 		msg_error("%s: verification failed: what was written cannot be opened", shown);
 		ret = WP_ERR_WRITE;
-	} else if (!rb.sha1 || !rb.have) {
+	} else if (!rb.sha1 || !rb.have || !rb.loaded) {
 		msg_error("out of memory");
 		ret = WP_ERR_INTERNAL;
 	}
@@ -663,6 +678,9 @@ static int verify_written(const char *written, const char *shown, const struct p
 			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
 					      false);
 		}
+		/* Its metadata was read from the written file (wim_file_hash). */
+		if (rb.have[i] && pend[i].image >= 1 && pend[i].image <= image_count)
+			rb.loaded[pend[i].image] = true;
 		const struct hive_report *rep = &fr->hives[pend[i].rep_index];
 		for (size_t k = 0; ret == WP_OK && k < rep->n_logs; k++) {
 			char *log = NULL;
@@ -694,10 +712,15 @@ static int verify_written(const char *written, const char *shown, const struct p
 	}
 	if (ret == WP_OK)
 		ret = image_ops_verify(w, shown, io, scratch);
+	for (size_t k = 0; ret == WP_OK && k < io->n_pend; k++)
+		if (io->pend[k].image >= 1 && io->pend[k].image <= image_count)
+			rb.loaded[io->pend[k].image] = true;
 out:
-	free(rb.sha1);
-	free(rb.have);
 	wim_close(w);
+	if (out && ret == WP_OK)
+		*out = rb;
+	else
+		readback_free(&rb);
 	return ret;
 }
 
@@ -801,13 +824,15 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 		    (unsigned long long)part_size);
 	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
-	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
+	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
+	    WP_OK)
 		goto out;
 	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlinkat(work.fd, "whole.wim", 0);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch, io)) != WP_OK)
+	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
+	    WP_OK)
 		goto out;
 	ret = WP_ERR_WRITE;
 	if (!(dst = split_destinations(w, o, n_new)))
@@ -878,7 +903,8 @@ out:
  * go), also the logs beside the hives, emptied, and the files deleted
  * from images (by wimpatch undo), which the written WIM no longer has. */
 static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
-				      const struct file_report *fr, bool logs, size_t *n)
+				      const struct file_report *fr, bool logs,
+				      const struct readback *rb, size_t *n)
 {
 	size_t cap = n_pend + fr->n_files + 1;
 	for (size_t i = 0; logs && i < n_pend; i++)
@@ -888,28 +914,32 @@ static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
 	if (!f)
 		msg_error("out of memory");
 	for (size_t i = 0; f && i < n_pend; i++) {
-		f[(*n)++] = (struct wim_file_ref){ pend[i].image, pend[i].stored };
+		f[(*n)++] = (struct wim_file_ref){ pend[i].image, pend[i].stored,
+						   rb && rb->have[i] ? rb->sha1[i] : NULL };
 		const struct hive_report *rep = logs ? &fr->hives[pend[i].rep_index] : NULL;
 		for (size_t k = 0; rep && k < rep->n_logs; k++)
-			f[(*n)++] = (struct wim_file_ref){ pend[i].image, rep->logs[k].name };
+			f[(*n)++] = (struct wim_file_ref){ pend[i].image, rep->logs[k].name, NULL };
 	}
 	for (size_t i = 0; f && i < fr->n_files; i++)
 		if (logs || !fr->files[i].removed)
-			f[(*n)++] = (struct wim_file_ref){ fr->files[i].image, fr->files[i].path };
+			f[(*n)++] = (struct wim_file_ref){ fr->files[i].image, fr->files[i].path, NULL };
 	return f;
 }
 
-/* wim_verify_blobs with the hives written as the files it may find new. */
+/* wim_verify_blobs with the hives written as the files it may find new,
+ * and what verify_written read of them (`rb`, freed here). */
 static int verify_blobs(const char *written, const char *shown, const struct wim_blobs *before,
 			const char *src, const struct pending *pend, size_t n_pend,
-			const struct file_report *fr)
+			const struct file_report *fr, struct readback *rb)
 {
 	size_t n;
-	struct wim_file_ref *f = file_refs(pend, n_pend, fr, false, &n);
-	if (!f)
-		return WP_ERR_INTERNAL;
-	int r = wim_verify_blobs(written, shown, before, src, f, n, fr->editions.n_dropped > 0);
+	struct wim_file_ref *f = file_refs(pend, n_pend, fr, false, rb, &n);
+	int r = WP_ERR_INTERNAL;
+	if (f)
+		r = wim_verify_blobs(written, shown, before, src, f, n, fr->editions.n_dropped > 0,
+				     rb->loaded);
 	free(f);
+	readback_free(rb);
 	return r;
 }
 
@@ -939,9 +969,10 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		fs_hold_signals(false);
 		wim_close(w);
 		*wp = NULL;
+		struct readback rb;
 		if (r == WP_OK)
-			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch, io);
-		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend, fr) : r;
+			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch, io, &rb);
+		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend, fr, &rb) : r;
 	}
 	/*
 	 * A whole new file: the output, or (--rebuild) the original's
@@ -983,10 +1014,11 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 	r = wim_commit_to_fd(w, fd, shown);
 	wim_close(w);
 	*wp = NULL;
+	struct readback rb;
 	if (r == WP_OK)
-		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch, io);
+		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch, io, &rb);
 	if (r == WP_OK)
-		r = verify_blobs(file, shown, before, path, pend, n_pend, fr);
+		r = verify_blobs(file, shown, before, path, pend, n_pend, fr, &rb);
 	msg_where_pop(&about);
 	fs_hold_signals(true);
 	if (r == WP_OK &&
@@ -1021,7 +1053,7 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	/* The blob table before the write, to read back what the write laid
 	 * down besides the hives (wim_verify_blobs). */
 	size_t n_refs;
-	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, true, &n_refs);
+	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, true, NULL, &n_refs);
 	if (!refs)
 		return WP_ERR_INTERNAL;
 	struct wim_blobs *before = wim_blobs_read(path, refs, n_refs);

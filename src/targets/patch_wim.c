@@ -1051,12 +1051,16 @@ static int write_out(struct wim **wp, const char *path, const struct patch_opts 
 	if (wim_is_split(w))
 		return write_split(w, o, fr, pend, n_pend, scratch, io);
 	/* The blob table before the write, to read back what the write laid
-	 * down besides the hives (wim_verify_blobs). */
+	 * down besides the hives (wim_verify_blobs).  The old data of the
+	 * files written is looked up (each image's metadata read again) only
+	 * for a WIM written anew, which drops it: an append keeps every old
+	 * entry. */
 	size_t n_refs;
+	bool append = !o->output && !o->rebuild;
 	struct wim_file_ref *refs = file_refs(pend, n_pend, fr, true, NULL, &n_refs);
 	if (!refs)
 		return WP_ERR_INTERNAL;
-	struct wim_blobs *before = wim_blobs_read(path, refs, n_refs);
+	struct wim_blobs *before = wim_blobs_read(path, refs, append ? 0 : n_refs);
 	free(refs);
 	if (!before)
 		return WP_ERR_INPUT;

@@ -85,9 +85,11 @@ enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const st
 			im->extra[im->n_extra++] = e->path;
 		}
 		/* A file where a directory should be is said when the tree is
-		 * planned (the image is rebuilt: its path is new). */
-		if ((!e && w->from) || (e && !w->from))
-			im->adds_or_removes = true;
+		 * planned (the image is rebuilt: its path is new).  A removal
+		 * is made in place (iso_inplace.h); a new file needs room in
+		 * directories that the in-place writer does not make. */
+		if (!e && w->from)
+			im->adds = true;
 	}
 	if (mp->efi_noprompt)
 		ret = scan_boot(iso, m, mp, im);

@@ -485,7 +485,7 @@ static const char *rebuild_reason(const struct patch_opts *o)
 /* Why the plan's medium files make the image be rebuilt, or NULL. */
 static const char *medium_reason(const struct iso_medium *im)
 {
-	return im->adds_or_removes ? "adds or removes files" : NULL;
+	return im->adds ? "adds files" : NULL;
 }
 
 /* The boot entry switched (or to be): a "medium" report of the image. */

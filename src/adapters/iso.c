@@ -1206,10 +1206,13 @@ static bool isoinfo_file(const char *line, const char *dir, char *path, size_t s
 	if (sscanf(br + 1, "%llu", &l) != 1 || sscanf(line + 10, "%*s %*s %*s %llu", &b) != 1)
 		return false;
 	snprintf(path, size, "%s%s", dir, end + 3);
+	size_t n = strlen(path);
+	while (n && path[n - 1] == ' ')	/* isoinfo ends each name with a space */
+		path[--n] = '\0';
 	char *semi = strrchr(path, ';');
 	if (semi)
 		*semi = '\0';
-	size_t n = strlen(path);
+	n = strlen(path);
 	if (n && path[n - 1] == '.')
 		path[n - 1] = '\0';
 	*lba = l;

@@ -193,6 +193,18 @@ void iso_inplace_close(struct iso_inplace *ip)
 	ip->fd = -1;
 }
 
+enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
+				   char *why, size_t why_size)
+{
+	struct isofs *t = n ? open_fs(&ip->fd, ip->sectors, why, why_size) : NULL;
+	bool ok = !n || t != NULL;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isofs_remove(t, rel[i], why, why_size) == 0;
+	isofs_free(t);
+	return ok ? WP_OK : WP_ERR_USAGE;
+}
+
 static uint64_t sectors512(uint64_t bytes)
 {
 	return (bytes + 511) / 512;
@@ -354,8 +366,13 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 static enum wp_err write_patches(struct out *o, const struct isofs_patch *p, size_t n)
 {
 	enum wp_err ret = WP_OK;
-	for (size_t i = 0; i < n && ret == WP_OK; i++)
+	for (size_t i = 0; i < n && ret == WP_OK; i++) {
 		ret = write_at(o, p[i].data, p[i].n_sectors * SECTOR, p[i].lba * SECTOR, true);
+		/* Said, so that what differs from the source can be checked
+		 * against it (tests/media-files.test). */
+		msg_verbose("%s: sectors %" PRIu64 "-%" PRIu64 " written (file-system descriptors)",
+			    o->name, p[i].lba, p[i].lba + p[i].n_sectors - 1);
+	}
 	return ret;
 }
 
@@ -608,6 +625,8 @@ static enum wp_err write_catalog(struct iso_inplace *ip, struct out *o)
 		return WP_ERR_WRITE;
 	}
 	o->written += SECTOR;
+	msg_verbose("%s: sectors %" PRIu32 "-%" PRIu32 " written (the boot catalog)", o->name,
+		    ip->cat_lba, ip->cat_lba);
 	return WP_OK;
 }
 

@@ -73,6 +73,11 @@ enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const c
  * more than one extent, no catalog): the caller rebuilds instead. */
 enum wp_err iso_inplace_switch_boot(struct iso_inplace *ip, const char *rel, char *why,
 				    size_t why_size);
+/* After iso_inplace_open: can the files `rel` (as stored) be removed in
+ * place?  Tried on a throw-away reading of the file system (isofs_remove);
+ * WP_ERR_USAGE with `why` when not: the caller rebuilds instead. */
+enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
+				   char *why, size_t why_size);
 /* Start the copy of the source next to `output` (before patch_tree,
  * which it overlaps). */
 enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);

@@ -29,6 +29,8 @@ struct iso_medium {
 	const char **extra;		/* the image's files the wants name, as stored */
 	size_t n_extra;
 	bool adds;			/* a want names a file the image lacks */
+	const char **rm;		/* the image's files the wants remove, as stored */
+	size_t n_rm;
 	const char *uefi_to;		/* efisys_noprompt.bin as stored, when the UEFI
 					   entry is to load it; else NULL */
 	const char *uefi_from;		/* the boot image it loads now, as far as known */

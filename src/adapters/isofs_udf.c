@@ -475,11 +475,13 @@ static void shrink_ads(struct fe *fe, const struct isofs_extent *ext, size_t n, 
 }
 
 /*
- * The FID is taken out of the directory's data, not marked deleted:
- * 7-Zip (UdfIn.cpp, CInArchive::ReadFileItem) skips only the parent's
- * FID and lists every other one, the Deleted characteristic (ECMA-167
- * 4/14.4.3 bit 2) unread, so a deleted FID would still be listed by the
- * reader every check uses.  The FIDs after it move down (their tags
+ * The FID is taken out of the directory's data, not marked deleted
+ * (ECMA-167 4/14.4.3 bit 2): older 7-Zip releases (UdfIn.cpp,
+ * CInArchive::ReadFileItem) skip only the parent's FID and list every
+ * other one with the Deleted characteristic unread, so a deleted FID
+ * would still be listed by them (7-Zip 26 and Linux's udf_readdir skip
+ * it); a directory without it is read alike by all.  The FIDs after it
+ * move down (their tags
  * sealed again with the block they now start in), the directory's size
  * and allocation descriptors shrink, its entry is sealed again.  The
  * file's own entry and data are left where they are, unreferenced.

@@ -2,7 +2,8 @@
  * fuzz-isofs.c - adapters/isofs on hostile images.
  *
  * LLVMFuzzerTestOneInput() takes an image from memory through the reader
- * callback: open, list, resize (grow and shrink), commit, free.  Built
+ * callback: open, list, remove a file, resize (grow and shrink), commit,
+ * free.  Built
  * with -DISOFS_LIBFUZZER and -fsanitize=fuzzer it is a libFuzzer target;
  * otherwise main() replays deterministic mutations of the images named on
  * the command line (tests/isofs.test passes the images it builds): byte
@@ -45,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!fs)
 		return 0;
 	uint64_t total = 0;
-	const char *grow = NULL, *shrink = NULL;
+	const char *grow = NULL, *shrink = NULL, *gone = NULL;
 	for (size_t i = 0; i < isofs_count(fs); i++) {
 		const struct isofs_file *f = isofs_at(fs, i);
 		for (size_t k = 0; k < f->n_ext; k++)
@@ -54,8 +55,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			grow = f->path;
 		else if (!f->dir && !shrink)
 			shrink = f->path;
+		else if (!f->dir && !gone)
+			gone = f->path;
 	}
 	(void)isofs_find(fs, "SOURCES/BOOT.WIM");
+	if (gone)
+		isofs_remove(fs, gone, why, sizeof(why));
 	if (grow)
 		isofs_set_size(fs, grow, isofs_find(fs, grow)->size + 3 * 1024 * 1024 + 7, why, sizeof(why));
 	if (shrink)

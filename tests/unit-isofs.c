@@ -210,6 +210,92 @@ static void test_image(const char *path)
 	free((void *)m.base);
 }
 
+/* Removing files: each tree's entries go, nothing else changes, the
+ * file whose data comes last in a UDF volume is refused. */
+static void test_remove(const char *path)
+{
+	static const char *const gone[] = { "SETUP.EXE", "support/empty.txt",
+					    "boot/fonts/segmono_boot.ttf" };
+	char why[512];
+	uint64_t sectors, new_sectors;
+	struct mem m = { load(path, &sectors), 0, NULL, 0 };
+	struct isofs_reader rd = { mem_read, &m };
+	struct isofs_patch *p = NULL;
+	size_t n_p = 0;
+	m.base_sectors = sectors;
+
+	diag("removing files from %s", path);
+	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
+	if (!ok(fs != NULL, "%s opens", path)) {
+		diag("%s", why);
+		free((void *)m.base);
+		return;
+	}
+	size_t count = isofs_count(fs), listed[2];
+	for (int t = 0; t < 2; t++)
+		listed[t] = fs->trees[t].n_items;
+	bool in_tree[2] = { item(fs, 0, "setup.exe") != NULL, item(fs, 1, "setup.exe") != NULL };
+	is_int(isofs_remove(fs, "support", why, sizeof(why)), -1, "a directory is not removed");
+	ok(strstr(why, "is a directory") != NULL, "... saying so: %s", why);
+	const struct isofs_file *last = NULL;
+	uint64_t end = 0;
+	for (size_t i = 0; i < isofs_count(fs); i++) {
+		const struct isofs_file *f = isofs_at(fs, i);
+		for (size_t k = 0; !f->dir && k < f->n_ext; k++)
+			if (f->ext[k].lba + sectors_of(f->ext[k].bytes) > end) {
+				end = f->ext[k].lba + sectors_of(f->ext[k].bytes);
+				last = f;
+			}
+	}
+	if (last && fs->udf.present) {
+		char *lp = strdup(last->path);
+		is_int(isofs_remove(fs, lp, why, sizeof(why)), -1,
+		       "the file whose data comes last (%s) is not removed", lp);
+		ok(strstr(why, "last file data of the UDF volume") != NULL, "... saying why: %s", why);
+		free(lp);
+	}
+	for (size_t i = 0; i < 3; i++)
+		is_int(isofs_remove(fs, gone[i], why, sizeof(why)), 0, "%s removed", gone[i]);
+	ok(!isofs_find(fs, "setup.exe") && isofs_find(fs, "bootmgr"), "it is not found any more, the others are");
+	is_int(isofs_remove(fs, "setup.exe", why, sizeof(why)), -1, "nor removed twice");
+	is_int(isofs_commit(fs, &p, &n_p, &new_sectors, why, sizeof(why)), 0, "committed");
+	is_int(new_sectors, sectors, "the image keeps its size");
+	bool below = n_p > 0;
+	for (size_t i = 0; i < n_p; i++)
+		below &= p[i].lba + p[i].n_sectors <= fs->append0 && p[i].n_sectors <= 4;
+	ok(below, "%zu runs of directory sectors written, inside the volume", n_p);
+
+	m.p = p;
+	m.n_p = n_p;
+	struct isofs *re = isofs_open(&rd, sectors, why, sizeof(why));
+	if (!ok(re != NULL, "the patched image opens (every tag checked)")) {
+		diag("%s", why);
+	} else {
+		is_int(isofs_count(re), count - 3, "three entries fewer");
+		ok(!isofs_find(re, "setup.exe") && !isofs_find(re, "support/empty.txt") &&
+		   !isofs_find(re, "boot/fonts/segmono_boot.ttf"), "none of them is listed");
+		bool same = true;
+		for (size_t i = 0; i < isofs_count(re); i++) {
+			const struct isofs_file *f = isofs_at(re, i), *o = isofs_find(fs, f->path);
+			same &= o && o->dir == f->dir && (f->dir || (o->size == f->size && o->n_ext == f->n_ext &&
+				 !memcmp(o->ext, f->ext, f->n_ext * sizeof(*f->ext))));
+		}
+		ok(same, "every other file has its size and extents");
+		for (int t = 0; t < 2; t++) {
+			if (!in_tree[t])
+				continue;
+			ok(!item(re, t, "setup.exe") && !item(re, t, "support/empty.txt") &&
+			   item(re, t, "bootmgr") && re->trees[t].n_items == listed[t] - 3,
+			   "%s: its records are gone, three fewer, the others there",
+			   t ? "Joliet" : "ISO 9660");
+		}
+	}
+	isofs_free(re);
+	isofs_patches_free(p, n_p);
+	isofs_free(fs);
+	free((void *)m.base);
+}
+
 /* A copy of the image with sector lba changed by edit() and its tag
  * sealed again at `loc`, served by m. */
 static unsigned char *changed_copy(const unsigned char *img, uint64_t sectors, uint64_t lba,
@@ -417,5 +503,7 @@ int main(int argc, char **argv)
 		test_changes(argv[i]);
 	for (int i = 1; i < argc; i++)
 		test_moved_descriptors(argv[i]);
+	for (int i = 1; i < argc; i++)
+		test_remove(argv[i]);
 	return done_testing();
 }

@@ -39,7 +39,7 @@ static struct tool {
 	const char *what;		/* for the "missing" message */
 	const char *package;		/* Debian package */
 	char path[PATH_MAX];		/* found; "" until then */
-} tools[4] = {
+} tools[5] = {
 	{ .env = "WIMPATCH_7Z", .names = { "7zz", "7z", NULL },
 	  .what = "7-Zip (7zz or 7z), which reads UDF", .package = "7zip" },
 	{ .env = "WIMPATCH_GENISOIMAGE", .names = { "genisoimage", NULL, NULL },
@@ -48,6 +48,8 @@ static struct tool {
 	  .what = "xorriso, which reads the El Torito boot catalog back", .package = "xorriso" },
 	{ .env = "WIMPATCH_UDFINFO", .names = { "udfinfo", NULL, NULL },
 	  .what = "udfinfo, which checks a UDF volume", .package = "udftools" },
+	{ .env = "WIMPATCH_ISOINFO", .names = { "isoinfo", NULL, NULL },
+	  .what = "isoinfo, which lists the ISO 9660 and Joliet trees", .package = "genisoimage" },
 };
 #define N_TOOLS (sizeof(tools) / sizeof(tools[0]))
 
@@ -1188,4 +1190,108 @@ enum wp_err iso_verify_file(const char *path, const struct iso_expect *e)
 out:
 	free(x);
 	return ret;
+}
+
+/* One file record of `isoinfo -l`'s listing: "----------  ... [ LBA 00]  NAME;1"
+ * under "Directory listing of /DIR/".  False for directories and other
+ * lines. */
+static bool isoinfo_file(const char *line, const char *dir, char *path, size_t size,
+			 uint64_t *lba, uint64_t *bytes)
+{
+	const char *br = strchr(line, '['), *end = br ? strchr(br, ']') : NULL;
+	if (line[0] != '-' || !br || !end || end[1] != ' ' || end[2] != ' ')
+		return false;
+	unsigned long long l = 0, b = 0;
+	/* The mode, three numbers (links, owner, group), the size. */
+	if (sscanf(br + 1, "%llu", &l) != 1 || sscanf(line + 10, "%*s %*s %*s %llu", &b) != 1)
+		return false;
+	snprintf(path, size, "%s%s", dir, end + 3);
+	size_t n = strlen(path);
+	while (n && path[n - 1] == ' ')	/* isoinfo ends each name with a space */
+		path[--n] = '\0';
+	char *semi = strrchr(path, ';');
+	if (semi)
+		*semi = '\0';
+	n = strlen(path);
+	if (n && path[n - 1] == '.')
+		path[n - 1] = '\0';
+	*lba = l;
+	*bytes = b;
+	return true;
+}
+
+static int fold_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int x = *a >= 'a' && *a <= 'z' ? *a - 32 : *a, y = *b >= 'a' && *b <= 'z' ? *b - 32 : *b;
+		if (x != y)
+			return 0;
+		if (!x)
+			return 1;
+	}
+}
+
+/* Is the record one of the removed files': by name, or (a name the tree
+ * spells otherwise) by its first sector. */
+static bool is_gone(const char *path, uint64_t lba, uint64_t bytes, const struct iso_gone *g,
+		    size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold_eq(path + 1, g[i].rel) || (bytes && g[i].size && lba == g[i].lba))
+			return true;
+	return false;
+}
+
+/* isoinfo's listing of one tree of `path`: the file records, and how
+ * many of them are the removed files'.  -1: no such tree (the program
+ * failed), said by the caller when it matters. */
+static int isoinfo_count(const char *path, bool joliet, const struct iso_gone *g, size_t n,
+			 size_t *files, size_t *gone)
+{
+	const char *argv[] = { tools[4].path, "-l", "-i", path, joliet ? "-J" : NULL, NULL };
+	struct spawn_io io = { 0 };
+	char dir[4096] = "/", rec[8192];
+	int r = -1;
+
+	*files = *gone = 0;
+	if (spawn_run(argv, &io) < 0 || io.status != 0)
+		goto out;
+	for (char *line = io.out, *eol; line && *line; line = eol ? eol + 1 : NULL) {
+		uint64_t lba, bytes;
+		if ((eol = strchr(line, '\n')))
+			*eol = '\0';
+		if (!strncmp(line, "Directory listing of ", 21))
+			snprintf(dir, sizeof(dir), "%s", line + 21);
+		else if (isoinfo_file(line, dir, rec, sizeof(rec), &lba, &bytes)) {
+			++*files;
+			*gone += is_gone(rec, lba, bytes, g, n);
+		}
+	}
+	r = 0;
+out:
+	spawn_io_free(&io);
+	return r;
+}
+
+enum wp_err iso_verify_gone(const char *path, const char *src, const struct iso_gone *g, size_t n)
+{
+	for (int j = 0; j < 2; j++) {
+		size_t sf, sg, of, og;
+		const char *tree = j ? "Joliet" : "ISO 9660";
+		if (isoinfo_count(src, j, g, n, &sf, &sg) < 0)
+			continue;	/* the source has no such tree */
+		if (isoinfo_count(path, j, g, n, &of, &og) < 0) {
+			msg_error("%s: verification failed: isoinfo cannot list its %s tree", path, tree);
+			return WP_ERR_WRITE;
+		}
+		if (og || of != sf - sg) {
+			msg_error("%s: verification failed: isoinfo lists %zu file records in its %s tree "
+				  "(%zu of the removed files'), the source %zu (%zu)", path, of, tree, og,
+				  sf, sg);
+			return WP_ERR_WRITE;
+		}
+		msg_verbose("%s: isoinfo lists the %s tree's %zu file records without the %zu removed",
+			    path, tree, of, sg);
+	}
+	return WP_OK;
 }

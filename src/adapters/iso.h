@@ -40,6 +40,7 @@ enum {
 	ISO_TOOL_WRITER = 2,	/* genisoimage: write */
 	ISO_TOOL_CHECKER = 4,	/* xorriso: read the El Torito catalog back */
 	ISO_TOOL_UDF_CHECKER = 8,	/* udfinfo: read a UDF volume back */
+	ISO_TOOL_9660_CHECKER = 16,	/* isoinfo: list the ISO 9660 and Joliet trees */
 };
 
 /* Find the programs in `need`; if any is missing, say which and which
@@ -155,6 +156,16 @@ size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
  * image's UDF volume; 7-Zip reads file `path` of the image as `read`
  * says it must be, byte for byte. */
 enum wp_err iso_verify_udf(const char *path);
+
+/* The files removed from an image in place: isoinfo lists the ISO 9660
+ * and the Joliet tree of `path` (each that `src` has) with every file
+ * record of `src`'s but theirs (by name, or by first sector when its
+ * size is not 0) and none of theirs.  WP_ERR_WRITE (said) otherwise. */
+struct iso_gone {
+	const char *rel;
+	uint64_t lba, size;
+};
+enum wp_err iso_verify_gone(const char *path, const char *src, const struct iso_gone *g, size_t n);
 struct iso_range {
 	uint64_t off, len;
 };

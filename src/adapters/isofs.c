@@ -189,7 +189,8 @@ struct isofs_node *isofs_node_find(struct isofs *fs, const char *path)
 		else
 			hi = mid;
 	}
-	if (lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->folded[lo].path, path))
+	if (lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->folded[lo].path, path) &&
+	    !fs->nodes[fs->folded[lo].i].gone)
 		return &fs->nodes[fs->folded[lo].i];
 	return NULL;
 }

@@ -91,6 +91,20 @@ uint64_t isofs_volume_sectors(const struct isofs *fs);
 int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *why,
 		   size_t why_size);
 
+/*
+ * Remove the regular file at `path` from every tree that lists it: its
+ * UDF file identifier is taken out of its directory's data (which
+ * shrinks, its entry rewritten), its ISO 9660 and Joliet records out of
+ * their directory's sectors (the following records of each sector move
+ * down; the directory keeps its size).  Path tables, the file's own entry
+ * and its data stay as they are (unreferenced); every other byte keeps
+ * its offset.  Afterwards isofs_find no longer finds it (isofs_count and
+ * isofs_at still count it).  -1 with `why` when this layout cannot take
+ * it; the handle may then hold part of the edit and is spent (commit
+ * fails): the caller rebuilds the image.
+ */
+int isofs_remove(struct isofs *fs, const char *path, char *why, size_t why_size);
+
 /* A run of whole sectors to write at lba. */
 struct isofs_patch {
 	uint64_t lba;

@@ -417,3 +417,61 @@ void isofs_9660_plan_free(struct isofs_dirplan *p)
 	free(p->out);
 	p->out = NULL;
 }
+
+/* Take the record at byte `at` of directory data d out of its sector:
+ * the records after it in that sector move down, the freed tail is
+ * zeroed (a record never spans a sector, ECMA-119 6.8.1.1, so no other
+ * sector changes). */
+static void cut_record(unsigned char *d, size_t at)
+{
+	unsigned char *sec = d + at / SECT * SECT;
+	size_t in = at % SECT, len = d[at];
+	memmove(sec + in, sec + in + len, SECT - in - len);
+	memset(sec + SECT - len, 0, len);
+}
+
+int isofs_9660_remove(struct isofs *fs, struct isofs_tree *t, struct isofs_item *it, char *why,
+		      size_t why_size)
+{
+	const struct isofs_dirext *de = &t->dirs[it->dir_index];
+	const char *tree = t->joliet ? "Joliet" : "ISO 9660";
+	size_t *at = malloc((it->n_rec + 1) * sizeof(*at)), pos = 0, n_at = 0;
+	unsigned char *d = NULL;
+	int r = -1;
+	long a = 0;
+	if (!at)
+		return FAIL("out of memory");
+	if (read_dir(fs, de->lba, de->bytes, &d, why, why_size) != 0)
+		goto out;
+	for (size_t k = 0; k < it->rec + it->n_rec && (a = next_rec(d, de->bytes, &pos)) >= 0; k++)
+		if (k >= it->rec)
+			at[n_at++] = (size_t)a;
+	if (n_at != it->n_rec) {
+		FAIL("%s: the records of %s are gone", tree, it->path);
+		goto out;
+	}
+	/* From the last: a cut moves only what follows it in its sector. */
+	for (size_t k = n_at; k-- > 0;)
+		cut_record(d, at[k]);
+	for (uint64_t s = 0; s < sectors_of(de->bytes); s++) {
+		unsigned char *b = isofs_edit_sector(fs, de->lba + s, why, why_size);
+		if (!b)
+			goto out;
+		memcpy(b, d + s * SECT, SECT);
+	}
+	for (size_t i = 0; i < t->n_items; i++) {
+		struct isofs_item *o = &t->items[i];
+		if (o != it && o->dir_index == it->dir_index && o->rec > it->rec)
+			o->rec -= it->n_rec;
+	}
+	free(it->path);
+	free(it->ext);
+	size_t idx = (size_t)(it - t->items);
+	memmove(it, it + 1, (t->n_items - idx - 1) * sizeof(*it));
+	t->n_items--;
+	r = 0;
+out:
+	free(d);
+	free(at);
+	return r;
+}

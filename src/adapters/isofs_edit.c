@@ -44,7 +44,7 @@ static const char *shared_with(const struct isofs *fs, const struct isofs_node *
 {
 	for (size_t i = 0; i < fs->n_nodes; i++) {
 		const struct isofs_node *m = &fs->nodes[i];
-		if (m == n || m->pub.size == 0)
+		if (m == n || m->pub.size == 0 || m->gone)
 			continue;
 		for (size_t a = 0; a < m->pub.n_ext; a++)
 			for (size_t b = 0; b < n_runs; b++) {
@@ -239,6 +239,70 @@ int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *
 	plan_free(&p);
 	fs->append += grow;
 	return 0;
+}
+
+/* The item of tree t listing node n: by path, else (a name the tree
+ * spells otherwise) by its first sector, when no other file starts there
+ * (media may share one copy of identical files). */
+static struct isofs_item *item_of(struct isofs *fs, struct isofs_tree *t,
+				  const struct isofs_node *n)
+{
+	struct isofs_item *it = isofs_9660_match(t, n);
+	if (!it || !isofs_strcasecmp_ascii(it->path, n->pub.path))
+		return it;
+	for (size_t i = 0; i < fs->n_nodes; i++) {
+		const struct isofs_node *m = &fs->nodes[i];
+		if (m != n && !m->gone && m->pub.n_ext && m->ext[0].lba == n->ext[0].lba)
+			return NULL;
+	}
+	return it;
+}
+
+/* The end (sector) of the last file data of the listing but n's. */
+static uint64_t data_end(const struct isofs *fs, const struct isofs_node *n)
+{
+	uint64_t end = 0;
+	for (size_t i = 0; i < fs->n_nodes; i++) {
+		const struct isofs_node *m = &fs->nodes[i];
+		if (m == n || m->gone || m->pub.dir)
+			continue;
+		for (size_t k = 0; k < m->pub.n_ext; k++)
+			if (m->ext[k].lba + sectors_of(m->ext[k].bytes) > end)
+				end = m->ext[k].lba + sectors_of(m->ext[k].bytes);
+	}
+	return end;
+}
+
+int isofs_remove(struct isofs *fs, const char *path, char *why, size_t why_size)
+{
+	struct isofs_node *n = isofs_node_find(fs, path);
+	if (fs->committed)
+		return FAIL("the edits are already committed");
+	if (!n)
+		return FAIL("%s: no such file in the image", path);
+	if (n->pub.dir)
+		return FAIL("%s: is a directory", n->pub.path);
+	/* 7-Zip takes the end of a UDF volume from its files' data (then
+	 * looks for the closing anchor there): without the file whose data
+	 * comes last, it reads the volume as ending early and the anchor
+	 * as missing ("Headers Error"). */
+	if (fs->udf.present && n->pub.n_ext &&
+	    n->ext[n->pub.n_ext - 1].lba + sectors_of(n->ext[n->pub.n_ext - 1].bytes) > data_end(fs, n))
+		return FAIL("%s: its data is the last file data of the UDF volume, and 7-Zip would "
+			    "read the volume as ending before its anchor without it", n->pub.path);
+	if (fs->udf.present && isofs_udf_remove(fs, n, why, why_size) != 0)
+		goto spent;
+	for (int i = 0; i < 2; i++) {
+		struct isofs_tree *t = &fs->trees[i];
+		struct isofs_item *it = t->present ? item_of(fs, t, n) : NULL;
+		if (it && isofs_9660_remove(fs, t, it, why, why_size) != 0)
+			goto spent;
+	}
+	n->gone = true;
+	return 0;
+spent:
+	fs->committed = true;	/* part of the edit may be in the overlay */
+	return -1;
 }
 
 /* A pointer into the moved area, moved with it. */

@@ -28,6 +28,7 @@ struct isofs_node {
 	struct isofs_extent *ext;
 	uint64_t icb;		/* UDF: absolute sector of the file entry; 0: none */
 	const char *nogo;	/* why it cannot be resized, or NULL */
+	bool gone;		/* removed by isofs_remove: not found any more */
 };
 
 /* A file or directory of an ISO 9660 or Joliet tree: its directory
@@ -73,6 +74,7 @@ struct isofs_udf {
 	uint64_t lvid_ext, lvid_len;	/* the integrity sequence extent: sector, sectors */
 	uint64_t part_start, part_len;	/* sectors */
 	uint16_t part_num;
+	uint64_t root;		/* absolute sector of the root directory's file entry */
 	const char *nogo;	/* a feature that forbids edits, or NULL */
 };
 
@@ -201,6 +203,16 @@ int isofs_9660_plan(struct isofs *fs, struct isofs_tree *t, struct isofs_item *i
 void isofs_9660_apply(struct isofs *fs, struct isofs_dirplan *p, struct isofs_extent *ext,
 		      size_t n_ext, uint64_t size);
 void isofs_9660_plan_free(struct isofs_dirplan *p);
+
+/* isofs_9660.c: take the records of item it out of its directory's
+ * sectors (the records after them in each sector move down, the tail is
+ * zeroed) and the item out of the tree. */
+int isofs_9660_remove(struct isofs *fs, struct isofs_tree *t, struct isofs_item *it, char *why,
+		      size_t why_size);
+
+/* isofs_udf.c: take the file identifier of node n out of its parent
+ * directory's data (see isofs_remove). */
+int isofs_udf_remove(struct isofs *fs, const struct isofs_node *n, char *why, size_t why_size);
 
 /* isofs_edit.c */
 #endif

@@ -383,6 +383,7 @@ static int read_root(struct isofs *fs, uint32_t fsd, char *why, size_t why_size)
 		return -1;
 	if (!root.dir)
 		return FAIL("UDF: the root is not a directory");
+	fs->udf.root = root.lba;
 	struct walk w = { fs, { NULL, 0, 0 }, why, why_size };
 	int r = isofs_seen_add(&w.seen, root.lba) < 0 ? FAIL("out of memory") : walk_dir(&w, &root, "", 0);
 	free(w.seen.v);
@@ -408,4 +409,143 @@ int isofs_udf_open(struct isofs *fs, char *why, size_t why_size)
 	if (read_lvid(fs, why, why_size) != 0)
 		return -1;
 	return read_root(fs, fsd, why, why_size);
+}
+
+/* The partition block of byte `off` of a directory's data in extents ext. */
+static uint32_t data_block(const struct isofs *fs, const struct isofs_extent *ext, size_t n,
+			   size_t off)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t cap = sectors_of(ext[i].bytes) * SECT;
+		if (off < cap)
+			return (uint32_t)(ext[i].lba + off / SECT - fs->udf.part_start);
+		off -= cap;
+	}
+	return 0;
+}
+
+/* The FID of block `icb` (not the parent's, not a deleted one) in
+ * directory data d: its offset, *len its bytes with padding; -1 if none. */
+static long find_fid(const unsigned char *d, size_t len, uint32_t icb, size_t *fid_bytes)
+{
+	for (size_t pos = 0; pos < len;) {
+		size_t n = fid_len(d + pos, len - pos);
+		if (!n)
+			return -1;
+		size_t padded = (n + 3) & ~(size_t)3;
+		if (padded > len - pos)
+			padded = len - pos;
+		const unsigned char *f = d + pos;
+		if (!(f[18] & 0x0C) && get32(f + 24) == icb && get16(f + 28) == 0) {
+			*fid_bytes = padded;
+			return (long)pos;
+		}
+		pos += padded;
+	}
+	return -1;
+}
+
+/* The parent directory's file entry of a path ("" : the root). */
+static uint64_t parent_icb(struct isofs *fs, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return fs->udf.root;
+	char *dir = strndup(path, (size_t)(slash - path));
+	const struct isofs_node *p = dir ? isofs_node_find(fs, dir) : NULL;
+	free(dir);
+	return p && p->pub.dir ? p->icb : 0;
+}
+
+/* New lengths for the directory's allocation descriptors, for `size`
+ * bytes of data: the last extents shrink, those left empty go. */
+static void shrink_ads(struct fe *fe, const struct isofs_extent *ext, size_t n, uint64_t size)
+{
+	size_t step = fe->adtype == 0 ? 8 : 16, kept = 0;
+	uint64_t left = size;
+	for (size_t i = 0; i < n && left; i++) {
+		unsigned char *a = fe->b + fe->ad_off + i * step;
+		uint64_t k = ext[i].bytes < left ? ext[i].bytes : left;
+		put32(a, (uint32_t)k);	/* type 0: recorded and allocated */
+		left -= k;
+		kept = i + 1;
+	}
+	memset(fe->b + fe->ad_off + kept * step, 0, fe->l_ad - kept * step);
+	fe->l_ad = kept * step;
+}
+
+/*
+ * The FID is taken out of the directory's data, not marked deleted
+ * (ECMA-167 4/14.4.3 bit 2): older 7-Zip releases (UdfIn.cpp,
+ * CInArchive::ReadFileItem) skip only the parent's FID and list every
+ * other one with the Deleted characteristic unread, so a deleted FID
+ * would still be listed by them (7-Zip 26 and Linux's udf_readdir skip
+ * it); a directory without it is read alike by all.  The FIDs after it
+ * move down (their tags
+ * sealed again with the block they now start in), the directory's size
+ * and allocation descriptors shrink, its entry is sealed again.  The
+ * file's own entry and data are left where they are, unreferenced.
+ */
+int isofs_udf_remove(struct isofs *fs, const struct isofs_node *n, char *why, size_t why_size)
+{
+	struct isofs_extent *ext = NULL;
+	unsigned char *d = NULL;
+	size_t n_ext = 0, len = 0, cut = 0;
+	struct fe dir;
+	uint64_t picb = parent_icb(fs, n->pub.path);
+	int r = -1;
+	if (!picb)
+		return FAIL("UDF: the directory of %s is not in the listing", n->pub.path);
+	if (read_fe(fs, (uint32_t)(picb - fs->udf.part_start), &dir, why, why_size) != 0)
+		return -1;
+	if (!dir.dir || dir.adtype > 1 || dir.strategy != 4)
+		return FAIL("%s: its UDF directory's entry %s", n->pub.path,
+			    !dir.dir ? "is not a directory's"
+			    : dir.adtype > 1 ? "holds its data or has no short or long allocation "
+					       "descriptors"
+					     : "uses ICB strategy 4096");
+	if (fe_extents(fs, &dir, &ext, &n_ext, why, why_size) != 0 ||
+	    dir_data(fs, &dir, &d, &len, why, why_size) != 0)
+		goto out;
+	long at = find_fid(d, len, (uint32_t)(n->icb - fs->udf.part_start), &cut);
+	if (at < 0) {
+		FAIL("UDF: %s is not in its directory's identifiers", n->pub.path);
+		goto out;
+	}
+	memmove(d + at, d + at + cut, len - (size_t)at - cut);
+	memset(d + len - cut, 0, cut);
+	for (size_t pos = (size_t)at; pos < len - cut;) {
+		size_t k = fid_len(d + pos, len - cut - pos);
+		if (!k) {
+			FAIL("UDF: bad file identifier in the directory of %s", n->pub.path);
+			goto out;
+		}
+		isofs_tag_seal(d + pos, data_block(fs, ext, n_ext, pos), 0);
+		pos += (k + 3) & ~(size_t)3;
+	}
+	shrink_ads(&dir, ext, n_ext, len - cut);
+	put64(dir.b + 56, len - cut);
+	uint64_t blocks = sectors_of(len - cut);
+	put64(dir.b + (dir.efe ? 72 : 64), blocks);
+	if (dir.efe)
+		put64(dir.b + 64, len - cut);
+	put32(dir.b + (dir.efe ? 216 : 176) - 4, (uint32_t)dir.l_ad);
+	isofs_tag_seal(dir.b, (uint32_t)(dir.lba - fs->udf.part_start), dir.ad_off + dir.l_ad);
+	/* Every sector taken into the overlay before any is changed. */
+	for (size_t i = 0; i < n_ext; i++)
+		for (uint64_t s = 0; s < sectors_of(ext[i].bytes); s++)
+			if (!isofs_edit_sector(fs, ext[i].lba + s, why, why_size))
+				goto out;
+	if (!isofs_edit_sector(fs, dir.lba, why, why_size))
+		goto out;
+	size_t off = 0;
+	for (size_t i = 0; i < n_ext; i++)
+		for (uint64_t s = 0; s < sectors_of(ext[i].bytes); s++, off += SECT)
+			memcpy(isofs_edit_sector(fs, ext[i].lba + s, NULL, 0), d + off, SECT);
+	memcpy(isofs_edit_sector(fs, dir.lba, NULL, 0), dir.b, SECT);
+	r = 0;
+out:
+	free(ext);
+	free(d);
+	return r;
 }

@@ -289,10 +289,13 @@ static void print_iso(FILE *out, const struct file_report *fr)
 	if (r->route && strcmp(r->route, "in-place") == 0) {
 		char size[32];
 		fprintf(out, "%s: written and verified: patched in place (%s written, %zu file%s), "
-			"%s, label '%s', boot %s, %zu files and directories as in %s\n", fr->output,
+			"%s, label '%s', boot %s, %zu files and directories as in %s", fr->output,
 			msg_human_size(r->bytes_written, size, sizeof(size)), r->n_edited,
 			r->n_edited == 1 ? "" : "s", r->filesystems, r->label, r->boot_text, r->entries,
 			fr->path);
+		if (r->n_removed)
+			fprintf(out, " but the %zu removed", r->n_removed);
+		fputc('\n', out);
 		return;
 	}
 	fprintf(out, "%s: written and verified: %s, label '%s', boot %s, %zu files and directories "

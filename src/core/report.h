@@ -78,6 +78,7 @@ struct iso_report {
 	struct report_boot boot[8];
 	size_t n_boot;
 	size_t entries;		/* files and directories written */
+	size_t n_removed;	/* in place: files taken out of the source's listing */
 	const char *split_from, *split_to;	/* --split-swm: install.wim, install.swm */
 	unsigned split_parts;
 	uint64_t split_max;

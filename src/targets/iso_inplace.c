@@ -198,11 +198,26 @@ void iso_inplace_close(struct iso_inplace *ip)
 	if (ip->out_dir.name)
 		fs_dir_remove(&ip->out_dir);
 	iso_standins_free(&ip->st);
+	free(ip->rm);
+	ip->rm = NULL;
+	ip->n_rm = 0;
 	isofs_free(ip->fs);
 	if (ip->fd >= 0)
 		close(ip->fd);
 	ip->fs = NULL;
 	ip->fd = -1;
+}
+
+enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
+				   char *why, size_t why_size)
+{
+	struct isofs *t = n ? open_fs(&ip->fd, ip->sectors, why, why_size) : NULL;
+	bool ok = !n || t != NULL;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = isofs_remove(t, rel[i], why, why_size) == 0;
+	isofs_free(t);
+	return ok ? WP_OK : WP_ERR_USAGE;
 }
 
 static uint64_t sectors512(uint64_t bytes)
@@ -366,8 +381,13 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 static enum wp_err write_patches(struct out *o, const struct isofs_patch *p, size_t n)
 {
 	enum wp_err ret = WP_OK;
-	for (size_t i = 0; i < n && ret == WP_OK; i++)
+	for (size_t i = 0; i < n && ret == WP_OK; i++) {
 		ret = write_at(o, p[i].data, p[i].n_sectors * SECTOR, p[i].lba * SECTOR, true);
+		/* Said, so that what differs from the source can be checked
+		 * against it (tests/media-files.test). */
+		msg_verbose("%s: sectors %" PRIu64 "-%" PRIu64 " written (file-system descriptors)",
+			    o->name, p[i].lba, p[i].lba + p[i].n_sectors - 1);
+	}
 	return ret;
 }
 
@@ -429,12 +449,17 @@ static enum wp_err check_listing(const char *tmp, const struct iso_inplace *ip,
 		return ret;
 	}
 	for (size_t i = 0; i < src->n; i++) {
-		want.v[i] = src->v[i];
+		bool gone = false;
+		for (size_t k = 0; k < ip->n_rm; k++)
+			gone |= strcmp(src->v[i].path, ip->rm[k]) == 0;
+		if (gone)
+			continue;
+		want.v[want.n] = src->v[i];
 		for (size_t k = 0; k < n_ed; k++)
 			if (strcmp(src->v[i].path, ed[k].f->rel) == 0)
-				want.v[i].size = ed[k].c.size;
+				want.v[want.n].size = ed[k].c.size;
+		want.n++;
 	}
-	want.n = src->n;
 	if ((ret = iso_list(tmp, oi, &got)) == WP_OK) {
 		char what[4096];
 		snprintf(what, sizeof(what), "%s: verification failed", tmp);
@@ -464,6 +489,37 @@ static enum wp_err check_boot(const char *tmp, const struct iso_info *si, const 
 	return WP_ERR_WRITE;
 }
 
+/* The removed files gone from the ISO 9660 and Joliet trees too, as
+ * isoinfo (another reader than 7-Zip, which reads the UDF tree) lists
+ * them. */
+static enum wp_err check_gone(const char *tmp, const struct iso_inplace *ip)
+{
+	struct iso_gone *g;
+	enum wp_err ret;
+	char what[4096];
+
+	if (!ip->n_rm)
+		return WP_OK;
+	snprintf(what, sizeof(what), "%s: checking the files removed from it", tmp);
+	if ((ret = iso_tools_find(ISO_TOOL_9660_CHECKER, what)) != WP_OK)
+		return ret;
+	if (!(g = calloc(ip->n_rm, sizeof(*g)))) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < ip->n_rm; i++) {
+		g[i].rel = ip->rm[i];
+		for (size_t k = 0; k < ip->st.n; k++)
+			if (ip->st.v[k].rel == ip->rm[i] && ip->st.v[k].n_ext) {
+				g[i].lba = ip->st.v[k].ext[0].lba;
+				g[i].size = ip->st.v[k].size;
+			}
+	}
+	ret = iso_verify_gone(tmp, ip->iso, g, ip->n_rm);
+	free(g);
+	return ret;
+}
+
 static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 			  struct edit *ed, size_t n_ed,
 			  struct iso_info *oi)
@@ -478,7 +534,8 @@ static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 							  ip->cat_image)
 			      : iso_verify_boot_same(tmp, ip->iso)) != WP_OK ||
 	    (ret = iso_verify_udf(tmp)) != WP_OK ||
-	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK)
+	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK ||
+	    (ret = check_gone(tmp, ip)) != WP_OK)
 		return ret;
 	/* 7-Zip reads each changed file whole; only what was written is
 	 * compared: the rest was copied unchanged (the tests prove that). */
@@ -501,15 +558,53 @@ static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 
 /* ------------------------------------------------------------------ */
 
-/* What patching changed, file by file; resized in the file system. */
+/* A stand-in patch_tree removed: the file is taken out of the image's
+ * directories.  Removals come first (collect), so that a failure leaves
+ * nothing resized. */
+static enum wp_err remove_file(struct iso_inplace *ip, const struct iso_standin *f)
+{
+	char why[512];
+	struct stat st;
+
+	if (lstat(f->path, &st) == 0)
+		return WP_OK;
+	if (errno != ENOENT) {
+		msg_error("%s: %s", f->path, strerror(errno));
+		return WP_ERR_INTERNAL;
+	}
+	if (isofs_remove(ip->fs, f->rel, why, sizeof(why)) < 0) {
+		msg_error("%s: %s cannot be removed in place: %s; --rebuild-iso writes the image "
+			  "anew", ip->iso, f->rel, why);
+		return WP_ERR_WRITE;
+	}
+	ip->rm[ip->n_rm++] = f->rel;
+	return WP_OK;
+}
+
+/* What patching changed, file by file; removed or resized in the file
+ * system. */
 static enum wp_err collect(struct iso_inplace *ip, struct edit *ed, size_t *n_ed)
 {
 	char why[512];
 
 	*n_ed = 0;
+	if (!(ip->rm = calloc(ip->st.n + 1, sizeof(*ip->rm)))) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < ip->st.n; i++) {
+		enum wp_err ret = remove_file(ip, &ip->st.v[i]);
+		if (ret != WP_OK)
+			return ret;
+	}
 	for (size_t i = 0; i < ip->st.n; i++) {
 		struct edit *e = &ed[*n_ed];
 		const struct iso_standin *f = &ip->st.v[i];
+		bool gone = false;
+		for (size_t k = 0; k < ip->n_rm; k++)
+			gone |= ip->rm[k] == f->rel;
+		if (gone)
+			continue;
 		enum wp_err ret = iso_standin_changes(f, &e->c);
 		if (ret != WP_OK)
 			return ret;
@@ -545,6 +640,8 @@ static enum wp_err write_catalog(struct iso_inplace *ip, struct out *o)
 		return WP_ERR_WRITE;
 	}
 	o->written += SECTOR;
+	msg_verbose("%s: sectors %" PRIu32 "-%" PRIu32 " written (the boot catalog)", o->name,
+		    ip->cat_lba, ip->cat_lba);
 	return WP_OK;
 }
 
@@ -558,7 +655,7 @@ static enum wp_err write_out(struct iso_inplace *ip, struct out *o, struct edit 
 
 	if (iso_copy_wait(&ip->copy, ip->iso, o->name) != WP_OK)
 		return WP_ERR_WRITE;
-	if (!n_ed)
+	if (!n_ed && !ip->n_rm)
 		return write_catalog(ip, o);
 	if (isofs_commit(ip->fs, &p, &np, &sectors, why, sizeof(why)) < 0) {
 		msg_error("%s: cannot be patched in place: %s; --rebuild-iso writes the image anew",
@@ -704,7 +801,8 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 		goto out;
 	sync_start(&sy, o.fd);
 	digest_start(&dg, o.fd);
-	if (n_ed || ip->cat_on)
+	bool changed = n_ed || ip->n_rm || ip->cat_on;
+	if (changed)
 		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
 	enum wp_err dret = digest_end(&dg, ip->output, rep);
 	enum wp_err sret = sync_end(&sy, ip->output);
@@ -723,8 +821,8 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 		ret = WP_ERR_WRITE;
 		goto out;
 	}
-	rep->route = n_ed || ip->cat_on ? "in-place" : "copy";
-	rep->bytes_written = n_ed || ip->cat_on ? o.written : ip->sectors * SECTOR;
+	rep->route = changed ? "in-place" : "copy";
+	rep->bytes_written = changed ? o.written : ip->sectors * SECTOR;
 	rep->n_edited = n_ed;
 	committed(ctx);
 	fs_hold_signals(false);

@@ -14,6 +14,8 @@
  * resized, no split set) and makes the stand-ins (iso_standin.h) that
  * patch_tree then patches; a layout it cannot take gives WP_ERR_USAGE
  * with the reason in `why`, and the caller rebuilds the image instead.
+ * A file whose stand-in patch_tree removed (<remove-file>) is taken out
+ * of the image's UDF, ISO 9660 and Joliet directories (isofs_remove).
  * iso_inplace_write writes the output, reads it back with independent
  * readers (7-Zip's listing and the changed files' bytes, udfinfo,
  * xorriso's boot catalog, the volume descriptors) and renames it into
@@ -55,6 +57,10 @@ struct iso_inplace {
 	struct iso_info want;
 	unsigned cat_entry;		/* 1-based: the entry switched */
 	const char *cat_image;		/* the boot image it now loads */
+	/* The files patch_tree removed (their stand-ins gone), as stored:
+	 * taken out of the image's directories by iso_inplace_write. */
+	const char **rm;
+	size_t n_rm;
 };
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
@@ -67,6 +73,11 @@ enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const c
  * more than one extent, no catalog): the caller rebuilds instead. */
 enum wp_err iso_inplace_switch_boot(struct iso_inplace *ip, const char *rel, char *why,
 				    size_t why_size);
+/* After iso_inplace_open: can the files `rel` (as stored) be removed in
+ * place?  Tried on a throw-away reading of the file system (isofs_remove);
+ * WP_ERR_USAGE with `why` when not: the caller rebuilds instead. */
+enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
+				   char *why, size_t why_size);
 /* Start the copy of the source next to `output` (before patch_tree,
  * which it overlaps). */
 enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);

@@ -63,7 +63,7 @@ static enum wp_err scan_boot(const char *iso, const struct iso_media *m, const s
 enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const struct media_plan *mp,
 			    struct iso_medium *im)
 {
-	size_t alloc = 0;
+	size_t alloc = 0, rm_alloc = 0;
 	enum wp_err ret;
 
 	memset(im, 0, sizeof(*im));
@@ -85,9 +85,18 @@ enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const st
 			im->extra[im->n_extra++] = e->path;
 		}
 		/* A file where a directory should be is said when the tree is
-		 * planned (the image is rebuilt: its path is new). */
-		if ((!e && w->from) || (e && !w->from))
-			im->adds_or_removes = true;
+		 * planned (the image is rebuilt: its path is new).  A removal
+		 * is made in place (iso_inplace.h); a new file needs room in
+		 * directories that the in-place writer does not make. */
+		if (!e && w->from)
+			im->adds = true;
+		if (e && !w->from) {
+			if (!ARRAY_GROW(im->rm, im->n_rm + 1, rm_alloc)) {
+				msg_error("out of memory");
+				return WP_ERR_INTERNAL;
+			}
+			im->rm[im->n_rm++] = e->path;
+		}
 	}
 	if (mp->efi_noprompt)
 		ret = scan_boot(iso, m, mp, im);
@@ -98,6 +107,7 @@ void iso_medium_free(struct iso_medium *im)
 {
 	media_wants_free(&im->w);
 	free(im->extra);
+	free(im->rm);
 	memset(im, 0, sizeof(*im));
 }
 

@@ -3,9 +3,10 @@
  * image's listing, before a route is chosen.
  *
  * What decides the route: replacing files the image has is done in place
- * (their stand-ins are whole copies, iso_standin.h); adding or removing
- * a file needs directory changes that the in-place writer does not make,
- * so the image is rebuilt ("adds or removes files").  <boot
+ * (their stand-ins are whole copies, iso_standin.h), and so is removing
+ * one (its directory entries are taken out, isofs_remove); adding a file
+ * needs room in directories that the in-place writer does not make, so
+ * the image is rebuilt ("adds files").  <boot
  * efi="noprompt"> switches the UEFI El Torito entry to efisys_noprompt.bin
  * unless it starts there already (its first block is the entry's).
  */
@@ -27,7 +28,9 @@ struct iso_medium {
 	struct media_wants w;
 	const char **extra;		/* the image's files the wants name, as stored */
 	size_t n_extra;
-	bool adds_or_removes;
+	bool adds;			/* a want names a file the image lacks */
+	const char **rm;		/* the image's files the wants remove, as stored */
+	size_t n_rm;
 	const char *uefi_to;		/* efisys_noprompt.bin as stored, when the UEFI
 					   entry is to load it; else NULL */
 	const char *uefi_from;		/* the boot image it loads now, as far as known */

@@ -485,7 +485,7 @@ static const char *rebuild_reason(const struct patch_opts *o)
 /* Why the plan's medium files make the image be rebuilt, or NULL. */
 static const char *medium_reason(const struct iso_medium *im)
 {
-	return im->adds_or_removes ? "adds or removes files" : NULL;
+	return im->adds ? "adds files" : NULL;
 }
 
 /* The boot entry switched (or to be): a "medium" report of the image. */
@@ -513,7 +513,7 @@ static void report_boot_switch(const char *iso, const struct patch_opts *o,
 static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 				  const struct iso_media *m, const struct iso_layout *lay,
 				  struct relay *r, struct iso_report *rep, bool *fallback,
-				  const char *forced, const char *uefi_to)
+				  const char *forced, const struct iso_medium *im)
 {
 	static char reason[600];
 	struct iso_inplace ip;
@@ -528,8 +528,10 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 		return WP_OK;
 	}
 	enum wp_err ret = iso_inplace_open(iso, m, o->work_dir, &ip, why, sizeof(why));
-	if (ret == WP_OK && uefi_to)
-		ret = iso_inplace_switch_boot(&ip, uefi_to, why, sizeof(why));
+	if (ret == WP_OK)
+		ret = iso_inplace_can_remove(&ip, im->rm, im->n_rm, why, sizeof(why));
+	if (ret == WP_OK && im->uefi_to)
+		ret = iso_inplace_switch_boot(&ip, im->uefi_to, why, sizeof(why));
 	if (ret == WP_ERR_USAGE) {
 		snprintf(reason, sizeof(reason), "%s", why);
 		msg_info("%s: not patched in place, rebuilt: %s", iso, reason);
@@ -554,7 +556,8 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 	}
 	if (ret == WP_OK)
 		ret = iso_inplace_write(&ip, rep, relay_commit, r);
-	rep->entries = m->files.n;
+	rep->entries = m->files.n - ip.n_rm;
+	rep->n_removed = ip.n_rm;
 	iso_inplace_close(&ip);
 	return ret;
 }
@@ -625,7 +628,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 			bool fallback;
 			said_written = true;
 			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback,
-					     medium_reason(&im), im.uefi_to);
+					     medium_reason(&im), &im);
 			if (!fallback) {
 				if (ret == WP_OK)
 					ret = finish_report(o->output, &rep, &lay);

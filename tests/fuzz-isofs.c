@@ -61,6 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)isofs_find(fs, "SOURCES/BOOT.WIM");
 	if (gone)
 		isofs_remove(fs, gone, why, sizeof(why));
+	isofs_add(fs, "$WinPEDriver$/net/new.inf", 5000, why, sizeof(why));
+	isofs_add(fs, "Autounattend.xml", 12, why, sizeof(why));
 	if (grow)
 		isofs_set_size(fs, grow, isofs_find(fs, grow)->size + 3 * 1024 * 1024 + 7, why, sizeof(why));
 	if (shrink)

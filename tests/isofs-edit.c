@@ -10,6 +10,9 @@
  *	patches; prints "range LBA SECTORS" for every run written (the
  *	extents and the patches) and "size SECTORS" for the new image.
  *	A refusal prints the reason on stderr and exits 2.
+ *   isofs-edit add IMAGE PATH=FILE...
+ *	the same for new files (isofs_add): each PATH made with FILE's size
+ *	and bytes.
  *   isofs-edit resize-sparse IMAGE PATH=SIZE...
  *	the same with sizes instead of files, writing no file data (the
  *	new extents stay holes), for sizes beyond what a test writes.
@@ -87,7 +90,7 @@ static int list(struct isofs *fs)
 	return 0;
 }
 
-static int resize(struct isofs *fs, int fd, int argc, char **argv, bool sparse)
+static int resize(struct isofs *fs, int fd, int argc, char **argv, bool sparse, bool add)
 {
 	char why[512];
 	struct isofs_patch *p;
@@ -101,7 +104,9 @@ static int resize(struct isofs *fs, int fd, int argc, char **argv, bool sparse)
 		*eq = '\0';
 		uint64_t size = sparse ? strtoull(eq + 1, NULL, 10)
 				       : (stat(eq + 1, &st) == 0 ? (uint64_t)st.st_size : UINT64_MAX);
-		if (size == UINT64_MAX || isofs_set_size(fs, argv[i], size, why, sizeof(why)) != 0) {
+		if (size == UINT64_MAX ||
+		    (add ? isofs_add(fs, argv[i], size, why, sizeof(why))
+			 : isofs_set_size(fs, argv[i], size, why, sizeof(why))) != 0) {
 			fprintf(stderr, "isofs-edit: %s: %s\n", argv[i], size == UINT64_MAX ? "cannot stat" : why);
 			return 2;
 		}
@@ -148,7 +153,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	int r = !edit ? list(fs)
-		: resize(fs, fd, argc - 3, argv + 3, strcmp(argv[1], "resize-sparse") == 0);
+		: resize(fs, fd, argc - 3, argv + 3, strcmp(argv[1], "resize-sparse") == 0,
+			 strcmp(argv[1], "add") == 0);
 	isofs_free(fs);
 	close(fd);
 	return r;

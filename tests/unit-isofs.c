@@ -210,6 +210,37 @@ static void test_image(const char *path)
 	free((void *)m.base);
 }
 
+/* The integrity descriptor's file and directory counts and next unique
+ * ID (UDF 2.2.6.4, ECMA-167 3/10.10). */
+struct counts {
+	uint32_t files, dirs;
+	uint64_t next;
+};
+static struct counts lvid_counts(struct isofs *fs)
+{
+	unsigned char b[SECT];
+	struct counts c = { 0, 0, 0 };
+	char why[256];
+	if (!fs->udf.lvid || isofs_read(fs, fs->udf.lvid, 1, b, why, sizeof(why)) != 0)
+		return c;
+	size_t iu = 80 + 8 * get32(b + 72);
+	c.files = get32(b + iu + 32);
+	c.dirs = get32(b + iu + 36);
+	c.next = get64(b + 40);
+	return c;
+}
+
+/* The unique ID of a file's entry (FE 160, EFE 200). */
+static uint64_t unique_id(struct isofs *fs, const char *path)
+{
+	struct isofs_node *n = isofs_node_find(fs, path);
+	unsigned char b[SECT];
+	char why[256];
+	if (!n || !n->icb || isofs_read(fs, n->icb, 1, b, why, sizeof(why)) != 0)
+		return 0;
+	return get64(b + (get16(b) == 266 ? 200 : 160));
+}
+
 /* Removing files: each tree's entries go, nothing else changes, the
  * file whose data comes last in a UDF volume is refused. */
 static void test_remove(const char *path)
@@ -232,6 +263,7 @@ static void test_remove(const char *path)
 		return;
 	}
 	size_t count = isofs_count(fs), listed[2];
+	struct counts c0 = lvid_counts(fs);
 	for (int t = 0; t < 2; t++)
 		listed[t] = fs->trees[t].n_items;
 	bool in_tree[2] = { item(fs, 0, "setup.exe") != NULL, item(fs, 1, "setup.exe") != NULL };
@@ -272,6 +304,9 @@ static void test_remove(const char *path)
 		diag("%s", why);
 	} else {
 		is_int(isofs_count(re), count - 3, "three entries fewer");
+		if (re->udf.present)
+			is_int(lvid_counts(re).files, c0.files - 3,
+			       "the integrity descriptor counts three files fewer");
 		ok(!isofs_find(re, "setup.exe") && !isofs_find(re, "support/empty.txt") &&
 		   !isofs_find(re, "boot/fonts/segmono_boot.ttf"), "none of them is listed");
 		bool same = true;
@@ -289,6 +324,95 @@ static void test_remove(const char *path)
 			   "%s: its records are gone, three fewer, the others there",
 			   t ? "Joliet" : "ISO 9660");
 		}
+	}
+	isofs_free(re);
+	isofs_patches_free(p, n_p);
+	isofs_free(fs);
+	free((void *)m.base);
+}
+
+/* Adding files: refused where an ISO 9660 tree mirrors the UDF one
+ * (genisoimage), else new entries behind the partition, every old one
+ * unchanged, the counts and unique IDs moved on, a 3 GiB file in four
+ * extents, the image reopened from the patches. */
+static void test_add(const char *path)
+{
+	char why[512];
+	uint64_t sectors, new_sectors;
+	struct mem m = { load(path, &sectors), 0, NULL, 0 };
+	struct isofs_reader rd = { mem_read, &m };
+	struct isofs_patch *p = NULL;
+	size_t n_p = 0;
+	m.base_sectors = sectors;
+
+	diag("adding files to %s", path);
+	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
+	if (!ok(fs != NULL, "%s opens", path)) {
+		diag("%s", why);
+		free((void *)m.base);
+		return;
+	}
+	if (item(fs, 0, "sources/boot.wim")) {
+		is_int(isofs_add(fs, "Autounattend.xml", 10, why, sizeof(why)), -1,
+		       "an ISO 9660 tree listing the files: refused");
+		ok(strstr(why, "ISO 9660 tree lists its files too") != NULL, "... saying why: %s", why);
+		isofs_free(fs);
+		free((void *)m.base);
+		return;
+	}
+	size_t count = isofs_count(fs);
+	struct counts c0 = lvid_counts(fs);
+	uint64_t append0 = fs->append0;
+	is_int(isofs_add(fs, "SETUP.EXE", 10, why, sizeof(why)), -1, "a file there is not added");
+	is_int(isofs_add(fs, "setup.exe/x", 10, why, sizeof(why)), -1, "nor one under a file");
+	ok(strstr(why, "setup.exe is a file of the image") != NULL, "... saying why: %s", why);
+	is_int(isofs_add(fs, "a/../b", 10, why, sizeof(why)), -1, "nor a path with ..");
+	is_int(isofs_add(fs, "/abs", 10, why, sizeof(why)), -1, "nor an absolute one");
+	is_int(isofs_add(fs, "Autounattend.xml", 12, why, sizeof(why)), 0, "Autounattend.xml added");
+	is_int(isofs_add(fs, "$WinPEDriver$/net/sub/big.sys", 3 * GiB, why, sizeof(why)), 0,
+	       "a 3 GiB file three directories deep added");
+	is_int(isofs_add(fs, "SOURCES/new.txt", 0, why, sizeof(why)), 0, "an empty file into SOURCES/ added");
+	is_int(isofs_add(fs, "\xc3\xa9t\xc3\xa9/\xe2\x82\xac.txt", 5, why, sizeof(why)), 0,
+	       "names beyond ASCII (8- and 16-bit UDF names) added");
+	const struct isofs_file *f = isofs_find(fs, "$winpedriver$/NET/sub/big.sys");
+	ok(f && f->size == 3 * GiB && f->n_ext == 4 && extents_ok(f->ext, 4, ISOFS_UDF_EXTENT_MAX, 3 * GiB) &&
+	   f->ext[0].lba > append0, "the 3 GiB file: four extents (of 2^30 - 2048 bytes at most) behind the partition");
+	f = isofs_find(fs, "sources/NEW.TXT");
+	ok(f && !strcmp(f->path, "sources/new.txt") && f->size == 0 && f->n_ext == 0,
+	   "the file in an existing directory takes its spelling: %s", f ? f->path : "(none)");
+	is_int(isofs_count(fs), count + 8, "four files and four directories more");
+	is_int(isofs_commit(fs, &p, &n_p, &new_sectors, why, sizeof(why)), 0, "committed");
+	ok(new_sectors > sectors + 3 * GiB / SECT, "the image grows by the new data and entries");
+
+	m.p = p;
+	m.n_p = n_p;
+	struct isofs *re = isofs_open(&rd, new_sectors, why, sizeof(why));
+	if (!ok(re != NULL, "the patched image opens (every tag checked)")) {
+		diag("%s", why);
+	} else {
+		is_int(isofs_count(re), count + 8, "it lists the new entries");
+		f = isofs_find(re, "$WinPEDriver$/net/sub/big.sys");
+		ok(f && f->size == 3 * GiB && f->n_ext == 4, "the 3 GiB file's entry reads back");
+		f = isofs_find(re, "\xc3\xa9t\xc3\xa9/\xe2\x82\xac.txt");
+		ok(f && f->size == 5, "the names beyond ASCII read back");
+		ok(isofs_find(re, "$WinPEDriver$/net") && isofs_find(re, "$WinPEDriver$/net")->dir,
+		   "the new directories are directories");
+		bool same = true;
+		for (size_t i = 0; i < isofs_count(fs); i++) {
+			const struct isofs_file *o = isofs_at(fs, i), *g = isofs_find(re, o->path);
+			same &= g && g->dir == o->dir && (o->dir || (g->size == o->size && g->n_ext == o->n_ext &&
+				 !memcmp(o->ext, g->ext, o->n_ext * sizeof(*o->ext))));
+		}
+		ok(same, "every entry has the size and extents the edit gave it");
+		struct counts c1 = lvid_counts(re);
+		is_int(c1.files, c0.files + 4, "the integrity descriptor counts four files more");
+		is_int(c1.dirs, c0.dirs + 4, "and four directories more");
+		uint64_t u1 = unique_id(re, "Autounattend.xml"), u2 = unique_id(re, "$WinPEDriver$/net/sub/big.sys");
+		ok(u1 >= c0.next && u1 >= 16 && u2 > u1 && c1.next > u2,
+		   "new entries take unique IDs from the next one (%" PRIu64 ", %" PRIu64 "), which moves on",
+		   u1, u2);
+		is_int(re->udf.part_start + re->udf.part_len, new_sectors - (sectors - append0),
+		       "the partition ends where the moved area starts");
 	}
 	isofs_free(re);
 	isofs_patches_free(p, n_p);
@@ -505,5 +629,7 @@ int main(int argc, char **argv)
 		test_moved_descriptors(argv[i]);
 	for (int i = 1; i < argc; i++)
 		test_remove(argv[i]);
+	for (int i = 1; i < argc; i++)
+		test_add(argv[i]);
 	return done_testing();
 }

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "adapters/iso_parse.h"
@@ -77,6 +78,59 @@ void iso_parse_cs0(const unsigned char *d, size_t len, char *out, size_t size)
 		for (size_t i = 1; i + 1 < len; i += 2)
 			put_utf8(out, size, &n, (unsigned)d[i] << 8 | d[i + 1]);
 	}
+}
+
+/* The next code point of UTF-8 text at *p (advanced), or -1 when the
+ * bytes are not UTF-8 of a character of the Basic Multilingual Plane. */
+static long utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	unsigned long c;
+	int more;
+	if (s[0] < 0x80) {
+		c = s[0], more = 0;
+	} else if ((s[0] & 0xE0) == 0xC0) {
+		c = s[0] & 0x1F, more = 1;
+	} else if ((s[0] & 0xF0) == 0xE0) {
+		c = s[0] & 0x0F, more = 2;
+	} else {
+		return -1;
+	}
+	for (int i = 1; i <= more; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return -1;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	if ((more == 1 && c < 0x80) || (more == 2 && (c < 0x800 || (c >= 0xD800 && c < 0xE000))))
+		return -1;	/* overlong, or a surrogate */
+	*p = s + more + 1;
+	return (long)c;
+}
+
+size_t iso_make_cs0(const char *name, unsigned char *out, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	bool wide = false;
+	size_t n = 0;
+	long c;
+	while (*p) {
+		if ((c = utf8_next(&p)) < 0)
+			return 0;
+		wide |= c > 0xFF;
+		n++;
+	}
+	size_t len = 1 + n * (wide ? 2 : 1);
+	if (n == 0 || len > size)
+		return 0;
+	out[0] = wide ? 16 : 8;
+	p = (const unsigned char *)name;
+	for (size_t i = 1; i < len;) {
+		c = utf8_next(&p);
+		if (wide)
+			out[i++] = (unsigned char)(c >> 8);
+		out[i++] = (unsigned char)c;
+	}
+	return len;
 }
 
 void iso_parse_ucs2be(const unsigned char *d, size_t len, char *out, size_t size)

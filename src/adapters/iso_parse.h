@@ -67,6 +67,11 @@ bool iso_parse_udf_vd(const unsigned char s[ISO_SECTOR], char *label, size_t siz
  * then the characters) of len bytes, as UTF-8 into out (at most size
  * bytes with the NUL; longer names are cut). */
 void iso_parse_cs0(const unsigned char *d, size_t len, char *out, size_t size);
+/* The other way: UTF-8 `name` as OSTA compressed unicode (8 bits a
+ * character when every one fits, else 16, big-endian) into out; its
+ * length with the compression byte, or 0 when it is empty, longer than
+ * `size` or not UTF-8 of the Basic Multilingual Plane. */
+size_t iso_make_cs0(const char *name, unsigned char *out, size_t size);
 /* A Joliet name (UCS-2, big-endian) of len bytes, as UTF-8 the same way. */
 void iso_parse_ucs2be(const unsigned char *d, size_t len, char *out, size_t size);
 

@@ -30,6 +30,35 @@ static struct isofs_sector *overlay_find(struct isofs *fs, uint64_t lba)
 	return NULL;
 }
 
+/* Is the run [lba, lba + n) in the area edits append to? */
+static bool in_new_area(const struct isofs *fs, uint64_t lba, size_t n)
+{
+	return lba >= fs->append0 && lba < fs->append && n <= fs->append - lba;
+}
+
+static struct isofs_sector *fresh_find(struct isofs *fs, uint64_t lba)
+{
+	for (size_t i = 0; i < fs->n_fresh; i++)
+		if (fs->fresh[i].lba == lba)
+			return &fs->fresh[i];
+	return NULL;
+}
+
+int isofs_read_part(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, char *why,
+		    size_t why_size)
+{
+	if (!n || !in_new_area(fs, lba, n))
+		return isofs_read(fs, lba, n, buf, why, why_size);
+	for (size_t i = 0; i < n; i++) {
+		const struct isofs_sector *s = fresh_find(fs, lba + i);
+		if (s)
+			memcpy(buf + i * SECT, s->data, SECT);
+		else
+			memset(buf + i * SECT, 0, SECT);
+	}
+	return 0;
+}
+
 int isofs_read(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, char *why,
 	       size_t why_size)
 {
@@ -43,6 +72,39 @@ int isofs_read(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, cha
 		if (fs->sec[i].lba >= lba && fs->sec[i].lba - lba < n)
 			memcpy(buf + (fs->sec[i].lba - lba) * SECT, fs->sec[i].data, SECT);
 	return 0;
+}
+
+/* A sector of the new area: zeros on first use, emitted whole at commit
+ * (never moved with the area behind the data, which is read as it was). */
+static unsigned char *fresh_sector(struct isofs *fs, uint64_t lba, char *why, size_t why_size)
+{
+	struct isofs_sector *s = fresh_find(fs, lba);
+	if (s)
+		return s->data;
+	if (fs->n_fresh == fs->alloc_fresh) {
+		size_t n = fs->alloc_fresh ? 2 * fs->alloc_fresh : 16;
+		struct isofs_sector *v = realloc(fs->fresh, n * sizeof(*v));
+		if (!v) {
+			isofs_fail(why, why_size, "out of memory");
+			return NULL;
+		}
+		fs->fresh = v;
+		fs->alloc_fresh = n;
+	}
+	unsigned char *d = calloc(1, SECT);
+	if (!d) {
+		isofs_fail(why, why_size, "out of memory");
+		return NULL;
+	}
+	fs->fresh[fs->n_fresh++] = (struct isofs_sector){ lba, d, NULL };
+	return d;
+}
+
+unsigned char *isofs_edit_part(struct isofs *fs, uint64_t lba, char *why, size_t why_size)
+{
+	if (lba >= fs->append0)
+		return fresh_sector(fs, lba, why, why_size);
+	return isofs_edit_sector(fs, lba, why, why_size);
 }
 
 unsigned char *isofs_edit_sector(struct isofs *fs, uint64_t lba, char *why, size_t why_size)
@@ -163,8 +225,9 @@ static int by_folded(const void *a, const void *b)
 /* Sort the listing and index it by case-folded path (no global state:
  * images may be opened from several threads).  The nodes do not move
  * after this: pub.ext points into each node's own array. */
-static int index_nodes(struct isofs *fs, char *why, size_t why_size)
+int isofs_index_nodes(struct isofs *fs, char *why, size_t why_size)
 {
+	free(fs->folded);
 	if (fs->n_nodes)
 		qsort(fs->nodes, fs->n_nodes, sizeof(*fs->nodes), by_path);
 	fs->folded = malloc((fs->n_nodes + 1) * sizeof(*fs->folded));
@@ -189,9 +252,10 @@ struct isofs_node *isofs_node_find(struct isofs *fs, const char *path)
 		else
 			hi = mid;
 	}
-	if (lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->folded[lo].path, path) &&
-	    !fs->nodes[fs->folded[lo].i].gone)
-		return &fs->nodes[fs->folded[lo].i];
+	/* The first of that name not removed (one may be added after). */
+	for (; lo < fs->n_nodes && !isofs_strcasecmp_ascii(fs->folded[lo].path, path); lo++)
+		if (!fs->nodes[fs->folded[lo].i].gone)
+			return &fs->nodes[fs->folded[lo].i];
 	return NULL;
 }
 
@@ -293,7 +357,7 @@ struct isofs *isofs_open(const struct isofs_reader *rd, uint64_t image_sectors, 
 		goto fail;
 	}
 	fs->append0 = fs->append;
-	if (index_nodes(fs, why, why_size) != 0)
+	if (isofs_index_nodes(fs, why, why_size) != 0)
 		goto fail;
 	return fs;
 fail:
@@ -316,6 +380,9 @@ void isofs_free(struct isofs *fs)
 	for (size_t i = 0; i < fs->n_sec; i++)
 		free(fs->sec[i].data);
 	free(fs->sec);
+	for (size_t i = 0; i < fs->n_fresh; i++)
+		free(fs->fresh[i].data);
+	free(fs->fresh);
 	free(fs);
 }
 

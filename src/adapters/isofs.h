@@ -105,6 +105,27 @@ int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *
  */
 int isofs_remove(struct isofs *fs, const char *path, char *why, size_t why_size);
 
+/*
+ * Add a regular file of `size` bytes at `path` (its missing directories
+ * too) to the UDF tree: a new file entry for each at the append point
+ * (after the end of the UDF partition, which grows), the file's data
+ * right after its entry, an identifier in its directory's data (which
+ * is rewritten where it is if it fits its sectors, else moved to the
+ * append point), the integrity descriptor's file and directory counts and
+ * next unique ID.  The new entries are made like the image's own (owner,
+ * permissions, times and implementation of its first regular file's
+ * entry, or of the parent directory's).  Existing directories are matched
+ * without regard to ASCII case and keep their spelling.  Afterwards
+ * isofs_find gives the file, in whose extents the caller writes its
+ * bytes.  Refused (-1 with `why`) when the image has no UDF tree, when an
+ * ISO 9660 or Joliet tree lists the files too (genisoimage's layout,
+ * whose trees wimpatch does not add records to; Microsoft's lists
+ * README.TXT only), when the path is there, names a file as a directory
+ * or cannot be a UDF name, and where resizing is refused.  A refusal
+ * after the first directory was made leaves the handle spent.
+ */
+int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size_t why_size);
+
 /* A run of whole sectors to write at lba. */
 struct isofs_patch {
 	uint64_t lba;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static int udf_entry(struct isofs *fs, const struct isofs_node *n, const struct 
 		     size_t n_ext, uint64_t size, unsigned char *fe, char *why, size_t why_size)
 {
 	uint64_t block = n->icb - fs->udf.part_start;
-	if (isofs_read(fs, n->icb, 1, fe, why, why_size) != 0)
+	if (isofs_read_part(fs, n->icb, 1, fe, why, why_size) != 0)
 		return -1;
 	if (!isofs_tag_ok(fe, SECT, 0, (uint32_t)block) || (get16(fe) != 261 && get16(fe) != 266))
 		return FAIL("UDF: the file entry of %s at sector %" PRIu64 " is gone", n->pub.path, n->icb);
@@ -190,7 +191,7 @@ static int make_plan(struct isofs *fs, struct isofs_node *n, uint64_t size, stru
 		return FAIL("the image would exceed 2^32 sectors");
 	if (fs->udf.present) {
 		if (udf_entry(fs, n, p->ext, p->n_ext, size, p->fe, why, why_size) != 0 ||
-		    !isofs_edit_sector(fs, n->icb, why, why_size))
+		    !isofs_edit_part(fs, n->icb, why, why_size))
 			return -1;
 	}
 	return plan_trees(fs, n, size, p, why, why_size);
@@ -218,7 +219,7 @@ int isofs_set_size(struct isofs *fs, const char *path, uint64_t new_size, char *
 		return -1;
 	}
 	if (fs->udf.present)
-		memcpy(isofs_edit_sector(fs, n->icb, NULL, 0), p.fe, SECT);
+		memcpy(isofs_edit_part(fs, n->icb, NULL, 0), p.fe, SECT);
 	for (int i = 0; i < 2; i++) {
 		if (!p.in_tree[i])
 			continue;
@@ -303,6 +304,91 @@ int isofs_remove(struct isofs *fs, const char *path, char *why, size_t why_size)
 spent:
 	fs->committed = true;	/* part of the edit may be in the overlay */
 	return -1;
+}
+
+/* Does tree t list the UDF tree's files (genisoimage's layout), rather
+ * than a stub of its own (Microsoft's: README.TXT, maybe the boot images,
+ * at its root)?  It does if it lists one of UDF's directories, or more
+ * than half of its entries. */
+static bool tree_mirrors(struct isofs *fs, const struct isofs_tree *t)
+{
+	size_t same = 0;
+	for (size_t i = 0; t->present && i < t->n_items; i++) {
+		const struct isofs_node *n = isofs_node_find(fs, t->items[i].path);
+		if (n && n->pub.dir)
+			return true;
+		same += n != NULL;
+	}
+	return same > 0 && same * 2 > fs->n_nodes;
+}
+
+/* Why a new file cannot go into this image at `path`, or 0. */
+static int can_add(struct isofs *fs, const char *path, uint64_t size, char *why,
+		   size_t why_size)
+{
+	size_t len = strlen(path);
+	if (fs->committed)
+		return FAIL("the edits are already committed");
+	if (!len || len >= ISOFS_MAX_PATH || path[0] == '/' || path[len - 1] == '/' ||
+	    strstr(path, "//"))
+		return FAIL("%s: not a relative path of the image", path);
+	if (!fs->udf.present)
+		return FAIL("%s: the image has no UDF file system (wimpatch adds files to one only)",
+			    path);
+	if (fs->udf.nogo)
+		return FAIL("%s: %s", path, fs->udf.nogo);
+	for (int i = 0; i < 2; i++)
+		if (tree_mirrors(fs, &fs->trees[i]))
+			return FAIL("%s: the image's %s tree lists its files too, and wimpatch adds "
+				    "files to the UDF tree only", path,
+				    fs->trees[i].joliet ? "Joliet" : "ISO 9660");
+	for (const char *c = path; *c;) {
+		size_t k = strcspn(c, "/");
+		if ((k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.'))
+			return FAIL("%s: not a path of the image wimpatch can add", path);
+		c += k + (c[k] == '/');
+	}
+	if (isofs_node_find(fs, path))
+		return FAIL("%s: is in the image already", path);
+	if (fs->append + ISOFS_MAX_DEPTH + 2 + sectors_of(size) > UINT32_MAX)
+		return FAIL("the image would exceed 2^32 sectors");
+	return can_grow(fs, why, why_size);
+}
+
+int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size_t why_size)
+{
+	char cur[ISOFS_MAX_PATH] = "", want[ISOFS_MAX_PATH];
+	uint64_t picb = fs->udf.root;
+	int depth = 0;
+	if (can_add(fs, path, size, why, why_size) != 0)
+		return -1;
+	for (const char *c = path; *c; depth++) {
+		size_t k = strcspn(c, "/");
+		bool last = c[k] == '\0';
+		char name[ISOFS_MAX_PATH];
+		memcpy(name, c, k);
+		name[k] = '\0';
+		c += k + !last;
+		if (depth >= ISOFS_MAX_DEPTH)
+			return FAIL("%s: deeper than %d directories", path, ISOFS_MAX_DEPTH);
+		if ((size_t)snprintf(want, sizeof(want), "%s%s%s", cur, *cur ? "/" : "", name) >=
+		    sizeof(want))
+			return FAIL("%s: a path longer than %d bytes", path, ISOFS_MAX_PATH);
+		struct isofs_node *n = isofs_node_find(fs, want);
+		if (n && !n->pub.dir)
+			return FAIL("%s: %s is a file of the image", path, n->pub.path);
+		if (!n) {
+			if (isofs_udf_add(fs, picb, want, name, !last, last ? size : 0, why,
+					  why_size) != 0) {
+				fs->committed = true;	/* part of it may be in the overlay */
+				return -1;
+			}
+			n = isofs_node_find(fs, want);
+		}
+		snprintf(cur, sizeof(cur), "%s", n->pub.path);
+		picb = n->icb;
+	}
+	return 0;
 }
 
 /* A pointer into the moved area, moved with it. */
@@ -470,8 +556,10 @@ int isofs_commit(struct isofs *fs, struct isofs_patch **patches, size_t *n_patch
 	if (delta && grow_9660(fs, delta, why, why_size) != 0)
 		return -1;
 	size_t moved = delta ? (size_t)(fs->image_sectors - fs->append0) : 0;
-	if (!(o = calloc(fs->n_sec + moved + 1, sizeof(*o))))
+	if (!(o = calloc(fs->n_sec + fs->n_fresh + moved + 1, sizeof(*o))))
 		return FAIL("out of memory");
+	for (size_t i = 0; i < fs->n_fresh; i++)
+		o[n++] = (struct out_sector){ fs->fresh[i].lba, fs->fresh[i].data, false };
 	for (size_t i = 0; i < fs->n_sec; i++) {
 		const struct isofs_sector *s = &fs->sec[i];
 		if ((delta && s->lba >= fs->append0) || !memcmp(s->data, s->orig, SECT))

@@ -97,6 +97,10 @@ struct isofs {
 	size_t n_boot;
 	struct isofs_sector *sec;	/* edited sectors */
 	size_t n_sec, alloc_sec;
+	struct isofs_sector *fresh;	/* sectors of the new area [append0, append)
+					   that edits filled: file entries and
+					   directories added or moved (orig NULL) */
+	size_t n_fresh, alloc_fresh;
 	bool committed;
 };
 
@@ -155,11 +159,23 @@ int isofs_seen_add(struct isofs_seen *s, uint64_t key);
 int isofs_fail(char *why, size_t why_size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Read n sectors (bounds checked against the image; edited sectors as
- * edited). */
+ * edited): the image as read and the overlay, whatever edits appended. */
 int isofs_read(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, char *why,
 	       size_t why_size);
-/* The edited copy of a sector, made on first use; NULL on a read error. */
+/* The edited copy of a sector, made on first use; NULL on a read error.
+ * Sectors at or past append0 belong to the area moved behind the new
+ * extents at commit, and are moved with their edits. */
 unsigned char *isofs_edit_sector(struct isofs *fs, uint64_t lba, char *why, size_t why_size);
+/* The same for the contents of the UDF partition (file entries,
+ * directories), which may be new: at or past append0 they are sectors of
+ * the new area [append0, append) that edits fill (zeros until then),
+ * emitted at commit where they are; the old partition lies below. */
+int isofs_read_part(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, char *why,
+		    size_t why_size);
+unsigned char *isofs_edit_part(struct isofs *fs, uint64_t lba, char *why, size_t why_size);
+/* Sort the listing by path and index it again (after nodes are added;
+ * pointers to nodes do not survive it). */
+int isofs_index_nodes(struct isofs *fs, char *why, size_t why_size);
 struct isofs_node *isofs_add_node(struct isofs *fs, const char *path, char *why,
 				  size_t why_size);
 struct isofs_node *isofs_node_find(struct isofs *fs, const char *path);
@@ -213,6 +229,15 @@ int isofs_9660_remove(struct isofs *fs, struct isofs_tree *t, struct isofs_item 
 /* isofs_udf.c: take the file identifier of node n out of its parent
  * directory's data (see isofs_remove). */
 int isofs_udf_remove(struct isofs *fs, const struct isofs_node *n, char *why, size_t why_size);
+
+/* isofs_udf.c: a new directory, or regular file of `size` bytes, `name`
+ * in the directory whose entry is at sector picb, listed as `path`: see
+ * isofs_add. */
+int isofs_udf_add(struct isofs *fs, uint64_t picb, const char *path, const char *name, bool dir,
+		  uint64_t size, char *why, size_t why_size);
+/* isofs_udf.c: the integrity descriptor's counts of files and
+ * directories moved by dfiles and ddirs (nothing without one). */
+int isofs_udf_counts(struct isofs *fs, int dfiles, int ddirs, char *why, size_t why_size);
 
 /* isofs_edit.c */
 #endif

@@ -147,7 +147,10 @@ static int read_lvid(struct isofs *fs, char *why, size_t why_size)
  * partition. */
 static int block_ok(const struct isofs *fs, uint64_t block, uint64_t n)
 {
-	return block < fs->udf.part_len && n <= fs->udf.part_len - block;
+	uint64_t len = fs->udf.part_len;
+	if (fs->append > fs->udf.part_start + len)	/* grown by the edits so far */
+		len = fs->append - fs->udf.part_start;
+	return block < len && n <= len - block;
 }
 
 static int read_fe(struct isofs *fs, uint32_t block, struct fe *fe, char *why, size_t why_size)
@@ -156,7 +159,7 @@ static int read_fe(struct isofs *fs, uint32_t block, struct fe *fe, char *why, s
 		if (!block_ok(fs, block, 1))
 			return FAIL("UDF: file entry at block %" PRIu32 " is outside the partition", block);
 		fe->lba = fs->udf.part_start + block;
-		if (isofs_read(fs, fe->lba, 1, fe->b, why, why_size) != 0)
+		if (isofs_read_part(fs, fe->lba, 1, fe->b, why, why_size) != 0)
 			return -1;
 		if (!isofs_tag_ok(fe->b, SECT, 0, block))
 			return FAIL("UDF: bad descriptor tag at sector %" PRIu64, fe->lba);
@@ -278,8 +281,8 @@ static int dir_data(struct isofs *fs, const struct fe *fe, unsigned char **data,
 	} else {
 		size_t at = 0;
 		for (size_t i = 0; i < n; i++) {
-			if (isofs_read(fs, ext[i].lba, (size_t)sectors_of(ext[i].bytes), d + at, why,
-				       why_size) != 0) {
+			if (isofs_read_part(fs, ext[i].lba, (size_t)sectors_of(ext[i].bytes), d + at,
+					    why, why_size) != 0) {
 				free(ext);
 				free(d);
 				return -1;
@@ -534,18 +537,342 @@ int isofs_udf_remove(struct isofs *fs, const struct isofs_node *n, char *why, si
 	/* Every sector taken into the overlay before any is changed. */
 	for (size_t i = 0; i < n_ext; i++)
 		for (uint64_t s = 0; s < sectors_of(ext[i].bytes); s++)
-			if (!isofs_edit_sector(fs, ext[i].lba + s, why, why_size))
+			if (!isofs_edit_part(fs, ext[i].lba + s, why, why_size))
 				goto out;
-	if (!isofs_edit_sector(fs, dir.lba, why, why_size))
+	if (!isofs_edit_part(fs, dir.lba, why, why_size))
 		goto out;
 	size_t off = 0;
 	for (size_t i = 0; i < n_ext; i++)
 		for (uint64_t s = 0; s < sectors_of(ext[i].bytes); s++, off += SECT)
-			memcpy(isofs_edit_sector(fs, ext[i].lba + s, NULL, 0), d + off, SECT);
-	memcpy(isofs_edit_sector(fs, dir.lba, NULL, 0), dir.b, SECT);
-	r = 0;
+			memcpy(isofs_edit_part(fs, ext[i].lba + s, NULL, 0), d + off, SECT);
+	memcpy(isofs_edit_part(fs, dir.lba, NULL, 0), dir.b, SECT);
+	r = isofs_udf_counts(fs, -1, 0, why, why_size);
 out:
 	free(ext);
 	free(d);
 	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Adding files and directories */
+
+/* The integrity descriptor's counts (UDF 2.2.6.4: number of files and of
+ * directories in its implementation use) moved by dfiles and ddirs, and,
+ * with `uniq`, the next unique ID taken (3/10.10.4: the logical volume
+ * header's, kept above every one in use; 0-15 are reserved). */
+static int lvid_update(struct isofs *fs, int dfiles, int ddirs, uint64_t *uniq, char *why,
+		       size_t why_size)
+{
+	unsigned char *b;
+	if (!fs->udf.lvid)
+		return uniq ? FAIL("UDF: no integrity descriptor to number a new file") : 0;
+	if (!(b = isofs_edit_sector(fs, fs->udf.lvid, why, why_size)))
+		return -1;
+	uint64_t iu = 80 + 8 * (uint64_t)get32(b + 72);
+	if (get32(b + 76) >= 40 && iu + 40 <= SECT) {
+		put32(b + iu + 32, get32(b + iu + 32) + (uint32_t)dfiles);
+		put32(b + iu + 36, get32(b + iu + 36) + (uint32_t)ddirs);
+	}
+	if (uniq) {
+		uint64_t u = get64(b + 40);
+		*uniq = u < 16 ? 16 : u;
+		put64(b + 40, *uniq + 1);
+	}
+	isofs_tag_seal(b, (uint32_t)fs->udf.lvid, 0);
+	return 0;
+}
+
+int isofs_udf_counts(struct isofs *fs, int dfiles, int ddirs, char *why, size_t why_size)
+{
+	return lvid_update(fs, dfiles, ddirs, NULL, why, why_size);
+}
+
+/* A file identifier descriptor (4/14.4) for the entry at `block` with
+ * unique ID `uniq`, its tag's version and serial number from `like`;
+ * its padded length (4/14.4.9), at most 40 + 255 bytes.  Sealed where it
+ * lands. */
+static size_t make_fid(unsigned char *f, const unsigned char *like, unsigned chars,
+		       uint32_t block, uint64_t uniq, const unsigned char *name, size_t name_len)
+{
+	size_t padded = (38 + name_len + 3) & ~(size_t)3;
+	memset(f, 0, padded);
+	memcpy(f, like, 16);
+	put16(f, 257);
+	put16(f + 16, 1);	/* file version */
+	f[18] = (unsigned char)chars;
+	f[19] = (unsigned char)name_len;
+	put32(f + 20, SECT);	/* the ICB: one block */
+	put32(f + 24, block);
+	put32(f + 32, (uint32_t)uniq);	/* UDF 2.3.4.3: its unique ID's low half */
+	if (name_len)
+		memcpy(f + 38, name, name_len);
+	put16(f + 10, (uint32_t)(padded - 16));
+	return padded;
+}
+
+/* Write `len` bytes of directory data d into the sectors of ext, each
+ * FID's tag sealed with the block it starts in. */
+static int put_dir_data(struct isofs *fs, unsigned char *d, size_t len,
+			const struct isofs_extent *ext, size_t n_ext, char *why, size_t why_size)
+{
+	for (size_t pos = 0; pos < len;) {
+		size_t k = fid_len(d + pos, len - pos);
+		if (!k) {
+			/* only its tag location and CRC are to be sealed yet */
+			size_t claimed = 38 + get16(d + pos + 36) + d[pos + 19];
+			if (len - pos < 38 || claimed > len - pos)
+				return FAIL("UDF: bad file identifier in a directory being written");
+			k = claimed;
+		}
+		size_t padded = (k + 3) & ~(size_t)3;
+		isofs_tag_seal(d + pos, data_block(fs, ext, n_ext, pos), padded);
+		pos += padded;
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < n_ext; i++)
+		for (uint64_t s = 0; s < sectors_of(ext[i].bytes); s++, off += SECT) {
+			unsigned char *b = isofs_edit_part(fs, ext[i].lba + s, why, why_size);
+			if (!b)
+				return -1;
+			memcpy(b, d + off, SECT);
+		}
+	return 0;
+}
+
+/* The allocation descriptors of fe for extents ext (fe->adtype's kind),
+ * its information length and recorded blocks; sealed. */
+static void set_ads(struct isofs *fs, struct fe *fe, const struct isofs_extent *ext, size_t n_ext,
+		    uint64_t size)
+{
+	size_t step = fe->adtype == 0 ? 8 : 16;
+	uint64_t blocks = 0;
+	memset(fe->b + fe->ad_off, 0, SECT - fe->ad_off);
+	for (size_t i = 0; i < n_ext; i++) {
+		unsigned char *a = fe->b + fe->ad_off + i * step;
+		put32(a, (uint32_t)ext[i].bytes);	/* type 0: recorded and allocated */
+		put32(a + 4, (uint32_t)(ext[i].lba - fs->udf.part_start));
+		blocks += sectors_of(ext[i].bytes);
+	}
+	fe->l_ad = n_ext * step;
+	fe->size = size;
+	put64(fe->b + 56, size);
+	put64(fe->b + (fe->efe ? 72 : 64), blocks);
+	if (fe->efe)
+		put64(fe->b + 64, size);	/* object size: no streams */
+	put32(fe->b + (fe->efe ? 216 : 176) - 4, (uint32_t)fe->l_ad);
+	isofs_tag_seal(fe->b, (uint32_t)(fe->lba - fs->udf.part_start), fe->ad_off + fe->l_ad);
+}
+
+/* A new entry's file entry, from `like` (a file entry of the same kind
+ * in the image, so that it gets the same owner, permissions, times and
+ * implementation): no extended attributes, ICB strategy 4, one link. */
+static void new_fe(struct fe *fe, const struct fe *like, bool dir, uint64_t lba, uint64_t uniq)
+{
+	size_t base = like->efe ? 216 : 176;
+	memset(fe, 0, sizeof(*fe));
+	memcpy(fe->b, like->b, base);
+	fe->lba = lba;
+	fe->efe = like->efe;
+	fe->dir = dir;
+	fe->strategy = 4;
+	fe->adtype = like->adtype <= 1 ? like->adtype : 0;
+	fe->ad_off = base;
+	put32(fe->b + 16, 0);		/* prior recorded direct entries */
+	put16(fe->b + 20, 4);		/* strategy 4 */
+	put16(fe->b + 22, 0);
+	put16(fe->b + 24, 1);		/* maximum number of entries */
+	fe->b[26] = 0;
+	fe->b[27] = dir ? 4 : 5;	/* directory, or bytes */
+	memset(fe->b + 28, 0, 6);	/* parent ICB */
+	put16(fe->b + 34, (get16(like->b + 34) & ~7u) | fe->adtype);
+	put16(fe->b + 48, 1);		/* file link count */
+	put32(fe->b + (fe->efe ? 128 : 108), 1);	/* checkpoint */
+	memset(fe->b + (fe->efe ? 136 : 112), 0, 16);	/* extended attribute ICB */
+	if (fe->efe)
+		memset(fe->b + 152, 0, 16);	/* stream directory ICB */
+	put64(fe->b + (fe->efe ? 200 : 160), uniq);
+	put32(fe->b + base - 8, 0);	/* L_EA */
+}
+
+/* The file entry new entries of a kind are made like: a directory's its
+ * parent's, a file's the first regular file's of the listing (else the
+ * parent's). */
+static int like_fe(struct isofs *fs, const struct fe *parent, bool dir, struct fe *like,
+		   char *why, size_t why_size)
+{
+	for (size_t i = 0; !dir && i < fs->n_nodes; i++) {
+		const struct isofs_node *m = &fs->nodes[i];
+		if (!m->pub.dir && !m->gone && m->icb && !m->nogo)
+			return read_fe(fs, (uint32_t)(m->icb - fs->udf.part_start), like, why, why_size);
+	}
+	*like = *parent;
+	return 0;
+}
+
+/* The parent's directory data with fid appended, written where it was
+ * if it fits its sectors, else into a new extent at the append point;
+ * its entry gets the new size (and a link for a subdirectory). */
+static int dir_append(struct isofs *fs, struct fe *dir, const unsigned char *fid, size_t fid_bytes,
+		      bool subdir, const char *path, char *why, size_t why_size)
+{
+	struct isofs_extent *ext = NULL, moved;
+	unsigned char *d = NULL, *all = NULL;
+	size_t n_ext = 0, len = 0;
+	int r = -1;
+	if (fe_extents(fs, dir, &ext, &n_ext, why, why_size) != 0 ||
+	    dir_data(fs, dir, &d, &len, why, why_size) != 0)
+		goto out;
+	size_t nlen = len + fid_bytes;
+	if (nlen > ISOFS_MAX_DIR_BYTES) {
+		FAIL("UDF: the directory of %s would be larger than %u bytes", path, ISOFS_MAX_DIR_BYTES);
+		goto out;
+	}
+	if (!(all = calloc(1, sectors_of(nlen) * SECT + SECT))) {
+		FAIL("out of memory");
+		goto out;
+	}
+	memcpy(all, d, len);
+	memcpy(all + len, fid, fid_bytes);
+	if (n_ext == 1 && nlen <= sectors_of(ext[0].bytes) * SECT) {
+		ext[0].bytes = nlen;
+	} else {
+		moved = (struct isofs_extent){ fs->append, nlen };
+		fs->append += sectors_of(nlen);
+		free(ext);
+		if (!(ext = malloc(sizeof(*ext)))) {
+			FAIL("out of memory");
+			goto out;
+		}
+		ext[0] = moved;
+		n_ext = 1;
+	}
+	if (put_dir_data(fs, all, nlen, ext, n_ext, why, why_size) != 0)
+		goto out;
+	if (subdir)
+		put16(dir->b + 48, get16(dir->b + 48) + 1);
+	set_ads(fs, dir, ext, n_ext, nlen);
+	unsigned char *b = isofs_edit_part(fs, dir->lba, why, why_size);
+	if (!b)
+		goto out;
+	memcpy(b, dir->b, SECT);
+	struct isofs_node *pn = NULL;
+	for (size_t i = 0; i < fs->n_nodes && !pn; i++)
+		if (fs->nodes[i].icb == dir->lba && !fs->nodes[i].gone)
+			pn = &fs->nodes[i];
+	if (pn) {	/* the root has no node */
+		free(pn->ext);
+		pn->ext = ext;
+		pn->pub.ext = ext;
+		pn->pub.n_ext = n_ext;
+		pn->pub.size = nlen;
+		ext = NULL;
+	}
+	r = 0;
+out:
+	free(ext);
+	free(d);
+	free(all);
+	return r;
+}
+
+/* The tag of the directory's first identifier (its parent's), whose
+ * version and serial number new identifiers take. */
+static int first_tag(struct isofs *fs, const struct fe *dir, unsigned char tag[16],
+		     const char *path, char *why, size_t why_size)
+{
+	unsigned char *d = NULL;
+	size_t len = 0;
+	if (dir_data(fs, dir, &d, &len, why, why_size) != 0)
+		return -1;
+	bool ok = fid_len(d, len) > 0;
+	if (ok)
+		memcpy(tag, d, 16);
+	free(d);
+	return ok ? 0 : FAIL("UDF: the directory of %s starts with no file identifier", path);
+}
+
+/*
+ * A new directory, or regular file of `size` bytes, `name` in the
+ * directory whose entry is at sector picb, listed as `path`: its file
+ * entry at the append point, a file's data right after it (the caller
+ * writes it there), a directory's parent identifier after it; its
+ * identifier appended to the parent's data; the integrity descriptor's
+ * counts and next unique ID moved on; the node added.
+ */
+int isofs_udf_add(struct isofs *fs, uint64_t picb, const char *path, const char *name, bool dir,
+		  uint64_t size, char *why, size_t why_size)
+{
+	unsigned char cs0[256], fid[40 + 256], pfid[40];
+	size_t name_len = iso_make_cs0(name, cs0, 255);
+	struct fe parent, like, fe;
+	uint64_t uniq;
+	struct isofs_extent *ext = NULL;
+	size_t n_ext = 0;
+	if (!name_len)
+		return FAIL("%s: its name is not UTF-8 of at most 254 characters UDF can hold", path);
+	if (read_fe(fs, (uint32_t)(picb - fs->udf.part_start), &parent, why, why_size) != 0)
+		return -1;
+	if (!parent.dir || parent.adtype > 1 || parent.strategy != 4)
+		return FAIL("%s: its UDF directory's entry %s", path,
+			    !parent.dir ? "is not a directory's"
+			    : parent.adtype > 1 ? "holds its data or has no short or long allocation "
+						  "descriptors"
+						: "uses ICB strategy 4096");
+	if (like_fe(fs, &parent, dir, &like, why, why_size) != 0 ||
+	    lvid_update(fs, dir ? 0 : 1, dir ? 1 : 0, &uniq, why, why_size) != 0)
+		return -1;
+	uint64_t lba = fs->append++;
+	uint64_t data = dir ? 40 : size;
+	if (data) {
+		struct isofs_extent run = { fs->append, data };
+		n_ext = isofs_split_extents(&run, 1, ISOFS_UDF_EXTENT_MAX, NULL, 0);
+		if (!(ext = calloc(n_ext + 1, sizeof(*ext))))
+			return FAIL("out of memory");
+		isofs_split_extents(&run, 1, ISOFS_UDF_EXTENT_MAX, ext, n_ext);
+		fs->append += sectors_of(data);
+	}
+	size_t step = like.adtype == 1 ? 16 : 8, base = like.efe ? 216 : 176;
+	if (base + n_ext * step > SECT) {
+		free(ext);
+		return FAIL("%s: %zu extents do not fit in a UDF file entry", path, n_ext);
+	}
+	new_fe(&fe, &like, dir, lba, uniq);
+	set_ads(fs, &fe, ext, n_ext, data);
+	unsigned char *b = isofs_edit_part(fs, lba, why, why_size);
+	if (!b) {
+		free(ext);
+		return -1;
+	}
+	memcpy(b, fe.b, SECT);
+	unsigned char first[16];
+	if (first_tag(fs, &parent, first, path, why, why_size) != 0) {
+		free(ext);
+		return -1;
+	}
+	if (dir) {
+		make_fid(pfid, first, 0x0A, (uint32_t)(parent.lba - fs->udf.part_start),
+			 get64(parent.b + (parent.efe ? 200 : 160)), NULL, 0);
+		if (put_dir_data(fs, pfid, 40, ext, n_ext, why, why_size) != 0) {
+			free(ext);
+			return -1;
+		}
+	}
+	size_t fb = make_fid(fid, first, dir ? 0x02 : 0, (uint32_t)(lba - fs->udf.part_start), uniq,
+			     cs0, name_len);
+	if (dir_append(fs, &parent, fid, fb, dir, path, why, why_size) != 0) {
+		free(ext);
+		return -1;
+	}
+	struct isofs_node *nd = isofs_add_node(fs, path, why, why_size);
+	if (!nd) {
+		free(ext);
+		return -1;
+	}
+	nd->pub.dir = dir;
+	nd->pub.size = data;
+	nd->icb = lba;
+	nd->ext = ext;
+	nd->pub.ext = ext;
+	nd->pub.n_ext = n_ext;
+	return isofs_index_nodes(fs, why, why_size);
 }

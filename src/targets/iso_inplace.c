@@ -16,6 +16,7 @@
 #include "adapters/iso_parse.h"
 #include "targets/iso_inplace.h"
 #include "targets/media.h"
+#include "util/array.h"
 #include "util/fdio.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
@@ -201,6 +202,16 @@ void iso_inplace_close(struct iso_inplace *ip)
 	free(ip->rm);
 	ip->rm = NULL;
 	ip->n_rm = 0;
+	for (size_t i = 0; i < ip->n_added; i++) {
+		free(ip->added[i].rel);
+		free(ip->added[i].path);
+	}
+	free(ip->added);
+	ip->added = NULL;
+	ip->n_added = 0;
+	array_free_strings(ip->new_dirs, ip->n_new_dirs);
+	ip->new_dirs = NULL;
+	ip->n_new_dirs = ip->alloc_new_dirs = 0;
 	isofs_free(ip->fs);
 	if (ip->fd >= 0)
 		close(ip->fd);
@@ -208,14 +219,23 @@ void iso_inplace_close(struct iso_inplace *ip)
 	ip->fd = -1;
 }
 
-enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
-				   char *why, size_t why_size)
+enum wp_err iso_inplace_can_edit(struct iso_inplace *ip, const char *const *rm, size_t n_rm,
+				 const char *const *add, const uint64_t *add_size, size_t n_add,
+				 char *why, size_t why_size)
 {
-	struct isofs *t = n ? open_fs(&ip->fd, ip->sectors, why, why_size) : NULL;
-	bool ok = !n || t != NULL;
+	struct isofs *t = n_rm + n_add ? open_fs(&ip->fd, ip->sectors, why, why_size) : NULL;
+	struct isofs_patch *p = NULL;
+	size_t np = 0;
+	uint64_t ns;
+	bool ok = !(n_rm + n_add) || t != NULL;
 
-	for (size_t i = 0; ok && i < n; i++)
-		ok = isofs_remove(t, rel[i], why, why_size) == 0;
+	for (size_t i = 0; ok && i < n_rm; i++)
+		ok = isofs_remove(t, rm[i], why, why_size) == 0;
+	for (size_t i = 0; ok && i < n_add; i++)
+		ok = isofs_add(t, add[i], add_size[i], why, why_size) == 0;
+	if (ok && n_add)
+		ok = isofs_commit(t, &p, &np, &ns, why, why_size) == 0;
+	isofs_patches_free(p, np);
 	isofs_free(t);
 	return ok ? WP_OK : WP_ERR_USAGE;
 }
@@ -275,6 +295,7 @@ struct edit {
 	const struct iso_standin *f;
 	struct wim_change_list c;
 	int fd;				/* the stand-in, read */
+	bool added;			/* a file new to the image */
 };
 
 struct out {
@@ -374,6 +395,10 @@ static enum wp_err write_file(struct out *o, const struct isofs *fs, const struc
 		memset(buf, 0, SECTOR - tail);
 		ret = put(o, e, ed->c.size, buf, SECTOR - tail, true);
 	}
+	for (size_t i = 0; ret == WP_OK && ed->added && i < e->n_ext; i++)
+		msg_verbose("%s: sectors %" PRIu64 "-%" PRIu64 " written (%s, added)", o->name,
+			    e->ext[i].lba, e->ext[i].lba + (e->ext[i].bytes + SECTOR - 1) / SECTOR - 1,
+			    e->path);
 	free(buf);
 	return ret;
 }
@@ -435,8 +460,16 @@ static int expected_read(void *p, uint64_t off, void *buf, size_t n)
 	return 0;
 }
 
+static uint64_t ed_size(const struct edit *ed, size_t n_ed, const struct iso_standin *f)
+{
+	for (size_t k = 0; k < n_ed; k++)
+		if (ed[k].f == f)
+			return ed[k].c.size;
+	return 0;
+}
+
 /* The files 7-Zip must list in the new image: the source's, with the
- * changed files' new sizes. */
+ * changed files' new sizes, and the files and directories added. */
 static enum wp_err check_listing(const char *tmp, const struct iso_inplace *ip,
 				 const struct edit *ed, size_t n_ed, const struct iso_info *oi)
 {
@@ -444,7 +477,7 @@ static enum wp_err check_listing(const char *tmp, const struct iso_inplace *ip,
 	enum wp_err ret = WP_ERR_INTERNAL;
 	const struct iso_listing *src = &ip->m->files;
 
-	if (!(want.v = calloc(src->n + 1, sizeof(*want.v)))) {
+	if (!(want.v = calloc(src->n + ip->n_added + ip->n_new_dirs + 1, sizeof(*want.v)))) {
 		msg_error("out of memory");
 		return ret;
 	}
@@ -460,6 +493,12 @@ static enum wp_err check_listing(const char *tmp, const struct iso_inplace *ip,
 				want.v[want.n].size = ed[k].c.size;
 		want.n++;
 	}
+	for (size_t i = 0; i < ip->n_added; i++)
+		want.v[want.n++] = (struct iso_entry){ ip->added[i].rel, ed_size(ed, n_ed, &ip->added[i]),
+						       false };
+	for (size_t i = 0; i < ip->n_new_dirs; i++)
+		want.v[want.n++] = (struct iso_entry){ ip->new_dirs[i], 0, true };
+	iso_listing_sort(&want);
 	if ((ret = iso_list(tmp, oi, &got)) == WP_OK) {
 		char what[4096];
 		snprintf(what, sizeof(what), "%s: verification failed", tmp);
@@ -581,10 +620,121 @@ static enum wp_err remove_file(struct iso_inplace *ip, const struct iso_standin 
 	return WP_OK;
 }
 
+static bool is_standin(const struct iso_inplace *ip, const char *rel)
+{
+	for (size_t k = 0; k < ip->st.n; k++)
+		if (strcmp(ip->st.v[k].rel, rel) == 0)
+			return true;
+	return false;
+}
+
+/* The directories of `stored` (a file just added) the source lacks and
+ * no file added before made: new entries 7-Zip is to list. */
+static enum wp_err new_dirs(struct iso_inplace *ip, const char *stored)
+{
+	for (const char *s = strchr(stored, '/'); s; s = strchr(s + 1, '/')) {
+		char *dir = strndup(stored, (size_t)(s - stored));
+		bool known = !dir || iso_listing_find(&ip->m->files, dir);
+		for (size_t i = 0; dir && !known && i < ip->n_new_dirs; i++)
+			known = strcmp(ip->new_dirs[i], dir) == 0;
+		if (dir && !known && !ARRAY_GROW(ip->new_dirs, ip->n_new_dirs + 1, ip->alloc_new_dirs)) {
+			free(dir);
+			dir = NULL;
+		}
+		if (!dir) {
+			msg_error("out of memory");
+			return WP_ERR_INTERNAL;
+		}
+		if (known)
+			free(dir);
+		else
+			ip->new_dirs[ip->n_new_dirs++] = dir;
+	}
+	return WP_OK;
+}
+
+/* A file patch_tree added to the stand-ins' tree (a <file> the image
+ * lacks): added to the image's UDF tree (isofs_add), an edit writing its
+ * whole bytes. */
+static enum wp_err add_file(struct iso_inplace *ip, const struct iso_entry *e, struct edit *ed)
+{
+	struct iso_standin *f = &ip->added[ip->n_added];
+	char why[512];
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	if (!(f->rel = strdup(e->path)) || !(f->path = path_join(ip->st.root, e->path)) ||
+	    !(ed->c.v = calloc(1, sizeof(*ed->c.v)))) {
+		free(f->rel);
+		free(f->path);
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	ip->n_added++;
+	ed->f = f;
+	ed->added = true;
+	ed->c.v[0] = (struct wim_range){ 0, e->size };
+	ed->c.n = e->size ? 1 : 0;
+	ed->c.alloc = 1;
+	ed->c.size = e->size;
+	if ((ed->fd = open(f->path, O_RDONLY | O_CLOEXEC)) < 0) {
+		msg_error("%s: %s", f->path, strerror(errno));
+		return WP_ERR_INTERNAL;
+	}
+	if (isofs_add(ip->fs, f->rel, e->size, why, sizeof(why)) < 0) {
+		msg_error("%s: %s cannot be added in place: %s; --rebuild-iso writes the image anew",
+			  ip->iso, f->rel, why);
+		return WP_ERR_WRITE;
+	}
+	/* As the image now spells it (its directories keep their names):
+	 * what 7-Zip is to list and read back. */
+	char *stored = strdup(isofs_find(ip->fs, f->rel)->path);
+	if (!stored) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	free(f->rel);
+	f->rel = stored;
+	return new_dirs(ip, stored);
+}
+
+/* The files patch_tree added: every file of the stand-ins' tree that is
+ * no stand-in. */
+static enum wp_err collect_added(struct iso_inplace *ip, struct edit **ed, size_t *n_ed)
+{
+	struct iso_listing tree = { 0 };
+	enum wp_err ret = iso_list_tree(ip->st.root, &tree);
+	struct edit *v;
+	size_t n = 0;
+
+	for (size_t i = 0; ret == WP_OK && i < tree.n; i++)
+		n += !tree.v[i].dir && !is_standin(ip, tree.v[i].path);
+	if (ret == WP_OK && n) {
+		if (!(ip->added = calloc(n, sizeof(*ip->added))) ||
+		    !(v = realloc(*ed, (*n_ed + n + 1) * sizeof(*v)))) {
+			msg_error("out of memory");
+			ret = WP_ERR_INTERNAL;
+		} else {
+			memset(v + *n_ed, 0, (n + 1) * sizeof(*v));
+			*ed = v;
+		}
+	}
+	for (size_t i = 0; ret == WP_OK && n && i < tree.n; i++) {
+		if (tree.v[i].dir || is_standin(ip, tree.v[i].path))
+			continue;
+		ret = add_file(ip, &tree.v[i], &(*ed)[*n_ed]);
+		if ((*ed)[*n_ed].f)
+			(*n_ed)++;
+	}
+	iso_listing_free(&tree);
+	return ret;
+}
+
 /* What patching changed, file by file; removed or resized in the file
  * system. */
-static enum wp_err collect(struct iso_inplace *ip, struct edit *ed, size_t *n_ed)
+static enum wp_err collect(struct iso_inplace *ip, struct edit **edp, size_t *n_ed)
 {
+	struct edit *ed = *edp;
 	char why[512];
 
 	*n_ed = 0;
@@ -626,7 +776,7 @@ static enum wp_err collect(struct iso_inplace *ip, struct edit *ed, size_t *n_ed
 			return WP_ERR_WRITE;
 		}
 	}
-	return WP_OK;
+	return collect_added(ip, edp, n_ed);
 }
 
 /* The switched boot catalog's sector (iso_inplace_switch_boot), synced
@@ -795,13 +945,14 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 		msg_error("out of memory");
 		return ret;
 	}
-	if ((ret = collect(ip, ed, &n_ed)) != WP_OK)
+	ret = collect(ip, &ed, &n_ed);
+	if (ret != WP_OK)
 		goto out;
 	if ((ret = write_out(ip, &o, ed, n_ed)) != WP_OK)
 		goto out;
 	sync_start(&sy, o.fd);
 	digest_start(&dg, o.fd);
-	bool changed = n_ed || ip->n_rm || ip->cat_on;
+	bool changed = n_ed || ip->n_rm || ip->cat_on;	/* an added file is an edit */
 	if (changed)
 		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
 	enum wp_err dret = digest_end(&dg, ip->output, rep);

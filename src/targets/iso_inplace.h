@@ -15,7 +15,9 @@
  * patch_tree then patches; a layout it cannot take gives WP_ERR_USAGE
  * with the reason in `why`, and the caller rebuilds the image instead.
  * A file whose stand-in patch_tree removed (<remove-file>) is taken out
- * of the image's UDF, ISO 9660 and Joliet directories (isofs_remove).
+ * of the image's UDF, ISO 9660 and Joliet directories (isofs_remove); a
+ * file it added (<file> of a path the image lacks) goes into its UDF tree
+ * (isofs_add), where the layout allows.
  * iso_inplace_write writes the output, reads it back with independent
  * readers (7-Zip's listing and the changed files' bytes, udfinfo,
  * xorriso's boot catalog, the volume descriptors) and renames it into
@@ -61,6 +63,13 @@ struct iso_inplace {
 	 * taken out of the image's directories by iso_inplace_write. */
 	const char **rm;
 	size_t n_rm;
+	/* The files patch_tree added to the stand-ins' tree, as stand-ins of
+	 * no data (size 0, no extents), added to the image's UDF tree by
+	 * iso_inplace_write; n_new_dirs: the directories that made. */
+	struct iso_standin *added;
+	size_t n_added;
+	char **new_dirs;		/* as stored, in the order made */
+	size_t n_new_dirs, alloc_new_dirs;
 };
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,
@@ -73,11 +82,14 @@ enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const c
  * more than one extent, no catalog): the caller rebuilds instead. */
 enum wp_err iso_inplace_switch_boot(struct iso_inplace *ip, const char *rel, char *why,
 				    size_t why_size);
-/* After iso_inplace_open: can the files `rel` (as stored) be removed in
- * place?  Tried on a throw-away reading of the file system (isofs_remove);
- * WP_ERR_USAGE with `why` when not: the caller rebuilds instead. */
-enum wp_err iso_inplace_can_remove(struct iso_inplace *ip, const char *const *rel, size_t n,
-				   char *why, size_t why_size);
+/* After iso_inplace_open: can the files `rm` (as stored) be removed and
+ * the files `add` (of add_size bytes) be added in place?  Tried on a
+ * throw-away reading of the file system (isofs_remove, isofs_add,
+ * isofs_commit); WP_ERR_USAGE with `why` when not: the caller rebuilds
+ * instead. */
+enum wp_err iso_inplace_can_edit(struct iso_inplace *ip, const char *const *rm, size_t n_rm,
+				 const char *const *add, const uint64_t *add_size, size_t n_add,
+				 char *why, size_t why_size);
 /* Start the copy of the source next to `output` (before patch_tree,
  * which it overlaps). */
 enum wp_err iso_inplace_begin(struct iso_inplace *ip, const char *output);

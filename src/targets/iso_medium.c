@@ -1,8 +1,10 @@
 /* iso_medium.c - medium files and boot against an ISO image; see iso_medium.h. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "targets/iso_inplace.h"
 #include "targets/iso_medium.h"
@@ -60,10 +62,31 @@ static enum wp_err scan_boot(const char *iso, const struct iso_media *m, const s
 	return WP_OK;
 }
 
+/* A file the image lacks, with the size its source has now. */
+static enum wp_err want_add(struct iso_medium *im, const struct media_want *w, size_t alloc[2])
+{
+	struct stat st;
+
+	if (stat(w->from, &st) < 0) {
+		msg_error("%s:%d: %s: %s", w->op->src_file, w->op->src_line, w->from,
+			  strerror(errno));
+		return WP_ERR_INPUT;
+	}
+	if (!ARRAY_GROW(im->add, im->n_add + 1, alloc[0]) ||
+	    !ARRAY_GROW(im->add_size, im->n_add + 1, alloc[1])) {
+		msg_error("out of memory");
+		return WP_ERR_INTERNAL;
+	}
+	im->add[im->n_add] = w->rel;
+	im->add_size[im->n_add++] = (uint64_t)st.st_size;
+	im->adds = true;
+	return WP_OK;
+}
+
 enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const struct media_plan *mp,
 			    struct iso_medium *im)
 {
-	size_t alloc = 0, rm_alloc = 0;
+	size_t alloc = 0, rm_alloc = 0, add_alloc[2] = { 0, 0 };
 	enum wp_err ret;
 
 	memset(im, 0, sizeof(*im));
@@ -85,11 +108,9 @@ enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const st
 			im->extra[im->n_extra++] = e->path;
 		}
 		/* A file where a directory should be is said when the tree is
-		 * planned (the image is rebuilt: its path is new).  A removal
-		 * is made in place (iso_inplace.h); a new file needs room in
-		 * directories that the in-place writer does not make. */
-		if (!e && w->from)
-			im->adds = true;
+		 * planned (isofs_add refuses it, and the image is rebuilt). */
+		if (!e && w->from && (ret = want_add(im, w, add_alloc)) != WP_OK)
+			return ret;
 		if (e && !w->from) {
 			if (!ARRAY_GROW(im->rm, im->n_rm + 1, rm_alloc)) {
 				msg_error("out of memory");
@@ -108,6 +129,8 @@ void iso_medium_free(struct iso_medium *im)
 	media_wants_free(&im->w);
 	free(im->extra);
 	free(im->rm);
+	free(im->add);
+	free(im->add_size);
 	memset(im, 0, sizeof(*im));
 }
 

@@ -4,9 +4,10 @@
  *
  * What decides the route: replacing files the image has is done in place
  * (their stand-ins are whole copies, iso_standin.h), and so is removing
- * one (its directory entries are taken out, isofs_remove); adding a file
- * needs room in directories that the in-place writer does not make, so
- * the image is rebuilt ("adds files").  <boot
+ * one (its directory entries are taken out, isofs_remove) and adding one
+ * where the image's layout lets isofs_add do it (a UDF tree the ISO 9660
+ * and Joliet trees do not mirror, as Microsoft's media have it; else the
+ * image is rebuilt, saying why).  <boot
  * efi="noprompt"> switches the UEFI El Torito entry to efisys_noprompt.bin
  * unless it starts there already (its first block is the entry's).
  */
@@ -29,6 +30,9 @@ struct iso_medium {
 	const char **extra;		/* the image's files the wants name, as stored */
 	size_t n_extra;
 	bool adds;			/* a want names a file the image lacks */
+	const char **add;		/* those files, as the profile spells them */
+	uint64_t *add_size;		/* and their sizes */
+	size_t n_add;
 	const char **rm;		/* the image's files the wants remove, as stored */
 	size_t n_rm;
 	const char *uefi_to;		/* efisys_noprompt.bin as stored, when the UEFI

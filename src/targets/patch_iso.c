@@ -482,12 +482,6 @@ static const char *rebuild_reason(const struct patch_opts *o)
 	return NULL;
 }
 
-/* Why the plan's medium files make the image be rebuilt, or NULL. */
-static const char *medium_reason(const struct iso_medium *im)
-{
-	return im->adds ? "adds files" : NULL;
-}
-
 /* The boot entry switched (or to be): a "medium" report of the image. */
 static void report_boot_switch(const char *iso, const struct patch_opts *o,
 			       const struct iso_medium *im, struct relay *r)
@@ -513,7 +507,7 @@ static void report_boot_switch(const char *iso, const struct patch_opts *o,
 static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 				  const struct iso_media *m, const struct iso_layout *lay,
 				  struct relay *r, struct iso_report *rep, bool *fallback,
-				  const char *forced, const struct iso_medium *im)
+				  const struct iso_medium *im)
 {
 	static char reason[600];
 	struct iso_inplace ip;
@@ -521,15 +515,10 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 	struct msg_where where = { .shown_as = iso };
 
 	*fallback = false;
-	if (forced) {
-		msg_info("%s: not patched in place, rebuilt: %s", iso, forced);
-		rep->route_reason = forced;
-		*fallback = true;
-		return WP_OK;
-	}
 	enum wp_err ret = iso_inplace_open(iso, m, o->work_dir, &ip, why, sizeof(why));
 	if (ret == WP_OK)
-		ret = iso_inplace_can_remove(&ip, im->rm, im->n_rm, why, sizeof(why));
+		ret = iso_inplace_can_edit(&ip, im->rm, im->n_rm, im->add, im->add_size, im->n_add,
+					   why, sizeof(why));
 	if (ret == WP_OK && im->uefi_to)
 		ret = iso_inplace_switch_boot(&ip, im->uefi_to, why, sizeof(why));
 	if (ret == WP_ERR_USAGE) {
@@ -556,7 +545,7 @@ static enum wp_err patch_in_place(const char *iso, const struct patch_opts *o,
 	}
 	if (ret == WP_OK)
 		ret = iso_inplace_write(&ip, rep, relay_commit, r);
-	rep->entries = m->files.n - ip.n_rm;
+	rep->entries = m->files.n - ip.n_rm + ip.n_added + ip.n_new_dirs;
 	rep->n_removed = ip.n_rm;
 	iso_inplace_close(&ip);
 	return ret;
@@ -627,8 +616,7 @@ enum wp_err patch_iso(const char *iso, const struct patch_opts *o,
 		if ((rep.route_reason = rebuild_reason(o)) == NULL) {
 			bool fallback;
 			said_written = true;
-			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback,
-					     medium_reason(&im), &im);
+			ret = patch_in_place(iso, o, &m, &lay, &r, &rep, &fallback, &im);
 			if (!fallback) {
 				if (ret == WP_OK)
 					ret = finish_report(o->output, &rep, &lay);

@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "adapters/base64.h"
@@ -34,5 +35,20 @@ unsigned char *base64_decode(const char *text, size_t len, size_t *n)
 	/* It counts the padding as zero bytes. */
 	size_t pad = len && text[len - 1] == '=' ? 1 + (len > 1 && text[len - 2] == '=') : 0;
 	*n = (size_t)got - pad;
+	return out;
+}
+
+char *base64_file(const char *path, size_t size)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf = malloc(size + 1);
+	char *out = NULL;
+
+	/* One byte more than asked: a file grown since is not cut short. */
+	if (f && buf && fread(buf, 1, size + 1, f) == size)
+		out = base64_encode(buf, size);
+	if (f)
+		fclose(f);
+	free(buf);
 	return out;
 }

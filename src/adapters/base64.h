@@ -14,5 +14,8 @@ char *base64_encode(const void *data, size_t n);
  * malloc'd, their number in *n; NULL when it is not base64 (or out of
  * memory). */
 unsigned char *base64_decode(const char *text, size_t len, size_t *n);
+/* The bytes of the file at `path` (`size` of them, small) as base64,
+ * malloc'd; NULL when it cannot be read whole or memory runs out. */
+char *base64_file(const char *path, size_t size);
 
 #endif

@@ -222,7 +222,8 @@ static json_object *media_json(const struct file_report *fr)
 						       : json_object_new_int64((int64_t)c->old_size));
 		json_object_object_add(o, "old_sha256", c->old_sha256[0]
 				       ? json_object_new_string(c->old_sha256) : NULL);
-		json_object_object_add(o, "old_bytes_kept", json_object_new_boolean(false));
+		json_object_object_add(o, "old_bytes_kept", add || boot ? NULL
+						     : json_object_new_boolean(c->old_b64 != NULL));
 		json_object_object_add(o, "profile", str_or_null(c->profile));
 		json_object_array_add(a, o);
 	}

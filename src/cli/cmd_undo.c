@@ -185,7 +185,7 @@ static int add_bcd(const struct undo *u, const struct undo_section *s, const cha
 static char *old_bytes(struct undo *u, const struct undo_image_file *f, size_t k)
 {
 	size_t n = 0;
-	unsigned char *b = base64_decode(f->b64, strlen(f->b64), &n);
+	unsigned char *b = base64_decode(f->b64 ? f->b64 : "", f->b64 ? strlen(f->b64) : 0, &n);
 	char hex[65], *file = NULL;
 	struct sha256 h;
 	int fd = -1;
@@ -246,19 +246,23 @@ static int add_image_file(struct undo *u, const struct undo_image_file *f, size_
 }
 
 /* A file the run added to the medium: removed, if it still has the bytes
- * the run wrote (media_op.expect). */
-static int add_medium_file(struct undo *u, const struct undo_image_file *f)
+ * the run wrote (media_op.expect); one it replaced: its old bytes written
+ * back, on the same condition; one it removed: written back if the
+ * medium has no such file again (media_op.expect_absent). */
+static int add_medium_file(struct undo *u, const struct undo_image_file *f, size_t k)
 {
 	struct media_op *op = media_plan_add_op(&u->restore.media);
+	bool added = strcmp(f->action, "added") == 0, removed = strcmp(f->action, "removed") == 0;
 
 	if (!op || !(op->profile = strdup("undo")) || !(op->src_file = strdup(u->uf.path)) ||
-	    !(op->path = strdup(f->path)) || !(op->expect = strdup(f->sha256))) {
+	    !(op->path = strdup(f->path)) || (!removed && !(op->expect = strdup(f->sha256)))) {
 		msg_error("out of memory");
 		return -1;
 	}
-	op->kind = MOP_REMOVE;
+	op->kind = added ? MOP_REMOVE : MOP_PUT_FILE;
+	op->expect_absent = removed;
 	op->src_line = f->line;
-	return 0;
+	return added || (op->from = old_bytes(u, f, k)) ? 0 : -1;
 }
 
 static int build_plans(struct undo *u)
@@ -266,7 +270,7 @@ static int build_plans(struct undo *u)
 	for (size_t i = 0; i < u->uf.n_files; i++) {
 		const struct undo_image_file *f = &u->uf.files[i];
 		if (undo_image_file_restorable(f) &&
-		    (f->medium ? add_medium_file(u, f) : add_image_file(u, f, i)) < 0)
+		    (f->medium ? add_medium_file(u, f, i) : add_image_file(u, f, i)) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < u->uf.n; i++) {

@@ -127,52 +127,84 @@ static void undo_wrote(struct regfile_out *r, const struct hive_report *h)
 	free(sup);
 }
 
-/* The medium's files: a record of each file added, which wimpatch undo
- * removes (checking it still has the bytes the run wrote), and comments
- * for a person about the others (replaced or removed: the old bytes are
- * not kept; the boot entry switched). */
+/* Old bytes, base64, on "; wimpatch-undo-data: " lines after their record. */
+static void undo_data(struct regfile_out *r, const char *b64)
+{
+	size_t len = b64 ? strlen(b64) : 0;
+	for (size_t k = 0; k < len; k += 76) {
+		char *c = NULL;
+		if (asprintf(&c, "wimpatch-undo-data: %.76s", b64 + k) >= 0)
+			regfile_comment(r, c);
+		free(c);
+	}
+}
+
+/* The record of a medium file wimpatch undo puts back: an added one
+ * removed, a replaced or removed one (its old bytes kept) written back,
+ * each checked first against what the run left (sha256=, or absent). */
+static void undo_medium_record(struct regfile_out *r, const struct sink *s,
+			       const struct file_report *fr, const struct media_file_change *c)
+{
+	bool add = strcmp(c->action, "add") == 0, rem = strcmp(c->action, "remove") == 0;
+	struct strbuf b = STRBUF_INIT;
+	char *t = NULL;
+
+	add_field(&b, "target", s->target ? s->target : fr->path);
+	add_field(&b, "file", fr->path);
+	add_field(&b, "path", c->path);
+	add_field(&b, "action", add ? "added" : rem ? "removed" : "replaced");
+	if (!rem)
+		add_field(&b, "sha256", c->sha256);
+	if (!add)
+		add_field(&b, "old-sha256", c->old_sha256);
+	if (!b.failed && asprintf(&t, "wimpatch-undo-medium-file: %s", b.buf) >= 0)
+		regfile_comment(r, t);
+	strbuf_release(&b);
+	free(t);
+}
+
+/* The medium's files: a record of each file added, replaced or removed
+ * that wimpatch undo can put back (added; the others whose old bytes are
+ * kept: UNDO_OLD_BYTES_MAX at most), and comments for a person about
+ * the rest (larger old files; the boot entry switched). */
 static void undo_media(struct regfile_out *r, const struct sink *s, const struct file_report *fr)
 {
 	for (size_t i = 0; i < fr->n_media; i++) {
 		const struct media_file_change *c = &fr->media[i];
 		char *t = NULL;
 		const char *where = fr->output ? fr->output : fr->path;
-		if (strcmp(c->action, "add") == 0) {
-			struct strbuf b = STRBUF_INIT;
-			add_field(&b, "target", s->target ? s->target : fr->path);
-			add_field(&b, "file", fr->path);
-			add_field(&b, "path", c->path);
-			add_field(&b, "action", "added");
-			add_field(&b, "sha256", c->sha256);
-			if (!b.failed && asprintf(&t, "wimpatch-undo-medium-file: %s", b.buf) >= 0)
-				regfile_comment(r, t);
-			strbuf_release(&b);
-			free(t);
-			t = NULL;
+		bool add = strcmp(c->action, "add") == 0, boot = strcmp(c->action, "boot") == 0;
+		if (add || (!boot && c->old_b64))
+			undo_medium_record(r, s, fr, c);
+		if (add)
 			(void)!asprintf(&t, "wimpatch undo removes it (or, by hand: remove %s from %s)",
 					c->path, where);
-		} else if (strcmp(c->action, "replace") == 0)
-			(void)!asprintf(&t, "wimpatch-medium: %s: replaced %s (was %" PRIu64 " bytes, "
-					"sha256 %s): its old bytes are not kept; to undo, copy it "
-					"back from the source medium", where, c->path, c->old_size,
-					c->old_sha256);
-		else if (strcmp(c->action, "remove") == 0)
-			(void)!asprintf(&t, "wimpatch-medium: %s: removed %s (%" PRIu64 " bytes, sha256 "
-					"%s): its bytes are not kept; to undo, copy it back from the "
-					"source medium", where, c->path, c->old_size, c->old_sha256);
+		else if (!boot && c->old_b64)
+			(void)!asprintf(&t, "%s %s: its old %" PRIu64 " bytes, base64, on the "
+					"wimpatch-undo-data lines below: wimpatch undo puts them back",
+					strcmp(c->action, "remove") == 0 ? "removed" : "replaced",
+					c->path, c->old_size);
+		else if (!boot)
+			(void)!asprintf(&t, "wimpatch-medium: %s: %s %s (%" PRIu64 " bytes, sha256 %s): "
+					"its old bytes (more than %u) are not kept; to undo, copy it "
+					"back from the source medium", where,
+					strcmp(c->action, "remove") == 0 ? "removed" : "replaced",
+					c->path, c->old_size, c->old_sha256, UNDO_OLD_BYTES_MAX);
 		else
 			(void)!asprintf(&t, "wimpatch-medium: %s: the UEFI boot entry loads %s instead "
 					"of %s", where, c->path, c->old_path ? c->old_path : "?");
 		if (t)
 			regfile_comment(r, t);
 		free(t);
+		if (!add && !boot)
+			undo_data(r, c->old_b64);
 	}
 }
 
 /* Files added or replaced inside images, and images dropped, as comments
  * (outside any section, so that a .reg import passes over them): wimpatch
  * undo deletes an added file and puts back a replaced one whose old bytes
- * are kept (IMAGE_FILE_UNDO_MAX at most, in base64), checking first that
+ * are kept (UNDO_OLD_BYTES_MAX at most, in base64), checking first that
  * the image holds what the run wrote (sha256=).  Only undo removes files,
  * and it writes no undo file. */
 static void undo_image_ops(struct regfile_out *r, const struct sink *s,
@@ -204,7 +236,7 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		else if (!f->old_b64)
 			(void)!asprintf(&c, "its old bytes (%llu, more than %u) are not kept here: "
 					"take the file from the original medium",
-					(unsigned long long)f->old_size, IMAGE_FILE_UNDO_MAX);
+					(unsigned long long)f->old_size, UNDO_OLD_BYTES_MAX);
 		else
 			(void)!asprintf(&c, "its old %llu bytes, base64, on the wimpatch-undo-data "
 					"lines below: wimpatch undo puts them back",
@@ -212,12 +244,7 @@ static void undo_image_ops(struct regfile_out *r, const struct sink *s,
 		if (c)
 			regfile_comment(r, c);
 		free(c);
-		size_t len = f->old_b64 ? strlen(f->old_b64) : 0;
-		for (size_t k = 0; k < len; k += 76) {
-			if (asprintf(&c, "wimpatch-undo-data: %.76s", f->old_b64 + k) >= 0)
-				regfile_comment(r, c);
-			free(c);
-		}
+		undo_data(r, f->old_b64);
 	}
 	const struct editions_report *e = &fr->editions;
 	for (size_t i = 0; e->applies && i < e->n_images; i++) {

@@ -163,15 +163,19 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 		  cut + 1, cut, u->path, u->path, cut + 1, u->path);
 }
 
+/* An empty file's old bytes take no wimpatch-undo-data line. */
+#define EMPTY_SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
 bool undo_image_file_restorable(const struct undo_image_file *f)
 {
+	bool kept = f->old_sha256 && (f->b64 || strcmp(f->old_sha256, EMPTY_SHA256) == 0);
+	if (f->medium && strcmp(f->action, "removed") == 0)
+		return kept;
 	if (!f->sha256 || (!f->role && !f->medium))
 		return false;	/* an older wimpatch's record */
 	if (strcmp(f->action, "added") == 0)
 		return true;
-	if (f->medium)
-		return false;
-	return strcmp(f->action, "replaced") == 0 && f->b64 && f->old_sha256;
+	return strcmp(f->action, "replaced") == 0 && kept;
 }
 
 static int check_sections(const struct undo_file *u)
@@ -191,10 +195,10 @@ static int check_sections(const struct undo_file *u)
 		}
 	}
 	if (u->n_medium)
-		msg_info("%s: %zu change%s to the medium's files (replaced or removed: their old "
-			 "bytes are not kept) or boot entry %s not put back by wimpatch undo; its "
-			 "wimpatch-medium comments say what to do by hand", u->path, u->n_medium,
-			 u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "is" : "are");
+		msg_info("%s: %zu change%s to the medium's files (replaced or removed, their old "
+			 "bytes over 64 KiB and not kept) or boot entry %s not put back by wimpatch "
+			 "undo; its wimpatch-medium comments say what to do by hand", u->path,
+			 u->n_medium, u->n_medium == 1 ? "" : "s", u->n_medium == 1 ? "is" : "are");
 	if (u->n == 0 && files == 0) {
 		if (notes)
 			msg_error("%s: it records only files replaced inside images whose old bytes "

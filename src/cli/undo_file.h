@@ -36,9 +36,10 @@ struct undo_section {
  * on the "; wimpatch-undo-data: " lines after it. */
 struct undo_image_file {
 	int line;
-	bool medium;		/* a file of the medium itself, added: the record
-				   "; wimpatch-undo-medium-file: " with target,
-				   file (the medium), path, action, sha256 */
+	bool medium;		/* a file of the medium itself, added, replaced or
+				   removed: the record "; wimpatch-undo-medium-file: "
+				   with target, file (the medium), path, action,
+				   sha256 (but removed), old-sha256 (but added) */
 	char *target, *file, *role, *path, *action, *sha256, *old_sha256;
 	int image;
 	char *b64;		/* the data lines joined, or NULL */

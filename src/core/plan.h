@@ -157,6 +157,8 @@ struct media_op {
 	char *expect;		/* wimpatch undo's: the SHA-256 the medium's file
 				   must have (what the run being undone wrote);
 				   NULL = no such check */
+	bool expect_absent;	/* wimpatch undo's: the file must not be there
+				   (the run being undone removed it) */
 };
 
 /* What <boot> asks for.  On an ISO image: efi_noprompt points the UEFI El

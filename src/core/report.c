@@ -60,6 +60,7 @@ bool file_report_copy(struct file_report *dst, const struct file_report *src)
 		c->path = copy_str(c->path, &ok);
 		c->old_path = copy_str(c->old_path, &ok);
 		c->from = copy_str(c->from, &ok);
+		c->old_b64 = copy_str(c->old_b64, &ok);
 	}
 	dst->media = dst->own_media;
 	if (ok && src->n_files && !(dst->files = calloc(src->n_files, sizeof(*dst->files))))
@@ -129,6 +130,7 @@ void file_report_free(struct file_report *fr)
 		free(fr->own_media[i].path);
 		free(fr->own_media[i].old_path);
 		free(fr->own_media[i].from);
+		free(fr->own_media[i].old_b64);
 	}
 	free(fr->own_media);
 	fr->own_media = NULL;
@@ -318,8 +320,10 @@ static void print_media(FILE *out, const struct file_report *fr)
 			fputs(": the UEFI boot entry loads it instead of ", out);
 			put(out, c->old_path ? c->old_path : "?", false);
 		} else if (rem) {
-			fprintf(out, " removed (%s, sha256 %s; its bytes are not kept)",
-				msg_human_size(c->old_size, a, sizeof(a)), c->old_sha256);
+			fprintf(out, " removed (%s, sha256 %s; %s)",
+				msg_human_size(c->old_size, a, sizeof(a)), c->old_sha256,
+				c->old_b64 ? "an --undo-file keeps its bytes"
+					   : "its bytes are not kept: over 64 KiB");
 		} else {
 			fprintf(out, " %s from ", add ? "added" : "replaced");
 			put(out, c->from, false);

@@ -89,6 +89,10 @@ struct iso_report {
 /* A file of the medium added, replaced or removed by the plan's medium
  * operations, or the boot entry switched ("boot": `path` is the new boot
  * image, `old_path` the one it replaces). */
+/* The most bytes of a replaced or removed file (inside an image, or of
+ * the medium) an undo file keeps, in base64, for wimpatch undo. */
+#define UNDO_OLD_BYTES_MAX (64u * 1024u)
+
 struct media_file_change {
 	const char *action;	/* "add", "replace", "remove", "boot" */
 	char *path;		/* on the medium, as it is (or will be) stored */
@@ -98,6 +102,8 @@ struct media_file_change {
 	uint64_t old_size;	/* the old bytes ("add": 0) */
 	char sha256[65];	/* hex; "" when there are none */
 	char old_sha256[65];
+	char *old_b64;		/* "replace"/"remove": the old bytes in base64 when
+				   at most UNDO_OLD_BYTES_MAX, else NULL */
 	const char *profile;	/* the op's, borrowed from the plan */
 	const char *src_file;
 	int src_line;

@@ -16,7 +16,6 @@
 #include "core/plan.h"
 
 /* A replaced file's old bytes are kept in the undo file up to this size. */
-#define IMAGE_FILE_UNDO_MAX (64u * 1024u)
 
 struct image_file_report {
 	int image;		/* 1-based, as the input numbers it */
@@ -34,7 +33,7 @@ struct image_file_report {
 	char old_sha256[65];
 	char *meta;		/* what its metadata is: a new file's security
 				   descriptor and attributes, or "kept" */
-	char *old_b64;		/* replaced, at most IMAGE_FILE_UNDO_MAX bytes:
+	char *old_b64;		/* replaced, at most UNDO_OLD_BYTES_MAX bytes:
 				   its old bytes as base64; NULL if bigger */
 };
 

@@ -257,22 +257,6 @@ static enum wp_err source_of(struct image_ops *io, const struct plan *p, size_t 
 	return WP_OK;
 }
 
-/* The file's bytes (`size` of them, small) as base64, malloc'd; NULL if
- * it cannot be read (or memory runs out). */
-static char *file_base64(const char *path, uint64_t size)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf = malloc((size_t)size + 1);
-	char *out = NULL;
-
-	if (f && buf && fread(buf, 1, (size_t)size + 1, f) == size)
-		out = base64_encode(buf, (size_t)size);
-	if (f)
-		fclose(f);
-	free(buf);
-	return out;
-}
-
 /* The old file `stored`: its size, digest and (if small) bytes, from a
  * copy extracted into `dir`. */
 static enum wp_err old_file(struct wim *w, int image, const char *stored, const char *dir,
@@ -294,8 +278,8 @@ static enum wp_err old_file(struct wim *w, int image, const char *stored, const 
 	if (sha256_file(copy, r->old_sha256, &r->old_size) < 0) {
 		msg_error("%s: %s", copy, strerror(errno));
 		ret = WP_ERR_WRITE;
-	} else if (r->old_size <= IMAGE_FILE_UNDO_MAX) {
-		r->old_b64 = file_base64(copy, r->old_size);
+	} else if (r->old_size <= UNDO_OLD_BYTES_MAX) {
+		r->old_b64 = base64_file(copy, (size_t)r->old_size);
 	}
 	unlink(copy);
 	free(copy);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "adapters/base64.h"
 #include "adapters/sha256.h"
 #include "targets/media.h"
 #include "targets/media_files.h"
@@ -335,6 +336,17 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 	}
 	if (exists)
 		ret = digest(full, c.old_sha256, &c.old_size, "the medium's file");
+	if (ret == WP_OK && w->op->expect_absent && exists) {
+		msg_error("%s: %s is there again since the run removed it (sha256 %s)", root, stored,
+			  c.old_sha256);
+		ret = WP_ERR_INPUT;
+	}
+	/* Kept for an undo record: wimpatch undo puts small files back. */
+	if (ret == WP_OK && exists && c.old_size <= UNDO_OLD_BYTES_MAX &&
+	    !(c.old_b64 = base64_file(full, (size_t)c.old_size))) {
+		msg_error("%s: cannot read the medium's file: %s", full, strerror(errno));
+		ret = WP_ERR_INPUT;
+	}
 	if (ret == WP_OK && w->op->expect && strcmp(c.old_sha256, w->op->expect) != 0) {
 		msg_error("%s: %s holds sha256 %s, not %s as the run wrote it (changed since)", root,
 			  stored, c.old_sha256, w->op->expect);
@@ -348,6 +360,7 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 		if (ret == WP_OK)
 			msg_verbose("%s: already holds the bytes of %s: nothing to write", stored,
 				    w->from);
+		free(c.old_b64);
 		free(stored);
 		return ret;
 	}
@@ -358,6 +371,7 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 	c.src_line = w->op->src_line;
 	if ((w->from && !(c.from = strdup(w->from))) || !ARRAY_GROW(e->v, e->n + 1, e->alloc)) {
 		free(c.from);
+		free(c.old_b64);
 		free(stored);
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
@@ -480,6 +494,7 @@ void media_edits_free(struct media_edits *e)
 		free(e->v[i].path);
 		free(e->v[i].old_path);
 		free(e->v[i].from);
+		free(e->v[i].old_b64);
 	}
 	free(e->v);
 	memset(e, 0, sizeof(*e));

@@ -91,6 +91,8 @@ struct mem {
 	uint64_t base_sectors;
 	const struct isofs_patch *p;
 	size_t n_p;
+	const struct isofs_patch *q;	/* a second edit's, over the first's */
+	size_t n_q;
 };
 
 static int mem_read(void *ctx, uint64_t lba, size_t n, unsigned char *buf)
@@ -105,6 +107,9 @@ static int mem_read(void *ctx, uint64_t lba, size_t n, unsigned char *buf)
 		for (size_t k = 0; k < m->n_p; k++)
 			if (s >= m->p[k].lba && s - m->p[k].lba < m->p[k].n_sectors)
 				memcpy(d, m->p[k].data + (s - m->p[k].lba) * SECT, SECT);
+		for (size_t k = 0; k < m->n_q; k++)
+			if (s >= m->q[k].lba && s - m->q[k].lba < m->q[k].n_sectors)
+				memcpy(d, m->q[k].data + (s - m->q[k].lba) * SECT, SECT);
 	}
 	return 0;
 }
@@ -135,7 +140,7 @@ static void test_image(const char *path)
 {
 	char why[512];
 	uint64_t sectors, new_sectors;
-	struct mem m = { load(path, &sectors), 0, NULL, 0 };
+	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
 	struct isofs_reader rd = { mem_read, &m };
 	struct isofs_patch *p;
 	size_t n_p;
@@ -249,7 +254,7 @@ static void test_remove(const char *path)
 					    "boot/fonts/segmono_boot.ttf" };
 	char why[512];
 	uint64_t sectors, new_sectors;
-	struct mem m = { load(path, &sectors), 0, NULL, 0 };
+	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
 	struct isofs_reader rd = { mem_read, &m };
 	struct isofs_patch *p = NULL;
 	size_t n_p = 0;
@@ -339,7 +344,7 @@ static void test_add(const char *path)
 {
 	char why[512];
 	uint64_t sectors, new_sectors;
-	struct mem m = { load(path, &sectors), 0, NULL, 0 };
+	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
 	struct isofs_reader rd = { mem_read, &m };
 	struct isofs_patch *p = NULL;
 	size_t n_p = 0;
@@ -420,6 +425,76 @@ static void test_add(const char *path)
 	free((void *)m.base);
 }
 
+/* Removing a file of 5 GiB: ISO 9660 and Joliet list it in several
+ * records (multi-extent: its old sectors, then sections of at most
+ * 2^32 - 2048 bytes), and all of them go;
+ * the UDF entry goes, every other file keeps its extents. */
+static void test_remove_big(const char *path)
+{
+	char why[512];
+	uint64_t sectors, s1, s2;
+	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
+	struct isofs_reader rd = { mem_read, &m };
+	struct isofs_patch *p = NULL, *q = NULL;
+	size_t n_p = 0, n_q = 0;
+	uint64_t big = 5 * GiB + 123;
+	m.base_sectors = sectors;
+
+	diag("removing a 5 GiB file from %s", path);
+	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
+	if (!ok(fs != NULL, "%s opens", path)) {
+		diag("%s", why);
+		free((void *)m.base);
+		return;
+	}
+	bool lists = item(fs, 0, "sources/install.wim") != NULL;
+	uint64_t bsize = isofs_find(fs, "sources/boot.wim")->size;
+	/* boot.wim grown after install.wim: its data comes last, as the
+	 * removal wants it (7-Zip reads a UDF volume's end from its data). */
+	ok(isofs_set_size(fs, "sources/install.wim", big, why, sizeof(why)) == 0 &&
+	   isofs_set_size(fs, "sources/boot.wim", bsize + 3 * 1024 * 1024, why, sizeof(why)) == 0 &&
+	   isofs_commit(fs, &p, &n_p, &s1, why, sizeof(why)) == 0, "install.wim made 5 GiB, boot.wim grown after it");
+	isofs_free(fs);
+	m.p = p;
+	m.n_p = n_p;
+	struct isofs *re = isofs_open(&rd, s1, why, sizeof(why));
+	if (!ok(re != NULL, "reopened")) {
+		diag("%s", why);
+		goto out;
+	}
+	size_t count = isofs_count(re), listed[2] = { re->trees[0].n_items, re->trees[1].n_items };
+	if (lists)
+		ok(item(re, 0, "sources/install.wim")->n_rec >= 2 &&
+		   item(re, 1, "sources/install.wim")->n_rec == item(re, 0, "sources/install.wim")->n_rec,
+		   "ISO 9660 and Joliet list it in %zu records each (multi-extent)",
+		   item(re, 0, "sources/install.wim")->n_rec);
+	is_int(isofs_remove(re, "sources/install.wim", why, sizeof(why)), 0, "the 5 GiB file removed");
+	is_int(isofs_commit(re, &q, &n_q, &s2, why, sizeof(why)), 0, "committed");
+	is_int(s2, s1, "the image keeps its size");
+	m.q = q;
+	m.n_q = n_q;
+	struct isofs *re2 = isofs_open(&rd, s2, why, sizeof(why));
+	if (!ok(re2 != NULL, "the image without it opens (every tag checked)")) {
+		diag("%s", why);
+	} else {
+		is_int(isofs_count(re2), count - 1, "UDF lists one entry fewer");
+		ok(!isofs_find(re2, "sources/install.wim"), "install.wim is not found");
+		for (int t = 0; lists && t < 2; t++)
+			ok(!item(re2, t, "sources/install.wim") && re2->trees[t].n_items == listed[t] - 1 &&
+			   item(re2, t, "sources/boot.wim"),
+			   "%s: all its records are gone, the other items there", t ? "Joliet" : "ISO 9660");
+		const struct isofs_file *a = isofs_find(re, "sources/boot.wim"), *b = isofs_find(re2, "sources/boot.wim");
+		ok(a && b && a->size == b->size && a->n_ext == b->n_ext &&
+		   !memcmp(a->ext, b->ext, a->n_ext * sizeof(*a->ext)), "boot.wim keeps its size and extents");
+	}
+	isofs_free(re2);
+out:
+	isofs_free(re);
+	isofs_patches_free(p, n_p);
+	isofs_patches_free(q, n_q);
+	free((void *)m.base);
+}
+
 /* A copy of the image with sector lba changed by edit() and its tag
  * sealed again at `loc`, served by m. */
 static unsigned char *changed_copy(const unsigned char *img, uint64_t sectors, uint64_t lba,
@@ -431,7 +506,7 @@ static unsigned char *changed_copy(const unsigned char *img, uint64_t sectors, u
 	memcpy(copy, img, sectors * SECT);
 	edit(copy + lba * SECT);
 	isofs_tag_seal(copy + lba * SECT, loc, 0);
-	*m = (struct mem){ copy, sectors, NULL, 0 };
+	*m = (struct mem){ copy, sectors, NULL, 0, NULL, 0 };
 	return copy;
 }
 
@@ -493,7 +568,7 @@ static void test_changes(const char *path)
 	char why[512];
 	uint64_t sectors;
 	unsigned char *img = load(path, &sectors);
-	struct mem m0 = { img, sectors, NULL, 0 };
+	struct mem m0 = { img, sectors, NULL, 0, NULL, 0 };
 	struct isofs_reader rd0 = { mem_read, &m0 };
 	struct isofs *fs = isofs_open(&rd0, sectors, why, sizeof(why));
 	if (!fs)
@@ -561,7 +636,7 @@ static void test_moved_descriptors(const char *path)
 	char why[512];
 	uint64_t sectors;
 	unsigned char *img = load(path, &sectors);
-	struct mem m = { img, sectors, NULL, 0 };
+	struct mem m = { img, sectors, NULL, 0, NULL, 0 };
 	struct isofs_reader rd = { mem_read, &m };
 	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
 	if (!fs)
@@ -631,5 +706,7 @@ int main(int argc, char **argv)
 		test_remove(argv[i]);
 	for (int i = 1; i < argc; i++)
 		test_add(argv[i]);
+	for (int i = 1; i < argc; i++)
+		test_remove_big(argv[i]);
 	return done_testing();
 }

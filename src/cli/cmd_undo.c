@@ -245,12 +245,34 @@ static int add_image_file(struct undo *u, const struct undo_image_file *f, size_
 	return added || (op->from = old_bytes(u, f, k)) ? 0 : -1;
 }
 
+/* The UEFI boot entry a run switched: pointed back at the boot image it
+ * loaded, if it loads the one the run left (media_plan.efi_expect). */
+static int switch_back(struct undo *u, const struct undo_image_file *f)
+{
+	struct media_plan *m = &u->restore.media;
+
+	if (m->efi_back) {
+		msg_error("%s:%d: a second switch of the UEFI boot entry in one undo file",
+			  u->uf.path, f->line);
+		return -1;
+	}
+	if (!(m->efi_back = strdup(f->old_path)) || !(m->efi_expect = strdup(f->path)) ||
+	    !(m->boot_src_file = strdup(u->uf.path))) {
+		msg_error("out of memory");
+		return -1;
+	}
+	m->boot_src_line = f->line;
+	return 0;
+}
+
 /* A file the run added to the medium: removed, if it still has the bytes
  * the run wrote (media_op.expect); one it replaced: its old bytes written
  * back, on the same condition; one it removed: written back if the
  * medium has no such file again (media_op.expect_absent). */
 static int add_medium_file(struct undo *u, const struct undo_image_file *f, size_t k)
 {
+	if (strcmp(f->action, "switched") == 0)
+		return switch_back(u, f);
 	struct media_op *op = media_plan_add_op(&u->restore.media);
 	bool added = strcmp(f->action, "added") == 0, removed = strcmp(f->action, "removed") == 0;
 
@@ -309,27 +331,30 @@ static long section_of(const struct undo *u, const struct file_report *fr,
 	return -1;
 }
 
-/* The record a file report's entry is for (image 0: a medium file), or
- * -1. */
+/* The record a file report's entry is for (image 0: a medium file;
+ * `boot`: the UEFI boot entry switched back to `path`, which the record
+ * names as its old-path), or -1. */
 static long record_of(const struct undo *u, const struct file_report *fr, int image,
-		      const char *path)
+		      const char *path, bool boot)
 {
 	const char *rel = undo_rel(fr->path, u->target);
 
 	for (size_t i = 0; rel && i < u->uf.n_files; i++) {
 		const struct undo_image_file *r = &u->uf.files[i];
-		if (undo_image_file_restorable(r) && r->medium == (image == 0) &&
+		bool switched = strcmp(r->action, "switched") == 0;
+		if (undo_image_file_restorable(r) && r->medium == (image == 0) && switched == boot &&
 		    strcmp(undo_rel(r->file, r->target), rel) == 0 && r->image == image &&
-		    strcasecmp(r->path, path) == 0)
+		    strcasecmp(boot ? r->old_path : r->path, path) == 0)
 			return (long)i;
 	}
 	return -1;
 }
 
 /* Pass 2: a file the restore plan reaches must be one a record is for. */
-static void file_found(struct undo *u, const struct file_report *fr, int image, const char *path)
+static void file_found(struct undo *u, const struct file_report *fr, int image, const char *path,
+		       bool boot)
 {
-	long k = record_of(u, fr, image, path);
+	long k = record_of(u, fr, image, path, boot);
 
 	if (k >= 0) {
 		u->found_files[k] = true;
@@ -437,9 +462,9 @@ static void on_restore(const struct file_report *fr, void *ctx)
 		stray(u, fr, h);
 	}
 	for (size_t i = 0; i < fr->n_files; i++)
-		file_found(u, fr, fr->files[i].image, fr->files[i].path);
+		file_found(u, fr, fr->files[i].image, fr->files[i].path, false);
 	for (size_t i = 0; i < fr->n_media; i++)
-		file_found(u, fr, 0, fr->media[i].path);
+		file_found(u, fr, 0, fr->media[i].path, strcmp(fr->media[i].action, "boot") == 0);
 	if (u->sink)
 		sink_file_done(fr, u->sink);
 }

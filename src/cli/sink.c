@@ -146,16 +146,19 @@ static void undo_medium_record(struct regfile_out *r, const struct sink *s,
 			       const struct file_report *fr, const struct media_file_change *c)
 {
 	bool add = strcmp(c->action, "add") == 0, rem = strcmp(c->action, "remove") == 0;
+	bool boot = strcmp(c->action, "boot") == 0;
 	struct strbuf b = STRBUF_INIT;
 	char *t = NULL;
 
 	add_field(&b, "target", s->target ? s->target : fr->path);
 	add_field(&b, "file", fr->path);
 	add_field(&b, "path", c->path);
-	add_field(&b, "action", add ? "added" : rem ? "removed" : "replaced");
-	if (!rem)
+	add_field(&b, "action", add ? "added" : rem ? "removed" : boot ? "switched" : "replaced");
+	if (boot)
+		add_field(&b, "old-path", c->old_path);
+	else if (!rem)
 		add_field(&b, "sha256", c->sha256);
-	if (!add)
+	if (!add && !boot)
 		add_field(&b, "old-sha256", c->old_sha256);
 	if (!b.failed && asprintf(&t, "wimpatch-undo-medium-file: %s", b.buf) >= 0)
 		regfile_comment(r, t);
@@ -165,8 +168,9 @@ static void undo_medium_record(struct regfile_out *r, const struct sink *s,
 
 /* The medium's files: a record of each file added, replaced or removed
  * that wimpatch undo can put back (added; the others whose old bytes are
- * kept: UNDO_OLD_BYTES_MAX at most), and comments for a person about
- * the rest (larger old files; the boot entry switched). */
+ * kept: UNDO_OLD_BYTES_MAX at most) and of the UEFI boot entry switched
+ * from a file of the medium, and comments for a person about the rest
+ * (larger old files; an entry that loaded no file). */
 static void undo_media(struct regfile_out *r, const struct sink *s, const struct file_report *fr)
 {
 	for (size_t i = 0; i < fr->n_media; i++) {
@@ -174,7 +178,7 @@ static void undo_media(struct regfile_out *r, const struct sink *s, const struct
 		char *t = NULL;
 		const char *where = fr->output ? fr->output : fr->path;
 		bool add = strcmp(c->action, "add") == 0, boot = strcmp(c->action, "boot") == 0;
-		if (add || (!boot && c->old_b64))
+		if (add || (!boot && c->old_b64) || (boot && c->old_path))
 			undo_medium_record(r, s, fr, c);
 		if (add)
 			(void)!asprintf(&t, "wimpatch undo removes it (or, by hand: remove %s from %s)",
@@ -190,9 +194,13 @@ static void undo_media(struct regfile_out *r, const struct sink *s, const struct
 					"back from the source medium", where,
 					strcmp(c->action, "remove") == 0 ? "removed" : "replaced",
 					c->path, c->old_size, c->old_sha256, UNDO_OLD_BYTES_MAX);
+		else if (c->old_path)
+			(void)!asprintf(&t, "the UEFI boot entry of %s loads %s instead of %s: "
+					"wimpatch undo switches it back", where, c->path, c->old_path);
 		else
 			(void)!asprintf(&t, "wimpatch-medium: %s: the UEFI boot entry loads %s instead "
-					"of %s", where, c->path, c->old_path ? c->old_path : "?");
+					"of a boot image that is no file of the medium: not switched "
+					"back by wimpatch undo", where, c->path);
 		if (t)
 			regfile_comment(r, t);
 		free(t);

@@ -169,6 +169,8 @@ static void say_split(const struct undo_file *u, const struct undo_section *newe
 bool undo_image_file_restorable(const struct undo_image_file *f)
 {
 	bool kept = f->old_sha256 && (f->b64 || strcmp(f->old_sha256, EMPTY_SHA256) == 0);
+	if (f->medium && strcmp(f->action, "switched") == 0)
+		return f->old_path != NULL;
 	if (f->medium && strcmp(f->action, "removed") == 0)
 		return kept;
 	if (!f->sha256 || (!f->role && !f->medium))
@@ -244,7 +246,7 @@ static int parse_image_file(struct undo_file *u, int line, const char *p, size_t
 	const struct field fl[] = {
 		{ "target", &f->target }, { "file", &f->file }, { "role", &f->role },
 		{ "path", &f->path }, { "action", &f->action }, { "sha256", &f->sha256 },
-		{ "old-sha256", &f->old_sha256 }, { NULL, NULL },
+		{ "old-sha256", &f->old_sha256 }, { "old-path", &f->old_path }, { NULL, NULL },
 	};
 	int ret = parse_fields(u, line, h, fl, &f->image);
 	free(h);
@@ -405,6 +407,7 @@ void undo_file_free(struct undo_file *u)
 		free(f->action);
 		free(f->sha256);
 		free(f->old_sha256);
+		free(f->old_path);
 		free(f->b64);
 	}
 	free(u->files);

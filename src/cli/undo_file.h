@@ -41,6 +41,8 @@ struct undo_image_file {
 				   with target, file (the medium), path, action,
 				   sha256 (but removed), old-sha256 (but added) */
 	char *target, *file, *role, *path, *action, *sha256, *old_sha256;
+	char *old_path;		/* action=switched: the boot image the UEFI entry
+				   loaded before (path: the one it loads now) */
 	int image;
 	char *b64;		/* the data lines joined, or NULL */
 };

@@ -163,13 +163,17 @@ struct media_op {
 
 /* What <boot> asks for.  On an ISO image: efi_noprompt points the UEFI El
  * Torito entry at efi/microsoft/boot/efisys_noprompt.bin; bios_noprompt
- * removes boot/bootfix.bin (an MOP_REMOVE the parser adds). */
+ * removes boot/bootfix.bin (an MOP_REMOVE the parser adds).  wimpatch
+ * undo's: efi_back points the entry back at the file it loaded before a
+ * run switched it, if it loads efi_expect (what the run left) now. */
 struct media_plan {
 	struct media_op *ops;
 	size_t n_ops;
 	bool efi_noprompt;
 	bool bios_noprompt;
-	char *boot_src_file;	/* where the <boot> asking for efi_noprompt stands */
+	char *efi_back, *efi_expect;	/* medium paths, or NULL */
+	char *boot_src_file;	/* where the <boot> asking for efi_noprompt stands
+				   (for efi_back: the undo record) */
 	int boot_src_line;
 };
 

@@ -63,11 +63,13 @@ void media_plan_free(struct media_plan *m)
 		free(m->ops[i].expect);
 	}
 	free(m->ops);
+	free(m->efi_back);
+	free(m->efi_expect);
 	free(m->boot_src_file);
 	memset(m, 0, sizeof(*m));
 }
 
 bool media_plan_any(const struct media_plan *m)
 {
-	return m->n_ops || m->efi_noprompt || m->bios_noprompt;
+	return m->n_ops || m->efi_noprompt || m->bios_noprompt || m->efi_back;
 }

@@ -24,24 +24,44 @@ static bool uefi_entry(const struct iso_info *info, uint32_t *lba)
 	return false;
 }
 
+/* Does the UEFI entry (at block lba) load the image's file `rel`? */
+static bool loads(const char *iso, const struct iso_media *m, const char *rel, uint32_t lba)
+{
+	const struct iso_entry *e = iso_listing_find(&m->files, rel);
+	struct isofs_extent first;
+	size_t n_ext;
+
+	return e && !e->dir && iso_inplace_locate(iso, e->path, &first, &n_ext) == 0 &&
+	       first.lba == lba;
+}
+
 static enum wp_err scan_boot(const char *iso, const struct iso_media *m, const struct media_plan *mp,
 			     struct iso_medium *im)
 {
-	const struct iso_entry *np = iso_listing_find(&m->files, MEDIA_UEFI_NOPROMPT_IMAGE);
-	const struct iso_entry *old = iso_listing_find(&m->files, MEDIA_UEFI_BOOT_IMAGE);
+	const char *to = mp->efi_back ? mp->efi_back : MEDIA_UEFI_NOPROMPT_IMAGE;
+	const char *what = mp->efi_back ? "undo of the UEFI boot entry's switch" : "<boot efi=\"noprompt\">";
+	const struct iso_entry *np = iso_listing_find(&m->files, to);
+	const struct iso_entry *old = iso_listing_find(&m->files, mp->efi_back ? mp->efi_expect
+									: MEDIA_UEFI_BOOT_IMAGE);
 	struct isofs_extent first;
 	size_t n_ext;
 	uint32_t lba;
 
 	if (!np || np->dir) {
-		msg_error("%s: <boot efi=\"noprompt\"> (%s:%d): the image has no "
-			  MEDIA_UEFI_NOPROMPT_IMAGE " to boot from", iso, mp->boot_src_file,
-			  mp->boot_src_line);
+		msg_error("%s: %s (%s:%d): the image has no %s to boot from", iso, what,
+			  mp->boot_src_file, mp->boot_src_line, to);
 		return WP_ERR_INPUT;
 	}
 	if (!uefi_entry(&m->info, &lba)) {
-		msg_error("%s: <boot efi=\"noprompt\"> (%s:%d): the image has no UEFI El Torito "
-			  "entry to switch", iso, mp->boot_src_file, mp->boot_src_line);
+		msg_error("%s: %s (%s:%d): the image has no UEFI El Torito entry to switch", iso,
+			  what, mp->boot_src_file, mp->boot_src_line);
+		return WP_ERR_INPUT;
+	}
+	/* Undo: only over what the run left (it may be back already). */
+	if (mp->efi_back && !loads(iso, m, to, lba) && !loads(iso, m, mp->efi_expect, lba)) {
+		msg_error("%s: %s (%s:%d): the UEFI boot entry loads neither %s (what the run "
+			  "switched it to) nor %s now: changed since", iso, what, mp->boot_src_file,
+			  mp->boot_src_line, mp->efi_expect, to);
 		return WP_ERR_INPUT;
 	}
 	/* Already there (a second run): nothing to do. */
@@ -119,7 +139,7 @@ enum wp_err iso_medium_scan(const char *iso, const struct iso_media *m, const st
 			im->rm[im->n_rm++] = e->path;
 		}
 	}
-	if (mp->efi_noprompt)
+	if (mp->efi_noprompt || mp->efi_back)
 		ret = scan_boot(iso, m, mp, im);
 	return ret;
 }

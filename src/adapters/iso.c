@@ -1242,18 +1242,31 @@ static bool is_gone(const char *path, uint64_t lba, uint64_t bytes, const struct
 	return false;
 }
 
-/* isoinfo's listing of one tree of `path`: the file records, and how
- * many of them are the removed files'.  -1: no such tree (the program
- * failed), said by the caller when it matters. */
+/* Is the record one of the added files': by name, or (the name the
+ * tree gives it) by a sector of its data (one run, as isofs_add lays it
+ * out; isoinfo names the last record of a multi-extent file). */
+static bool is_added(const char *path, uint64_t lba, const struct iso_gone *a, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold_eq(path + 1, a[i].rel) ||
+		    (a[i].size && lba >= a[i].lba && lba < a[i].lba + (a[i].size + 2047) / 2048))
+			return true;
+	return false;
+}
+
+/* isoinfo's listing of one tree of `path`: the file records, how many of
+ * them are the removed files' and how many the added files'.  -1: no
+ * such tree (the program failed), said by the caller when it matters. */
 static int isoinfo_count(const char *path, bool joliet, const struct iso_gone *g, size_t n,
-			 size_t *files, size_t *gone)
+			 const struct iso_gone *add, size_t n_add, size_t *files, size_t *gone,
+			 size_t *added)
 {
 	const char *argv[] = { tools[4].path, "-l", "-i", path, joliet ? "-J" : NULL, NULL };
 	struct spawn_io io = { 0 };
 	char dir[4096] = "/", rec[8192];
 	int r = -1;
 
-	*files = *gone = 0;
+	*files = *gone = *added = 0;
 	if (spawn_run(argv, &io) < 0 || io.status != 0)
 		goto out;
 	for (char *line = io.out, *eol; line && *line; line = eol ? eol + 1 : NULL) {
@@ -1265,6 +1278,7 @@ static int isoinfo_count(const char *path, bool joliet, const struct iso_gone *g
 		else if (isoinfo_file(line, dir, rec, sizeof(rec), &lba, &bytes)) {
 			++*files;
 			*gone += is_gone(rec, lba, bytes, g, n);
+			*added += is_added(rec, lba, add, n_add);
 		}
 	}
 	r = 0;
@@ -1273,25 +1287,26 @@ out:
 	return r;
 }
 
-enum wp_err iso_verify_gone(const char *path, const char *src, const struct iso_gone *g, size_t n)
+enum wp_err iso_verify_records(const char *path, const char *src, const struct iso_gone *g, size_t n,
+				const struct iso_gone *add, size_t n_add, const size_t in_tree[2])
 {
 	for (int j = 0; j < 2; j++) {
-		size_t sf, sg, of, og;
+		size_t sf, sg, sa, of, og, oa;
 		const char *tree = j ? "Joliet" : "ISO 9660";
-		if (isoinfo_count(src, j, g, n, &sf, &sg) < 0)
+		if (isoinfo_count(src, j, g, n, add, 0, &sf, &sg, &sa) < 0)
 			continue;	/* the source has no such tree */
-		if (isoinfo_count(path, j, g, n, &of, &og) < 0) {
+		if (isoinfo_count(path, j, g, n, add, n_add, &of, &og, &oa) < 0) {
 			msg_error("%s: verification failed: isoinfo cannot list its %s tree", path, tree);
 			return WP_ERR_WRITE;
 		}
-		if (og || of != sf - sg) {
+		if (og || oa != in_tree[j] || of != sf - sg + in_tree[j]) {
 			msg_error("%s: verification failed: isoinfo lists %zu file records in its %s tree "
-				  "(%zu of the removed files'), the source %zu (%zu)", path, of, tree, og,
-				  sf, sg);
+				  "(%zu of the removed files', %zu of the added), the source %zu (%zu "
+				  "removed, %zu to be added)", path, of, tree, og, oa, sf, sg, in_tree[j]);
 			return WP_ERR_WRITE;
 		}
-		msg_verbose("%s: isoinfo lists the %s tree's %zu file records without the %zu removed",
-			    path, tree, of, sg);
+		msg_verbose("%s: isoinfo lists the %s tree's %zu file records, without the %zu removed "
+			    "and with the %zu added", path, tree, of, sg, oa);
 	}
 	return WP_OK;
 }

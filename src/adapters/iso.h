@@ -157,15 +157,19 @@ size_t iso_listing_diff(const struct iso_listing *a, const char *a_name,
  * says it must be, byte for byte. */
 enum wp_err iso_verify_udf(const char *path);
 
-/* The files removed from an image in place: isoinfo lists the ISO 9660
- * and the Joliet tree of `path` (each that `src` has) with every file
- * record of `src`'s but theirs (by name, or by first sector when its
- * size is not 0) and none of theirs.  WP_ERR_WRITE (said) otherwise. */
+/* The files removed from and added to an image in place: isoinfo lists
+ * the ISO 9660 and the Joliet tree of `path` (each that `src` has) with
+ * every file record of `src`'s but the removed files' (matched by name,
+ * or by first sector when the size is not 0) and none of theirs, and
+ * in_tree[0] (ISO 9660), in_tree[1] (Joliet) records of the added files
+ * (by name, or by a sector of their data).  WP_ERR_WRITE (said)
+ * otherwise. */
 struct iso_gone {
 	const char *rel;
 	uint64_t lba, size;
 };
-enum wp_err iso_verify_gone(const char *path, const char *src, const struct iso_gone *g, size_t n);
+enum wp_err iso_verify_records(const char *path, const char *src, const struct iso_gone *g, size_t n,
+				const struct iso_gone *add, size_t n_add, const size_t in_tree[2]);
 struct iso_range {
 	uint64_t off, len;
 };

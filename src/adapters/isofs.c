@@ -402,6 +402,15 @@ const struct isofs_file *isofs_find(const struct isofs *fs, const char *path)
 	return n ? &n->pub : NULL;
 }
 
+void isofs_tree_files(const struct isofs *fs, size_t n[2])
+{
+	for (int j = 0; j < 2; j++) {
+		n[j] = 0;
+		for (size_t i = 0; fs->trees[j].present && i < fs->trees[j].n_items; i++)
+			n[j] += !fs->trees[j].items[i].dir;
+	}
+}
+
 uint64_t isofs_volume_sectors(const struct isofs *fs)
 {
 	return fs->volume_sectors + (fs->append - fs->append0);

@@ -69,6 +69,10 @@ const struct isofs_file *isofs_at(const struct isofs *fs, size_t i);
  * media are matched: SOURCES/BOOT.WIM is sources/boot.wim), or NULL. */
 const struct isofs_file *isofs_find(const struct isofs *fs, const char *path);
 
+/* How many files the ISO 9660 (n[0]) and Joliet (n[1]) trees list now
+ * (0 for a tree the image lacks): what isofs_add put there too. */
+void isofs_tree_files(const struct isofs *fs, size_t n[2]);
+
 /* Sectors the volume occupies (the descriptors' claim, at least the last
  * UDF anchor), grown by the edits made so far. */
 uint64_t isofs_volume_sectors(const struct isofs *fs);
@@ -115,14 +119,17 @@ int isofs_remove(struct isofs *fs, const char *path, char *why, size_t why_size)
  * next unique ID.  The new entries are made like the image's own (owner,
  * permissions, times and implementation of its first regular file's
  * entry, or of the parent directory's).  Existing directories are matched
- * without regard to ASCII case and keep their spelling.  Afterwards
- * isofs_find gives the file, in whose extents the caller writes its
- * bytes.  Refused (-1 with `why`) when the image has no UDF tree, when an
- * ISO 9660 or Joliet tree lists the files too (genisoimage's layout,
- * whose trees wimpatch does not add records to; Microsoft's lists
- * README.TXT only), when the path is there, names a file as a directory
- * or cannot be a UDF name, and where resizing is refused.  A refusal
- * after the first directory was made leaves the handle spent.
+ * without regard to ASCII case and keep their spelling.  An ISO 9660 or
+ * Joliet tree that lists the files too (genisoimage's layout, not
+ * Microsoft's, whose ISO 9660 tree holds README.TXT only) gets the file's
+ * records, inserted in name order into its directory's sectors.
+ * Afterwards isofs_find gives the file, in whose extents the caller
+ * writes its bytes.  Refused (-1 with `why`) when the image has no UDF
+ * tree, when such a tree lacks the file's directory (no directories are
+ * made there) or has no room for the record, when the path is there,
+ * names a file as a directory or cannot be a UDF name, and where
+ * resizing is refused.  A refusal after the first entry was made leaves
+ * the handle spent.
  */
 int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size_t why_size);
 

@@ -475,3 +475,295 @@ out:
 	free(at);
 	return r;
 }
+
+/* ------------------------------------------------------------------ */
+/* Adding a file's records */
+
+/* The tree's item of directory `dir` ("": the root) and its index in
+ * t->dirs, matched without regard to ASCII case; -1 when the tree does
+ * not list it. */
+static long dir_index_of(const struct isofs_tree *t, const char *dir, const char **tpath)
+{
+	if (!*dir) {
+		*tpath = "";
+		return t->n_dirs ? 0 : -1;
+	}
+	for (size_t i = 0; i < t->n_items; i++) {
+		const struct isofs_item *it = &t->items[i];
+		if (!it->dir || !it->n_ext || isofs_strcasecmp_ascii(it->path, dir))
+			continue;
+		for (size_t k = 0; k < t->n_dirs; k++)
+			if (t->dirs[k].lba == it->ext[0].lba) {
+				*tpath = it->path;
+				return (long)k;
+			}
+	}
+	return -1;
+}
+
+/* Does any file of tree t have an ISO 9660 name longer than 8.3 (so that
+ * the image was written at level 2 or 3, 30 characters)?  Does its
+ * Joliet tree give file names a version (";1")? */
+static void tree_style(const struct isofs_tree *t, const unsigned char *rec, bool *long_names,
+		       bool *version)
+{
+	size_t n = rec[32];
+	const unsigned char *id = rec + 33;
+	if (t->joliet) {
+		*version |= n >= 4 && id[n - 4] == 0 && id[n - 3] == ';' && id[n - 2] == 0 &&
+			    id[n - 1] == '1';
+		return;
+	}
+	*version |= n >= 2 && id[n - 2] == ';';
+	const unsigned char *dot = memchr(id, '.', n), *semi = memchr(id, ';', n);
+	size_t end = semi ? (size_t)(semi - id) : n;
+	size_t base = dot ? (size_t)(dot - id) : end, ext = dot ? end - base - 1 : 0;
+	*long_names |= base > 8 || ext > 3;
+}
+
+/* The name the tree gives `name`: Joliet UCS-2 (big-endian, at most 103
+ * characters), ISO 9660 d-characters (upper case, others '_', one dot;
+ * 8.3 unless long_names, else at most 30), ";1" for files where the
+ * tree has versions.  Its length, or 0 when it cannot be. */
+static size_t tree_name(const struct isofs_tree *t, const char *name, bool long_names,
+			bool version, unsigned char *out)
+{
+	size_t n = 0;
+	if (t->joliet) {
+		unsigned char cs0[256];
+		size_t k = iso_make_cs0(name, cs0, sizeof(cs0));
+		if (!k || (k - 1) / (cs0[0] == 16 ? 2 : 1) > 103)
+			return 0;
+		for (size_t i = 1; i < k; i += cs0[0] == 16 ? 2 : 1) {
+			out[n++] = cs0[0] == 16 ? cs0[i] : 0;
+			out[n++] = cs0[0] == 16 ? cs0[i + 1] : cs0[i];
+		}
+		if (version) {
+			memcpy(out + n, "\0;\0001", 4);
+			n += 4;
+		}
+		return n;
+	}
+	const char *dot = strrchr(name, '.');
+	size_t base = dot ? (size_t)(dot - name) : strlen(name);
+	size_t ext = dot ? strlen(dot + 1) : 0;
+	/* Cut to 8.3 as genisoimage does without -l (a clash is refused). */
+	size_t nb = long_names ? base : base < 8 ? base : 8;
+	size_t ne = long_names ? ext : ext < 3 ? ext : 3;
+	if (nb + ne > 30 || nb + ne == 0)
+		return 0;
+	for (size_t i = 0; i < nb + 1 + ne; i++) {
+		unsigned char c = i == nb ? '.' : (unsigned char)(i < nb ? name[i] : dot[1 + i - nb - 1]);
+		if (i != nb && (c == '.' || !((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))))
+			c = c >= 'a' && c <= 'z' ? (unsigned char)(c - 'a' + 'A') : '_';
+		out[n++] = c;
+	}
+	if (version) {
+		memcpy(out + n, ";1", 2);
+		n += 2;
+	}
+	return n;
+}
+
+/* ECMA-119 9.3: records in the order of their identifiers, the shorter
+ * one padded (with spaces in ISO 9660, zeros in Joliet), the version
+ * left out; <0, 0, >0. */
+static int id_cmp(const struct isofs_tree *t, const unsigned char *a, size_t na,
+		  const unsigned char *b, size_t nb)
+{
+	const unsigned char *sa = t->joliet ? NULL : memchr(a, ';', na);
+	const unsigned char *sb = t->joliet ? NULL : memchr(b, ';', nb);
+	if (sa)
+		na = (size_t)(sa - a);
+	if (sb)
+		nb = (size_t)(sb - b);
+	if (t->joliet) {
+		na -= na >= 4 && a[na - 3] == ';' ? 4 : 0;
+		nb -= nb >= 4 && b[nb - 3] == ';' ? 4 : 0;
+	}
+	unsigned pad = t->joliet ? 0 : ' ';
+	for (size_t i = 0; i < na || i < nb; i++) {
+		unsigned x = i < na ? a[i] : pad, y = i < nb ? b[i] : pad;
+		if (x != y)
+			return (int)x - (int)y;
+	}
+	return 0;
+}
+
+/* Lay out directory data again with n_new records of len bytes inserted
+ * before record `from`: the records before it keep their places, the
+ * others follow in order, none across a sector.  -1 when they do not
+ * fit in the directory. */
+static int insert_layout(const unsigned char *old, uint64_t bytes, size_t from,
+			 const unsigned char *recs, size_t n_new, unsigned len, unsigned char *out)
+{
+	size_t pos = 0, w = 0;
+	long at = 0;
+	memset(out, 0, (size_t)sectors_of(bytes) * SECT);
+	for (size_t rec = 0; rec < from; rec++) {
+		if ((at = next_rec(old, bytes, &pos)) < 0)
+			return -1;
+		memcpy(out + at, old + at, old[at]);
+		w = (size_t)at + old[at];
+	}
+	for (size_t i = 0; i < n_new + 1; i++) {
+		const unsigned char *r = i < n_new ? recs + i * len : NULL;
+		if (!r && (at = next_rec(old, bytes, &pos)) < 0)
+			break;
+		unsigned l = r ? len : old[at];
+		if (w % SECT + l > SECT)
+			w += SECT - w % SECT;
+		if (w + l > bytes)
+			return -1;
+		memcpy(out + w, r ? r : old + at, l);
+		w += l;
+		if (!r)
+			i--;	/* the old records, one after another */
+	}
+	return at == -2 ? -1 : 0;
+}
+
+/* Where the new identifier goes among the directory's records: after
+ * "." and "..", before the first record that sorts after it. */
+static int insert_point(const struct isofs_tree *t, const unsigned char *d, uint64_t bytes,
+			const unsigned char *id, size_t n, size_t *from, long *like)
+{
+	size_t pos = 0, rec = 0;
+	long at;
+	*like = -1;
+	while ((at = next_rec(d, bytes, &pos)) >= 0) {
+		const unsigned char *r = d + at;
+		if (rec >= 2) {
+			int c = id_cmp(t, r + 33, r[32], id, n);
+			if (c == 0)
+				return 1;	/* there already */
+			if (c > 0)
+				break;
+			if (!(r[25] & REC_FLAG_DIR))
+				*like = at;
+		}
+		rec++;
+	}
+	if (at == -2)
+		return -1;
+	*from = rec;
+	return 0;
+}
+
+bool isofs_9660_has_dir(const struct isofs_tree *t, const char *dir)
+{
+	const char *tpath;
+	return dir_index_of(t, dir, &tpath) >= 0;
+}
+
+int isofs_9660_add(struct isofs *fs, struct isofs_tree *t, const char *dir, const char *name,
+		   const struct isofs_extent *ext, size_t n_ext, uint64_t size, char *why,
+		   size_t why_size)
+{
+	const char *tree = t->joliet ? "Joliet" : "ISO 9660", *tdir;
+	long di = dir_index_of(t, dir, &tdir), like;
+	unsigned char id[256], *d = NULL, *recs = NULL, *out = NULL, tmpl[256];
+	bool long_names = false, version = !t->joliet;
+	size_t from, n_rec, rbytes;
+	int r = -1;
+	if (di < 0)
+		return FAIL("%s/%s: its directory is not in the %s tree, and wimpatch makes none there",
+			    dir, name, tree);
+	const struct isofs_dirext *de = &t->dirs[di];
+	if (read_dir(fs, de->lba, de->bytes, &d, why, why_size) != 0)
+		return -1;
+	/* "." tells whether records carry system use data (Rock Ridge). */
+	size_t pos = 0;
+	long dot = next_rec(d, de->bytes, &pos);
+	if (dot < 0 || d[dot] != 34) {
+		FAIL("%s: the records of %s carry system use data (Rock Ridge?), which wimpatch "
+		     "does not write", tree, *dir ? dir : "/");
+		goto out;
+	}
+	for (size_t i = 0; i < t->n_items; i++) {
+		const struct isofs_item *it = &t->items[i];
+		if (it->dir || it->dir_index != (size_t)di)
+			continue;
+		/* One record of each is enough: the directory's data is at hand. */
+		size_t p2 = 0;
+		long a;
+		for (size_t k = 0; (a = next_rec(d, de->bytes, &p2)) >= 0; k++)
+			if (k == it->rec)
+				break;
+		if (a >= 0)
+			tree_style(t, d + a, &long_names, &version);
+	}
+	size_t n = tree_name(t, name, long_names, version, id);
+	if (!n) {
+		FAIL("%s: %s has no name the %s tree can hold here", tree, name, tree);
+		goto out;
+	}
+	int c = insert_point(t, d, de->bytes, id, n, &from, &like);
+	if (c != 0) {
+		c > 0 ? FAIL("%s: %s is in %s already (as %.*s)", tree, name, *dir ? dir : "/", (int)n, id)
+		      : FAIL("%s: bad directory record in %s", tree, *dir ? dir : "/");
+		goto out;
+	}
+	/* The record: the "." record's date and volume sequence number, no
+	 * extended attributes, no system use. */
+	size_t len = 33 + n + (n % 2 == 0);
+	memset(tmpl, 0, sizeof(tmpl));
+	tmpl[0] = (unsigned char)len;
+	memcpy(tmpl + 18, d + dot + 18, 7);
+	memcpy(tmpl + 28, d + dot + 28, 4);
+	tmpl[32] = (unsigned char)n;
+	memcpy(tmpl + 33, id, n);
+	if (!(recs = new_records(tmpl, ext, n_ext, &n_rec, &rbytes)) ||
+	    !(out = malloc((size_t)sectors_of(de->bytes) * SECT))) {
+		FAIL("out of memory");
+		goto out;
+	}
+	if (insert_layout(d, de->bytes, from, recs, n_rec, (unsigned)len, out) != 0) {
+		FAIL("%s: no room for %zu directory record%s of %s in the %" PRIu64 " bytes of %s",
+		     tree, n_rec, n_rec == 1 ? "" : "s", name, de->bytes, *dir ? dir : "/");
+		goto out;
+	}
+	if ((t->n_items & (t->n_items - 1)) == 0) {	/* as add_item grows it */
+		size_t cap = t->n_items ? 2 * t->n_items : 16;
+		struct isofs_item *v = realloc(t->items, cap * sizeof(*v));
+		if (!v) {
+			FAIL("out of memory");
+			goto out;
+		}
+		t->items = v;
+	}
+	struct isofs_item it = { 0 };
+	char shown[512];
+	rec_name(t, tmpl, shown, sizeof(shown));
+	if (asprintf(&it.path, "%s%s%s", tdir, *tdir ? "/" : "", shown) < 0 ||
+	    !(it.ext = malloc((n_ext + 1) * sizeof(*it.ext)))) {
+		free(it.path);
+		FAIL("out of memory");
+		goto out;
+	}
+	for (uint64_t s = 0; s < sectors_of(de->bytes); s++) {
+		unsigned char *b = isofs_edit_sector(fs, de->lba + s, why, why_size);
+		if (!b) {
+			free(it.path);
+			free(it.ext);
+			goto out;
+		}
+		memcpy(b, out + s * SECT, SECT);
+	}
+	memcpy(it.ext, ext, n_ext * sizeof(*ext));
+	it.n_ext = n_ext;
+	it.size = size;
+	it.dir_index = (size_t)di;
+	it.rec = from;
+	it.n_rec = n_rec;
+	for (size_t i = 0; i < t->n_items; i++)
+		if (t->items[i].dir_index == (size_t)di && t->items[i].rec >= from)
+			t->items[i].rec += n_rec;
+	t->items[t->n_items++] = it;
+	r = 0;
+out:
+	free(d);
+	free(recs);
+	free(out);
+	return r;
+}

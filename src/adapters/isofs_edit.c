@@ -337,11 +337,22 @@ static int can_add(struct isofs *fs, const char *path, uint64_t size, char *why,
 			    path);
 	if (fs->udf.nogo)
 		return FAIL("%s: %s", path, fs->udf.nogo);
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (!dir)
+		return FAIL("out of memory");
+	if (slash)
+		*slash = '\0';
+	else
+		*dir = '\0';
 	for (int i = 0; i < 2; i++)
-		if (tree_mirrors(fs, &fs->trees[i]))
-			return FAIL("%s: the image's %s tree lists its files too, and wimpatch adds "
-				    "files to the UDF tree only", path,
-				    fs->trees[i].joliet ? "Joliet" : "ISO 9660");
+		if (tree_mirrors(fs, &fs->trees[i]) && !isofs_9660_has_dir(&fs->trees[i], dir)) {
+			FAIL("%s: the image's %s tree lists its files too, and wimpatch makes no "
+			     "directories there (%s is not in it)", path,
+			     fs->trees[i].joliet ? "Joliet" : "ISO 9660", dir);
+			free(dir);
+			return -1;
+		}
+	free(dir);
 	for (const char *c = path; *c;) {
 		size_t k = strcspn(c, "/");
 		if ((k == 1 && c[0] == '.') || (k == 2 && c[0] == '.' && c[1] == '.'))
@@ -355,6 +366,27 @@ static int can_add(struct isofs *fs, const char *path, uint64_t size, char *why,
 	return can_grow(fs, why, why_size);
 }
 
+/* The new file `stored` (as the UDF tree now has it) in the ISO 9660 and
+ * Joliet trees that list the medium's files, at its data. */
+static int add_records(struct isofs *fs, const char *stored, uint64_t size, const bool mirror[2],
+		       char *why, size_t why_size)
+{
+	const struct isofs_file *f = isofs_find(fs, stored);
+	char dir[ISOFS_MAX_PATH];
+	const char *slash = strrchr(stored, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - stored) : 0, stored);
+	for (int i = 0; f && i < 2; i++) {
+		struct isofs_tree *t = &fs->trees[i];
+		if (mirror[i] &&
+		    isofs_9660_add(fs, t, dir, slash ? slash + 1 : stored, f->ext, f->n_ext, size, why,
+				   why_size) != 0) {
+			fs->committed = true;	/* the UDF side is in the overlay */
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size_t why_size)
 {
 	char cur[ISOFS_MAX_PATH] = "", want[ISOFS_MAX_PATH];
@@ -362,6 +394,8 @@ int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size
 	int depth = 0;
 	if (can_add(fs, path, size, why, why_size) != 0)
 		return -1;
+	/* Before the new entries count in it. */
+	bool mirror[2] = { tree_mirrors(fs, &fs->trees[0]), tree_mirrors(fs, &fs->trees[1]) };
 	for (const char *c = path; *c; depth++) {
 		size_t k = strcspn(c, "/");
 		bool last = c[k] == '\0';
@@ -388,7 +422,7 @@ int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size
 		snprintf(cur, sizeof(cur), "%s", n->pub.path);
 		picb = n->icb;
 	}
-	return 0;
+	return add_records(fs, cur, size, mirror, why, why_size);
 }
 
 /* A pointer into the moved area, moved with it. */

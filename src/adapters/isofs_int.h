@@ -226,6 +226,20 @@ void isofs_9660_plan_free(struct isofs_dirplan *p);
 int isofs_9660_remove(struct isofs *fs, struct isofs_tree *t, struct isofs_item *it, char *why,
 		      size_t why_size);
 
+/* isofs_9660.c: does tree t list directory `dir` ("": the root; matched
+ * without regard to ASCII case)?  And the records of a new file `name`
+ * (UTF-8) of `size` bytes in extents ext, inserted in name order into
+ * that directory's sectors (the records after it move on; the directory
+ * keeps its size): its name as the tree spells names (Joliet UCS-2, ISO
+ * 9660 d-characters, 8.3 unless the tree has longer ones, ";1" where
+ * its files have versions), the "." record's date.  -1 with why when
+ * the directory is not listed, has no room, or its records carry system
+ * use data (Rock Ridge), or the name cannot be held or is there. */
+bool isofs_9660_has_dir(const struct isofs_tree *t, const char *dir);
+int isofs_9660_add(struct isofs *fs, struct isofs_tree *t, const char *dir, const char *name,
+		   const struct isofs_extent *ext, size_t n_ext, uint64_t size, char *why,
+		   size_t why_size);
+
 /* isofs_udf.c: take the file identifier of node n out of its parent
  * directory's data (see isofs_remove). */
 int isofs_udf_remove(struct isofs *fs, const struct isofs_node *n, char *why, size_t why_size);

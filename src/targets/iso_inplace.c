@@ -528,23 +528,33 @@ static enum wp_err check_boot(const char *tmp, const struct iso_info *si, const 
 	return WP_ERR_WRITE;
 }
 
-/* The removed files gone from the ISO 9660 and Joliet trees too, as
- * isoinfo (another reader than 7-Zip, which reads the UDF tree) lists
- * them. */
-static enum wp_err check_gone(const char *tmp, const struct iso_inplace *ip)
+/* The removed files gone from the ISO 9660 and Joliet trees too, and
+ * the added ones there where isofs_add listed them, as isoinfo (another
+ * reader than 7-Zip, which reads the UDF tree) lists them. */
+static enum wp_err check_records(const char *tmp, const struct iso_inplace *ip)
 {
-	struct iso_gone *g;
+	struct iso_gone *g, *a;
 	enum wp_err ret;
 	char what[4096];
 
-	if (!ip->n_rm)
+	if (!ip->n_rm && !ip->n_added)
 		return WP_OK;
-	snprintf(what, sizeof(what), "%s: checking the files removed from it", tmp);
+	snprintf(what, sizeof(what), "%s: checking the files removed from it or added", tmp);
 	if ((ret = iso_tools_find(ISO_TOOL_9660_CHECKER, what)) != WP_OK)
 		return ret;
-	if (!(g = calloc(ip->n_rm, sizeof(*g)))) {
+	g = calloc(ip->n_rm + 1, sizeof(*g));
+	a = calloc(ip->n_added + 1, sizeof(*a));
+	if (!g || !a) {
+		free(g);
+		free(a);
 		msg_error("out of memory");
 		return WP_ERR_INTERNAL;
+	}
+	for (size_t i = 0; i < ip->n_added; i++) {
+		const struct isofs_file *f = isofs_find(ip->fs, ip->added[i].rel);
+		a[i].rel = ip->added[i].rel;
+		a[i].lba = f && f->n_ext ? f->ext[0].lba : 0;
+		a[i].size = f && f->n_ext ? f->size : 0;
 	}
 	for (size_t i = 0; i < ip->n_rm; i++) {
 		g[i].rel = ip->rm[i];
@@ -554,8 +564,9 @@ static enum wp_err check_gone(const char *tmp, const struct iso_inplace *ip)
 				g[i].size = ip->st.v[k].size;
 			}
 	}
-	ret = iso_verify_gone(tmp, ip->iso, g, ip->n_rm);
+	ret = iso_verify_records(tmp, ip->iso, g, ip->n_rm, a, ip->n_added, ip->added_in_tree);
 	free(g);
+	free(a);
 	return ret;
 }
 
@@ -574,7 +585,7 @@ static enum wp_err verify(const char *tmp, const struct iso_inplace *ip,
 			      : iso_verify_boot_same(tmp, ip->iso)) != WP_OK ||
 	    (ret = iso_verify_udf(tmp)) != WP_OK ||
 	    (ret = check_listing(tmp, ip, ed, n_ed, oi)) != WP_OK ||
-	    (ret = check_gone(tmp, ip)) != WP_OK)
+	    (ret = check_records(tmp, ip)) != WP_OK)
 		return ret;
 	/* 7-Zip reads each changed file whole; only what was written is
 	 * compared: the rest was copied unchanged (the tests prove that). */
@@ -719,6 +730,8 @@ static enum wp_err collect_added(struct iso_inplace *ip, struct edit **ed, size_
 			*ed = v;
 		}
 	}
+	size_t before[2], after[2];
+	isofs_tree_files(ip->fs, before);
 	for (size_t i = 0; ret == WP_OK && n && i < tree.n; i++) {
 		if (tree.v[i].dir || is_standin(ip, tree.v[i].path))
 			continue;
@@ -726,6 +739,9 @@ static enum wp_err collect_added(struct iso_inplace *ip, struct edit **ed, size_
 		if ((*ed)[*n_ed].f)
 			(*n_ed)++;
 	}
+	isofs_tree_files(ip->fs, after);
+	for (int j = 0; j < 2; j++)
+		ip->added_in_tree[j] = after[j] - before[j];
 	iso_listing_free(&tree);
 	return ret;
 }
@@ -953,8 +969,13 @@ enum wp_err iso_inplace_write(struct iso_inplace *ip, struct iso_report *rep,
 	sync_start(&sy, o.fd);
 	digest_start(&dg, o.fd);
 	bool changed = n_ed || ip->n_rm || ip->cat_on;	/* an added file is an edit */
-	if (changed)
+	if (changed) {
+		/* Messages name the image by the name it is to have. */
+		struct msg_where about = { .scratch = ip->out_tmp, .shown_as = ip->output };
+		msg_where_push(&about);
 		ret = verify(ip->out_tmp, ip, ed, n_ed, &oi);
+		msg_where_pop(&about);
+	}
 	enum wp_err dret = digest_end(&dg, ip->output, rep);
 	enum wp_err sret = sync_end(&sy, ip->output);
 	if (ret == WP_OK)

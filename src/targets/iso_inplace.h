@@ -70,6 +70,7 @@ struct iso_inplace {
 	size_t n_added;
 	char **new_dirs;		/* as stored, in the order made */
 	size_t n_new_dirs, alloc_new_dirs;
+	size_t added_in_tree[2];	/* of them, listed in ISO 9660 and Joliet */
 };
 
 enum wp_err iso_inplace_open(const char *iso, const struct iso_media *m, const char *work_dir,

@@ -5,9 +5,9 @@
  * What decides the route: replacing files the image has is done in place
  * (their stand-ins are whole copies, iso_standin.h), and so is removing
  * one (its directory entries are taken out, isofs_remove) and adding one
- * where the image's layout lets isofs_add do it (a UDF tree the ISO 9660
- * and Joliet trees do not mirror, as Microsoft's media have it; else the
- * image is rebuilt, saying why).  <boot
+ * where isofs_add can (always in Microsoft's layout; in genisoimage's,
+ * whose ISO 9660 and Joliet trees list every file, into directories they
+ * have; else the image is rebuilt, saying why).  <boot
  * efi="noprompt"> switches the UEFI El Torito entry to efisys_noprompt.bin
  * unless it starts there already (its first block is the entry's).
  */

@@ -610,8 +610,9 @@ static size_t make_fid(unsigned char *f, const unsigned char *like, unsigned cha
 	return padded;
 }
 
-/* Write `len` bytes of directory data d into the sectors of ext, each
- * FID's tag sealed with the block it starts in. */
+/* Write `len` bytes of directory data d (whole sectors of it, zeros
+ * after len) into the sectors of ext, each FID's tag sealed with the
+ * block it starts in. */
 static int put_dir_data(struct isofs *fs, unsigned char *d, size_t len,
 			const struct isofs_extent *ext, size_t n_ext, char *why, size_t why_size)
 {
@@ -802,7 +803,7 @@ static int first_tag(struct isofs *fs, const struct fe *dir, unsigned char tag[1
 int isofs_udf_add(struct isofs *fs, uint64_t picb, const char *path, const char *name, bool dir,
 		  uint64_t size, char *why, size_t why_size)
 {
-	unsigned char cs0[256], fid[40 + 256], pfid[40];
+	unsigned char cs0[256], fid[40 + 256], pfid[SECT];	/* a directory's first sector */
 	size_t name_len = iso_make_cs0(name, cs0, 255);
 	struct fe parent, like, fe;
 	uint64_t uniq;
@@ -850,6 +851,7 @@ int isofs_udf_add(struct isofs *fs, uint64_t picb, const char *path, const char 
 		return -1;
 	}
 	if (dir) {
+		memset(pfid, 0, sizeof(pfid));
 		make_fid(pfid, first, 0x0A, (uint32_t)(parent.lba - fs->udf.part_start),
 			 get64(parent.b + (parent.efe ? 200 : 160)), NULL, 0);
 		if (put_dir_data(fs, pfid, 40, ext, n_ext, why, why_size) != 0) {

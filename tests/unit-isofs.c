@@ -447,7 +447,7 @@ static void test_add(const char *path)
 		for (size_t i = 0; i < isofs_count(fs); i++) {
 			const struct isofs_file *o = isofs_at(fs, i), *g = isofs_find(re, o->path);
 			same &= g && g->dir == o->dir && (o->dir || (g->size == o->size && g->n_ext == o->n_ext &&
-				 !memcmp(o->ext, g->ext, o->n_ext * sizeof(*o->ext))));
+				 (!o->n_ext || !memcmp(o->ext, g->ext, o->n_ext * sizeof(*o->ext)))));
 		}
 		ok(same, "every entry has the size and extents the edit gave it");
 		struct counts c1 = lvid_counts(re);

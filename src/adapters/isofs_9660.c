@@ -626,11 +626,10 @@ static int insert_layout(const unsigned char *old, uint64_t bytes, size_t from,
 /* Where the new identifier goes among the directory's records: after
  * "." and "..", before the first record that sorts after it. */
 static int insert_point(const struct isofs_tree *t, const unsigned char *d, uint64_t bytes,
-			const unsigned char *id, size_t n, size_t *from, long *like)
+			const unsigned char *id, size_t n, size_t *from)
 {
 	size_t pos = 0, rec = 0;
 	long at;
-	*like = -1;
 	while ((at = next_rec(d, bytes, &pos)) >= 0) {
 		const unsigned char *r = d + at;
 		if (rec >= 2) {
@@ -639,8 +638,6 @@ static int insert_point(const struct isofs_tree *t, const unsigned char *d, uint
 				return 1;	/* there already */
 			if (c > 0)
 				break;
-			if (!(r[25] & REC_FLAG_DIR))
-				*like = at;
 		}
 		rec++;
 	}
@@ -656,15 +653,80 @@ bool isofs_9660_has_dir(const struct isofs_tree *t, const char *dir)
 	return dir_index_of(t, dir, &tpath) >= 0;
 }
 
+/* How the directory's files are named (tree_style over one record of
+ * each). */
+static void dir_style(const struct isofs_tree *t, const unsigned char *d,
+		      const struct isofs_dirext *de, size_t di, bool *long_names, bool *version)
+{
+	for (size_t i = 0; i < t->n_items; i++) {
+		const struct isofs_item *it = &t->items[i];
+		size_t pos = 0;
+		long a = -1;
+		if (it->dir || it->dir_index != di)
+			continue;
+		for (size_t k = 0; k <= it->rec && (a = next_rec(d, de->bytes, &pos)) >= 0; k++)
+			;
+		if (a >= 0)
+			tree_style(t, d + a, long_names, version);
+	}
+}
+
+/* The new file's record without its extent: identifier id (n bytes), the
+ * "." record's date and volume sequence number, no extended attributes,
+ * no system use.  Its length. */
+static size_t make_record(unsigned char *rec, const unsigned char *dot, const unsigned char *id,
+			  size_t n)
+{
+	size_t len = 33 + n + (n % 2 == 0);
+	memset(rec, 0, len);
+	rec[0] = (unsigned char)len;
+	memcpy(rec + 18, dot + 18, 7);
+	memcpy(rec + 28, dot + 28, 4);
+	rec[32] = (unsigned char)n;
+	memcpy(rec + 33, id, n);
+	return len;
+}
+
+/* The tree's item for the new records [from, from + n_rec) of directory
+ * di, the later items' record numbers moved on. */
+static int put_item(struct isofs_tree *t, size_t di, size_t from, size_t n_rec, const char *tdir,
+		    const unsigned char *rec, const struct isofs_extent *ext, size_t n_ext,
+		    uint64_t size, char *why, size_t why_size)
+{
+	struct isofs_item it = { .size = size, .dir_index = di, .rec = from, .n_rec = n_rec,
+				 .n_ext = n_ext };
+	char shown[512];
+	if ((t->n_items & (t->n_items - 1)) == 0) {	/* as add_item grows it */
+		size_t cap = t->n_items ? 2 * t->n_items : 16;
+		struct isofs_item *v = realloc(t->items, cap * sizeof(*v));
+		if (!v)
+			return FAIL("out of memory");
+		t->items = v;
+	}
+	rec_name(t, rec, shown, sizeof(shown));
+	if (asprintf(&it.path, "%s%s%s", tdir, *tdir ? "/" : "", shown) < 0 ||
+	    !(it.ext = malloc((n_ext + 1) * sizeof(*it.ext)))) {
+		free(it.path);
+		return FAIL("out of memory");
+	}
+	if (n_ext)
+		memcpy(it.ext, ext, n_ext * sizeof(*ext));
+	for (size_t i = 0; i < t->n_items; i++)
+		if (t->items[i].dir_index == di && t->items[i].rec >= from)
+			t->items[i].rec += n_rec;
+	t->items[t->n_items++] = it;
+	return 0;
+}
+
 int isofs_9660_add(struct isofs *fs, struct isofs_tree *t, const char *dir, const char *name,
 		   const struct isofs_extent *ext, size_t n_ext, uint64_t size, char *why,
 		   size_t why_size)
 {
-	const char *tree = t->joliet ? "Joliet" : "ISO 9660", *tdir;
-	long di = dir_index_of(t, dir, &tdir), like;
-	unsigned char id[256], *d = NULL, *recs = NULL, *out = NULL, tmpl[256];
+	const char *tree = t->joliet ? "Joliet" : "ISO 9660", *tdir, *shown = *dir ? dir : "/";
+	long di = dir_index_of(t, dir, &tdir), dot;
+	unsigned char id[256], rec[256], *d = NULL, *recs = NULL, *out = NULL;
 	bool long_names = false, version = !t->joliet;
-	size_t from, n_rec, rbytes;
+	size_t from, n_rec, rbytes, pos = 0, n, len;
 	int r = -1;
 	if (di < 0)
 		return FAIL("%s/%s: its directory is not in the %s tree, and wimpatch makes none there",
@@ -673,93 +735,41 @@ int isofs_9660_add(struct isofs *fs, struct isofs_tree *t, const char *dir, cons
 	if (read_dir(fs, de->lba, de->bytes, &d, why, why_size) != 0)
 		return -1;
 	/* "." tells whether records carry system use data (Rock Ridge). */
-	size_t pos = 0;
-	long dot = next_rec(d, de->bytes, &pos);
-	if (dot < 0 || d[dot] != 34) {
+	if ((dot = next_rec(d, de->bytes, &pos)) < 0 || d[dot] != 34) {
 		FAIL("%s: the records of %s carry system use data (Rock Ridge?), which wimpatch "
-		     "does not write", tree, *dir ? dir : "/");
+		     "does not write", tree, shown);
 		goto out;
 	}
-	for (size_t i = 0; i < t->n_items; i++) {
-		const struct isofs_item *it = &t->items[i];
-		if (it->dir || it->dir_index != (size_t)di)
-			continue;
-		/* One record of each is enough: the directory's data is at hand. */
-		size_t p2 = 0;
-		long a;
-		for (size_t k = 0; (a = next_rec(d, de->bytes, &p2)) >= 0; k++)
-			if (k == it->rec)
-				break;
-		if (a >= 0)
-			tree_style(t, d + a, &long_names, &version);
-	}
-	size_t n = tree_name(t, name, long_names, version, id);
-	if (!n) {
+	dir_style(t, d, de, (size_t)di, &long_names, &version);
+	if (!(n = tree_name(t, name, long_names, version, id))) {
 		FAIL("%s: %s has no name the %s tree can hold here", tree, name, tree);
 		goto out;
 	}
-	int c = insert_point(t, d, de->bytes, id, n, &from, &like);
+	int c = insert_point(t, d, de->bytes, id, n, &from);
 	if (c != 0) {
-		c > 0 ? FAIL("%s: %s is in %s already (as %.*s)", tree, name, *dir ? dir : "/", (int)n, id)
-		      : FAIL("%s: bad directory record in %s", tree, *dir ? dir : "/");
+		c > 0 ? FAIL("%s: %s is in %s already (as %.*s)", tree, name, shown, (int)n, id)
+		      : FAIL("%s: bad directory record in %s", tree, shown);
 		goto out;
 	}
-	/* The record: the "." record's date and volume sequence number, no
-	 * extended attributes, no system use. */
-	size_t len = 33 + n + (n % 2 == 0);
-	memset(tmpl, 0, sizeof(tmpl));
-	tmpl[0] = (unsigned char)len;
-	memcpy(tmpl + 18, d + dot + 18, 7);
-	memcpy(tmpl + 28, d + dot + 28, 4);
-	tmpl[32] = (unsigned char)n;
-	memcpy(tmpl + 33, id, n);
-	if (!(recs = new_records(tmpl, ext, n_ext, &n_rec, &rbytes)) ||
+	len = make_record(rec, d + dot, id, n);
+	if (!(recs = new_records(rec, ext, n_ext, &n_rec, &rbytes)) ||
 	    !(out = malloc((size_t)sectors_of(de->bytes) * SECT))) {
 		FAIL("out of memory");
 		goto out;
 	}
 	if (insert_layout(d, de->bytes, from, recs, n_rec, (unsigned)len, out) != 0) {
 		FAIL("%s: no room for %zu directory record%s of %s in the %" PRIu64 " bytes of %s",
-		     tree, n_rec, n_rec == 1 ? "" : "s", name, de->bytes, *dir ? dir : "/");
+		     tree, n_rec, n_rec == 1 ? "" : "s", name, de->bytes, shown);
 		goto out;
 	}
-	if ((t->n_items & (t->n_items - 1)) == 0) {	/* as add_item grows it */
-		size_t cap = t->n_items ? 2 * t->n_items : 16;
-		struct isofs_item *v = realloc(t->items, cap * sizeof(*v));
-		if (!v) {
-			FAIL("out of memory");
+	/* Every sector taken into the overlay before any is changed. */
+	for (uint64_t s = 0; s < sectors_of(de->bytes); s++)
+		if (!isofs_edit_sector(fs, de->lba + s, why, why_size))
 			goto out;
-		}
-		t->items = v;
-	}
-	struct isofs_item it = { 0 };
-	char shown[512];
-	rec_name(t, tmpl, shown, sizeof(shown));
-	if (asprintf(&it.path, "%s%s%s", tdir, *tdir ? "/" : "", shown) < 0 ||
-	    !(it.ext = malloc((n_ext + 1) * sizeof(*it.ext)))) {
-		free(it.path);
-		FAIL("out of memory");
+	if (put_item(t, (size_t)di, from, n_rec, tdir, rec, ext, n_ext, size, why, why_size) != 0)
 		goto out;
-	}
-	for (uint64_t s = 0; s < sectors_of(de->bytes); s++) {
-		unsigned char *b = isofs_edit_sector(fs, de->lba + s, why, why_size);
-		if (!b) {
-			free(it.path);
-			free(it.ext);
-			goto out;
-		}
-		memcpy(b, out + s * SECT, SECT);
-	}
-	memcpy(it.ext, ext, n_ext * sizeof(*ext));
-	it.n_ext = n_ext;
-	it.size = size;
-	it.dir_index = (size_t)di;
-	it.rec = from;
-	it.n_rec = n_rec;
-	for (size_t i = 0; i < t->n_items; i++)
-		if (t->items[i].dir_index == (size_t)di && t->items[i].rec >= from)
-			t->items[i].rec += n_rec;
-	t->items[t->n_items++] = it;
+	for (uint64_t s = 0; s < sectors_of(de->bytes); s++)
+		memcpy(isofs_edit_sector(fs, de->lba + s, NULL, 0), out + s * SECT, SECT);
 	r = 0;
 out:
 	free(d);

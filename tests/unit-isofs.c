@@ -136,6 +136,24 @@ static const struct isofs_item *item(const struct isofs *fs, int tree, const cha
 	return NULL;
 }
 
+/* The image at `path` into m (served by rd), opened: the handle, or NULL
+ * (said, m's copy freed). */
+static struct isofs *open_image(const char *path, const char *what, struct mem *m,
+				struct isofs_reader *rd, uint64_t *sectors)
+{
+	char why[512];
+	*m = (struct mem){ load(path, sectors), 0, NULL, 0, NULL, 0 };
+	m->base_sectors = *sectors;
+	*rd = (struct isofs_reader){ mem_read, m };
+	diag("%s %s", what, path);
+	struct isofs *fs = isofs_open(rd, *sectors, why, sizeof(why));
+	if (!ok(fs != NULL, "%s opens", path)) {
+		diag("%s", why);
+		free((void *)m->base);
+	}
+	return fs;
+}
+
 static void test_image(const char *path)
 {
 	char why[512];
@@ -254,19 +272,13 @@ static void test_remove(const char *path)
 					    "boot/fonts/segmono_boot.ttf" };
 	char why[512];
 	uint64_t sectors, new_sectors;
-	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
-	struct isofs_reader rd = { mem_read, &m };
+	struct mem m;
+	struct isofs_reader rd;
 	struct isofs_patch *p = NULL;
 	size_t n_p = 0;
-	m.base_sectors = sectors;
-
-	diag("removing files from %s", path);
-	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
-	if (!ok(fs != NULL, "%s opens", path)) {
-		diag("%s", why);
-		free((void *)m.base);
+	struct isofs *fs = open_image(path, "removing files from", &m, &rd, &sectors);
+	if (!fs)
 		return;
-	}
 	size_t count = isofs_count(fs), listed[2];
 	struct counts c0 = lvid_counts(fs);
 	for (int t = 0; t < 2; t++)
@@ -388,19 +400,13 @@ static void test_add(const char *path)
 {
 	char why[512];
 	uint64_t sectors, new_sectors;
-	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
-	struct isofs_reader rd = { mem_read, &m };
+	struct mem m;
+	struct isofs_reader rd;
 	struct isofs_patch *p = NULL;
 	size_t n_p = 0;
-	m.base_sectors = sectors;
-
-	diag("adding files to %s", path);
-	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
-	if (!ok(fs != NULL, "%s opens", path)) {
-		diag("%s", why);
-		free((void *)m.base);
+	struct isofs *fs = open_image(path, "adding files to", &m, &rd, &sectors);
+	if (!fs)
 		return;
-	}
 	if (item(fs, 0, "sources/boot.wim")) {
 		test_add_mirrored(fs, &m, &rd, sectors);
 		free((void *)m.base);
@@ -474,20 +480,14 @@ static void test_remove_big(const char *path)
 {
 	char why[512];
 	uint64_t sectors, s1, s2;
-	struct mem m = { load(path, &sectors), 0, NULL, 0, NULL, 0 };
-	struct isofs_reader rd = { mem_read, &m };
+	struct mem m;
+	struct isofs_reader rd;
 	struct isofs_patch *p = NULL, *q = NULL;
 	size_t n_p = 0, n_q = 0;
 	uint64_t big = 5 * GiB + 123;
-	m.base_sectors = sectors;
-
-	diag("removing a 5 GiB file from %s", path);
-	struct isofs *fs = isofs_open(&rd, sectors, why, sizeof(why));
-	if (!ok(fs != NULL, "%s opens", path)) {
-		diag("%s", why);
-		free((void *)m.base);
+	struct isofs *fs = open_image(path, "removing a 5 GiB file from", &m, &rd, &sectors);
+	if (!fs)
 		return;
-	}
 	bool lists = item(fs, 0, "sources/install.wim") != NULL;
 	uint64_t bsize = isofs_find(fs, "sources/boot.wim")->size;
 	/* boot.wim grown after install.wim: its data comes last, as the

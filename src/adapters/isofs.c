@@ -22,12 +22,30 @@ int isofs_fail(char *why, size_t why_size, const char *fmt, ...)
 	return -1;
 }
 
-static struct isofs_sector *overlay_find(struct isofs *fs, uint64_t lba)
+/* The entry of sector lba in a list of edited sectors, or NULL. */
+static struct isofs_sector *sector_in(struct isofs_sector *v, size_t n, uint64_t lba)
 {
-	for (size_t i = 0; i < fs->n_sec; i++)
-		if (fs->sec[i].lba == lba)
-			return &fs->sec[i];
+	for (size_t i = 0; i < n; i++)
+		if (v[i].lba == lba)
+			return &v[i];
 	return NULL;
+}
+
+/* A new entry at the end of a list of edited sectors, or NULL. */
+static struct isofs_sector *sector_push(struct isofs_sector **v, size_t *n, size_t *alloc,
+					char *why, size_t why_size)
+{
+	if (*n == *alloc) {
+		size_t k = *alloc ? 2 * *alloc : 16;
+		struct isofs_sector *w = realloc(*v, k * sizeof(*w));
+		if (!w) {
+			isofs_fail(why, why_size, "out of memory");
+			return NULL;
+		}
+		*v = w;
+		*alloc = k;
+	}
+	return &(*v)[(*n)++];
 }
 
 /* Is the run [lba, lba + n) in the area edits append to? */
@@ -36,21 +54,13 @@ static bool in_new_area(const struct isofs *fs, uint64_t lba, size_t n)
 	return lba >= fs->append0 && lba < fs->append && n <= fs->append - lba;
 }
 
-static struct isofs_sector *fresh_find(struct isofs *fs, uint64_t lba)
-{
-	for (size_t i = 0; i < fs->n_fresh; i++)
-		if (fs->fresh[i].lba == lba)
-			return &fs->fresh[i];
-	return NULL;
-}
-
 int isofs_read_part(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, char *why,
 		    size_t why_size)
 {
 	if (!n || !in_new_area(fs, lba, n))
 		return isofs_read(fs, lba, n, buf, why, why_size);
 	for (size_t i = 0; i < n; i++) {
-		const struct isofs_sector *s = fresh_find(fs, lba + i);
+		const struct isofs_sector *s = sector_in(fs->fresh, fs->n_fresh, lba + i);
 		if (s)
 			memcpy(buf + i * SECT, s->data, SECT);
 		else
@@ -78,25 +88,19 @@ int isofs_read(struct isofs *fs, uint64_t lba, size_t n, unsigned char *buf, cha
  * (never moved with the area behind the data, which is read as it was). */
 static unsigned char *fresh_sector(struct isofs *fs, uint64_t lba, char *why, size_t why_size)
 {
-	struct isofs_sector *s = fresh_find(fs, lba);
+	struct isofs_sector *s = sector_in(fs->fresh, fs->n_fresh, lba);
+	unsigned char *d;
 	if (s)
 		return s->data;
-	if (fs->n_fresh == fs->alloc_fresh) {
-		size_t n = fs->alloc_fresh ? 2 * fs->alloc_fresh : 16;
-		struct isofs_sector *v = realloc(fs->fresh, n * sizeof(*v));
-		if (!v) {
-			isofs_fail(why, why_size, "out of memory");
-			return NULL;
-		}
-		fs->fresh = v;
-		fs->alloc_fresh = n;
-	}
-	unsigned char *d = calloc(1, SECT);
-	if (!d) {
+	if (!(d = calloc(1, SECT))) {
 		isofs_fail(why, why_size, "out of memory");
 		return NULL;
 	}
-	fs->fresh[fs->n_fresh++] = (struct isofs_sector){ lba, d, NULL };
+	if (!(s = sector_push(&fs->fresh, &fs->n_fresh, &fs->alloc_fresh, why, why_size))) {
+		free(d);
+		return NULL;
+	}
+	*s = (struct isofs_sector){ lba, d, NULL };
 	return d;
 }
 
@@ -109,30 +113,21 @@ unsigned char *isofs_edit_part(struct isofs *fs, uint64_t lba, char *why, size_t
 
 unsigned char *isofs_edit_sector(struct isofs *fs, uint64_t lba, char *why, size_t why_size)
 {
-	struct isofs_sector *s = overlay_find(fs, lba);
+	struct isofs_sector *s = sector_in(fs->sec, fs->n_sec, lba);
+	unsigned char *d;
 	if (s)
 		return s->data;
-	if (fs->n_sec == fs->alloc_sec) {
-		size_t n = fs->alloc_sec ? 2 * fs->alloc_sec : 16;
-		struct isofs_sector *v = realloc(fs->sec, n * sizeof(*v));
-		if (!v) {
-			isofs_fail(why, why_size, "out of memory");
-			return NULL;
-		}
-		fs->sec = v;
-		fs->alloc_sec = n;
-	}
-	unsigned char *d = malloc(2 * SECT);
-	if (!d) {
+	if (!(d = malloc(2 * SECT))) {
 		isofs_fail(why, why_size, "out of memory");
 		return NULL;
 	}
-	if (isofs_read(fs, lba, 1, d, why, why_size) != 0) {
+	if (isofs_read(fs, lba, 1, d, why, why_size) != 0 ||
+	    !(s = sector_push(&fs->sec, &fs->n_sec, &fs->alloc_sec, why, why_size))) {
 		free(d);
 		return NULL;
 	}
 	memcpy(d + SECT, d, SECT);
-	fs->sec[fs->n_sec++] = (struct isofs_sector){ lba, d, d + SECT };
+	*s = (struct isofs_sector){ lba, d, d + SECT };
 	return d;
 }
 

@@ -273,7 +273,8 @@ poll() {
 # "seconds maxrss-KiB extra-bytes-by-df extra-bytes-by-du" to
 # $W/NAME.times, or says why it failed into $W/NAME.failed.
 run() {
-	name=$1
+	# (not "name": contender keeps its own, and shell variables are global)
+	rn=$1
 	shift
 	rm -f "$W/out.iso"
 	sync
@@ -282,7 +283,7 @@ run() {
 	poll "$W/low" "$W/high" &
 	poller=$!
 	rc=0
-	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >"$W/$name.out" 2>"$W/$name.err" || rc=$?
+	"$TIME" -f '%e %M' -o "$W/t.out" "$@" >"$W/$rn.out" 2>"$W/$rn.err" || rc=$?
 	a=$(avail) u=$(used)
 	kill "$poller"
 	wait "$poller" 2>/dev/null || true
@@ -290,11 +291,11 @@ run() {
 	low=$(awk -v low="$a" '$1 != "" && $1 < low { low = $1 } END { print low }' "$W/low")
 	high=$(awk -v high="$u" '$1 != "" && $1 > high { high = $1 } END { print high }' "$W/high")
 	if [ "$rc" -ne 0 ]; then
-		say "$name failed ($rc): $(tail -5 "$W/$name.err")"
-		echo "exit status $rc: $(tail -1 "$W/$name.err")" >"$W/$name.failed"
+		say "$rn failed ($rc): $(tail -5 "$W/$rn.err")"
+		echo "exit status $rc: $(tail -1 "$W/$rn.err")" >"$W/$rn.failed"
 		return 0
 	fi
-	echo "$(tail -1 "$W/t.out") $((base - low)) $((high - ubase))" >>"$W/$name.times"
+	echo "$(tail -1 "$W/t.out") $((base - low)) $((high - ubase))" >>"$W/$rn.times"
 }
 
 # unchanged OUT: "SAME TOTAL", the source's 2048-byte sectors found

@@ -307,7 +307,7 @@ spent:
 }
 
 /* Does tree t list the UDF tree's files (genisoimage's layout), rather
- * than a stub of its own (Microsoft's: README.TXT, maybe the boot images,
+ * than a few files of its own (Microsoft's: README.TXT, maybe the boot images,
  * at its root)?  It does if it lists one of UDF's directories, or more
  * than half of its entries. */
 static bool tree_mirrors(struct isofs *fs, const struct isofs_tree *t)
@@ -323,8 +323,8 @@ static bool tree_mirrors(struct isofs *fs, const struct isofs_tree *t)
 }
 
 /* Why a new file cannot go into this image at `path`, or 0. */
-static int can_add(struct isofs *fs, const char *path, uint64_t size, char *why,
-		   size_t why_size)
+static int can_add(struct isofs *fs, const char *path, uint64_t size, const bool mirror[2],
+		   char *why, size_t why_size)
 {
 	size_t len = strlen(path);
 	if (fs->committed)
@@ -345,7 +345,7 @@ static int can_add(struct isofs *fs, const char *path, uint64_t size, char *why,
 	else
 		*dir = '\0';
 	for (int i = 0; i < 2; i++)
-		if (tree_mirrors(fs, &fs->trees[i]) && !isofs_9660_has_dir(&fs->trees[i], dir)) {
+		if (mirror[i] && !isofs_9660_has_dir(&fs->trees[i], dir)) {
 			FAIL("%s: the image's %s tree lists its files too, and wimpatch makes no "
 			     "directories there (%s is not in it)", path,
 			     fs->trees[i].joliet ? "Joliet" : "ISO 9660", dir);
@@ -392,10 +392,10 @@ int isofs_add(struct isofs *fs, const char *path, uint64_t size, char *why, size
 	char cur[ISOFS_MAX_PATH] = "", want[ISOFS_MAX_PATH];
 	uint64_t picb = fs->udf.root;
 	int depth = 0;
-	if (can_add(fs, path, size, why, why_size) != 0)
-		return -1;
 	/* Before the new entries count in it. */
 	bool mirror[2] = { tree_mirrors(fs, &fs->trees[0]), tree_mirrors(fs, &fs->trees[1]) };
+	if (can_add(fs, path, size, mirror, why, why_size) != 0)
+		return -1;
 	for (const char *c = path; *c; depth++) {
 		size_t k = strcspn(c, "/");
 		bool last = c[k] == '\0';

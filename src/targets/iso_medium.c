@@ -57,15 +57,17 @@ static enum wp_err scan_boot(const char *iso, const struct iso_media *m, const s
 			  what, mp->boot_src_file, mp->boot_src_line);
 		return WP_ERR_INPUT;
 	}
+	/* Each look opens the image's file system: once for `to`. */
+	bool there = loads(iso, m, to, lba);
 	/* Undo: only over what the run left (it may be back already). */
-	if (mp->efi_back && !loads(iso, m, to, lba) && !loads(iso, m, mp->efi_expect, lba)) {
+	if (mp->efi_back && !there && !loads(iso, m, mp->efi_expect, lba)) {
 		msg_error("%s: %s (%s:%d): the UEFI boot entry loads neither %s (what the run "
 			  "switched it to) nor %s now: changed since", iso, what, mp->boot_src_file,
 			  mp->boot_src_line, mp->efi_expect, to);
 		return WP_ERR_INPUT;
 	}
 	/* Already there (a second run): nothing to do. */
-	if (iso_inplace_locate(iso, np->path, &first, &n_ext) == 0 && first.lba == lba) {
+	if (there) {
 		msg_verbose("%s: the UEFI boot entry loads %s already", iso, np->path);
 		return WP_OK;
 	}
@@ -99,7 +101,6 @@ static enum wp_err want_add(struct iso_medium *im, const struct media_want *w, s
 	}
 	im->add[im->n_add] = w->rel;
 	im->add_size[im->n_add++] = (uint64_t)st.st_size;
-	im->adds = true;
 	return WP_OK;
 }
 

@@ -29,8 +29,8 @@ struct iso_medium {
 	struct media_wants w;
 	const char **extra;		/* the image's files the wants name, as stored */
 	size_t n_extra;
-	bool adds;			/* a want names a file the image lacks */
-	const char **add;		/* those files, as the profile spells them */
+	const char **add;		/* the files the wants name that the image lacks,
+					   as the profile spells them */
 	uint64_t *add_size;		/* and their sizes */
 	size_t n_add;
 	const char **rm;		/* the image's files the wants remove, as stored */

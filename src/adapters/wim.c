@@ -104,6 +104,11 @@ enum wp_err wfail(const char *path, int image, int code, enum wside side, const 
 	return ret;
 }
 
+unsigned wim_thread_count(void)
+{
+	return wim_conf.threads ? wim_conf.threads : 1;
+}
+
 /* Setting wimlib up fails only for want of memory or for a compression
  * level the command line let through: internal either way. */
 enum wp_err wim_init(const struct wim_settings *s)

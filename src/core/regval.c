@@ -45,7 +45,7 @@ bool regtype_from_name(const char *name, uint32_t *type)
 
 const char *regtype_name(uint32_t type)
 {
-	static char buf[32];
+	static _Thread_local char buf[32];	/* read-back threads format messages too */
 
 	for (size_t i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
 		if (type_names[i].type == type)

@@ -29,6 +29,7 @@
 #include "targets/image_ops.h"
 #include "targets/imagesel.h"
 #include "targets/media.h"
+#include "targets/readback.h"
 #include "targets/targets.h"
 #include "adapters/hive.h"
 #include "adapters/wim.h"
@@ -78,8 +79,6 @@ struct hive_work {
 	char *result;			/* --plain-replace: the edited hive (stays until
 					   the write) */
 };
-
-#define NO_PEND ((size_t)-1)
 
 struct work {
 	struct image_work *images;
@@ -295,16 +294,6 @@ static void prefetch(struct wim *w, struct work *wk)
 	free(jobs);
 	free(entry);
 }
-
-struct pending {
-	int image;
-	char *stored;			/* hive path in the image */
-	size_t rep_index;		/* fr->hives moves as it grows: keep an index */
-	char *meta;			/* its metadata before, to verify it is kept
-					   (NULL with --plain-replace) */
-	size_t same_as;			/* the pending entry whose edited data it got
-					   (find_twin), or NO_PEND */
-};
 
 /* Make `path` a new, empty file.  0, or -1 after saying why. */
 static int make_empty(const char *path)
@@ -591,139 +580,6 @@ out:
 	return ret;
 }
 
-/* The SHA-1 of each pending hive's data in what was written, noted as
- * it is read back (`have`), so that a twin's is compared without loading
- * the other image again. */
-/* What reading a written WIM back found, for wim_verify_blobs to use
- * rather than read again (each image's metadata is 60,000 entries on real
- * media): the hives' hashes and the images loaded from the written file
- * (wimlib checked their metadata's SHA-1). */
-struct readback {
-	unsigned char (*sha1)[WIM_SHA1_LEN];	/* [i]: pend[i]'s hive */
-	bool *have;
-	bool *loaded;				/* [1..image count] */
-};
-
-static void readback_free(struct readback *rb)
-{
-	free(rb->sha1);
-	free(rb->have);
-	free(rb->loaded);
-	memset(rb, 0, sizeof(*rb));
-}
-
-/* Did entry i get the data of an earlier entry (a twin's), and is that
- * one blob in what was written?  Then reading it back once is enough:
- * the blob was extracted (wimlib checks its SHA-1) and its hive checked.
- * Notes i's SHA-1 either way. */
-static bool same_data(struct wim *w, const struct pending *pend, size_t i, struct readback *rb)
-{
-	size_t j = pend[i].same_as;
-
-	rb->have[i] = wim_file_hash(w, pend[i].image, pend[i].stored, rb->sha1[i]) == WP_OK;
-	return rb->have[i] && j < i && rb->have[j] &&
-	       memcmp(rb->sha1[i], rb->sha1[j], WIM_SHA1_LEN) == 0;
-}
-
-/* Open what was written (by the path `written`; `shown` in messages) and
- * check every edit is in it, as a reader would see it: a fresh open, a
- * fresh extraction, a fresh hive parse. */
-static int verify_written(const char *written, const char *shown, const struct pending *pend,
-			  size_t n_pend, const struct file_report *fr, int image_count,
-			  int boot_index, const char *scratch, const struct image_ops *io,
-			  struct readback *out)
-{
-	static unsigned pass;	/* a split set is read back twice */
-	struct wim *w = wim_open(written, false);
-	struct readback rb = { calloc(n_pend + 1, sizeof(*rb.sha1)),
-			       calloc(n_pend + 1, sizeof(*rb.have)),
-			       calloc((size_t)image_count + 2, sizeof(*rb.loaded)) };
-	int ret = WP_OK;
-
-	if (!w) {
-		msg_error("%s: verification failed: what was written cannot be opened", shown);
-		ret = WP_ERR_WRITE;
-	} else if (!rb.sha1 || !rb.have || !rb.loaded) {
-		msg_error("out of memory");
-		ret = WP_ERR_INTERNAL;
-	}
-	if (ret != WP_OK)
-		goto out;
-	pass++;
-	msg_verbose("%s: reading back what was written", shown);
-	if (wim_image_count(w) != image_count || wim_boot_index(w) != boot_index) {
-		msg_error("%s: verification failed: image count or boot index changed", shown);
-		ret = WP_ERR_WRITE;
-		goto out;
-	}
-	for (size_t i = 0; i < n_pend && ret == WP_OK; i++) {
-		char *dir = NULL, *file = NULL, *where = NULL;
-		const char *base = strrchr(pend[i].stored, '/') + 1;
-		struct msg_where about = { .image = pend[i].image, .hive = pend[i].stored + 1 };
-		msg_where_push(&about);
-		if (asprintf(&dir, "%s/verify-%u-%zu", scratch, pass, i) < 0 ||
-		    asprintf(&file, "%s/%s", dir, base) < 0 ||
-		    asprintf(&where, "%s: image %d: %s", shown, pend[i].image,
-			     pend[i].stored + 1) < 0) {
-			msg_error("out of memory");
-			ret = WP_ERR_INTERNAL;
-		} else if (same_data(w, pend, i, &rb)) {
-			msg_verbose("%s: the same data as image %d's, read back above", where,
-				    pend[pend[i].same_as].image);
-		} else if (mkdir(dir, 0700) < 0 ||
-			   wim_extract_file(w, pend[i].image, pend[i].stored, dir) != WP_OK) {
-			msg_error("%s: verification failed: cannot extract the written hive", where);
-			ret = WP_ERR_WRITE;
-		} else {
-			ret = hivefile_verify(file, &fr->hives[pend[i].rep_index].changes, where,
-					      false);
-		}
-		/* Its metadata was read from the written file (wim_file_hash). */
-		if (rb.have[i] && pend[i].image >= 1 && pend[i].image <= image_count)
-			rb.loaded[pend[i].image] = true;
-		const struct hive_report *rep = &fr->hives[pend[i].rep_index];
-		for (size_t k = 0; ret == WP_OK && k < rep->n_logs; k++) {
-			char *log = NULL;
-			uint64_t size = 1;
-			if (strcmp(rep->logs[k].action, "emptied") != 0)
-				continue;
-			if (wim_find_file(w, pend[i].image, rep->logs[k].name, &log) != WP_OK || !log ||
-			    wim_file_size(w, pend[i].image, log, &size) != WP_OK || size != 0) {
-				msg_error("%s: verification failed: the transaction log %s is not empty",
-					  where, rep->logs[k].name);
-				ret = WP_ERR_WRITE;
-			}
-			free(log);
-		}
-		if (ret == WP_OK && pend[i].meta) {
-			char *now = wim_file_metadata(w, pend[i].image, pend[i].stored);
-			if (!now || strcmp(now, pend[i].meta) != 0) {
-				msg_error("%s: verification failed: the hive's metadata (security "
-					  "descriptor, attributes, short name, named streams, links or "
-					  "times) changed", where);
-				ret = WP_ERR_WRITE;
-			}
-			free(now);
-		}
-		msg_where_pop(&about);
-		free(dir);
-		free(file);
-		free(where);
-	}
-	if (ret == WP_OK)
-		ret = image_ops_verify(w, shown, io, scratch);
-	for (size_t k = 0; ret == WP_OK && k < io->n_pend; k++)
-		if (io->pend[k].image >= 1 && io->pend[k].image <= image_count)
-			rb.loaded[io->pend[k].image] = true;
-out:
-	wim_close(w);
-	if (out && ret == WP_OK)
-		*out = rb;
-	else
-		readback_free(&rb);
-	return ret;
-}
-
 /* A split set is written by splitting the patched WIM again, which
  * wimlib cannot do with solid resources: refuse those before any work. */
 static enum wp_err check_splittable(struct wim *w)
@@ -824,14 +680,14 @@ static int write_split(struct wim *w, const struct patch_opts *o, struct file_re
 		    (unsigned long long)part_size);
 	if ((ret = wim_commit_scratch(w, whole)) != WP_OK)
 		goto out;
-	if ((ret = verify_written(whole, whole, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
+	if ((ret = readback_verify(whole, whole, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
 	    WP_OK)
 		goto out;
 	if ((ret = wim_split_file(whole, newp1, part_size, wim_has_integrity(w), &n_new)) != WP_OK)
 		goto out;
 	unlinkat(work.fd, "whole.wim", 0);
 	msg_verbose("%s: %u part%s (was %u)", path, n_new, n_new == 1 ? "" : "s", n_old);
-	if ((ret = verify_written(newp1, shown, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
+	if ((ret = readback_verify(newp1, shown, pend, n_pend, fr, images, boot, scratch, io, NULL)) !=
 	    WP_OK)
 		goto out;
 	ret = WP_ERR_WRITE;
@@ -927,7 +783,7 @@ static struct wim_file_ref *file_refs(const struct pending *pend, size_t n_pend,
 }
 
 /* wim_verify_blobs with the hives written as the files it may find new,
- * and what verify_written read of them (`rb`, freed here). */
+ * and what readback_verify read of them (`rb`, freed here). */
 static int verify_blobs(const char *written, const char *shown, const struct wim_blobs *before,
 			const char *src, const struct pending *pend, size_t n_pend,
 			const struct file_report *fr, struct readback *rb)
@@ -971,7 +827,7 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 		*wp = NULL;
 		struct readback rb;
 		if (r == WP_OK)
-			r = verify_written(path, path, pend, n_pend, fr, images, boot, scratch, io, &rb);
+			r = readback_verify(path, path, pend, n_pend, fr, images, boot, scratch, io, &rb);
 		return r == WP_OK ? verify_blobs(path, path, before, NULL, pend, n_pend, fr, &rb) : r;
 	}
 	/*
@@ -1016,7 +872,7 @@ static int write_whole_or_append(struct wim **wp, const char *path, const struct
 	*wp = NULL;
 	struct readback rb;
 	if (r == WP_OK)
-		r = verify_written(file, shown, pend, n_pend, fr, images, boot, scratch, io, &rb);
+		r = readback_verify(file, shown, pend, n_pend, fr, images, boot, scratch, io, &rb);
 	if (r == WP_OK)
 		r = verify_blobs(file, shown, before, path, pend, n_pend, fr, &rb);
 	msg_where_pop(&about);

@@ -17,6 +17,7 @@
 #include "targets/media.h"
 #include "targets/media_files.h"
 #include "util/array.h"
+#include "util/fdio.h"
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/path.h"
@@ -300,6 +301,61 @@ static enum wp_err digest(const char *path, char hex[65], uint64_t *size, const 
 	return WP_ERR_INPUT;
 }
 
+/* The bytes `buf` (n of them) as the old file of `c`: digest, size and,
+ * for wimpatch undo, base64.  False when memory runs out. */
+static bool note_small(struct media_file_change *c, const unsigned char *buf, size_t n)
+{
+	struct sha256 h;
+
+	sha256_init(&h);
+	sha256_update(&h, buf, n);
+	sha256_final(&h, c->old_sha256);
+	c->old_size = n;
+	return c->old_sha256[0] && (c->old_b64 = base64_encode(buf, n)) != NULL;
+}
+
+/* The medium's file as it is now: its digest and size and, when it is
+ * small enough for wimpatch undo to put back, its bytes as base64, all
+ * from one read, so that the undo record holds the bytes the digest is
+ * of.  A file that grew past the size fstat gave is digested whole. */
+static enum wp_err read_old(const char *path, struct media_file_change *c)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	unsigned char *buf = NULL;
+	struct stat st;
+	ssize_t n = -1;
+	bool small = false, ok = false;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		small = (uint64_t)st.st_size <= UNDO_OLD_BYTES_MAX;
+		size_t cap = small ? (size_t)st.st_size + 1 : 0;
+		if (small && !(buf = malloc(cap))) {
+			close(fd);
+			msg_error("out of memory");
+			return WP_ERR_INTERNAL;
+		}
+		if (small && (n = pread_full(fd, buf, cap, 0)) >= 0 && (size_t)n < cap) {
+			ok = note_small(c, buf, (size_t)n);
+			if (!ok) {
+				free(buf);
+				close(fd);
+				msg_error("out of memory");
+				return WP_ERR_INTERNAL;
+			}
+		} else if (!small || n >= 0) {
+			ok = sha256_fd(fd, c->old_sha256, &c->old_size) == 0;
+		}
+	}
+	int e = errno;
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	if (ok)
+		return WP_OK;
+	msg_error("%s: cannot read the medium's file: %s", path, strerror(e));
+	return WP_ERR_INPUT;
+}
+
 static enum wp_err plan_one(const char *root, const struct media_want *w, struct media_edits *e)
 {
 	char *stored = NULL, *full = NULL;
@@ -335,16 +391,10 @@ static enum wp_err plan_one(const char *root, const struct media_want *w, struct
 		return WP_ERR_INTERNAL;
 	}
 	if (exists)
-		ret = digest(full, c.old_sha256, &c.old_size, "the medium's file");
+		ret = read_old(full, &c);
 	if (ret == WP_OK && w->op->expect_absent && exists) {
 		msg_error("%s: %s is there again since the run removed it (sha256 %s)", root, stored,
 			  c.old_sha256);
-		ret = WP_ERR_INPUT;
-	}
-	/* Kept for an undo record: wimpatch undo puts small files back. */
-	if (ret == WP_OK && exists && c.old_size <= UNDO_OLD_BYTES_MAX &&
-	    !(c.old_b64 = base64_file(full, (size_t)c.old_size))) {
-		msg_error("%s: cannot read the medium's file: %s", full, strerror(errno));
 		ret = WP_ERR_INPUT;
 	}
 	if (ret == WP_OK && w->op->expect && strcmp(c.old_sha256, w->op->expect) != 0) {

@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 PKGS="build-essential autoconf automake pkg-config libhivex-dev libwim-dev ntfs-3g-dev ntfs-3g libfuse-dev libxml2-dev libjson-c-dev libssl-dev jq \
 libxml2-utils wimtools libhivex-bin libwin-hivex-perl reglookup xz-utils mandoc \
 7zip genisoimage xorriso \
-qemu-system-x86 ovmf nasm gnu-efi mtools python3-pycdlib udftools time python3"
+qemu-system-x86 ovmf nasm gnu-efi mtools python3-pycdlib udftools time python3 strace"
 
 missing=""
 for p in $PKGS; do

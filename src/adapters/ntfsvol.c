@@ -16,6 +16,9 @@
 
 #include <ntfs-3g/types.h>
 #include <ntfs-3g/attrib.h>
+#include <ntfs-3g/cache.h>
+#include <ntfs-3g/device.h>
+#include <ntfs-3g/device_io.h>
 #include <ntfs-3g/dir.h>
 #include <ntfs-3g/inode.h>
 #include <ntfs-3g/layout.h>
@@ -167,6 +170,39 @@ static int vfail(const char *where, const char *what, const char *path, int err)
  * closes both inodes, whatever the outcome. */
 /* Mount `vol`, run fn on it, unmount.  Unmounting a volume written to
  * writes its last metadata: its failure fails the call. */
+/*
+ * A scratch volume is read by wimlib later in the run and removed after
+ * it: nothing of it needs to reach the disk, and libntfs-3g's fsync at
+ * each unmount of a volume written to (one per hive put back, per twin
+ * given its times) is a disk flush for nothing (5 to 30 ms each).  The
+ * device is libntfs-3g's own but for that; its mount does what
+ * ntfs_mount does with it.
+ */
+static struct ntfs_device_operations scratch_io;
+
+/* Clean for libntfs-3g: its close fsyncs a device still dirty. */
+static int no_sync(struct ntfs_device *dev)
+{
+	NDevClearDirty(dev);
+	return 0;
+}
+
+static ntfs_volume *mount_scratch(const char *vol, bool rdonly)
+{
+	struct ntfs_device *dev = ntfs_device_alloc(vol, 0, &scratch_io, NULL);
+	if (!dev)
+		return NULL;
+	ntfs_volume *v = ntfs_device_mount(dev, rdonly ? NTFS_MNT_RDONLY : NTFS_MNT_NONE);
+	if (!v) {
+		int e = errno;
+		ntfs_device_free(dev);
+		errno = e;
+		return NULL;
+	}
+	ntfs_create_lru_caches(v);
+	return v;
+}
+
 typedef int (*vol_fn)(ntfs_volume *v, const void *arg, const char *where);
 static int with_volume(const char *vol, bool rdonly, vol_fn fn, const void *arg, const char *where)
 {
@@ -175,7 +211,7 @@ static int with_volume(const char *vol, bool rdonly, vol_fn fn, const void *arg,
 
 	ntfsvol_init();
 	errno = 0;
-	if (!(v = ntfs_mount(vol, rdonly ? NTFS_MNT_RDONLY : NTFS_MNT_NONE)))
+	if (!(v = mount_scratch(vol, rdonly)))
 		return vfail(where, "cannot open", vol, errno);
 	ret = fn(v, arg, where);
 	errno = 0;
@@ -456,10 +492,19 @@ static void set_encoding(void)
 	ntfs_set_char_encoding("utf8");
 }
 
+/* Process-wide set-up, once: libntfs-3g's name encoding, the scratch
+ * device's operations. */
+static void init_once(void)
+{
+	set_encoding();
+	scratch_io = ntfs_device_default_io_ops;
+	scratch_io.sync = no_sync;
+}
+
 void ntfsvol_init(void)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	pthread_once(&once, set_encoding);
+	pthread_once(&once, init_once);
 }
 
 struct read_args {

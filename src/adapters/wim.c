@@ -23,6 +23,7 @@
 #include "util/fsutil.h"
 #include "util/msg.h"
 #include "util/progress.h"
+#include "adapters/ntfsvol.h"
 #include "adapters/wim.h"
 #include "adapters/wim_int.h"
 
@@ -303,6 +304,35 @@ void wim_volume_own(struct wim *w, char *vol)
 	w->volumes[w->n_volumes++] = vol;	/* room made by wim_volume_name */
 }
 
+/*
+ * mkntfs is a process and a disk flush (about 10 ms) per volume, and the
+ * volumes of one WIM differ in size only, by little (its hives are alike):
+ * the first is copied as mkntfs left it (sparse, some 2.5 MiB of 40, or a
+ * reflink) to "<vol>.fresh", and each later one of that size is a copy of
+ * that.  The copy goes with the WIM (wim_close).
+ */
+int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)
+{
+	if (w->fresh && w->fresh_size == size)
+		return ntfsvol_clone(w->fresh, vol, where);
+	if (ntfsvol_create(vol, size, where) < 0)
+		return -1;
+	if (w->fresh)
+		return 0;	/* one of another size is kept */
+	if (asprintf(&w->fresh, "%s.fresh", vol) < 0) {
+		w->fresh = NULL;
+		msg_error("out of memory");
+		return -1;
+	}
+	if (ntfsvol_clone(vol, w->fresh, where) < 0) {
+		free(w->fresh);
+		w->fresh = NULL;
+		return -1;
+	}
+	w->fresh_size = size;
+	return 0;
+}
+
 void wim_close(struct wim *w)
 {
 	if (!w)
@@ -316,6 +346,9 @@ void wim_close(struct wim *w)
 		free(w->volumes[i]);
 	}
 	free(w->volumes);
+	if (w->fresh)
+		unlink(w->fresh);
+	free(w->fresh);
 	free(w->shadow_used);
 	for (unsigned i = 0; i < w->n_parts; i++)
 		free(w->parts[i]);

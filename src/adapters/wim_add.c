@@ -290,7 +290,7 @@ enum wp_err wim_add_file(struct wim *w, int image, const char *path, const char 
 	}
 	msg_verbose("%s: new file: security descriptor of %s, attributes 0x%x, added below %s "
 		    "from scratch volume %s", where, m->sd_from, (unsigned)m->attributes, dir + 1, vol);
-	if (ntfsvol_create(vol, ntfsvol_size_for((uint64_t)st.st_size, 0), where) < 0)
+	if (wim_volume_make(w, vol, ntfsvol_size_for((uint64_t)st.st_size, 0), where) < 0)
 		goto out;
 	wim_volume_own(w, vol);
 	const char *volpath = vol;

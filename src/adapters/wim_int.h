@@ -57,6 +57,8 @@ struct wim {
 	bool *shadow_used;		/* [1..image_count] */
 	char **volumes;			/* scratch volumes, read while writing */
 	size_t n_volumes;
+	char *fresh;			/* a volume as mkntfs made it (wim_volume_make) */
+	uint64_t fresh_size;
 	/* A split set: its parts, [0] being `path`; NULL for a standalone WIM. */
 	bool split;
 	char **parts;
@@ -101,6 +103,9 @@ enum wside {
  * wim_close removes it; until then it is the caller's. */
 char *wim_volume_name(struct wim *w, const char *scratch, const char *kind, int image);
 void wim_volume_own(struct wim *w, char *vol);
+/* Make the empty scratch volume `vol` of `size` bytes (ntfsvol_create),
+ * `where` naming the file it is for in messages; -1 after saying why. */
+int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where);
 
 enum wp_err wim_err(int code, enum wside side);
 /* Report wimlib's error `code` for `path` (image `image` if > 0) while

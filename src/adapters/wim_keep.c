@@ -545,7 +545,7 @@ static enum wp_err keep_prepare(struct wim *w, int image, const char *stored,
 	ret = WP_ERR_WRITE;
 	msg_verbose("%s: keeping its metadata: %zu link%s, added back at %s from scratch volume %s",
 		    where, k->fi.links.n, k->fi.links.n == 1 ? "" : "s", k->T, vol);
-	if (ntfsvol_create(vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), where) < 0)
+	if (wim_volume_make(w, vol, ntfsvol_size_for(k->room, k->fi.stream_bytes), where) < 0)
 		goto out;
 	wim_volume_own(w, vol);
 	k->volpath = vol;

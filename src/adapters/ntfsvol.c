@@ -166,17 +166,13 @@ static int vfail(const char *where, const char *what, const char *path, int err)
 	return -1;
 }
 
-/* (Re)set the 8.3 name of `file` (a file with one link).  libntfs-3g
- * closes both inodes, whatever the outcome. */
-/* Mount `vol`, run fn on it, unmount.  Unmounting a volume written to
- * writes its last metadata: its failure fails the call. */
 /*
  * A scratch volume is read by wimlib later in the run and removed after
  * it: nothing of it needs to reach the disk, and libntfs-3g's fsync at
  * each unmount of a volume written to (one per hive put back, per twin
- * given its times) is a disk flush for nothing (5 to 30 ms each).  The
- * device is libntfs-3g's own but for that; its mount does what
- * ntfs_mount does with it.
+ * given its times) is a disk flush for nothing (about 5 ms each here,
+ * more on a disk that spins).  The device is libntfs-3g's own but for
+ * that; its mount does what ntfs_mount does with it.
  */
 static struct ntfs_device_operations scratch_io;
 
@@ -203,6 +199,8 @@ static ntfs_volume *mount_scratch(const char *vol, bool rdonly)
 	return v;
 }
 
+/* Mount `vol`, run fn on it, unmount.  Unmounting a volume written to
+ * writes its last metadata: its failure fails the call. */
 typedef int (*vol_fn)(ntfs_volume *v, const void *arg, const char *where);
 static int with_volume(const char *vol, bool rdonly, vol_fn fn, const void *arg, const char *where)
 {
@@ -220,6 +218,8 @@ static int with_volume(const char *vol, bool rdonly, vol_fn fn, const void *arg,
 	return ret;
 }
 
+/* (Re)set the 8.3 name of `file` (a file with one link).  libntfs-3g
+ * closes both inodes, whatever the outcome. */
 static int set_short_name(ntfs_volume *v, const char *file, const char *name, const char *where)
 {
 	char *parent = strdup(file);

@@ -308,8 +308,8 @@ void wim_volume_own(struct wim *w, char *vol)
  * mkntfs is a process and a disk flush (about 10 ms) per volume, and the
  * volumes of one WIM differ in size only, by little (its hives are alike):
  * the first is copied as mkntfs left it (sparse, some 2.5 MiB of 40, or a
- * reflink) to "<vol>.fresh", and each later one of that size is a copy of
- * that.  The copy goes with the WIM (wim_close).
+ * reflink) to "<name>-fresh.ntfs" beside it, and each later one of that
+ * size is a copy of that.  The copy goes with the WIM (wim_close).
  */
 int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)
 {
@@ -319,7 +319,8 @@ int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *w
 		return -1;
 	if (w->fresh)
 		return 0;	/* one of another size is kept */
-	if (asprintf(&w->fresh, "%s.fresh", vol) < 0) {
+	size_t stem = strlen(vol) - strlen(".ntfs");	/* wim_volume_name's */
+	if (asprintf(&w->fresh, "%.*s-fresh.ntfs", (int)stem, vol) < 0) {
 		w->fresh = NULL;
 		msg_error("out of memory");
 		return -1;

@@ -43,13 +43,12 @@ struct wim_settings {
 
 /* Process-wide setup (wimlib is global); call once.  WP_ERR_INTERNAL if
  * wimlib cannot be set up. */
+enum wp_err wim_init(const struct wim_settings *s);
+void wim_cleanup(void);
 /* How many threads the run may use (--threads, else the CPUs it may run
  * on; at least 1): wimlib's compressors, and the adapter's users that
  * read a WIM in threads of their own. */
 unsigned wim_thread_count(void);
-
-enum wp_err wim_init(const struct wim_settings *s);
-void wim_cleanup(void);
 /* Do a file's first n bytes make it a WIM (or ESD), by its magic number? */
 bool wim_header_is_wim(const unsigned char *head, size_t n);
 const char *wim_library_version(void);

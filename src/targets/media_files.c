@@ -320,40 +320,35 @@ static bool note_small(struct media_file_change *c, const unsigned char *buf, si
  * of.  A file that grew past the size fstat gave is digested whole. */
 static enum wp_err read_old(const char *path, struct media_file_change *c)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	unsigned char *buf = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), e = 0;
 	struct stat st;
-	ssize_t n = -1;
-	bool small = false, ok = false;
+	enum wp_err ret = WP_ERR_INPUT;
 
 	if (fd >= 0 && fstat(fd, &st) == 0) {
-		small = (uint64_t)st.st_size <= UNDO_OLD_BYTES_MAX;
+		bool small = (uint64_t)st.st_size <= UNDO_OLD_BYTES_MAX;
+		/* One byte more than it had: a file grown past it is digested
+		 * whole, as a big one is. */
 		size_t cap = small ? (size_t)st.st_size + 1 : 0;
-		if (small && !(buf = malloc(cap))) {
-			close(fd);
-			msg_error("out of memory");
-			return WP_ERR_INTERNAL;
-		}
-		if (small && (n = pread_full(fd, buf, cap, 0)) >= 0 && (size_t)n < cap) {
-			ok = note_small(c, buf, (size_t)n);
-			if (!ok) {
-				free(buf);
-				close(fd);
-				msg_error("out of memory");
-				return WP_ERR_INTERNAL;
-			}
-		} else if (!small || n >= 0) {
-			ok = sha256_fd(fd, c->old_sha256, &c->old_size) == 0;
-		}
+		unsigned char *buf = small ? malloc(cap) : NULL;
+		ssize_t n = buf ? pread_full(fd, buf, cap, 0) : 0;
+		if (small && !buf)
+			ret = WP_ERR_INTERNAL;
+		else if (buf && n >= 0 && (size_t)n < cap)
+			ret = note_small(c, buf, (size_t)n) ? WP_OK : WP_ERR_INTERNAL;
+		else if (n >= 0)
+			ret = sha256_fd(fd, c->old_sha256, &c->old_size) == 0 ? WP_OK : WP_ERR_INPUT;
+		e = errno;
+		free(buf);
+	} else {
+		e = errno;
 	}
-	int e = errno;
-	free(buf);
 	if (fd >= 0)
 		close(fd);
-	if (ok)
-		return WP_OK;
-	msg_error("%s: cannot read the medium's file: %s", path, strerror(e));
-	return WP_ERR_INPUT;
+	if (ret == WP_ERR_INTERNAL)
+		msg_error("out of memory");
+	else if (ret != WP_OK)
+		msg_error("%s: cannot read the medium's file: %s", path, strerror(e));
+	return ret;
 }
 
 static enum wp_err plan_one(const char *root, const struct media_want *w, struct media_edits *e)

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -105,6 +106,89 @@ enum wp_err wfail(const char *path, int image, int code, enum wside side, const 
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* wimlib's own messages */
+
+/*
+ * wimlib prints to one FILE for the whole process (wimlib_set_error_file),
+ * while several threads may be in wimlib at once (wim_prefetch.c,
+ * targets/readback.c): so the FILE is set once, at wim_init, and it is
+ * this cookie stream, which hands each write to the writing thread's
+ * collection (wlog_begin) if it has one, drops it in a silenced thread
+ * (its work is redone aloud), and otherwise shows it only with -v: ours
+ * name the file and the image.  Unbuffered, so that what one thread writes
+ * never waits in a buffer for another thread's write to flush it.
+ */
+static FILE *wlog_fp;
+static _Thread_local struct wlog *wlog_mine;
+
+static ssize_t wlog_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	if (wlog_mine && wlog_mine->fp)
+		fwrite(buf, 1, n, wlog_mine->fp);
+	else if (!msg_thread_silenced() && msg_verbosity >= VERB_VERBOSE)
+		fwrite(buf, 1, n, stderr);
+	return (ssize_t)n;
+}
+
+static int wlog_install(void)
+{
+	static const cookie_io_functions_t io = { .write = wlog_write };
+
+	if (!wlog_fp && !(wlog_fp = fopencookie(NULL, "w", io)))
+		return WIMLIB_ERR_NOMEM;
+	setvbuf(wlog_fp, NULL, _IONBF, 0);
+	return wimlib_set_error_file(wlog_fp);
+}
+
+static void wlog_uninstall(void)
+{
+	if (!wlog_fp)
+		return;
+	wimlib_set_error_file(NULL);
+	fclose(wlog_fp);
+	wlog_fp = NULL;
+}
+
+void wlog_begin(struct wlog *l)
+{
+	l->buf = NULL;
+	l->len = 0;
+	l->fp = open_memstream(&l->buf, &l->len);
+	wlog_mine = l->fp ? l : NULL;
+}
+
+const char *wlog_end(struct wlog *l)
+{
+	wlog_mine = NULL;
+	if (!l->fp)
+		return "";
+	fclose(l->fp);
+	l->fp = NULL;
+	if (!l->buf)
+		return "";
+	if (msg_verbosity >= VERB_VERBOSE && !msg_thread_silenced())
+		fputs(l->buf, stderr);
+	char *end = l->buf + strlen(l->buf);
+	while (end > l->buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		*--end = '\0';
+	char *last = end;
+	while (last > l->buf && last[-1] != '\n' && last[-1] != '\r')
+		last--;
+	if (*last == '[' && (last = strchr(last, ']')) != NULL)
+		last++;
+	while (last && *last == ' ')
+		last++;
+	return last ? last : "";
+}
+
+void wlog_free(struct wlog *l)
+{
+	free(l->buf);
+	l->buf = NULL;
+}
+
 unsigned wim_thread_count(void)
 {
 	return wim_conf.threads ? wim_conf.threads : 1;
@@ -119,8 +203,11 @@ enum wp_err wim_init(const struct wim_settings *s)
 		msg_error("cannot initialise wimlib: %s", wimlib_get_error_string(r));
 		return WP_ERR_INTERNAL;
 	}
-	/* wimlib's own messages only when asked: ours name file and image. */
-	wimlib_set_print_errors(msg_verbosity >= VERB_VERBOSE);
+	if ((r = wlog_install()) != 0) {
+		msg_error("cannot initialise wimlib: %s", wimlib_get_error_string(r));
+		wimlib_global_cleanup();
+		return WP_ERR_INTERNAL;
+	}
 	wim_conf = *s;
 	if (wim_conf.threads == 0)
 		wim_conf.threads = 1;
@@ -147,6 +234,7 @@ enum wp_err wim_init(const struct wim_settings *s)
 void wim_cleanup(void)
 {
 	wimlib_global_cleanup();
+	wlog_uninstall();
 }
 
 const char *wim_library_version(void)
@@ -205,48 +293,6 @@ static enum wimlib_progress_status on_progress(enum wimlib_progress_msg msg,
 	return WIMLIB_PROGRESS_STATUS_CONTINUE;
 }
 
-/* ------------------------------------------------------------------ */
-/* wimlib's own messages */
-
-void wlog_begin(struct wlog *l)
-{
-	l->buf = NULL;
-	l->len = 0;
-	l->fp = open_memstream(&l->buf, &l->len);
-	if (l->fp)
-		wimlib_set_error_file(l->fp);
-}
-
-const char *wlog_end(struct wlog *l)
-{
-	if (!l->fp)
-		return "";
-	wimlib_set_error_file(stderr);
-	wimlib_set_print_errors(msg_verbosity >= VERB_VERBOSE);
-	fclose(l->fp);
-	l->fp = NULL;
-	if (!l->buf)
-		return "";
-	if (msg_verbosity >= VERB_VERBOSE)
-		fputs(l->buf, stderr);
-	char *end = l->buf + strlen(l->buf);
-	while (end > l->buf && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
-		*--end = '\0';
-	char *last = end;
-	while (last > l->buf && last[-1] != '\n' && last[-1] != '\r')
-		last--;
-	if (*last == '[' && (last = strchr(last, ']')) != NULL)
-		last++;
-	while (last && *last == ' ')
-		last++;
-	return last ? last : "";
-}
-
-void wlog_free(struct wlog *l)
-{
-	free(l->buf);
-	l->buf = NULL;
-}
 
 /* ------------------------------------------------------------------ */
 /* Opening and closing */
@@ -311,7 +357,31 @@ void wim_volume_own(struct wim *w, char *vol)
  * reflink) to "<name>-fresh.ntfs" beside it, and each later one of that
  * size is a copy of that.  The copy goes with the WIM (wim_close).
  */
-int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)
+/*
+ * wimlib computes the SHA-1 of data just added only when something needs
+ * it (an extraction, the write), and the order in which it comes to the
+ * new blobs decides the order they are written in.  Whether a later hive
+ * is extracted by this WIMStruct or by a thread of its own (wim_prefetch.c)
+ * must not change the bytes written: so the new data is hashed as soon as
+ * it is added, at the same point in every run.  An extraction of no path
+ * does that and nothing else (wimlib 1.13: extract.c hashes first).
+ */
+enum wp_err wim_hash_added(struct wim *w, int image, const char *where)
+{
+	int r = wimlib_extract_paths(w->ws, image, ".", NULL, 0, 0);
+	if (r) {
+		msg_error("%s: cannot read back the data just added: %s", where,
+			  wimlib_get_error_string(r));
+		return wim_err(r, WS_OWN);
+	}
+	return WP_OK;
+}
+
+/* Threads that prepare files (wim_prefetch.c) make volumes too: one
+ * pristine copy for them all, made once. */
+static pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)
 {
 	if (w->fresh && w->fresh_size == size)
 		return ntfsvol_clone(w->fresh, vol, where);
@@ -319,7 +389,7 @@ int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *w
 		return -1;
 	if (w->fresh)
 		return 0;	/* one of another size is kept */
-	size_t stem = strlen(vol) - strlen(".ntfs");	/* wim_volume_name's */
+	size_t stem = strlen(vol) - strlen(".ntfs");	/* "<name>.ntfs" */
 	if (asprintf(&w->fresh, "%.*s-fresh.ntfs", (int)stem, vol) < 0) {
 		w->fresh = NULL;
 		msg_error("out of memory");
@@ -332,6 +402,14 @@ int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *w
 	}
 	w->fresh_size = size;
 	return 0;
+}
+
+int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)
+{
+	pthread_mutex_lock(&fresh_lock);
+	int r = volume_make(w, vol, size, where);
+	pthread_mutex_unlock(&fresh_lock);
+	return r;
 }
 
 void wim_close(struct wim *w)

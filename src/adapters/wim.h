@@ -195,6 +195,32 @@ struct wim_keep_job {
 void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n);
 
 /*
+ * The same in the background, for a WIM that is not solid: while the
+ * caller works on job i (prepared by itself, or taken from the thread),
+ * one thread with a WIMStruct of its own prepares the next, so that
+ * extracting a hive (decompressing it, writing it to a scratch volume)
+ * overlaps editing the one before.  NULL (nothing said) with fewer than
+ * 2 threads (--threads) or jobs, for a stand-in (wim_sparse.c), or if no
+ * thread can be started: the caller then prepares every job itself.
+ * `jobs` stays the caller's, untouched until wim_prefetch_end.
+ *
+ * The caller goes through the jobs in order: wim_prefetch_take(pf, i)
+ * gives job i's prepared handle (waiting for the thread if it is at it),
+ * or NULL if the caller is to prepare it itself (the thread never started
+ * it, or could not prepare it, or it is the twin of an earlier job of its
+ * group); then wim_prefetch_known(pf, i, sha1) as soon as the caller knows
+ * job i's blob (NULL: no such file), so that the thread can tell twins.
+ * wim_prefetch_end stops the thread after the job it is at, frees what
+ * was prepared and not taken, and gives the volumes made to `w`; it must
+ * come before the WIM is written.  All take a NULL pf.
+ */
+struct wim_prefetch;
+struct wim_prefetch *wim_prefetch_start(struct wim *w, struct wim_keep_job *jobs, size_t n);
+struct wim_keep *wim_prefetch_take(struct wim_prefetch *pf, size_t i);
+void wim_prefetch_known(struct wim_prefetch *pf, size_t i, const unsigned char *sha1);
+void wim_prefetch_end(struct wim_prefetch *pf);
+
+/*
  * A new file `path` ("Windows/Panther/unattend.xml": no leading '/'; each
  * component matched without regard to case, as Windows does) in the
  * image, holding the bytes of `src`, with the metadata Windows would give

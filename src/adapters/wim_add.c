@@ -320,6 +320,8 @@ enum wp_err wim_add_file(struct wim *w, int image, const char *path, const char 
 	wlog_free(&log);
 	if (!r)
 		ret = check_added(w, image, stored, &file, m->attributes, where);
+	if (ret == WP_OK)
+		ret = wim_hash_added(w, image, where);
 out:
 	if (ret != WP_OK)
 		wim_new_meta_free(m);

@@ -104,8 +104,13 @@ enum wside {
 char *wim_volume_name(struct wim *w, const char *scratch, const char *kind, int image);
 void wim_volume_own(struct wim *w, char *vol);
 /* Make the empty scratch volume `vol` of `size` bytes (ntfsvol_create),
- * `where` naming the file it is for in messages; -1 after saying why. */
+ * `where` naming the file it is for in messages; -1 after saying why.
+ * Threads may call it at once (wim_prefetch.c). */
 int wim_volume_make(struct wim *w, const char *vol, uint64_t size, const char *where);
+
+/* After a file is added to `image` (wimlib_update_image): have wimlib
+ * hash its data now (see wim.c); fails as a write does, said. */
+enum wp_err wim_hash_added(struct wim *w, int image, const char *where);
 
 enum wp_err wim_err(int code, enum wside side);
 /* Report wimlib's error `code` for `path` (image `image` if > 0) while
@@ -116,7 +121,9 @@ enum wp_err wfail(const char *path, int image, int code, enum wside side, const 
 /* wimlib's error codes for NTFS-3G failures are generic ("NTFS-3G
  * encountered an error") and errno is gone by the time it returns; its
  * message says what failed and why.  Collect its messages during one
- * call, to quote the last one in ours.  With -v they are shown as well. */
+ * call, to quote the last one in ours.  With -v they are shown as well.
+ * Each thread collects its own (the FILE wimlib prints to is set once, at
+ * wim_init, for the whole process). */
 struct wlog {
 	FILE *fp;
 	char *buf;

@@ -334,7 +334,7 @@ static enum wp_err replace_plain(struct wim *w, int image, const char *src, cons
 		snprintf(what, sizeof(what), "cannot replace %s", stored);
 		return wfail(w->path, image, r, WS_OWN, what);
 	}
-	return WP_OK;
+	return wim_hash_added(w, image, w->path);
 }
 
 /*
@@ -633,7 +633,7 @@ static enum wp_err add_back(struct wim *w, const struct wim_keep *k, int image,
 		ret = WP_ERR_INTERNAL;
 	}
 	free(after);
-	return ret;
+	return ret == WP_OK ? wim_hash_added(w, image, where) : ret;
 }
 
 /* The new data in, the volume back into the image, the metadata checked. */

@@ -42,7 +42,8 @@ enum {
 	", LZMS " PATCHOPTS_XSTR(DEFAULT_LZMS_LEVEL) ": fast;\n" \
 	"0 = wimlib's default, up to 100 = smallest)", COMP_NONE, NULL }
 #define O_THREADS { OPT_THREADS, 0, "threads", "N", \
-	"compressor and read-back threads (default: usable CPUs)", COMP_NONE, NULL }
+	"threads that compress, read back and extract ahead\n" \
+	"(default: the usable CPUs)", COMP_NONE, NULL }
 
 /* What the shared options say, beside the patch_opts they set. */
 struct patch_args {

@@ -85,6 +85,10 @@ struct work {
 	size_t n_images;
 	struct hive_work *hives;
 	size_t n_hives;
+	/* Another WIM than a solid one: the next hives are prepared in a
+	 * thread while the main loop edits (prefetch), one job per entry. */
+	struct wim_keep_job *jobs;
+	struct wim_prefetch *pf;
 };
 
 /* Do the entries get the same rules, in the same order? */
@@ -185,6 +189,8 @@ out:
 
 static void work_free(struct work *wk)
 {
+	wim_prefetch_end(wk->pf);
+	free(wk->jobs);
 	for (size_t i = 0; i < wk->n_hives; i++) {
 		free(wk->hives[i].rules);
 		free(wk->hives[i].dir);
@@ -258,41 +264,50 @@ static size_t rules_group(const struct work *wk, const struct hive_work *hw)
 }
 
 /*
- * Solid (ESD) archives: extracting a hive means decompressing a chunk of
- * up to 64 MiB, the longest step of a run.  Do it up front for every hive
- * of the work list, in two threads (wim_keep_prepare_many, which looks
- * the hives up itself: no image is loaded here, so the threads' memory
- * and the main loop's do not add up); each prepared handle goes into its
- * hive's entry, for the main loop (its copy of the data is
- * <dir>/<name as the image spells it>, where patch_one_hive looks).
- * Nothing is reported here: what fails is left to the main loop, which
- * does it again and says why.
+ * Extracting a hive (decompressing it, writing it to a scratch volume) is
+ * the longest step of a hive's edit; it is done in other threads, each
+ * with a WIMStruct of its own, each prepared handle given to its hive's
+ * entry (its copy of the data is <dir>/<name as the image spells it>,
+ * where patch_one_hive looks).  Solid (ESD) archives, where it means
+ * decompressing a chunk of up to 64 MiB, have every hive prepared up
+ * front, in two threads (wim_keep_prepare_many, which looks the hives up
+ * itself: no image is loaded here, so the threads' memory and the main
+ * loop's do not add up).  Other WIMs have the next hive prepared in a
+ * thread while the main loop edits one (wim_prefetch_start; the loop
+ * takes each in turn, patch_one_hive).  Nothing is reported here: what
+ * fails is left to the main loop, which does it again and says why.
  */
 static void prefetch(struct wim *w, struct work *wk)
 {
 	struct wim_keep_job *jobs = calloc(wk->n_hives + 1, sizeof(*jobs));
-	struct hive_work **entry = calloc(wk->n_hives + 1, sizeof(*entry));
 	size_t nj = 0;
 
-	for (size_t i = 0; jobs && entry && i < wk->n_hives; i++) {
+	for (size_t i = 0; jobs && i < wk->n_hives; i++) {
 		struct hive_work *hw = &wk->hives[i];
 		if (mkdir(hw->dir, 0700) < 0)
-			continue;
+			break;
 		jobs[nj].image = hw->iw->img.index;
 		jobs[nj].path = hw->hive;
 		jobs[nj].group = rules_group(wk, hw);
 		jobs[nj].scratch = hw->dir;
 		jobs[nj].max_size = HIVE_MAX_FILE;
-		entry[nj++] = hw;
+		nj++;
+	}
+	if (!wim_is_solid(w)) {
+		/* One job per entry, in its order, or none. */
+		if (nj == wk->n_hives && (wk->pf = wim_prefetch_start(w, jobs, nj)) != NULL)
+			wk->jobs = jobs;
+		else
+			free(jobs);
+		return;
 	}
 	wim_keep_prepare_many(w, jobs, nj);
 	for (size_t j = 0; j < nj; j++) {
-		entry[j]->keep = jobs[j].keep;
+		wk->hives[j].keep = jobs[j].keep;
 		free(jobs[j].stored);
 		free(jobs[j].copy);
 	}
 	free(jobs);
-	free(entry);
 }
 
 /* Make `path` a new, empty file.  0, or -1 after saying why. */
@@ -485,6 +500,8 @@ static int patch_one_hive(struct wim *w, struct work *wk, struct hive_work *hw,
 
 	msg_where_push(&about);
 	hw->keep = NULL;
+	if (wk->pf)
+		keep = wim_prefetch_take(wk->pf, (size_t)(hw - wk->hives));
 	if ((ret = wim_find_file(w, img->index, hw->hive, &stored)) != WP_OK)
 		goto out;
 	if (!stored) {
@@ -511,6 +528,7 @@ static int patch_one_hive(struct wim *w, struct work *wk, struct hive_work *hw,
 	}
 	if ((ret = wim_file_hash(w, img->index, stored, hw->sha1)) != WP_OK)
 		goto out;
+	wim_prefetch_known(wk->pf, (size_t)(hw - wk->hives), hw->sha1);
 	const struct hive_work *twin = find_twin(wk, hw);
 	if (twin) {
 		ret = patch_twin(w, hw, twin, o, fr, pend, n_pend, &stored, where);
@@ -1017,7 +1035,7 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		ret = WP_ERR_INTERNAL;
 		goto out;
 	}
-	if (!o->dry_run && !o->plain_replace && wim_is_solid(w))
+	if (!o->dry_run && !o->plain_replace)
 		prefetch(w, &wk);
 
 	for (size_t i = 0; i < wk.n_images && ret == WP_OK; i++) {
@@ -1028,6 +1046,9 @@ enum wp_err patch_wim(const char *path, const struct patch_opts *o, struct file_
 		if (ret == WP_OK)
 			ret = image_ops_files(w, o, &iw->img, scratch, fr, &io);
 	}
+	/* Before anything is written: the thread is done by now. */
+	wim_prefetch_end(wk.pf);
+	wk.pf = NULL;
 	if (ret == WP_OK && !o->dry_run && fr->editions.n_dropped && wim_sparse_is(path)) {
 		msg_error("%s: dropping images rewrites the whole WIM, which the in-place ISO route "
 			  "cannot do (it writes only what changed): --rebuild-iso", path);

@@ -26,6 +26,11 @@ void msg_thread_silence(_Bool on)
 	silenced = on;
 }
 
+_Bool msg_thread_silenced(void)
+{
+	return silenced;
+}
+
 void msg_set_error_sink(void (*fn)(const char *message, const struct msg_about *about,
 				   void *ctx),
 			void *ctx)

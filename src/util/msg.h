@@ -38,6 +38,7 @@ void msg_verbose_lines(const char *title, const char *text);
 /* Drop (true) or print again (false) every message of the calling thread:
  * for worker threads whose failures the main thread redoes and reports. */
 void msg_thread_silence(_Bool on);
+_Bool msg_thread_silenced(void);
 
 /*
  * What a message is about, beyond its text, for the machine-readable

@@ -183,12 +183,14 @@ static void *prep_worker(void *arg)
 			prep_one(p, ws, i);
 		else
 			known_twin(p, i, false);
-		wimlib_free(ws);
+		/* Done before the WIMStruct is freed (some ms for an image of
+		 * many files): the caller may be waiting. */
 		pthread_mutex_lock(&p->lock);
 		if (p->state[i] != JOB_CALLER)
 			p->state[i] = JOB_DONE;
 		pthread_cond_broadcast(&p->seen);
 		pthread_mutex_unlock(&p->lock);
+		wimlib_free(ws);
 	}
 	return NULL;
 }

@@ -219,15 +219,6 @@ enum wp_err wim_init(const struct wim_settings *s)
 			return WP_ERR_INTERNAL;
 		}
 	}
-	if (wim_conf.lzms_level > 0) {
-		r = wimlib_set_default_compression_level(WIMLIB_COMPRESSION_TYPE_LZMS,
-							 (unsigned)wim_conf.lzms_level);
-		if (r) {
-			msg_error("LZMS compression level %d: %s", wim_conf.lzms_level,
-				  wimlib_get_error_string(r));
-			return WP_ERR_INTERNAL;
-		}
-	}
 	return WP_OK;
 }
 

@@ -38,7 +38,6 @@ struct wim_image {
 struct wim_settings {
 	unsigned threads;		/* compressor threads; never 0 */
 	int compression_level;		/* 0 = wimlib's default */
-	int lzms_level;			/* for LZMS (ESD) data; 0 = compression_level */
 };
 
 /* Process-wide setup (wimlib is global); call once.  WP_ERR_INTERNAL if

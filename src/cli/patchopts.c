@@ -40,7 +40,6 @@ int patchopts_option(struct patch_args *a, int id, const char *arg)
 		a->po.wait = true;
 		return 1;
 	case OPT_LEVEL:
-		a->level_given = true;
 		return patchopts_uint("--compression-level", arg, 1000, &a->level) < 0 ? -1 : 1;
 	case OPT_THREADS:
 		return patchopts_uint("--threads", arg, 1024, &a->threads) < 0 ? -1 : 1;
@@ -53,6 +52,5 @@ struct wim_settings patchopts_wim_settings(const struct patch_args *a)
 	return (struct wim_settings){
 		.threads = a->threads ? a->threads : cpus_usable(),
 		.compression_level = (int)a->level,
-		.lzms_level = a->level_given ? 0 : DEFAULT_LZMS_LEVEL,
 	};
 }

@@ -342,13 +342,6 @@ void wim_volume_own(struct wim *w, char *vol)
 }
 
 /*
- * mkntfs is a process and a disk flush (about 10 ms) per volume, and the
- * volumes of one WIM differ in size only, by little (its hives are alike):
- * the first is copied as mkntfs left it (sparse, some 2.5 MiB of 40, or a
- * reflink) to "<name>-fresh.ntfs" beside it, and each later one of that
- * size is a copy of that.  The copy goes with the WIM (wim_close).
- */
-/*
  * wimlib computes the SHA-1 of data just added only when something needs
  * it (an extraction, the write), and the order in which it comes to the
  * new blobs decides the order they are written in.  Whether a later hive
@@ -368,8 +361,15 @@ enum wp_err wim_hash_added(struct wim *w, int image, const char *where)
 	return WP_OK;
 }
 
-/* Threads that prepare files (wim_prefetch.c) make volumes too: one
- * pristine copy for them all, made once. */
+/*
+ * mkntfs is a process and a disk flush (about 10 ms) per volume, and the
+ * volumes of one WIM differ in size only, by little (its hives are alike):
+ * the first is copied as mkntfs left it (sparse, some 2.5 MiB of 40, or a
+ * reflink) to "<name>-fresh.ntfs" beside it, and each later one of that
+ * size is a copy of that.  The copy goes with the WIM (wim_close).
+ * Threads that prepare files (wim_prefetch.c) make volumes too: the lock
+ * keeps it one pristine copy for them all, made once.
+ */
 static pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int volume_make(struct wim *w, const char *vol, uint64_t size, const char *where)

@@ -202,6 +202,15 @@ static int noop_cb(const struct wimlib_dir_entry *d, void *ctx)
 	return 0;
 }
 
+/* Jobs no thread has prepared (yet): what wim.h says of each. */
+static void jobs_clear(struct wim_keep_job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		jobs[i].keep = NULL;
+		jobs[i].stored = jobs[i].copy = NULL;
+	}
+}
+
 static void pool_free(struct prep_pool *p)
 {
 	free(p->vols);
@@ -218,10 +227,7 @@ static struct prep_pool *pool_new(struct wim *w, struct wim_keep_job *jobs, size
 {
 	struct prep_pool *p = calloc(1, sizeof(*p));
 
-	for (size_t i = 0; i < n; i++) {
-		jobs[i].keep = NULL;
-		jobs[i].stored = jobs[i].copy = NULL;
-	}
+	jobs_clear(jobs, n);
 	if (!p)
 		return NULL;
 	*p = (struct prep_pool){ .w = w, .jobs = jobs, .n = n };
@@ -287,8 +293,7 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 	/* A stand-in (wim_sparse.c) fetches a file's data as it is prepared,
 	 * one at a time. */
 	if (nt < 2 || n < 2 || !wim_is_solid(w) || wim_sparse_is(w->path)) {
-		for (size_t i = 0; i < n; i++)
-			jobs[i].keep = NULL, jobs[i].stored = jobs[i].copy = NULL;
+		jobs_clear(jobs, n);
 		return;
 	}
 	struct prep_pool *p = pool_new(w, jobs, n);
@@ -310,8 +315,7 @@ void wim_keep_prepare_many(struct wim *w, struct wim_keep_job *jobs, size_t n)
 struct wim_prefetch *wim_prefetch_start(struct wim *w, struct wim_keep_job *jobs, size_t n)
 {
 	if (wim_conf.threads < 2 || n < 2 || wim_sparse_is(w->path)) {
-		for (size_t i = 0; i < n; i++)
-			jobs[i].keep = NULL, jobs[i].stored = jobs[i].copy = NULL;
+		jobs_clear(jobs, n);
 		return NULL;
 	}
 	struct prep_pool *p = pool_new(w, jobs, n);
